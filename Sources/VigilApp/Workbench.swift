@@ -1,0 +1,37 @@
+import VigilCore
+import VigilTUI
+
+/// The interactive workbench: draws the current screen, turns keys into
+/// actions, redraws on resize. For now it has one screen, the store summary.
+public enum Workbench {
+    /// Runs until the analyst quits (`q`, `Q`, Ctrl-C) or input ends. The
+    /// backend is started here and always stopped again, however this returns.
+    public static func run(stats: StoreStats, backend: some TerminalBackend) throws {
+        try run(stats: stats, theme: .default, backend: backend)
+    }
+
+    public static func run(stats: StoreStats, theme: Theme, backend: some TerminalBackend) throws {
+        try backend.start()
+        defer { backend.stop() }
+        let screen = StatsScreen(stats: stats, theme: theme)
+        backend.draw(screen.render(size: backend.size))
+        while let key = backend.nextKey() {
+            switch key {
+            case .character("q"), .character("Q"), .ctrl("c"):
+                return
+            case .resize:
+                backend.draw(screen.render(size: backend.size))
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Runs on the real terminal, giving it back as it was on every way out
+    /// (a thrown error here; signals and exit are covered by the backend).
+    public static func runInTerminal(stats: StoreStats, theme: Theme = .default) throws {
+        let backend = NcursesBackend()
+        defer { backend.stop() }
+        try run(stats: stats, theme: theme, backend: backend)
+    }
+}

@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// One entry of the append-only triage log.
+public struct TriageEvent: Sendable, Hashable {
+    public var id: Int64
+    public var alertID: Int64
+    /// UTC epoch seconds.
+    public var at: Int64
+    public var analyst: String
+    public var action: String
+    public var fromStatus: String?
+    public var toStatus: String?
+    public var note: String?
+    public var previousHash: String
+    public var hash: String
+}
+
+/// The result of checking the triage log's hash chain.
+public enum AuditVerification: Sendable, Equatable {
+    case intact(events: Int)
+    /// The first event whose stored hash or link does not match what its content and predecessor give.
+    case broken(eventID: Int64, reason: String)
+}
+
+/// Alert statuses a triage decision can set.
+public enum AlertStatus: String, Sendable, CaseIterable {
+    case open
+    case confirmedFraud = "confirmed_fraud"
+    case falsePositive = "false_positive"
+    case escalated
+    case needsInfo = "needs_info"
+}
+
+public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noSuchAlert(Int64)
+
+    public var description: String {
+        switch self {
+        case .noSuchAlert(let id): return "no alert #\(id)"
+        }
+    }
+}
+
+extension Store {
+    /// The hash that links the first event: 64 zeros.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Records a triage decision or note: the alert's status (when `toStatus` is given) and the event
+    /// that says so commit together, and the event is chained to the one before it.
+    @discardableResult
+    public func recordTriage(alertID: Int64, analyst: String, action: String, toStatus: AlertStatus? = nil,
+                             note: String? = nil, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
+        try pool.write { db in
+            guard let from = try String.fetchOne(db, sql: "SELECT status FROM alerts WHERE id = ?", arguments: [alertID]) else {
+                throw TriageError.noSuchAlert(alertID)
+            }
+            if let toStatus {
+                try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ? WHERE id = ?",
+                               arguments: [toStatus.rawValue, analyst, at, alertID])
+            }
+            let previous = try String.fetchOne(db, sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1") ?? Store.genesisHash
+            var event = TriageEvent(id: 0, alertID: alertID, at: at, analyst: analyst, action: action, fromStatus: from,
+                                    toStatus: toStatus?.rawValue, note: note, previousHash: previous, hash: "")
+            event.hash = Self.hash(of: event)
+            try db.execute(sql: """
+                INSERT INTO triage_events (alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
+                                 event.note, event.previousHash, event.hash])
+            event.id = db.lastInsertedRowID
+            return event
+        }
+    }
+
+    /// Walks the whole log in order and checks every link and every hash.
+    public func verifyAuditChain() throws -> AuditVerification {
+        try pool.read { db in
+            var expectedPrevious = Store.genesisHash
+            var count = 0
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM triage_events ORDER BY id")
+            while let row = try cursor.next() {
+                let event = TriageEvent(id: row["id"], alertID: row["alert_id"], at: row["at"], analyst: row["analyst"],
+                                        action: row["action"], fromStatus: row["from_status"], toStatus: row["to_status"],
+                                        note: row["note"], previousHash: row["prev_hash"], hash: row["hash"])
+                guard event.previousHash == expectedPrevious else {
+                    return .broken(eventID: event.id, reason: "its link does not match the event before it (an event was removed or reordered)")
+                }
+                guard Self.hash(of: event) == event.hash else {
+                    return .broken(eventID: event.id, reason: "its content does not match its hash (it was altered)")
+                }
+                expectedPrevious = event.hash
+                count += 1
+            }
+            return .intact(events: count)
+        }
+    }
+
+    /// SHA-256 over the previous hash and every field, each length-prefixed so no two events encode alike.
+    static func hash(of event: TriageEvent) -> String {
+        var text = ""
+        for field in [event.previousHash, String(event.alertID), String(event.at), event.analyst, event.action,
+                      event.fromStatus, event.toStatus, event.note] as [String?] {
+            if let field { text += "\(field.utf8.count):\(field);" } else { text += "-;" }
+        }
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import VigilCore
+
+/// Vigil's own CSV layout: what `vigil demo --export-csv` writes and `vigil import` reads back with no flags.
+public enum TransactionCSV {
+    public static let header = "source_key,client,time,amount,currency,merchant,category,city,state,country,"
+        + "home_lat,home_lon,merch_lat,merch_lon,channel,label,label_kind"
+
+    /// One row; amounts in major units with two decimals, time as ISO 8601 UTC.
+    public static func row(_ t: Transaction) -> String {
+        var fields: [String] = []
+        fields.reserveCapacity(17)
+        fields.append(escape(t.sourceKey))
+        fields.append(escape(t.clientID))
+        fields.append(iso(t.instant))
+        fields.append(decimal(t.amount.minorUnits))
+        fields.append(t.amount.currency)
+        fields.append(escape(t.merchant))
+        fields.append(escape(t.category))
+        fields.append(escape(t.city ?? ""))
+        fields.append(escape(t.state ?? ""))
+        fields.append(escape(t.country ?? ""))
+        fields.append(t.home.map { coordinate($0.latitude) } ?? "")
+        fields.append(t.home.map { coordinate($0.longitude) } ?? "")
+        fields.append(t.merchantLocation.map { coordinate($0.latitude) } ?? "")
+        fields.append(t.merchantLocation.map { coordinate($0.longitude) } ?? "")
+        fields.append(t.channel?.rawValue ?? "")
+        fields.append(t.label.map(String.init) ?? "")
+        fields.append(escape(t.labelKind ?? ""))
+        return fields.joined(separator: ",")
+    }
+
+    static func escape(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func iso(_ epoch: Int64) -> String {
+        var s = CivilTime.format(epoch)
+        s.replaceSubrange(s.index(s.startIndex, offsetBy: 10)...s.index(s.startIndex, offsetBy: 10), with: "T")
+        return s + "Z"
+    }
+
+    static func decimal(_ minor: Int64) -> String {
+        let sign = minor < 0 ? "-" : ""
+        let m = minor.magnitude
+        let cents = m % 100
+        return "\(sign)\(m / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+
+    /// Six decimals (about 10 cm), enough for any place and round-trip stable.
+    static func coordinate(_ v: Double) -> String {
+        let scaled = (v * 1_000_000).rounded()
+        let negative = scaled < 0
+        let m = Int64(abs(scaled))
+        let frac = String(m % 1_000_000)
+        return (negative ? "-" : "") + "\(m / 1_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
+    }
+}

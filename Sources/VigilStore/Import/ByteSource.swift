@@ -1,0 +1,51 @@
+import CZlib
+import Foundation
+
+/// Reads a file's bytes, transparently decompressing gzip (zlib reads plain files unchanged).
+final class ByteSource {
+    let path: String
+    let fileSize: Int64
+    private var file: gzFile?
+
+    init(path: String) throws(ImportError) {
+        self.path = path
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .cannotRead(file: path, reason: String(cString: strerror(errno)))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw .cannotRead(file: path, reason: "not a regular file")
+        }
+        fileSize = Int64(info.st_size)
+        guard let handle = gzopen(path, "rb") else {
+            throw .cannotRead(file: path, reason: String(cString: strerror(errno)))
+        }
+        gzbuffer(handle, 1 << 18)
+        file = handle
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let file { gzclose(file) }
+        file = nil
+    }
+
+    /// Fills `buffer` with up to `capacity` bytes; 0 at the end of the data.
+    func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws(ImportError) -> Int {
+        guard let file else { return 0 }
+        let n = gzread(file, buffer, UInt32(capacity))
+        if n < 0 {
+            var code: Int32 = 0
+            let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+            throw .cannotRead(file: path, reason: "corrupt or truncated data: \(message)")
+        }
+        return Int(n)
+    }
+
+    /// How far into the file (compressed bytes) reading has got, for progress.
+    var offset: Int64 {
+        guard let file else { return fileSize }
+        return Int64(gzoffset(file))
+    }
+}

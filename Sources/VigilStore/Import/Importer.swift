@@ -1,0 +1,294 @@
+import Crypto
+import Foundation
+import GRDB
+import VigilCore
+
+/// Options for importing CSV files.
+public struct ImportOptions: Sendable {
+    /// `--map FIELD=COLUMN` overrides.
+    public var overrides: [ImportField: String]
+    /// Currency when neither a currency column nor a symbol says.
+    public var defaultCurrency: String
+    /// Offset from UTC of timestamps that carry no zone, in seconds.
+    public var defaultOffsetSeconds: Int
+    /// Rows per transaction: the unit that commits atomically.
+    public var batchSize: Int
+    /// How many rejected rows the summary keeps for display (all are stored).
+    public var rejectionsShown: Int
+    /// Test hook: stop as if killed once this many batches have committed.
+    var interruptAfterBatches: Int?
+
+    public init(overrides: [ImportField: String] = [:], defaultCurrency: String = "USD", defaultOffsetSeconds: Int = 0,
+                batchSize: Int = 20_000, rejectionsShown: Int = 20) {
+        self.overrides = overrides
+        self.defaultCurrency = defaultCurrency
+        self.defaultOffsetSeconds = defaultOffsetSeconds
+        self.batchSize = batchSize
+        self.rejectionsShown = rejectionsShown
+    }
+}
+
+/// Where an import has got to, reported a few times a second.
+public struct ImportProgress: Sendable {
+    public var rowsRead: Int
+    public var bytesRead: Int64
+    public var totalBytes: Int64
+    public var elapsedSeconds: Double
+
+    public var rowsPerSecond: Double { elapsedSeconds > 0 ? Double(rowsRead) / elapsedSeconds : 0 }
+    public var fraction: Double { totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 0 }
+    public var secondsLeft: Double? {
+        guard fraction > 0.01 else { return nil }
+        return elapsedSeconds * (1 - fraction) / fraction
+    }
+}
+
+/// How an import ended. `rowsRead == imported + rejected + duplicate` always holds.
+public struct ImportSummary: Sendable {
+    public var file: String
+    public var importID: Int64
+    public var layout: String
+    public var mapping: String
+    public var rowsRead: Int
+    public var imported: Int
+    public var rejected: Int
+    public var duplicate: Int
+    /// Set when the same content had already been imported completely: nothing was added.
+    public var alreadyImportedAs: Int64?
+    /// Set when an interrupted import of the same content was resumed after this many rows.
+    public var resumedAfterRows: Int?
+    public var seconds: Double
+    /// The first rejected rows, for display; every one is in the store's `rejected_rows`.
+    public var rejections: [Rejection]
+}
+
+/// Thrown by the `interruptAfterBatches` test hook.
+struct SimulatedInterruption: Error {}
+
+/// A file opened and checked (readable, CSV, header mapped) before the store is touched, so a bad
+/// file leaves the store exactly as it was.
+public final class PreparedImport {
+    public let path: String
+    public let mapping: ColumnMapping
+    public let contentHash: String
+    public let fileSize: Int64
+    let options: ImportOptions
+    let source: ByteSource
+    let reader: CSVReader
+    let headerLine: Int
+
+    public init(path: String, options: ImportOptions = ImportOptions()) throws(ImportError) {
+        self.path = path
+        self.options = options
+        source = try ByteSource(path: path)
+        fileSize = source.fileSize
+        if fileSize == 0 { throw .empty(file: path) }
+        contentHash = try Self.sha256(path: path)
+        reader = CSVReader(source: source)
+        guard try reader.looksLikeText() else { throw .notCSV(file: path, reason: "it holds binary data") }
+        try reader.sniffDelimiter()
+        var header = CSVRecord()
+        guard try reader.next(into: &header) else { throw .empty(file: path) }
+        headerLine = header.line
+        if let problem = header.problem { throw .notCSV(file: path, reason: "header: \(problem)") }
+        var names: [String] = []
+        for i in 0..<header.fieldCount {
+            guard let name = header.string(i) else { throw .notCSV(file: path, reason: "header is not valid UTF-8") }
+            names.append(name.trimmed)
+        }
+        if names.count < 2 {
+            throw .notCSV(file: path, reason: "the header has a single column ('\(names.first ?? "")'); expected a delimited header row")
+        }
+        mapping = try ColumnMapping.resolve(header: names, file: path, overrides: options.overrides)
+    }
+
+    private static func sha256(path: String) throws(ImportError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .cannotRead(file: path, reason: String(cString: strerror(errno)))
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } catch {
+            throw .cannotRead(file: path, reason: "\(error.localizedDescription)")
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension Store {
+    /// Imports a prepared file. Rows commit in batches (`ImportOptions.batchSize`): each batch, its rejected
+    /// rows and the import's counters commit together, so a killed import leaves a consistent store, and
+    /// importing the same file again resumes after the last committed batch. A file whose content was
+    /// already imported completely adds nothing.
+    public func importFile(_ prepared: PreparedImport, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+        let started = Date()
+        let mapping = prepared.mapping
+        let options = prepared.options
+
+        let previous = try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT id, status, rows_read, rows_imported, rows_rejected, rows_duplicate
+                FROM imports WHERE content_hash = ? ORDER BY status = 'complete' DESC, id DESC LIMIT 1
+                """, arguments: [prepared.contentHash])
+        }
+        if let previous, previous["status"] as String == "complete" {
+            return ImportSummary(
+                file: prepared.path, importID: previous["id"], layout: mapping.layout, mapping: mapping.summary,
+                rowsRead: 0, imported: 0, rejected: 0, duplicate: 0, alreadyImportedAs: previous["id"],
+                resumedAfterRows: nil, seconds: Date().timeIntervalSince(started), rejections: [])
+        }
+
+        var counts = (read: 0, imported: 0, rejected: 0, duplicate: 0)
+        let importID: Int64
+        var skip = 0
+        if let previous {
+            importID = previous["id"]
+            skip = previous["rows_read"]
+            counts = (previous["rows_read"], previous["rows_imported"], previous["rows_rejected"], previous["rows_duplicate"])
+        } else {
+            importID = try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
+                    """, arguments: [
+                        URL(fileURLWithPath: prepared.path).standardizedFileURL.path,
+                        URL(fileURLWithPath: prepared.path).lastPathComponent, prepared.contentHash, prepared.fileSize,
+                        mapping.layout, mapping.summary, Int64(started.timeIntervalSince1970),
+                    ])
+                return db.lastInsertedRowID
+            }
+        }
+
+        let converter = RowConverter(
+            mapping: mapping, delimiter: prepared.reader.delimiter,
+            timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
+            amounts: AmountParser(defaultCurrency: options.defaultCurrency))
+        var writer = TransactionWriter(importID: importID)
+        var shown: [Rejection] = []
+        var lastReport = Date()
+        let pipeline = ParsePipeline(reader: prepared.reader, source: prepared.source, converter: converter,
+                                     batchSize: options.batchSize, skip: skip)
+        pipeline.start()
+        defer { pipeline.cancel() }
+
+        var batches = 0
+        var finished = false
+        try withBulkWriting {
+            while !finished {
+                if let limit = options.interruptAfterBatches, batches >= limit { throw SimulatedInterruption() }
+                batches += 1
+                let batch = try pipeline.next()
+                finished = batch.isLast
+                try pool.write { db in
+                    try writer.beginBatch(db)
+                    for row in batch.rows {
+                        counts.read += 1
+                        switch row {
+                        case .success(let transaction):
+                            if try writer.insert(transaction, db) { counts.imported += 1 } else { counts.duplicate += 1 }
+                        case .failure(let rejection):
+                            counts.rejected += 1
+                            if shown.count < options.rejectionsShown { shown.append(rejection) }
+                            try db.execute(sql: """
+                                INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw)
+                                VALUES (?, ?, ?, ?, ?, ?)
+                                """, arguments: [importID, rejection.line, rejection.column, rejection.value, rejection.reason, rejection.raw])
+                        }
+                    }
+                    try writer.flushClients(db)
+                    try db.execute(sql: """
+                        UPDATE imports SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
+                            rows_duplicate = ?, status = ?, finished_at = ? WHERE id = ?
+                        """, arguments: [
+                            counts.read, counts.imported,
+                            counts.rejected, counts.duplicate, finished ? "complete" : "running",
+                            finished ? Int64(Date().timeIntervalSince1970) : nil, importID,
+                        ])
+                }
+                if let progress, Date().timeIntervalSince(lastReport) >= 0.2 {
+                    lastReport = Date()
+                    progress(ImportProgress(rowsRead: counts.read, bytesRead: batch.bytesRead, totalBytes: prepared.fileSize,
+                                            elapsedSeconds: lastReport.timeIntervalSince(started)))
+                }
+            }
+        }
+        progress?(ImportProgress(rowsRead: counts.read, bytesRead: prepared.fileSize, totalBytes: prepared.fileSize,
+                                 elapsedSeconds: Date().timeIntervalSince(started)))
+        prepared.source.close()
+        return ImportSummary(
+            file: prepared.path, importID: importID, layout: mapping.layout, mapping: mapping.summary,
+            rowsRead: counts.read, imported: counts.imported, rejected: counts.rejected, duplicate: counts.duplicate,
+            alreadyImportedAs: nil, resumedAfterRows: skip > 0 ? skip : nil,
+            seconds: Date().timeIntervalSince(started), rejections: shown)
+    }
+
+    /// Runs bulk writes with `synchronous = NORMAL` (safe in WAL against corruption; only the last batches can be
+    /// lost to a power cut, and a re-run resumes them), restoring full durability afterwards for triage writes.
+    func withBulkWriting<T>(_ body: () throws -> T) throws -> T {
+        // A bounded page cache (128 MiB) keeps the random-order index inserts off the disk; memory stays
+        // flat in the file's size.
+        let emptyStore = try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072")
+            let empty = try Int.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM transactions)") == 1
+            if empty {
+                for index in Schema.rebuildableIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
+            }
+            return empty
+        }
+        defer {
+            try? pool.writeWithoutTransaction { db in
+                if emptyStore { try Schema.ensureIndexes(db) }
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000")
+            }
+        }
+        return try body()
+    }
+
+    /// Rejected rows of an import, in line order.
+    public func rejectedRows(importID: Int64? = nil, limit: Int = 1000) throws -> [(importID: Int64, rejection: Rejection)] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT import_id, line, column_name, value, reason, raw FROM rejected_rows
+                WHERE (?1 IS NULL OR import_id = ?1) ORDER BY import_id, line LIMIT ?2
+                """, arguments: [importID, limit])
+            return rows.map { row in
+                (row["import_id"], Rejection(line: row["line"], column: row["column_name"], value: row["value"],
+                                             reason: row["reason"], raw: row["raw"]))
+            }
+        }
+    }
+}
+
+extension PreparedImport {
+    /// Reads and checks every row without touching a store (`vigil import --dry-run`): what would be
+    /// imported and what rejected, and why. Duplicates can only be known against a store, so none are counted.
+    public func validateAll(progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+        let started = Date()
+        let converter = RowConverter(
+            mapping: mapping, delimiter: reader.delimiter,
+            timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
+            amounts: AmountParser(defaultCurrency: options.defaultCurrency))
+        var record = CSVRecord()
+        var read = 0, valid = 0, rejected = 0
+        var shown: [Rejection] = []
+        while try reader.next(into: &record) {
+            read += 1
+            switch converter.convert(record) {
+            case .success: valid += 1
+            case .failure(let rejection):
+                rejected += 1
+                if shown.count < options.rejectionsShown { shown.append(rejection) }
+            }
+            if let progress, read & 16383 == 0 {
+                progress(ImportProgress(rowsRead: read, bytesRead: source.offset, totalBytes: fileSize,
+                                        elapsedSeconds: Date().timeIntervalSince(started)))
+            }
+        }
+        source.close()
+        return ImportSummary(file: path, importID: 0, layout: mapping.layout, mapping: mapping.summary, rowsRead: read,
+                             imported: valid, rejected: rejected, duplicate: 0, alreadyImportedAs: nil, resumedAfterRows: nil,
+                             seconds: Date().timeIntervalSince(started), rejections: shown)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import VigilCore
+
+/// One batch of parsed rows handed from the parsing thread to the writer.
+struct ParsedBatch: Sendable {
+    var rows: [Result<Transaction, Rejection>]
+    /// Compressed bytes consumed so far, for progress.
+    var bytesRead: Int64
+    var isLast: Bool
+}
+
+/// Reads and converts rows on a thread of its own while the caller writes the previous batch to SQLite,
+/// so parsing and inserting use two cores. At most `depth` batches wait, so memory stays bounded.
+final class ParsePipeline: @unchecked Sendable {
+    // Unchecked: `reader`, `converter` and `record` are touched only by the parsing thread once started;
+    // `queue`, `failure` and `cancelled` only under `condition`.
+    private let reader: CSVReader
+    private let source: ByteSource
+    private let converter: RowConverter
+    private let batchSize: Int
+    private let skip: Int
+    private let depth = 3
+    private let condition = NSCondition()
+    private var queue: [ParsedBatch] = []
+    private var failure: (any Error)?
+    private var cancelled = false
+    private var thread: Thread?
+
+    init(reader: CSVReader, source: ByteSource, converter: RowConverter, batchSize: Int, skip: Int) {
+        self.reader = reader
+        self.source = source
+        self.converter = converter
+        self.batchSize = batchSize
+        self.skip = skip
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "vigil-import-parse"
+        thread.start()
+        self.thread = thread
+    }
+
+    /// The next batch, waiting for it; rethrows a read error from the parsing thread.
+    func next() throws -> ParsedBatch {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && failure == nil { condition.wait() }
+        if !queue.isEmpty {
+            let batch = queue.removeFirst()
+            condition.broadcast()
+            return batch
+        }
+        throw failure!
+    }
+
+    /// Stops the parsing thread (when the writer fails) and lets it finish.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        var record = CSVRecord()
+        do {
+            var skipped = 0
+            while skipped < skip, try reader.next(into: &record) { skipped += 1 }
+            var finished = false
+            while !finished {
+                var rows: [Result<Transaction, Rejection>] = []
+                rows.reserveCapacity(batchSize)
+                while rows.count < batchSize {
+                    guard try reader.next(into: &record) else { finished = true; break }
+                    rows.append(converter.convert(record))
+                }
+                let batch = ParsedBatch(rows: rows, bytesRead: source.offset, isLast: finished)
+                condition.lock()
+                while queue.count >= depth && !cancelled { condition.wait() }
+                if cancelled { condition.unlock(); return }
+                queue.append(batch)
+                condition.broadcast()
+                condition.unlock()
+            }
+        } catch {
+            condition.lock()
+            failure = error
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}

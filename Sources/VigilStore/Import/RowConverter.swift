@@ -1,0 +1,210 @@
+import Foundation
+import VigilCore
+
+/// Why one row was not imported: where, which column, what value, and why.
+public struct Rejection: Error, Sendable, Hashable {
+    public var line: Int
+    public var column: String?
+    public var value: String?
+    public var reason: String
+    public var raw: String
+
+    public init(line: Int, column: String?, value: String?, reason: String, raw: String) {
+        self.line = line
+        self.column = column
+        self.value = value
+        self.reason = reason
+        self.raw = raw
+    }
+}
+
+/// Turns CSV records into transactions according to a column mapping, or says exactly why not.
+struct RowConverter {
+    let mapping: ColumnMapping
+    let delimiter: UInt8
+    let timestamps: TimestampParser
+    let amounts: AmountParser
+    private let expectedFields: Int
+    private let stripsMerchantPrefix: Bool
+    private let derivesChannelFromCategory: Bool
+
+    init(mapping: ColumnMapping, delimiter: UInt8, timestamps: TimestampParser, amounts: AmountParser) {
+        self.mapping = mapping
+        self.delimiter = delimiter
+        self.timestamps = timestamps
+        self.amounts = amounts
+        self.expectedFields = mapping.header.count
+        // The card export's generator prefixes every merchant with "fraud_": an artefact, not a label.
+        self.stripsMerchantPrefix = mapping.layout == "cards"
+        self.derivesChannelFromCategory = mapping.layout == "cards" && mapping.columns[.channel] == nil
+    }
+
+    private struct Failure: Error {
+        var column: Int?
+        var reason: String
+    }
+
+    func convert(_ record: CSVRecord) -> Result<Transaction, Rejection> {
+        do throws(Failure) {
+            return .success(try build(record))
+        } catch {
+            let failure = error
+            let columnName = failure.column.map { mapping.header[$0] }
+            let value = failure.column.map { record.lossyString($0) }
+            return .failure(Rejection(
+                line: record.line, column: columnName.map { $0.isEmpty ? "(unnamed column \(failure.column! + 1))" : $0 },
+                value: value, reason: failure.reason, raw: record.csvText(delimiter: delimiter)))
+        }
+    }
+
+    private func text(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String? {
+        guard let i = mapping.columns[field] else { return nil }
+        guard let s = record.string(i) else { throw Failure(column: i, reason: "invalid UTF-8") }
+        return s
+    }
+
+    private func required(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String {
+        let s = try text(record, field)!.trimmed
+        if s.isEmpty { throw Failure(column: mapping.columns[field]!, reason: "empty \(field.rawValue)") }
+        return s
+    }
+
+    private func optional(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String? {
+        guard let s = try text(record, field)?.trimmed, !s.isEmpty else { return nil }
+        return s
+    }
+
+    private func coordinate(_ record: CSVRecord, _ field: ImportField, limit: Double) throws(Failure) -> Double? {
+        guard let s = try optional(record, field) else { return nil }
+        guard let v = Double(s), v.isFinite else {
+            throw Failure(column: mapping.columns[field], reason: "not a number")
+        }
+        guard abs(v) <= limit else {
+            throw Failure(column: mapping.columns[field], reason: "\(field.rawValue) out of range -\(Int(limit))…\(Int(limit))")
+        }
+        return v
+    }
+
+    private func point(_ record: CSVRecord, _ lat: ImportField, _ lon: ImportField) throws(Failure) -> GeoPoint? {
+        let la = try coordinate(record, lat, limit: 90)
+        let lo = try coordinate(record, lon, limit: 180)
+        switch (la, lo) {
+        case let (la?, lo?): return GeoPoint(latitude: la, longitude: lo)
+        case (nil, nil): return nil
+        case (nil, _): throw Failure(column: mapping.columns[lat], reason: "\(lon.rawValue) given without \(lat.rawValue)")
+        case (_, nil): throw Failure(column: mapping.columns[lon], reason: "\(lat.rawValue) given without \(lon.rawValue)")
+        }
+    }
+
+    private func build(_ record: CSVRecord) throws(Failure) -> Transaction {
+        if let problem = record.problem { throw Failure(column: nil, reason: problem) }
+        guard record.fieldCount == expectedFields else {
+            throw Failure(column: nil, reason: "expected \(expectedFields) fields, found \(record.fieldCount)")
+        }
+        let client = try required(record, .client)
+
+        let timeColumn = mapping.columns[.time]!
+        let originalTime = try required(record, .time)
+        let instant: Int64
+        switch timestamps.parse(originalTime) {
+        case .success(let t): instant = t
+        case .failure(let e): throw Failure(column: timeColumn, reason: e.reason)
+        }
+
+        let amountColumn = mapping.columns[.amount]!
+        var amount: Money
+        switch amounts.parse(try required(record, .amount)) {
+        case .success(let m): amount = m
+        case .failure(let e): throw Failure(column: amountColumn, reason: e.reason)
+        }
+        if let code = try optional(record, .currency) {
+            let upper = code.uppercased()
+            guard upper.count == 3, upper.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                throw Failure(column: mapping.columns[.currency], reason: "not a three-letter currency code")
+            }
+            amount.currency = upper
+        }
+
+        var merchant = try optional(record, .merchant) ?? ""
+        if stripsMerchantPrefix, merchant.hasPrefix("fraud_") { merchant.removeFirst(6) }
+        let category = try optional(record, .category) ?? ""
+
+        var channel: Channel?
+        if let c = try optional(record, .channel) {
+            guard let parsed = Self.channel(c) else {
+                throw Failure(column: mapping.columns[.channel], reason: "unknown channel (expected card_present, online or atm)")
+            }
+            channel = parsed
+        } else if derivesChannelFromCategory {
+            if category.hasSuffix("_net") { channel = .online } else if category.hasSuffix("_pos") { channel = .cardPresent }
+        }
+
+        var label: Int?
+        if let l = try optional(record, .label) {
+            switch l.lowercased() {
+            case "1", "true", "yes", "y", "fraud": label = 1
+            case "0", "false", "no", "n", "legit", "legitimate": label = 0
+            default: throw Failure(column: mapping.columns[.label], reason: "label must be 0/1, true/false or yes/no")
+            }
+        }
+
+        let home = try point(record, .homeLat, .homeLon)
+        let merchantLocation = try point(record, .merchLat, .merchLon)
+
+        let sourceKey: String
+        if mapping.idColumns.isEmpty {
+            sourceKey = "row:" + Self.digest(record)
+        } else {
+            var parts: [String] = []
+            for i in mapping.idColumns {
+                guard let part = record.string(i)?.trimmed else { throw Failure(column: i, reason: "invalid UTF-8") }
+                if part.isEmpty { throw Failure(column: i, reason: "empty id") }
+                parts.append(part)
+            }
+            sourceKey = parts.count == 1 ? parts[0] : parts.joined(separator: "|")
+        }
+
+        return Transaction(
+            sourceKey: sourceKey, clientID: client, instant: instant, originalTime: originalTime, amount: amount,
+            merchant: merchant, category: category, city: try optional(record, .city), state: try optional(record, .state),
+            country: try optional(record, .country), home: home, merchantLocation: merchantLocation, channel: channel,
+            label: label, labelKind: try optional(record, .labelKind))
+    }
+
+    static func channel(_ text: String) -> Channel? {
+        switch text.lowercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: " ", with: "_") {
+        case "card_present", "cp", "pos", "in_store", "chip", "swipe", "contactless": return .cardPresent
+        case "online", "card_not_present", "cnp", "ecom", "ecommerce", "e_commerce", "web": return .online
+        case "atm", "cash": return .atm
+        default: return nil
+        }
+    }
+
+    /// A stable 64-bit FNV-1a digest of a record's fields, the row's identity when the source has no id column.
+    /// Identical rows in a file are therefore counted as duplicates, never silently merged.
+    static func digest(_ record: CSVRecord) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        record.bytes.withUnsafeBufferPointer { bytes in
+            var start = 0
+            for end in record.ends {
+                for k in start..<end {
+                    hash ^= UInt64(bytes[k])
+                    hash &*= 0x0000_0100_0000_01b3
+                }
+                hash ^= 0x1F  // field separator, so ("ab","c") and ("a","bc") differ
+                hash &*= 0x0000_0100_0000_01b3
+                start = end
+            }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+extension String {
+    var trimmed: String {
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }
+        return String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}

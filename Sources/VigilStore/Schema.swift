@@ -1,0 +1,144 @@
+import GRDB
+
+/// The store's schema, as versioned migrations. A migration, once released, is never edited:
+/// later changes append a new one.
+enum Schema {
+    /// Indexes on transactions that a bulk load into an empty store drops and rebuilds afterwards
+    /// (building an index from sorted data is faster than growing it row by row). The store re-creates
+    /// any that are missing when it opens, so a load killed midway never leaves them lost.
+    static let rebuildableIndexes: [(name: String, sql: String)] = [
+        ("transactions_by_client_time", "CREATE INDEX IF NOT EXISTS transactions_by_client_time ON transactions(client_id, instant)"),
+        ("transactions_by_time", "CREATE INDEX IF NOT EXISTS transactions_by_time ON transactions(instant)"),
+    ]
+
+    static func ensureIndexes(_ db: Database) throws {
+        for index in rebuildableIndexes { try db.execute(sql: index.sql) }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE imports (
+                    id INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    file_size INTEGER NOT NULL,
+                    layout TEXT NOT NULL,
+                    mapping TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    rows_read INTEGER NOT NULL DEFAULT 0,
+                    rows_imported INTEGER NOT NULL DEFAULT 0,
+                    rows_rejected INTEGER NOT NULL DEFAULT 0,
+                    rows_duplicate INTEGER NOT NULL DEFAULT 0,
+                    CHECK (rows_read = rows_imported + rows_rejected + rows_duplicate)
+                );
+                CREATE INDEX imports_by_hash ON imports(content_hash);
+
+                CREATE TABLE clients (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    home_lat REAL,
+                    home_lon REAL,
+                    first_instant INTEGER NOT NULL,
+                    last_instant INTEGER NOT NULL,
+                    transaction_count INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+
+                CREATE TABLE transactions (
+                    id INTEGER PRIMARY KEY,
+                    import_id INTEGER NOT NULL REFERENCES imports(id),
+                    source_key TEXT NOT NULL UNIQUE,
+                    client_id TEXT NOT NULL REFERENCES clients(id),
+                    instant INTEGER NOT NULL,
+                    original_time TEXT NOT NULL,
+                    amount_minor INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    merchant TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    city TEXT,
+                    state TEXT,
+                    country TEXT,
+                    home_lat REAL,
+                    home_lon REAL,
+                    merch_lat REAL,
+                    merch_lon REAL,
+                    channel TEXT CHECK (channel IN ('card_present', 'online', 'atm')),
+                    label INTEGER CHECK (label IN (0, 1)),
+                    label_kind TEXT
+                );
+                CREATE INDEX transactions_by_client_time ON transactions(client_id, instant);
+                CREATE INDEX transactions_by_time ON transactions(instant);
+
+                CREATE TABLE rejected_rows (
+                    id INTEGER PRIMARY KEY,
+                    import_id INTEGER NOT NULL REFERENCES imports(id),
+                    line INTEGER NOT NULL,
+                    column_name TEXT,
+                    value TEXT,
+                    reason TEXT NOT NULL,
+                    raw TEXT NOT NULL
+                );
+                CREATE INDEX rejected_rows_by_import ON rejected_rows(import_id, line);
+
+                CREATE TABLE detector_runs (
+                    id INTEGER PRIMARY KEY,
+                    detector TEXT NOT NULL,
+                    parameters TEXT NOT NULL,
+                    seed INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'cancelled')),
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    transactions_scored INTEGER NOT NULL DEFAULT 0,
+                    flagged INTEGER NOT NULL DEFAULT 0,
+                    timings TEXT NOT NULL DEFAULT '{}'
+                );
+                CREATE INDEX detector_runs_by_detector ON detector_runs(detector, started_at);
+
+                CREATE TABLE scores (
+                    run_id INTEGER NOT NULL REFERENCES detector_runs(id) ON DELETE CASCADE,
+                    transaction_id INTEGER NOT NULL REFERENCES transactions(id),
+                    score REAL NOT NULL,
+                    reasons TEXT,
+                    PRIMARY KEY (run_id, transaction_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX scores_by_transaction ON scores(transaction_id);
+
+                CREATE TABLE alerts (
+                    id INTEGER PRIMARY KEY,
+                    transaction_id INTEGER NOT NULL UNIQUE REFERENCES transactions(id),
+                    score REAL NOT NULL,
+                    reasons TEXT NOT NULL DEFAULT '[]',
+                    status TEXT NOT NULL DEFAULT 'open'
+                        CHECK (status IN ('open', 'confirmed_fraud', 'false_positive', 'escalated', 'needs_info')),
+                    assignee TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX alerts_by_score ON alerts(score DESC);
+                CREATE INDEX alerts_by_status_score ON alerts(status, score DESC);
+
+                CREATE TABLE triage_events (
+                    id INTEGER PRIMARY KEY,
+                    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                    at INTEGER NOT NULL,
+                    analyst TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status TEXT,
+                    note TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE
+                );
+                CREATE INDEX triage_events_by_alert ON triage_events(alert_id, id);
+                CREATE TRIGGER triage_events_no_update BEFORE UPDATE ON triage_events
+                    BEGIN SELECT RAISE(ABORT, 'triage events are append-only'); END;
+                CREATE TRIGGER triage_events_no_delete BEFORE DELETE ON triage_events
+                    BEGIN SELECT RAISE(ABORT, 'triage events are append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}

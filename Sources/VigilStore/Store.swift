@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import VigilCore
+
+/// Errors opening or using a store; each names the file.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case cannotCreate(path: String, reason: String)
+    case cannotOpen(path: String, reason: String)
+    case notAStore(path: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason): return "\(path): cannot create the store: \(reason)"
+        case .cannotOpen(let path, let reason): return "\(path): cannot open the store: \(reason)"
+        case .notAStore(let path): return "\(path): not a Vigil store (not an SQLite database)"
+        }
+    }
+}
+
+/// A Vigil transaction store: one SQLite file in WAL mode with foreign keys on, a busy timeout
+/// and versioned migrations. A new file is created readable by its owner only.
+public final class Store: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens the store at `path`, creating it (mode 0600) and its directory when missing.
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: path) {
+            let directory = url.deletingLastPathComponent().path
+            do {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.cannotCreate(path: path, reason: "cannot create directory \(directory): \(error.localizedDescription)")
+            }
+            // Create the file ourselves so it is born 0600; SQLite gives its -wal and -shm files the same mode.
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0 {
+                let reason = String(cString: strerror(errno))
+                if errno != EEXIST { throw StoreError.cannotCreate(path: path, reason: reason) }
+            } else {
+                close(fd)
+            }
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.label = "vigil-store"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notAStore(path: path)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        do {
+            try Schema.migrator.migrate(pool)
+            try pool.write { db in try Schema.ensureIndexes(db) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notAStore(path: path)
+        }
+    }
+
+    /// The migrations applied to this file, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Schema.migrator.appliedMigrations(db) }
+    }
+
+    /// Names of the tables in the schema.
+    public func tableNames() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
+        }
+    }
+
+    /// Counts for `vigil stats` and the workbench's first screen.
+    public func stats() throws -> StoreStats {
+        try pool.read { db in
+            let transactions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions") ?? 0
+            let clients = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") ?? 0
+            let fraud = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE label = 1") ?? 0
+            let imports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imports") ?? 0
+            let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejected_rows") ?? 0
+            var alerts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM alerts GROUP BY status") {
+                alerts[row["status"]] = row["n"]
+            }
+            let range = try Row.fetchOne(db, sql: "SELECT MIN(instant) AS lo, MAX(instant) AS hi FROM transactions")
+            var totals: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT currency, SUM(amount_minor) AS total FROM transactions GROUP BY currency") {
+                totals[row["currency"]] = row["total"]
+            }
+            return StoreStats(
+                path: path, transactions: transactions, clients: clients, labelledFraud: fraud, imports: imports,
+                rejected: rejected, alertsByStatus: alerts, firstInstant: range?["lo"], lastInstant: range?["hi"],
+                totalMinorUnitsByCurrency: totals)
+        }
+    }
+
+    /// The default place for the demo store: `$XDG_DATA_HOME/vigil/demo.sqlite`, else `~/.local/share/vigil/demo.sqlite`.
+    public static func defaultDemoPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let base: String
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty, xdg.hasPrefix("/") {
+            base = xdg
+        } else {
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            base = home + "/.local/share"
+        }
+        return base + "/vigil/demo.sqlite"
+    }
+}

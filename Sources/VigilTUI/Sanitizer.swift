@@ -1,0 +1,49 @@
+/// Makes data safe to draw. Terminal control characters, escape sequences and
+/// invisible format characters in data (a merchant name, a note, a file path)
+/// could move the cursor, recolour the screen, retitle the window or reorder
+/// text; instead they are shown as visible placeholders:
+///
+/// - C0 controls U+0000–U+001F become their control pictures U+2400–U+241F
+///   (so ESC is `␛`, BEL `␇`, NUL `␀`, newline `␊`); an escape sequence
+///   therefore reads as `␛[31m` and does nothing;
+/// - DEL becomes `␡`;
+/// - C1 controls U+0080–U+009F (including the one-byte CSI), bidi overrides
+///   and isolates, other format characters (except the zero width joiner that
+///   emoji sequences need), line and paragraph separators, and unpaired
+///   surrogates become `�`.
+///
+/// `CellBuffer.put` applies it to everything, so no caller can forget.
+public enum Sanitizer {
+    public static let replacement: Unicode.Scalar = "\u{FFFD}"
+
+    /// The placeholder for an unsafe scalar, nil when the scalar is safe to draw as it is.
+    public static func placeholder(for scalar: Unicode.Scalar) -> Unicode.Scalar? {
+        let value = scalar.value
+        if value < 0x20 { return Unicode.Scalar(0x2400 + value) }
+        if value < 0x7F { return nil }
+        if value == 0x7F { return "\u{2421}" }
+        if value < 0xA0 { return replacement }
+        if value == 0x200D { return nil } // zero width joiner: glues emoji sequences, moves nothing
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator, .surrogate, .control:
+            return replacement
+        default:
+            return nil
+        }
+    }
+
+    public static func isSafe(_ scalar: Unicode.Scalar) -> Bool {
+        placeholder(for: scalar) == nil
+    }
+
+    /// The text with every unsafe scalar replaced by its placeholder.
+    public static func sanitize(_ text: String) -> String {
+        // Fast path: most data is already clean.
+        if text.unicodeScalars.allSatisfy(isSafe) { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(placeholder(for: scalar) ?? scalar)
+        }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import VigilApp
+import VigilCore
+import VigilStore
+
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "A terminal workbench for fraud analysts.",
+        discussion: """
+            With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
+            Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
+            """,
+        subcommands: [Open.self, Import.self, Demo.self, Stats.self, Rejected.self],
+        defaultSubcommand: Open.self
+    )
+}
+
+/// `--store`, resolved the same way by every command.
+struct StoreOption: ParsableArguments {
+    @Option(name: .long, help: "The store file (default: $VIGIL_STORE, else ./vigil.sqlite).")
+    var store: String?
+
+    func resolved(fallback: String = "vigil.sqlite") -> String {
+        if let store { return store }
+        if let env = ProcessInfo.processInfo.environment["VIGIL_STORE"], !env.isEmpty { return env }
+        return fallback
+    }
+
+    /// Opens a store that must already exist (read-only commands never create an empty one by mistake).
+    func openExisting() throws -> Store {
+        let path = resolved()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no store at \(path); create one with `vigil import FILE --store \(path)` or `vigil demo --store \(path)`")
+        }
+        return try Store(path: path)
+    }
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A single progress line rewritten in place on a terminal; silent when standard error is not one.
+struct ProgressLine {
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    func update(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + Sanitize.line(text)).utf8))
+    }
+
+    func clear() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Text from data (file names, values) is cleaned before it reaches a terminal.
+enum Sanitize {
+    static func line(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            switch scalar.value {
+            case 0x00..<0x20, 0x7F..<0xA0: return "\u{FFFD}"
+            default: return scalar
+            }
+        }))
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Testing
+
+@Suite(.serialized) struct CommandLineTests {
+    let scratch = Scratch()
+
+    @Test func importThenStatsJSON() throws {
+        let store = scratch.path + "/s.sqlite"
+        let imported = try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
+        #expect(imported.status == 0)
+        #expect(imported.stdout.contains("read 1,021 rows: imported 1,021, rejected 0, duplicate 0"))
+        #expect(imported.stderr.isEmpty, "no progress line when not on a terminal: \(imported.stderr)")
+
+        let stats = try Harness.run(["stats", "--store", store, "--json"])
+        #expect(stats.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        #expect(object?["transactions"] as? Int == 1021)
+        #expect(object?["clients"] as? Int == 300 || (object?["clients"] as? Int ?? 0) > 0)
+        #expect(object?["labelled_fraud"] as? Int == 9)
+        #expect(object?["rejected"] as? Int == 0)
+
+        let again = try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("already imported"))
+    }
+
+    @Test func badRowsAreReportedWithLineColumnValueAndReason() throws {
+        let store = scratch.path + "/bad.sqlite"
+        let result = try Harness.run(["import", Harness.fixture("bad-rows.csv"), "--store", store,
+                                      "--map", "time=when", "--map", "amount=value", "--map", "merchant=shop"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("read 11 rows: imported 4, rejected 6, duplicate 1"))
+        #expect(result.stdout.contains("line 4, column when, value 'not a date'"))
+        #expect(result.stdout.contains("line 8: expected 8 fields, found 5"))
+        let rejected = try Harness.run(["rejected", "--store", store, "--raw"])
+        #expect(rejected.stdout.split(separator: "\n").count == 6)
+        #expect(rejected.stdout.contains("T7,C3,2024-03-02 11:00:00,5.00,Cafe"))
+    }
+
+    @Test func fileErrorsNameTheFileAndTheOtherFilesStillImport() throws {
+        let store = scratch.path + "/e.sqlite"
+        let missing = scratch.path + "/missing.csv"
+        let noTime = scratch.path + "/notime.csv"
+        try "client,amount\nC1,5\n".write(toFile: noTime, atomically: true, encoding: .utf8)
+        let result = try Harness.run(["import", missing, noTime, Harness.fixture("cards-2023-sample.csv"), "--store", store])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(missing): cannot read"))
+        #expect(result.stderr.contains("\(noTime): no column for required field 'time'"))
+        #expect(result.stdout.contains("imported 1,021"))
+    }
+
+    @Test func aBadFileAloneNeverCreatesAStore() throws {
+        let store = scratch.path + "/never.sqlite"
+        let result = try Harness.run(["import", scratch.path + "/nothing.csv", "--store", store])
+        #expect(result.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: store))
+        let unknown = try Harness.run(["import", Harness.fixture("bad-rows.csv"), "--store", store, "--map", "colour=red"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("unknown field 'colour'"))
+    }
+
+    @Test func statsOnAMissingStoreIsAClearError() throws {
+        let result = try Harness.run(["stats", "--store", scratch.path + "/none.sqlite"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no store at"))
+    }
+
+    @Test func demoIsDeterministicAndReimportsFromItsCSV() throws {
+        let a = scratch.path + "/a.csv", b = scratch.path + "/b.csv"
+        try Harness.run(["demo", "--csv-only", "--export-csv", a, "--clients", "40", "--days", "60", "--seed", "7"])
+        try Harness.run(["demo", "--csv-only", "--export-csv", b, "--clients", "40", "--days", "60", "--seed", "7"])
+        let da = try Data(contentsOf: URL(fileURLWithPath: a)), db = try Data(contentsOf: URL(fileURLWithPath: b))
+        #expect(da == db && da.count > 10_000)
+
+        let store = scratch.path + "/demo.sqlite"
+        let generated = try Harness.run(["demo", "--store", store, "--clients", "40", "--days", "60", "--seed", "7"])
+        #expect(generated.status == 0)
+        let rows = String(decoding: da, as: UTF8.self).split(separator: "\n").count - 1
+        let stats = try JSONSerialization.jsonObject(with: Data(try Harness.run(["stats", "--store", store, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(stats?["transactions"] as? Int == rows)
+
+        // The exported CSV imported into a fresh store gives the same transactions.
+        let viaCSV = scratch.path + "/via.sqlite"
+        let imported = try Harness.run(["import", a, "--store", viaCSV])
+        #expect(imported.stdout.contains("vigil layout"))
+        let q = "SELECT source_key, client_id, instant, amount_minor, merchant, label, label_kind FROM transactions ORDER BY source_key"
+        let left = try DatabaseQueue(path: store).read { db in try Row.fetchAll(db, sql: q) }
+        let right = try DatabaseQueue(path: viaCSV).read { db in try Row.fetchAll(db, sql: q) }
+        #expect(left == right)
+
+        let twice = try Harness.run(["demo", "--store", store, "--clients", "40", "--days", "60", "--seed", "7"])
+        #expect(twice.stdout.contains("already in the store"))
+    }
+
+    @Test func anImportKilledMidwayLeavesAConsistentStoreAndResumes() throws {
+        let csv = scratch.path + "/big.csv"
+        try Harness.run(["demo", "--csv-only", "--export-csv", csv, "--clients", "300", "--days", "200"])
+        let total = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").count - 1
+        let store = scratch.path + "/k.sqlite"
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Harness.binary)
+        process.arguments = ["import", csv, "--store", store, "--batch-size", "500"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Kill it once some batches have committed.
+        let deadline = Date().addingTimeInterval(60)
+        var committed = 0
+        while committed < 2_000 && Date() < deadline && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            committed = (try? DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: "SELECT rows_read FROM imports") ?? 0 }) ?? 0
+        }
+        #expect(process.isRunning, "the import finished before it could be killed; make the file larger")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        let (read, status, stored) = try DatabaseQueue(path: store).read { db in
+            (try Int.fetchOne(db, sql: "SELECT rows_read FROM imports")!, try String.fetchOne(db, sql: "SELECT status FROM imports")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions")!)
+        }
+        #expect(status == "running")
+        #expect(read > 0 && read < total)
+        #expect(stored == read, "committed counters and rows agree")
+
+        let resumed = try Harness.run(["import", csv, "--store", store])
+        #expect(resumed.status == 0)
+        #expect(resumed.stdout.contains("resumed an interrupted import"))
+        let final = try DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions")! }
+        #expect(final == total)
+        let indexes = try DatabaseQueue(path: store).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'")
+        }
+        #expect(indexes.contains("transactions_by_client_time"))
+    }
+}

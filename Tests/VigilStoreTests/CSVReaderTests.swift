@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import VigilStore
+
+@Suite struct CSVReaderTests {
+    let scratch = ScratchDirectory()
+
+    @Test func quotedFieldsWithCommasQuotesAndNewlines() throws {
+        let text = "a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\"line1\nline2\"\nplain,,end\n"
+        let rows = try records(text, in: scratch)
+        #expect(rows == [["a", "b", "c"], ["x, y", "say \"hi\"", "line1\nline2"], ["plain", "", "end"]])
+    }
+
+    @Test func crlfAndLoneCRAndNoFinalNewline() throws {
+        #expect(try records("a,b\r\n1,2\r\n3,4", in: scratch) == [["a", "b"], ["1", "2"], ["3", "4"]])
+        #expect(try records("a,b\r1,2\r", in: scratch) == [["a", "b"], ["1", "2"]])
+        #expect(try records("a,\"b\r\nc\"\r\n", in: scratch) == [["a", "b\r\nc"]])
+    }
+
+    @Test func byteOrderMarkIsDropped() throws {
+        let rows = try records(bytes: [0xEF, 0xBB, 0xBF] + Array("id,x\n1,2\n".utf8), in: scratch)
+        #expect(rows.first?.first == "id")
+    }
+
+    @Test func blankLinesAreSkippedAndLineNumbersKept() throws {
+        let path = scratch.file("lines.csv", "h1,h2\n\n1,\"a\nb\"\n\r\n2,c\n")
+        let reader = CSVReader(source: try ByteSource(path: path), chunkSize: 5)
+        var record = CSVRecord()
+        var lines: [Int] = []
+        while try reader.next(into: &record) { lines.append(record.line) }
+        #expect(lines == [1, 3, 6])
+    }
+
+    @Test func raggedRowsKeepTheirFieldCount() throws {
+        let rows = try records("a,b,c\n1,2\n1,2,3,4\n", in: scratch)
+        #expect(rows.map(\.count) == [3, 2, 4])
+    }
+
+    @Test func unterminatedQuoteIsReportedNotSwallowed() throws {
+        let rows = try records("a,b\n1,\"never closed\n2,3\n", in: scratch)
+        #expect(rows.count == 2)
+        #expect(rows[1].last?.hasPrefix("!unterminated quoted field (opened on line 2)") == true)
+    }
+
+    @Test func emptyTrailingFieldAfterDelimiterAtEOF() throws {
+        #expect(try records("a,b,", in: scratch) == [["a", "b", ""]])
+    }
+
+    @Test func csvTextRoundTripsThroughTheReader() throws {
+        let original = [["plain", "with, comma", "with \"quote\"", "multi\nline", ""]]
+        let path = scratch.file("rt.csv", "plain,\"with, comma\",\"with \"\"quote\"\"\",\"multi\nline\",\n")
+        let reader = CSVReader(source: try ByteSource(path: path))
+        var record = CSVRecord()
+        _ = try reader.next(into: &record)
+        let again = try records(record.csvText() + "\n", in: scratch)
+        #expect(again == original)
+    }
+
+    @Test func gzipIsReadTransparently() throws {
+        let plain = scratch.file("z.csv", "a,b\n1,2\n")
+        let gz = scratch.path + "/z.csv.gz"
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: "/bin/sh")
+        proc.arguments = ["-c", "gzip -c '\(plain)' > '\(gz)'"]
+        try proc.run()
+        proc.waitUntilExit()
+        let reader = CSVReader(source: try ByteSource(path: gz))
+        var record = CSVRecord()
+        var rows: [[String]] = []
+        while try reader.next(into: &record) { rows.append((0..<record.fieldCount).map { record.lossyString($0) }) }
+        #expect(rows == [["a", "b"], ["1", "2"]])
+    }
+
+    @Test func delimiterIsSniffedFromTheHeader() throws {
+        for (sep, text) in [("|", "a|b|c\n1|2|3\n"), (";", "a;b;c\n1;2;3\n"), ("\t", "a\tb\tc\n1\t2\t3\n"), (",", "a,b;c\n")] {
+            let path = scratch.file("s.csv", text)
+            let reader = CSVReader(source: try ByteSource(path: path))
+            try reader.sniffDelimiter()
+            #expect(reader.delimiter == UInt8(ascii: Unicode.Scalar(sep)!), "\(sep)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import Testing
+import VigilCore
+@testable import VigilStore
+
+@Suite struct StoreTests {
+    let scratch = ScratchDirectory()
+
+    @Test func migrationsOnAnEmptyFileCreateTheSchema() throws {
+        let path = scratch.path + "/nested/dir/new.sqlite"
+        let store = try Store(path: path)
+        #expect(try store.appliedMigrations() == ["v1-foundation"])
+        let tables = Set(try store.tableNames())
+        for table in ["transactions", "clients", "imports", "rejected_rows", "detector_runs", "scores", "alerts", "triage_events"] {
+            #expect(tables.contains(table), "missing \(table)")
+        }
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let pragmas = try store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        }
+        #expect(pragmas.0 == "wal" && pragmas.1 == 1)
+        let indexes = Set(try store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") })
+        for index in ["transactions_by_client_time", "alerts_by_score", "alerts_by_status_score"] {
+            #expect(indexes.contains(index), "missing \(index)")
+        }
+        // Opening again migrates nothing and keeps data.
+        let again = try Store(path: path)
+        #expect(try again.appliedMigrations() == ["v1-foundation"])
+        #expect(try again.stats().transactions == 0)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsRefused() throws {
+        let path = scratch.file("junk.sqlite", String(repeating: "not sqlite ", count: 200))
+        #expect(throws: StoreError.self) { try Store(path: path) }
+    }
+
+    @Test func foreignKeysAndChecksAreEnforced() throws {
+        let store = try scratch.store()
+        #expect(throws: DatabaseError.self) {
+            try store.pool.write { db in
+                try db.execute(sql: "INSERT INTO alerts (transaction_id, score, created_at, updated_at) VALUES (999, 1, 0, 0)")
+            }
+        }
+        #expect(throws: DatabaseError.self) {
+            try store.pool.write { db in
+                try db.execute(sql: "INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at, rows_read) VALUES ('a','a','h',0,'x','','complete',0,5)")
+            }
+        }
+    }
+
+    @Test func defaultDemoPathFollowsXDG() {
+        #expect(Store.defaultDemoPath(environment: ["XDG_DATA_HOME": "/data", "HOME": "/home/a"]) == "/data/vigil/demo.sqlite")
+        #expect(Store.defaultDemoPath(environment: ["HOME": "/home/a"]) == "/home/a/.local/share/vigil/demo.sqlite")
+        #expect(Store.defaultDemoPath(environment: ["XDG_DATA_HOME": "relative", "HOME": "/home/a"]) == "/home/a/.local/share/vigil/demo.sqlite")
+    }
+
+    @Test func exportedCSVReimportsIdentically() throws {
+        let t = Transaction(sourceKey: "k1", clientID: "C, \"1\"", instant: 1_700_000_000, originalTime: "x",
+                            amount: Money(minorUnits: -1205), merchant: "A\nB", category: "misc", city: "Town", state: "ST",
+                            country: "US", home: GeoPoint(latitude: 40.123456, longitude: -74.5),
+                            merchantLocation: GeoPoint(latitude: -33.9, longitude: 151.2), channel: .online, label: 1,
+                            labelKind: "burst")
+        let path = scratch.file("export.csv", TransactionCSV.header + "\n" + TransactionCSV.row(t) + "\n")
+        let store = try scratch.store()
+        let summary = try store.importFile(try PreparedImport(path: path))
+        #expect(summary.layout == "vigil" && summary.imported == 1)
+        let row = try #require(try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM transactions") })
+        #expect(row["client_id"] as String == t.clientID)
+        #expect(row["merchant"] as String == "A\nB")
+        #expect(row["amount_minor"] as Int64 == -1205)
+        #expect(row["instant"] as Int64 == 1_700_000_000)
+        #expect(row["channel"] as String == "online")
+        #expect(row["label"] as Int == 1)
+        #expect(row["label_kind"] as String == "burst")
+        #expect(row["merch_lat"] as Double == -33.9)
+        #expect(row["home_lat"] as Double == 40.123456)
+    }
+}
