@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,17 @@ static inline int vigil_resume_screen(void) {
 
 static inline int vigil_screen_is_active(void) {
     return stdscr != NULL && !isendwin();
+}
+
+/* A process can inherit a blocked signal mask (a tmux server started by a program whose threads block
+ * signals passes it on to every pane). The workbench needs SIGWINCH to see resizes and the termination
+ * signals to restore the terminal, so it unblocks them before curses starts. */
+static inline void vigil_unblock_terminal_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    int needed[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCONT, SIGTSTP };
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) sigaddset(&set, needed[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static inline void vigil_end_screen(void) {

@@ -49,6 +49,7 @@ public final class NcursesBackend: TerminalBackend {
             _ = vigil_resume_screen()
         } else {
             _ = vigil_set_locale_from_environment()
+            vigil_unblock_terminal_signals()
             guard vigil_start_screen() != 0 else {
                 throw TerminalError("cannot start the terminal (is TERM set, and is this a terminal?)")
             }
@@ -81,7 +82,9 @@ public final class NcursesBackend: TerminalBackend {
         let height = min(buffer.height, screen.height)
         let previous = shown.flatMap { $0.size == buffer.size && $0.size == screen ? $0 : nil }
         if previous == nil {
-            _ = vigil_erase()
+            // A full repaint: after a resize the terminal's contents may differ from what curses remembers
+            // (tmux and others reflow or clear), so erase alone could leave stale or blank rows.
+            _ = vigil_clear()
         }
         for y in 0..<height {
             for x in 0..<width {

@@ -10,12 +10,6 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: "The store file (default: $VIGIL_STORE, else the demo store, created on first run).")
     var store: String?
 
-    @Option(name: .long, help: "Colour theme.")
-    var theme: String = "dark"
-
-    @Option(name: .long, help: "Analyst name recorded with triage decisions (default: $USER).")
-    var analyst: String?
-
     func run() throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the workbench needs a terminal; for counts without one, run `vigil stats`")

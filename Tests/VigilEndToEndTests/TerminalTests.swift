@@ -31,6 +31,25 @@ import Testing
         #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
     }
 
+    @Test func resizingRedrawsAtTheNewSize() throws {
+        let store = scratch.path + "/resize.sqlite"
+        try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
+        let session = try TmuxSession(width: 120, height: 40, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
+        let wide = try session.waitFor { $0.contains("1,021") }
+        #expect(wide.contains("Alerts"), "two panels at 120 columns")
+        try Harness.shell("tmux resize-window -t \(session.name) -x 60 -y 15")
+        let narrow = try session.waitFor { screen in
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.first?.contains("Vigil") == true && screen.contains("1,021") && rows.count <= 16
+        }
+        let rows = narrow.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(rows.first?.contains("Vigil") == true, "the title is redrawn after shrinking")
+        #expect(narrow.contains("1,021"))
+        #expect(rows.filter { $0.contains("q quit") }.count == 1)
+        try session.send("q")
+        #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
+    }
+
     @Test func firstRunCreatesTheDemoStoreInTheDataDirectory() throws {
         let data = scratch.path + "/xdg"
         let session = try TmuxSession(width: 100, height: 30,
