@@ -49,7 +49,12 @@ extension Store {
                 try writer.beginBatch(db)
                 for transaction in pending {
                     counts.read += 1
-                    if try writer.insert(transaction, db) { counts.imported += 1 } else { counts.duplicate += 1 }
+                    switch try writer.insert(transaction, db) {
+                    case .inserted: counts.imported += 1
+                    case .duplicate: counts.duplicate += 1
+                    case .identityCollision(let existing):
+                        throw StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing)
+                    }
                 }
                 try writer.flushClients(db)
                 try db.execute(sql: "UPDATE imports SET rows_read = ?, rows_imported = ?, rows_duplicate = ? WHERE id = ?",

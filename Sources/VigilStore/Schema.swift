@@ -50,7 +50,10 @@ enum Schema {
                 CREATE TABLE transactions (
                     id INTEGER PRIMARY KEY,
                     import_id INTEGER NOT NULL REFERENCES imports(id),
-                    source_key TEXT NOT NULL UNIQUE,
+                    source_key TEXT NOT NULL,
+                    -- 64-bit FNV-1a of source_key: a compact unique index keeps bulk loads fast; the writer
+                    -- compares the full key on a hash match, so a collision is reported, never merged.
+                    source_hash INTEGER NOT NULL UNIQUE,
                     client_id TEXT NOT NULL REFERENCES clients(id),
                     instant INTEGER NOT NULL,
                     original_time TEXT NOT NULL,

@@ -5,6 +5,15 @@ import VigilCore
 /// SQLite's "copy this buffer now" destructor constant, which Swift cannot import as a macro.
 private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
+/// What happened to one transaction offered to the store.
+enum InsertOutcome: Equatable {
+    case inserted
+    /// Its source key is already stored.
+    case duplicate
+    /// A different stored key has the same 64-bit identity hash (about one chance in 10^12 at ten million rows).
+    case identityCollision(existingKey: String)
+}
+
 /// Appends transactions inside a write transaction, shared by CSV import and the demo generator.
 /// Rows whose source key is already stored are reported as duplicates, never overwritten.
 /// Client rows are aggregated in memory and upserted once per batch (foreign keys are deferred
@@ -34,45 +43,51 @@ struct TransactionWriter {
     }
 
     private static let insertSQL = """
-        INSERT INTO transactions (import_id, source_key, client_id, instant, original_time, amount_minor, currency,
+        INSERT INTO transactions (import_id, source_key, source_hash, client_id, instant, original_time, amount_minor, currency,
             merchant, category, city, state, country, home_lat, home_lon, merch_lat, merch_lon, channel, label, label_kind)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(source_key) DO NOTHING
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(source_hash) DO NOTHING
         """
 
-    /// Inserts one transaction; false when its source key was already in the store.
-    mutating func insert(_ t: Transaction, _ db: Database) throws -> Bool {
+    /// Inserts one transaction unless its source key is already in the store.
+    mutating func insert(_ t: Transaction, _ db: Database) throws -> InsertOutcome {
         guard let statement = insertStatement else { preconditionFailure("beginBatch(_:) not called") }
         // Bound through SQLite's C API: this is the import's innermost loop, and GRDB's StatementArguments
         // (an array of existentials per row) cost more than the insert itself.
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, importID)
+        let hash = FNV1a.sourceHash(t.sourceKey)
         bindText(s, 2, t.sourceKey)
-        bindText(s, 3, t.clientID)
-        sqlite3_bind_int64(s, 4, t.instant)
-        bindText(s, 5, t.originalTime)
-        sqlite3_bind_int64(s, 6, t.amount.minorUnits)
-        bindText(s, 7, t.amount.currency)
-        bindText(s, 8, t.merchant)
-        bindText(s, 9, t.category)
-        bindText(s, 10, t.city)
-        bindText(s, 11, t.state)
-        bindText(s, 12, t.country)
-        bindDouble(s, 13, t.home?.latitude)
-        bindDouble(s, 14, t.home?.longitude)
-        bindDouble(s, 15, t.merchantLocation?.latitude)
-        bindDouble(s, 16, t.merchantLocation?.longitude)
-        bindText(s, 17, t.channel?.rawValue)
-        if let label = t.label { sqlite3_bind_int64(s, 18, Int64(label)) } else { sqlite3_bind_null(s, 18) }
-        bindText(s, 19, t.labelKind)
+        sqlite3_bind_int64(s, 3, hash)
+        bindText(s, 4, t.clientID)
+        sqlite3_bind_int64(s, 5, t.instant)
+        bindText(s, 6, t.originalTime)
+        sqlite3_bind_int64(s, 7, t.amount.minorUnits)
+        bindText(s, 8, t.amount.currency)
+        bindText(s, 9, t.merchant)
+        bindText(s, 10, t.category)
+        bindText(s, 11, t.city)
+        bindText(s, 12, t.state)
+        bindText(s, 13, t.country)
+        bindDouble(s, 14, t.home?.latitude)
+        bindDouble(s, 15, t.home?.longitude)
+        bindDouble(s, 16, t.merchantLocation?.latitude)
+        bindDouble(s, 17, t.merchantLocation?.longitude)
+        bindText(s, 18, t.channel?.rawValue)
+        if let label = t.label { sqlite3_bind_int64(s, 19, Int64(label)) } else { sqlite3_bind_null(s, 19) }
+        bindText(s, 20, t.labelKind)
         let code = sqlite3_step(s)
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
             sqlite3_reset(s)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
         }
-        guard db.changesCount > 0 else { return false }
+        if db.changesCount == 0 {
+            let existing = try String.fetchOne(db, sql: "SELECT source_key FROM transactions WHERE source_hash = ?", arguments: [hash])
+            if let existing, existing != t.sourceKey { return .identityCollision(existingKey: existing) }
+            return .duplicate
+        }
         if var c = clients[t.clientID] {
             c.first = min(c.first, t.instant)
             c.last = max(c.last, t.instant)
@@ -82,7 +97,7 @@ struct TransactionWriter {
         } else {
             clients[t.clientID] = ClientAggregate(home: t.home, first: t.instant, last: t.instant, homeInstant: t.instant, count: 1)
         }
-        return true
+        return .inserted
     }
 
     @inline(__always) private func bindText(_ s: OpaquePointer, _ i: Int32, _ value: String?) {

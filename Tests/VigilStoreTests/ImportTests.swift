@@ -119,6 +119,23 @@ import VigilCore
         #expect(summary.imported == 2 && summary.duplicate == 1)
     }
 
+    @Test func anIdentityHashCollisionIsRejectedNotMerged() throws {
+        let store = try scratch.store()
+        _ = try importFile(scratch.file("one.csv", "id,client,time,amount\nA1,C1,2024-01-01 10:00:00,5\n"), into: store)
+        // Forge a stored row whose hash equals the hash of the key "B2" but whose key differs.
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE transactions SET source_hash = ? WHERE source_key = 'A1'", arguments: [FNV1a.sourceHash("B2")])
+        }
+        let summary = try importFile(scratch.file("two.csv", "id,client,time,amount\nB2,C1,2024-01-02 10:00:00,6\nA1,C1,2024-01-01 10:00:00,5\n"), into: store)
+        #expect(summary.rowsRead == 2)
+        #expect(summary.rejected == 1)
+        #expect(summary.imported == 1)  // A1's real hash is now free again, so it is new as far as the index knows
+        let rejection = try #require(summary.rejections.first)
+        #expect(rejection.line == 2)
+        #expect(rejection.column == "id")
+        #expect(rejection.reason.contains("shares its 64-bit hash with stored row 'A1'"))
+    }
+
     @Test func interruptedImportLeavesAConsistentStoreAndResumes() throws {
         let store = try scratch.store()
         var text = "id,client,time,amount\n"

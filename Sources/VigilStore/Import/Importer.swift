@@ -183,18 +183,30 @@ extension Store {
                 finished = batch.isLast
                 try pool.write { db in
                     try writer.beginBatch(db)
+                    func reject(_ rejection: Rejection) throws {
+                        counts.rejected += 1
+                        if shown.count < options.rejectionsShown { shown.append(rejection) }
+                        try db.execute(sql: """
+                            INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            """, arguments: [importID, rejection.line, rejection.column, rejection.value, rejection.reason, rejection.raw])
+                    }
                     for row in batch.rows {
                         counts.read += 1
-                        switch row {
+                        switch row.result {
                         case .success(let transaction):
-                            if try writer.insert(transaction, db) { counts.imported += 1 } else { counts.duplicate += 1 }
+                            switch try writer.insert(transaction, db) {
+                            case .inserted: counts.imported += 1
+                            case .duplicate: counts.duplicate += 1
+                            case .identityCollision(let existing):
+                                try reject(Rejection(
+                                    line: row.line, column: mapping.idColumns.first.map { mapping.header[$0] },
+                                    value: transaction.sourceKey,
+                                    reason: "row identity '\(transaction.sourceKey)' shares its 64-bit hash with stored row '\(existing)'; map a different id column",
+                                    raw: TransactionCSV.row(transaction)))
+                            }
                         case .failure(let rejection):
-                            counts.rejected += 1
-                            if shown.count < options.rejectionsShown { shown.append(rejection) }
-                            try db.execute(sql: """
-                                INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw)
-                                VALUES (?, ?, ?, ?, ?, ?)
-                                """, arguments: [importID, rejection.line, rejection.column, rejection.value, rejection.reason, rejection.raw])
+                            try reject(rejection)
                         }
                     }
                     try writer.flushClients(db)

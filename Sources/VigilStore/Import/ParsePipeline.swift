@@ -1,9 +1,15 @@
 import Foundation
 import VigilCore
 
+/// One parsed row and the line it started on.
+struct ParsedRow: Sendable {
+    var line: Int
+    var result: Result<Transaction, Rejection>
+}
+
 /// One batch of parsed rows handed from the parsing thread to the writer.
 struct ParsedBatch: Sendable {
-    var rows: [Result<Transaction, Rejection>]
+    var rows: [ParsedRow]
     /// Compressed bytes consumed so far, for progress.
     var bytesRead: Int64
     var isLast: Bool
@@ -69,11 +75,11 @@ final class ParsePipeline: @unchecked Sendable {
             while skipped < skip, try reader.next(into: &record) { skipped += 1 }
             var finished = false
             while !finished {
-                var rows: [Result<Transaction, Rejection>] = []
+                var rows: [ParsedRow] = []
                 rows.reserveCapacity(batchSize)
                 while rows.count < batchSize {
                     guard try reader.next(into: &record) else { finished = true; break }
-                    rows.append(converter.convert(record))
+                    rows.append(ParsedRow(line: record.line, result: converter.convert(record)))
                 }
                 let batch = ParsedBatch(rows: rows, bytesRead: source.offset, isLast: finished)
                 condition.lock()

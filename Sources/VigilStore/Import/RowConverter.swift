@@ -183,20 +183,16 @@ struct RowConverter {
     /// A stable 64-bit FNV-1a digest of a record's fields, the row's identity when the source has no id column.
     /// Identical rows in a file are therefore counted as duplicates, never silently merged.
     static func digest(_ record: CSVRecord) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hasher = FNV1a()
         record.bytes.withUnsafeBufferPointer { bytes in
             var start = 0
             for end in record.ends {
-                for k in start..<end {
-                    hash ^= UInt64(bytes[k])
-                    hash &*= 0x0000_0100_0000_01b3
-                }
-                hash ^= 0x1F  // field separator, so ("ab","c") and ("a","bc") differ
-                hash &*= 0x0000_0100_0000_01b3
+                hasher.add(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                hasher.add(0x1F)  // field separator, so ("ab","c") and ("a","bc") differ
                 start = end
             }
         }
-        let hex = String(hash, radix: 16)
+        let hex = String(hasher.value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
