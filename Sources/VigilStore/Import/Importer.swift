@@ -239,10 +239,10 @@ extension Store {
     /// Runs bulk writes with `synchronous = NORMAL` (safe in WAL against corruption; only the last batches can be
     /// lost to a power cut, and a re-run resumes them), restoring full durability afterwards for triage writes.
     func withBulkWriting<T>(_ body: () throws -> T) throws -> T {
-        // A bounded page cache (128 MiB) keeps the random-order index inserts off the disk; memory stays
-        // flat in the file's size.
+        // A bounded page cache (32 MiB) for the load; larger caches measured no faster (bench/RESULTS.md),
+        // and memory stays flat in the file's size.
         let emptyStore = try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
             let empty = try Int.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM transactions)") == 1
             if empty {
                 for index in Schema.rebuildableIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }

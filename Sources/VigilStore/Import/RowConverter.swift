@@ -172,7 +172,9 @@ struct RowConverter {
     }
 
     static func channel(_ text: String) -> Channel? {
-        switch text.lowercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: " ", with: "_") {
+        // Normalised by hand: Foundation's replacingOccurrences showed up in import profiles (once per row).
+        let normalised = String(text.lowercased().map { $0 == "-" || $0 == " " ? "_" : $0 })
+        switch normalised {
         case "card_present", "cp", "pos", "in_store", "chip", "swipe", "contactless": return .cardPresent
         case "online", "card_not_present", "cnp", "ecom", "ecommerce", "e_commerce", "web": return .online
         case "atm", "cash": return .atm
