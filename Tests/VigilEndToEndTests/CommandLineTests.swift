@@ -60,6 +60,24 @@ import Testing
         #expect(unknown.stderr.contains("unknown field 'colour'"))
     }
 
+    @Test func auditVerifiesTheTrailAndFailsWhenItIsTamperedWith() throws {
+        let store = scratch.path + "/audit.sqlite"
+        try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
+        let clean = try Harness.run(["audit", "--store", store])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.contains("audit trail intact: 0 triage events"))
+        // Two events chained by hand as the store would, then one altered behind the triggers' back.
+        let queue = try DatabaseQueue(path: store)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO alerts (transaction_id, score, created_at, updated_at) VALUES (1, 0.9, 0, 0)")
+            try db.execute(sql: "INSERT INTO triage_events (alert_id, at, analyst, action, prev_hash, hash) VALUES (1, 5, 'ana', 'note', ?, 'not-a-real-hash')",
+                           arguments: [String(repeating: "0", count: 64)])
+        }
+        let broken = try Harness.run(["audit", "--store", store])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("BROKEN at triage event #1"))
+    }
+
     @Test func statsOnAMissingStoreIsAClearError() throws {
         let result = try Harness.run(["stats", "--store", scratch.path + "/none.sqlite"])
         #expect(result.status != 0)
