@@ -1,18 +1,12 @@
+import VigilCore
+
 /// Dates and keys written by hand: `String(format:)` and `Calendar` are far too slow on
 /// Linux for millions of rows, and the civil-date arithmetic below is exact for UTC.
 enum DemoText {
-    /// Proleptic Gregorian (year, month, day) for days since 1970-01-01 (Howard Hinnant's algorithm).
+    /// Proleptic Gregorian (year, month, day) for days since 1970-01-01.
     static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, Int(month), Int(day))
+        let (year, month, day) = CivilTime.civilFromDays(Int(daysSinceEpoch))
+        return (Int64(year), month, day)
     }
 
     /// 0 = Sunday ... 6 = Saturday. 1970-01-01 was a Thursday.
