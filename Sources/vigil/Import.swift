@@ -88,6 +88,10 @@ struct Import: ParsableCommand {
                 }
                 progressLine.clear()
                 report(summary)
+            } catch let error as ImportError {
+                progressLine.clear()
+                printError("error: \(Sanitize.line(error.description))")
+                failures += 1
             } catch {
                 progressLine.clear()
                 printError("error: \(Sanitize.line(file)): \(Sanitize.line(String(describing: error)))")

@@ -71,6 +71,27 @@ import Testing
         #expect(rows == [["a", "b"], ["1", "2"]])
     }
 
+    @Test func aTruncatedGzipIsAnErrorNotAnEarlyEnd() throws {
+        var text = "a,b\n"
+        for i in 0..<5000 { text += "\(i),\(i * 7919 % 104_729)\n" }
+        let plain = scratch.file("t.csv", text)
+        let gz = scratch.path + "/t.csv.gz"
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: "/bin/sh")
+        proc.arguments = ["-c", "gzip -c '\(plain)' | head -c 4000 > '\(gz)'"]
+        try proc.run()
+        proc.waitUntilExit()
+        let reader = CSVReader(source: try ByteSource(path: gz))
+        var record = CSVRecord()
+        do {
+            while try reader.next(into: &record) {}
+            Issue.record("a truncated gzip file read to the end without an error")
+        } catch {
+            #expect(error.description.contains("truncated"))
+            #expect(error.description.hasPrefix(gz))
+        }
+    }
+
     @Test func delimiterIsSniffedFromTheHeader() throws {
         for (sep, text) in [("|", "a|b|c\n1|2|3\n"), (";", "a;b;c\n1;2;3\n"), ("\t", "a\tb\tc\n1\t2\t3\n"), (",", "a,b;c\n")] {
             let path = scratch.file("s.csv", text)

@@ -37,8 +37,18 @@ final class ByteSource {
         let n = gzread(file, buffer, UInt32(capacity))
         if n < 0 {
             var code: Int32 = 0
-            let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+            var message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+            if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
             throw .cannotRead(file: path, reason: "corrupt or truncated data: \(message)")
+        }
+        if n == 0 {
+            // zlib reports a gzip stream cut short only through gzerror, after a read that returned nothing.
+            var code: Int32 = 0
+            var message = gzerror(file, &code).map { String(cString: $0) } ?? ""
+            if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }  // zlib prefixes the path
+            if code != Z_OK && code != Z_STREAM_END {
+                throw .cannotRead(file: path, reason: "corrupt or truncated compressed data (\(message))")
+            }
         }
         return Int(n)
     }
