@@ -62,12 +62,28 @@ extension Store {
             }
             pending.removeAll(keepingCapacity: true)
         }
-        try withBulkWriting {
-            try generate { batch in
-                pending.append(contentsOf: batch)
-                if pending.count >= batchSize { try commit() }
+        // Generated keys are unique by construction: into an empty store they load without per-row identity
+        // checks, and the unique index built at the end would refuse a repeated key.
+        var loadedUnchecked = false
+        do {
+            try withBulkWriting(identityIsUnique: existing == nil) { unchecked in
+                loadedUnchecked = unchecked
+                writer = TransactionWriter(importID: importID, checksIdentity: !unchecked)
+                try generate { batch in
+                    pending.append(contentsOf: batch)
+                    if pending.count >= batchSize { try commit() }
+                }
+                try commit()
             }
-            try commit()
+        } catch let error as DatabaseError where loadedUnchecked && error.resultCode == .SQLITE_CONSTRAINT {
+            // The generator repeated a key (a bug, never seen): undo this load, which had the store to itself.
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM transactions WHERE import_id = ?", arguments: [importID])
+                try db.execute(sql: "DELETE FROM clients")
+                try db.execute(sql: "DELETE FROM imports WHERE id = ?", arguments: [importID])
+                try Schema.ensureIndexes(db)
+            }
+            throw StoreError.repeatedGeneratedKeys(name: name)
         }
         try pool.write { db in
             try db.execute(sql: "UPDATE imports SET status = 'complete', finished_at = ? WHERE id = ?",

@@ -11,7 +11,13 @@ enum Schema {
         ("transactions_by_time", "CREATE INDEX IF NOT EXISTS transactions_by_time ON transactions(instant)"),
     ]
 
+    /// The unique index on row identities. Dropped only while generated data (whose keys are unique by
+    /// construction) loads into an empty store; rebuilt at the end, or when the store next opens.
+    static let identityIndex = (name: "transactions_by_source_hash",
+                                sql: "CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_source_hash ON transactions(source_hash)")
+
     static func ensureIndexes(_ db: Database) throws {
+        try db.execute(sql: identityIndex.sql)
         for index in rebuildableIndexes { try db.execute(sql: index.sql) }
     }
 
@@ -53,7 +59,7 @@ enum Schema {
                     source_key TEXT NOT NULL,
                     -- 64-bit FNV-1a of source_key: a compact unique index keeps bulk loads fast; the writer
                     -- compares the full key on a hash match, so a collision is reported, never merged.
-                    source_hash INTEGER NOT NULL UNIQUE,
+                    source_hash INTEGER NOT NULL,
                     client_id TEXT NOT NULL REFERENCES clients(id),
                     instant INTEGER NOT NULL,
                     original_time TEXT NOT NULL,
@@ -72,6 +78,7 @@ enum Schema {
                     label INTEGER CHECK (label IN (0, 1)),
                     label_kind TEXT
                 );
+                CREATE UNIQUE INDEX transactions_by_source_hash ON transactions(source_hash);
                 CREATE INDEX transactions_by_client_time ON transactions(client_id, instant);
                 CREATE INDEX transactions_by_time ON transactions(instant);
 

@@ -8,12 +8,15 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case notAStore(path: String)
     case identityCollision(key: String, existingKey: String)
+    case repeatedGeneratedKeys(name: String)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let reason): return "\(path): cannot create the store: \(reason)"
         case .cannotOpen(let path, let reason): return "\(path): cannot open the store: \(reason)"
         case .notAStore(let path): return "\(path): not a Vigil store (not an SQLite database)"
+        case .repeatedGeneratedKeys(let name):
+            return "\(name): the generated data repeated a transaction key; nothing was kept"
         case .identityCollision(let key, let existing):
             return "row identity '\(key)' shares its 64-bit hash with stored row '\(existing)'"
         }

@@ -30,8 +30,13 @@ struct TransactionWriter {
         var count: Int
     }
 
-    init(importID: Int64) {
+    /// Without identity checks (generated data into an empty store, identity index dropped), rows are
+    /// appended with a plain INSERT.
+    let checksIdentity: Bool
+
+    init(importID: Int64, checksIdentity: Bool = true) {
         self.importID = importID
+        self.checksIdentity = checksIdentity
     }
 
     private var insertStatement: Statement?
@@ -39,14 +44,13 @@ struct TransactionWriter {
     /// Call at the start of each batch's transaction.
     mutating func beginBatch(_ db: Database) throws {
         try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
-        insertStatement = try db.cachedStatement(sql: Self.insertSQL)
+        insertStatement = try db.cachedStatement(sql: checksIdentity ? Self.insertSQL + " ON CONFLICT(source_hash) DO NOTHING" : Self.insertSQL)
     }
 
     private static let insertSQL = """
         INSERT INTO transactions (import_id, source_key, source_hash, client_id, instant, original_time, amount_minor, currency,
             merchant, category, city, state, country, home_lat, home_lon, merch_lat, merch_lon, channel, label, label_kind)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(source_hash) DO NOTHING
         """
 
     /// Inserts one transaction unless its source key is already in the store.

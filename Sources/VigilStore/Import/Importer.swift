@@ -175,7 +175,7 @@ extension Store {
 
         var batches = 0
         var finished = false
-        try withBulkWriting {
+        try withBulkWriting { _ in
             while !finished {
                 if let limit = options.interruptAfterBatches, batches >= limit { throw SimulatedInterruption() }
                 batches += 1
@@ -238,7 +238,9 @@ extension Store {
 
     /// Runs bulk writes with `synchronous = NORMAL` (safe in WAL against corruption; only the last batches can be
     /// lost to a power cut, and a re-run resumes them), restoring full durability afterwards for triage writes.
-    func withBulkWriting<T>(_ body: () throws -> T) throws -> T {
+    /// With `identityIsUnique` (generated data into an empty store), the identity index is dropped too and
+    /// `body` receives true: it may insert without duplicate checks.
+    func withBulkWriting<T>(identityIsUnique: Bool = false, _ body: (_ unchecked: Bool) throws -> T) throws -> T {
         // A bounded page cache (32 MiB) for the load; larger caches measured no faster (bench/RESULTS.md),
         // and memory stays flat in the file's size.
         let emptyStore = try pool.writeWithoutTransaction { db in
@@ -246,16 +248,25 @@ extension Store {
             let empty = try Int.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM transactions)") == 1
             if empty {
                 for index in Schema.rebuildableIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
+                if identityIsUnique { try db.execute(sql: "DROP INDEX IF EXISTS \(Schema.identityIndex.name)") }
             }
             return empty
         }
-        defer {
-            try? pool.writeWithoutTransaction { db in
+        func restore() throws {
+            try pool.writeWithoutTransaction { db in
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000") }
                 if emptyStore { try Schema.ensureIndexes(db) }
-                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000")
             }
         }
-        return try body()
+        let result: T
+        do {
+            result = try body(emptyStore && identityIsUnique)
+        } catch {
+            try? restore()
+            throw error
+        }
+        try restore()
+        return result
     }
 
     /// Rejected rows of an import, in line order.
