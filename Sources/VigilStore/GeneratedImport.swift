@@ -41,13 +41,14 @@ extension Store {
             }
         }
         var writer = TransactionWriter(importID: importID)
-        var pending: [Transaction] = []
-        pending.reserveCapacity(batchSize)
-        // Generators hand over small batches (a day at a time); commit in import-sized ones.
+        // Generators hand over small batches (a day at a time); commit in import-sized ones, holding the
+        // batches as they came rather than copying every transaction into one array.
+        var pending: [[Transaction]] = []
+        var pendingRows = 0
         func commit() throws {
             try pool.write { db in
                 try writer.beginBatch(db)
-                for transaction in pending {
+                for transaction in pending.joined() {
                     counts.read += 1
                     switch try writer.insert(transaction, db) {
                     case .inserted: counts.imported += 1
@@ -61,6 +62,7 @@ extension Store {
                                arguments: [counts.read, counts.imported, counts.duplicate, importID])
             }
             pending.removeAll(keepingCapacity: true)
+            pendingRows = 0
         }
         // Generated keys are unique by construction: into an empty store they load without per-row identity
         // checks, and the unique index built at the end would refuse a repeated key.
@@ -70,8 +72,9 @@ extension Store {
                 loadedUnchecked = unchecked
                 writer = TransactionWriter(importID: importID, checksIdentity: !unchecked)
                 try generate { batch in
-                    pending.append(contentsOf: batch)
-                    if pending.count >= batchSize { try commit() }
+                    pending.append(batch)
+                    pendingRows += batch.count
+                    if pendingRows >= batchSize { try commit() }
                 }
                 try commit()
             }

@@ -28,6 +28,13 @@ struct TransactionWriter {
         var last: Int64
         var homeInstant: Int64
         var count: Int
+
+        mutating func add(_ t: Transaction) {
+            first = min(first, t.instant)
+            last = max(last, t.instant)
+            count += 1
+            if let h = t.home, t.instant >= homeInstant || home == nil { home = h; homeInstant = t.instant }
+        }
     }
 
     /// Without identity checks (generated data into an empty store, identity index dropped), rows are
@@ -92,12 +99,8 @@ struct TransactionWriter {
             if let existing, existing != t.sourceKey { return .identityCollision(existingKey: existing) }
             return .duplicate
         }
-        if var c = clients[t.clientID] {
-            c.first = min(c.first, t.instant)
-            c.last = max(c.last, t.instant)
-            c.count += 1
-            if let home = t.home, t.instant >= c.homeInstant || c.home == nil { c.home = home; c.homeInstant = t.instant }
-            clients[t.clientID] = c
+        if let i = clients.index(forKey: t.clientID) {
+            clients.values[i].add(t)
         } else {
             clients[t.clientID] = ClientAggregate(home: t.home, first: t.instant, last: t.instant, homeInstant: t.instant, count: 1)
         }
