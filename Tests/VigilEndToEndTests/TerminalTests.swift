@@ -10,7 +10,7 @@ import Testing
         try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
         let session = try TmuxSession(width: 120, height: 40,
                                       command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
-        let screen = try session.waitFor { $0.contains("1,021") }
+        let screen = try session.waitFor { $0.contains("1,021") && $0.contains("q quit") }
         #expect(screen.contains("Vigil"))
         #expect(screen.contains("1,021"))
         #expect(screen.contains("q quit"))
@@ -24,7 +24,7 @@ import Testing
         let store = scratch.path + "/small.sqlite"
         try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
         let session = try TmuxSession(width: 60, height: 15, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
-        let screen = try session.waitFor { $0.contains("1,021") }
+        let screen = try session.waitFor { $0.contains("1,021") && $0.contains("q quit") }
         #expect(screen.contains("1,021"))
         #expect(screen.split(separator: "\n", omittingEmptySubsequences: false).allSatisfy { $0.count <= 60 })
         try session.send("C-c")
@@ -35,12 +35,13 @@ import Testing
         let store = scratch.path + "/resize.sqlite"
         try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store])
         let session = try TmuxSession(width: 120, height: 40, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
-        let wide = try session.waitFor { $0.contains("1,021") }
+        let wide = try session.waitFor { $0.contains("1,021") && $0.contains("q quit") }
         #expect(wide.contains("Alerts"), "two panels at 120 columns")
         try Harness.shell("tmux resize-window -t \(session.name) -x 60 -y 15")
         let narrow = try session.waitFor { screen in
             let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
-            return rows.first?.contains("Vigil") == true && screen.contains("1,021") && rows.count <= 16
+            // Wait for the whole frame (title, counts and status bar): a capture can land mid-draw.
+            return rows.first?.contains("Vigil") == true && screen.contains("1,021") && screen.contains("q quit") && rows.count <= 16
         }
         let rows = narrow.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(rows.first?.contains("Vigil") == true, "the title is redrawn after shrinking")
@@ -54,7 +55,7 @@ import Testing
         let data = scratch.path + "/xdg"
         let session = try TmuxSession(width: 100, height: 30,
                                       command: "XDG_DATA_HOME=\(data) VIGIL_STORE= \(Harness.binary); echo EXIT=\\$?; sleep 30")
-        let screen = try session.waitFor(timeout: 240) { $0.contains("q quit") }
+        let screen = try session.waitFor(timeout: 240) { $0.contains("q quit") && $0.contains("demo.sqlite") }
         #expect(screen.contains("demo.sqlite"))
         try session.send("q")
         #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
