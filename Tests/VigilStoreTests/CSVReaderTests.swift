@@ -57,13 +57,7 @@ import Testing
     }
 
     @Test func gzipIsReadTransparently() throws {
-        let plain = scratch.file("z.csv", "a,b\n1,2\n")
-        let gz = scratch.path + "/z.csv.gz"
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: "/bin/sh")
-        proc.arguments = ["-c", "gzip -c '\(plain)' > '\(gz)'"]
-        try proc.run()
-        proc.waitUntilExit()
+        let gz = try scratch.gzipped("z.csv.gz", "a,b\n1,2\n")
         let reader = CSVReader(source: try ByteSource(path: gz))
         var record = CSVRecord()
         var rows: [[String]] = []
@@ -74,13 +68,7 @@ import Testing
     @Test func aTruncatedGzipIsAnErrorNotAnEarlyEnd() throws {
         var text = "a,b\n"
         for i in 0..<5000 { text += "\(i),\(i * 7919 % 104_729)\n" }
-        let plain = scratch.file("t.csv", text)
-        let gz = scratch.path + "/t.csv.gz"
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: "/bin/sh")
-        proc.arguments = ["-c", "gzip -c '\(plain)' | head -c 4000 > '\(gz)'"]
-        try proc.run()
-        proc.waitUntilExit()
+        let gz = try scratch.gzipped("t.csv.gz", text, keepingBytes: 4000)
         let reader = CSVReader(source: try ByteSource(path: gz))
         var record = CSVRecord()
         do {

@@ -25,6 +25,19 @@ final class ScratchDirectory {
         return p
     }
 
+    /// Gzips `text` into a file, keeping only the first `keepingBytes` compressed bytes when given (a truncated file).
+    func gzipped(_ name: String, _ text: String, keepingBytes: Int? = nil) throws -> String {
+        let plain = file(name + ".plain", text)
+        let gz = path + "/" + name
+        let cut = keepingBytes.map { " | head -c \($0)" } ?? ""
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "gzip -c '\(plain)'\(cut) > '\(gz)'"]
+        try process.run()
+        process.waitUntilExit()
+        return gz
+    }
+
     func store() throws -> Store { try Store(path: path + "/store.sqlite") }
 }
 

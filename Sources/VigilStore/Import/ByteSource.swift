@@ -36,21 +36,24 @@ final class ByteSource {
         guard let file else { return 0 }
         let n = gzread(file, buffer, UInt32(capacity))
         if n < 0 {
-            var code: Int32 = 0
-            var message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-            if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
-            throw .cannotRead(file: path, reason: "corrupt or truncated data: \(message)")
+            throw .cannotRead(file: path, reason: "corrupt or truncated data: \(zlibError(file).message)")
         }
         if n == 0 {
             // zlib reports a gzip stream cut short only through gzerror, after a read that returned nothing.
-            var code: Int32 = 0
-            var message = gzerror(file, &code).map { String(cString: $0) } ?? ""
-            if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }  // zlib prefixes the path
+            let (code, message) = zlibError(file)
             if code != Z_OK && code != Z_STREAM_END {
                 throw .cannotRead(file: path, reason: "corrupt or truncated compressed data (\(message))")
             }
         }
         return Int(n)
+    }
+
+    /// zlib's last error for `file`, without the path zlib puts in front of its message.
+    private func zlibError(_ file: gzFile) -> (code: Int32, message: String) {
+        var code: Int32 = 0
+        var message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
+        return (code, message)
     }
 
     /// How far into the file (compressed bytes) reading has got, for progress.

@@ -202,7 +202,8 @@ extension Store {
                                 try reject(Rejection(
                                     line: row.line, column: mapping.idColumns.first.map { mapping.header[$0] },
                                     value: transaction.sourceKey,
-                                    reason: "row identity '\(transaction.sourceKey)' shares its 64-bit hash with stored row '\(existing)'; map a different id column",
+                                    reason: StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing).description
+                                        + "; map a different id column",
                                     raw: TransactionCSV.row(transaction)))
                             }
                         case .failure(let rejection):
