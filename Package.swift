@@ -33,6 +33,7 @@ let package = Package(
             ]
         ),
         .target(name: "VigilDemo", dependencies: ["VigilCore"]),
+        .target(name: "VigilDetect", dependencies: ["VigilCore"]),
         .target(name: "VigilTUI", dependencies: ["VigilCore", "CNcursesw"]),
         .target(name: "VigilApp", dependencies: ["VigilCore", "VigilStore", "VigilDemo", "VigilTUI"]),
         .executableTarget(
@@ -46,9 +47,10 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",
-            dependencies: ["VigilStore", "VigilDemo", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilStore", "VigilDemo", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect"]),
         .testTarget(name: "VigilTUITests", dependencies: ["VigilTUI", "VigilApp"]),
         .testTarget(
             name: "VigilEndToEndTests",

@@ -117,21 +117,18 @@ import Testing
         let total = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").count - 1
         let store = scratch.path + "/k.sqlite"
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Harness.binary)
-        process.arguments = ["import", csv, "--store", store, "--batch-size", "500"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess(Harness.binary, ["import", csv, "--store", store, "--batch-size", "500"],
+                                     environment: ProcessInfo.processInfo.environment)
         // Kill it once some batches have committed.
         let deadline = Date().addingTimeInterval(60)
         var committed = 0
-        while committed < 2_000 && Date() < deadline && process.isRunning {
+        while committed < 2_000 && Date() < deadline && child.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
             committed = (try? DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: "SELECT rows_read FROM imports") ?? 0 }) ?? 0
         }
-        #expect(process.isRunning, "the import finished before it could be killed; make the file larger")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        #expect(child.isRunning, "the import finished before it could be killed; make the file larger")
+        child.kill()
+        child.wait(upTo: 60, what: "the killed import")
 
         let (read, status, stored) = try DatabaseQueue(path: store).read { db in
             (try Int.fetchOne(db, sql: "SELECT rows_read FROM imports")!, try String.fetchOne(db, sql: "SELECT status FROM imports")!,

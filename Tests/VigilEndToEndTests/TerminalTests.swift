@@ -37,7 +37,7 @@ import Testing
         let session = try TmuxSession(width: 120, height: 40, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
         let wide = try session.waitFor { $0.contains("1,021") && $0.contains("q quit") }
         #expect(wide.contains("Alerts"), "two panels at 120 columns")
-        try Harness.shell("tmux resize-window -t \(session.name) -x 60 -y 15")
+        try session.resize(width: 60, height: 15)
         let narrow = try session.waitFor { screen in
             let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
             // Wait for the whole frame (title, counts and status bar): a capture can land mid-draw.

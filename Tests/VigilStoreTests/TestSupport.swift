@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import GRDB
 @testable import VigilStore
@@ -26,15 +27,17 @@ final class ScratchDirectory {
     }
 
     /// Gzips `text` into a file, keeping only the first `keepingBytes` compressed bytes when given (a truncated file).
+    /// Compressed in-process with zlib: no child process, so nothing to wait for.
     func gzipped(_ name: String, _ text: String, keepingBytes: Int? = nil) throws -> String {
-        let plain = file(name + ".plain", text)
         let gz = path + "/" + name
-        let cut = keepingBytes.map { " | head -c \($0)" } ?? ""
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "gzip -c '\(plain)'\(cut) > '\(gz)'"]
-        try process.run()
-        process.waitUntilExit()
+        guard let file = gzopen(gz, "wb") else { throw CocoaError(.fileWriteUnknown) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
+        guard gzclose(file) == Z_OK, written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
+        if let keepingBytes {
+            let whole = try Data(contentsOf: URL(fileURLWithPath: gz))
+            try whole.prefix(keepingBytes).write(to: URL(fileURLWithPath: gz))
+        }
         return gz
     }
 
