@@ -9,6 +9,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case notAStore(path: String)
     case identityCollision(key: String, existingKey: String)
     case repeatedGeneratedKeys(name: String)
+    case brokenReferences(table: String, rows: Int)
 
     public var description: String {
         switch self {
@@ -17,6 +18,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .notAStore(let path): return "\(path): not a Vigil store (not an SQLite database)"
         case .repeatedGeneratedKeys(let name):
             return "\(name): the generated data repeated a transaction key; nothing was kept"
+        case .brokenReferences(let table, let rows):
+            return "\(rows) rows of \(table) refer to a client or import that is not stored (a bug in Vigil; please report it)"
         case .identityCollision(let key, let existing):
             return "row identity '\(key)' shares its 64-bit hash with stored row '\(existing)'"
         }

@@ -22,6 +22,16 @@ import VigilDemo
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'")
         })
         #expect(indexes.isSuperset(of: ["transactions_by_source_hash", "transactions_by_client_time", "transactions_by_time"]))
+        // Foreign keys, off for the load, are enforced again afterwards.
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") } == 1)
+        #expect(throws: DatabaseError.self) {
+            try store.pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO transactions (import_id, source_key, source_hash, client_id, instant, original_time,
+                        amount_minor, currency, merchant, category) VALUES (1, 'x', 1, 'nobody', 0, '', 1, 'USD', 'm', 'c')
+                    """)
+            }
+        }
         // With the identity index back, a later load is checked: the same rows are duplicates.
         let again = try store.appendGenerated(name: "demo", identity: "t2") { sink in try generator.generate(sink) }
         #expect(again.imported == 0)

@@ -250,13 +250,21 @@ extension Store {
             if empty {
                 for index in Schema.rebuildableIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
                 if identityIsUnique { try db.execute(sql: "DROP INDEX IF EXISTS \(Schema.identityIndex.name)") }
+                // Checking each row's client and import as it goes in costs more than one pass at the end
+                // (measured: 1.6 s against 0.4 s per million rows), and the writer adds each batch's clients
+                // in the batch's own transaction, so the end check is a guard against a bug, not a filter.
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
             }
             return empty
         }
         func restore() throws {
             try pool.writeWithoutTransaction { db in
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000") }
-                if emptyStore { try Schema.ensureIndexes(db) }
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON") }
+                guard emptyStore else { return }
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                let orphans = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_foreign_key_check('transactions')") ?? 0
+                if orphans > 0 { throw StoreError.brokenReferences(table: "transactions", rows: orphans) }
+                try Schema.ensureIndexes(db)
             }
         }
         let result: T
