@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "VigilDemo", dependencies: ["VigilCore"]),
         .target(name: "VigilDetect", dependencies: ["VigilCore"]),
         .target(name: "VigilTUI", dependencies: ["VigilCore", "CNcursesw"]),
-        .target(name: "VigilApp", dependencies: ["VigilCore", "VigilStore", "VigilDemo", "VigilTUI"]),
+        .target(name: "VigilApp", dependencies: ["VigilCore", "VigilStore", "VigilDemo", "VigilDetect", "VigilTUI"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilStore", "VigilDemo"]),
+        .executableTarget(name: "vigil-bench", dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "VigilApp"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",

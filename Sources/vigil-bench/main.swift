@@ -1,14 +1,29 @@
 import Foundation
+import VigilApp
 import VigilCore
 import VigilDemo
+import VigilDetect
 import VigilStore
 
 /// Benchmarks that print one JSON object per measurement, for bench/ scripts to compare with peers.
 ///
 ///     vigil-bench import FILE [--store PATH]     import a CSV into a fresh store
 ///     vigil-bench demo [--clients N] [--days D]  generate demo data (no store), then into a fresh store
+///     vigil-bench matrix --rows N [--columns C] [--seed S] --out PREFIX
+///                                                write a synthetic matrix (PREFIX.f32) and its labels (PREFIX.labels)
+///     vigil-bench iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
+///     vigil-bench lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
+///                                                fit and score; scores as little-endian float64 for the peers to compare
+///     vigil-bench features --store PATH          features of every transaction of a store
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: vigil-bench import FILE [--store PATH] | demo [--clients N] [--days D] [--seed S]\n".utf8))
+    FileHandle.standardError.write(Data("""
+        usage: vigil-bench import FILE [--store PATH] | demo [--clients N] [--days D] [--seed S]
+               | matrix --rows N [--columns C] [--seed S] --out PREFIX
+               | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
+               | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
+               | features --store PATH
+
+        """.utf8))
     exit(2)
 }
 
@@ -72,6 +87,56 @@ do {
         emit(["benchmark": "demo_store", "clients": clients, "days": days, "rows": summary.imported, "seconds": storeSeconds,
               "rows_per_second": Double(summary.imported) / storeSeconds, "peak_rss_kb": peakRSSKilobytes()])
         if option("--store", in: args) == nil { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+    case "matrix":
+        guard let rows = Int(option("--rows", in: args) ?? ""), let prefix = option("--out", in: args) else { usage() }
+        let columns = Int(option("--columns", in: args) ?? "") ?? 8
+        let seed = UInt64(option("--seed", in: args) ?? "") ?? 1
+        let (matrix, labels) = SyntheticMatrix.make(rows: rows, columns: columns, seed: seed)
+        try SyntheticMatrix.write(matrix, labels: labels, prefix: prefix)
+        emit(["benchmark": "matrix", "rows": rows, "columns": columns, "outliers": labels.reduce(0) { $0 + Int($1) }])
+    case "iforest", "lof":
+        guard let prefix = option("--matrix", in: args) else { usage() }
+        let columns = Int(option("--columns", in: args) ?? "") ?? 8
+        let matrix = try SyntheticMatrix.read(prefix: prefix, columns: columns)
+        let started = Date()
+        let scores: [Double]
+        let fitSeconds: Double
+        if command == "iforest" {
+            let seed = UInt64(option("--seed", in: args) ?? "") ?? 1
+            let trees = Int(option("--trees", in: args) ?? "") ?? 100
+            let model = IsolationForest.fit(matrix, .init(treeCount: trees, seed: seed))
+            fitSeconds = Date().timeIntervalSince(started)
+            scores = model.scores(matrix)
+        } else {
+            let k = Int(option("--neighbours", in: args) ?? "") ?? 20
+            let model = LocalOutlierFactor.fit(matrix, .init(neighbourCount: k))
+            fitSeconds = Date().timeIntervalSince(started)
+            scores = model.referenceFactors
+        }
+        let seconds = Date().timeIntervalSince(started)
+        if let out = option("--scores-out", in: args) {
+            try scores.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: out)) }
+        }
+        var result: [String: Any] = ["benchmark": command, "rows": matrix.rowCount, "columns": columns,
+                                     "fit_seconds": fitSeconds, "score_seconds": seconds - fitSeconds, "seconds": seconds,
+                                     "peak_rss_kb": peakRSSKilobytes()]
+        // Vigil's own metrics on its scores, for the bench to check against scikit-learn's on the same scores.
+        if let labels = try? Data(contentsOf: URL(fileURLWithPath: prefix + ".labels")), labels.count == scores.count {
+            let truth = labels.map { $0 == 1 }
+            result["roc_auc"] = Metrics.rocAUC(scores: scores, labels: truth) ?? NSNull()
+            result["average_precision"] = Metrics.averagePrecision(scores: scores, labels: truth) ?? NSNull()
+        }
+        emit(result)
+    case "features":
+        guard let path = option("--store", in: args) else { usage() }
+        let store = try Store(path: path)
+        let started = Date()
+        let prior = try FeaturePipeline.prior(of: store)
+        let priorSeconds = Date().timeIntervalSince(started)
+        let set = try FeaturePipeline.load(store, prior: prior)
+        let seconds = Date().timeIntervalSince(started)
+        emit(["benchmark": "features", "rows": set.count, "columns": set.matrix.columnCount, "prior_seconds": priorSeconds,
+              "seconds": seconds, "rows_per_second": Double(set.count) / seconds, "peak_rss_kb": peakRSSKilobytes()])
     default:
         usage()
     }

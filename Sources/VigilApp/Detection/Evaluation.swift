@@ -1,0 +1,52 @@
+import Foundation
+import VigilDetect
+import VigilStore
+
+/// How well one detector run separates the store's labelled fraud from the rest.
+public struct RunEvaluation: Sendable {
+    public var detector: String
+    public var runID: Int64
+    public var labelled: Int
+    public var positives: Int
+    public var rocAUC: Double?
+    public var averagePrecision: Double?
+    public var precisionAt100: Double?
+    public var precisionAt1000: Double?
+    /// Share of the fraud found when the top 1 % of transactions are alerted.
+    public var recallAt1Percent: Double?
+
+    /// The figures as a JSON-ready dictionary (NaN-free: a figure that cannot be computed is null).
+    public var jsonObject: [String: Any] {
+        func value(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }
+        return [
+            "run_id": runID, "labelled": labelled, "positives": positives,
+            "roc_auc": value(rocAUC), "average_precision": value(averagePrecision),
+            "precision_at_100": value(precisionAt100), "precision_at_1000": value(precisionAt1000),
+            "recall_at_1pct": value(recallAt1Percent),
+        ]
+    }
+}
+
+public enum Evaluator {
+    /// The latest complete run of each detector, judged against the labels (unlabelled transactions are left out).
+    public static func evaluateLatestRuns(_ store: Store) throws -> [RunEvaluation] {
+        var latest: [String: DetectorRun] = [:]
+        for run in try store.detectorRuns() where run.status == "complete" && latest[run.detector] == nil {
+            latest[run.detector] = run
+        }
+        return try latest.values.sorted { $0.detector < $1.detector }.map { run in
+            let (scores, labels) = try store.labelledScores(runID: run.id)
+            return evaluate(detector: run.detector, runID: run.id, scores: scores, labels: labels)
+        }
+    }
+
+    public static func evaluate(detector: String, runID: Int64, scores: [Double], labels: [Bool]) -> RunEvaluation {
+        RunEvaluation(
+            detector: detector, runID: runID, labelled: labels.count, positives: labels.reduce(0) { $0 + ($1 ? 1 : 0) },
+            rocAUC: Metrics.rocAUC(scores: scores, labels: labels),
+            averagePrecision: Metrics.averagePrecision(scores: scores, labels: labels),
+            precisionAt100: Metrics.precision(atTop: 100, scores: scores, labels: labels),
+            precisionAt1000: Metrics.precision(atTop: 1_000, scores: scores, labels: labels),
+            recallAt1Percent: Metrics.recall(atAlertRate: 0.01, scores: scores, labels: labels))
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import VigilCore
+import VigilDetect
+import VigilStore
+
+/// Features for every transaction of a store: the prior estimated from a sample, then the store streamed client
+/// by client through the extractor.
+public enum FeaturePipeline {
+    /// About this many transactions make the population prior.
+    public static let priorSampleSize = 100_000
+
+    /// The population prior of a store, from a deterministic sample (every k-th row id).
+    public static func prior(of store: Store) throws -> PopulationPrior {
+        let total = try store.stats().transactions
+        return PopulationPrior.estimate(from: try store.transactionSample(every: max(1, total / priorSampleSize)))
+    }
+
+    /// Feature rows for every transaction, in (client, time) order; `progress` gets the rows done so far.
+    public static func load(_ store: Store, prior: PopulationPrior,
+                            progress: ((Int) -> Void)? = nil) throws -> FeatureSet {
+        let extractor = FeatureExtractor(prior: prior)
+        var set = FeatureSet.empty
+        try store.forEachClientChunk { chunk in
+            set.append(FeatureSet(matrix: extractor.features(of: chunk), ids: chunk.ids, labels: chunk.labels))
+            progress?(set.count)
+        }
+        return set
+    }
+}
+
+/// Writes a feature set as CSV: `transaction_id,label,` then the feature names; an unknown label is left empty.
+/// Values are written in their shortest exact form, so another library reads exactly the matrix the models saw.
+public enum FeatureCSV {
+    public static func write(_ set: FeatureSet, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var buffer = ""
+        buffer.reserveCapacity(1 << 20)
+        buffer += (["transaction_id", "label"] + TransactionFeature.names).joined(separator: ",") + "\n"
+        let width = set.matrix.columnCount
+        for row in 0..<set.count {
+            buffer += String(set.ids[row])
+            buffer += set.labels[row] < 0 ? "," : (set.labels[row] == 1 ? ",1" : ",0")
+            for column in 0..<width {
+                buffer += ","
+                buffer += set.matrix.values[row * width + column].description
+            }
+            buffer += "\n"
+            if buffer.utf8.count >= 1 << 20 {
+                try handle.write(contentsOf: Data(buffer.utf8))
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: Data(buffer.utf8))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// One run of one detector over the store, as `vigil scan` records it.
+public struct DetectorRun: Sendable, Equatable {
+    public var id: Int64
+    public var detector: String
+    /// The detector's settings as JSON.
+    public var parameters: String
+    public var seed: Int64?
+    public var status: String
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var transactionsScored: Int
+    public var flagged: Int
+    /// Seconds per stage as JSON (features, fit, score, write).
+    public var timings: String
+}
+
+extension Store {
+    /// Records the start of a detector run and returns its id; its scores follow with `finishDetectorRun`.
+    public func beginDetectorRun(detector: String, parameters: String, seed: Int64?) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO detector_runs (detector, parameters, seed, status, started_at) VALUES (?, ?, ?, 'running', ?)
+                """, arguments: [detector, parameters, seed, Int64(Date().timeIntervalSince1970)])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Writes a run's scores (one per transaction id) and marks it complete, in one transaction: a run is either
+    /// whole in the store or still 'running' with no scores.
+    public func finishDetectorRun(_ runID: Int64, transactionIDs: [Int64], scores: [Double], flagged: Int,
+                                  timings: String) throws {
+        precondition(transactionIDs.count == scores.count, "one score per transaction")
+        // In id order, so the (run, transaction) key grows and every insert appends.
+        let order = transactionIDs.indices.sorted { transactionIDs[$0] < transactionIDs[$1] }
+        try pool.write { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score) VALUES (?, ?, ?)")
+            let s = statement.sqliteStatement
+            for index in order {
+                let (id, score) = (transactionIDs[index], scores[index])
+                sqlite3_reset(s)
+                sqlite3_bind_int64(s, 1, runID)
+                sqlite3_bind_int64(s, 2, id)
+                sqlite3_bind_double(s, 3, score)
+                let code = sqlite3_step(s)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+                }
+            }
+            try db.execute(sql: """
+                UPDATE detector_runs SET status = 'complete', finished_at = ?, transactions_scored = ?, flagged = ?, timings = ?
+                WHERE id = ?
+                """, arguments: [Int64(Date().timeIntervalSince1970), scores.count, flagged, timings, runID])
+        }
+    }
+
+    /// Marks a run that stopped without scores.
+    public func failDetectorRun(_ runID: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE detector_runs SET status = 'failed', finished_at = ? WHERE id = ?",
+                           arguments: [Int64(Date().timeIntervalSince1970), runID])
+        }
+    }
+
+    /// Detector runs, newest first.
+    public func detectorRuns() throws -> [DetectorRun] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM detector_runs ORDER BY id DESC").map { row in
+                DetectorRun(id: row["id"], detector: row["detector"], parameters: row["parameters"], seed: row["seed"],
+                            status: row["status"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+                            transactionsScored: row["transactions_scored"], flagged: row["flagged"], timings: row["timings"])
+            }
+        }
+    }
+
+    /// A run's scores beside each scored transaction's ground truth, for labelled transactions only
+    /// (in transaction id order).
+    public func labelledScores(runID: Int64) throws -> (scores: [Double], labels: [Bool]) {
+        try pool.read { db in
+            let statement = try db.makeStatement(sql: """
+                SELECT s.score, t.label FROM scores s JOIN transactions t ON t.id = s.transaction_id
+                WHERE s.run_id = ? AND t.label IS NOT NULL ORDER BY s.transaction_id
+                """)
+            let s = statement.sqliteStatement
+            sqlite3_bind_int64(s, 1, runID)
+            var scores: [Double] = []
+            var labels: [Bool] = []
+            var code = sqlite3_step(s)
+            while code == SQLITE_ROW {
+                scores.append(sqlite3_column_double(s, 0))
+                labels.append(sqlite3_column_int64(s, 1) == 1)
+                code = sqlite3_step(s)
+            }
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            return (scores, labels)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import VigilCore
+
+extension Store {
+    /// Streams every transaction as `TransactionColumns` chunks of whole clients, each client's rows in time order
+    /// (then by row id), chunks of about `rowsPerChunk` rows. Category indices are stable across the chunks.
+    ///
+    /// Read through SQLite's C API on one read transaction (a consistent snapshot even while an import writes):
+    /// per-row `Row` values cost more than the features computed from them.
+    public func forEachClientChunk(rowsPerChunk: Int = 250_000, where filter: String? = nil,
+                                   _ body: (TransactionColumns) throws -> Void) throws {
+        try pool.read { db in
+            let sql = """
+                SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label
+                FROM transactions \(filter.map { "WHERE \($0)" } ?? "")
+                ORDER BY client_id, instant, id
+                """
+            let statement = try db.makeStatement(sql: sql)
+            var reader = ColumnReader(statement: statement.sqliteStatement)
+            var chunk = TransactionColumns()
+            chunk.reserveCapacity(min(rowsPerChunk, 1 << 20))
+            var currentClient: [UInt8] = []
+            var clientOpen = false
+            while true {
+                let code = sqlite3_step(reader.statement)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+                }
+                if !clientOpen || !reader.clientEquals(currentClient) {
+                    if clientOpen {
+                        chunk.endClient(String(decoding: currentClient, as: UTF8.self))
+                        if chunk.count >= rowsPerChunk {
+                            chunk.categoryNames = reader.categoryNames
+                            try body(chunk)
+                            chunk = TransactionColumns()
+                            chunk.reserveCapacity(min(rowsPerChunk, 1 << 20))
+                        }
+                    }
+                    currentClient = reader.client()
+                    clientOpen = true
+                }
+                reader.appendRow(to: &chunk)
+            }
+            if clientOpen { chunk.endClient(String(decoding: currentClient, as: UTF8.self)) }
+            if chunk.count > 0 {
+                chunk.categoryNames = reader.categoryNames
+                try body(chunk)
+            }
+        }
+    }
+
+    /// Every transaction whose row id is a multiple of `every` (a deterministic sample), as one chunk.
+    public func transactionSample(every: Int) throws -> TransactionColumns {
+        var sample = TransactionColumns()
+        var names: [String] = []
+        try forEachClientChunk(rowsPerChunk: .max, where: "id % \(max(1, every)) = 0") { chunk in
+            sample = chunk
+            names = chunk.categoryNames
+        }
+        sample.categoryNames = names
+        return sample
+    }
+}
+
+/// Reads one result row's columns straight from the statement, interning categories as it goes.
+private struct ColumnReader {
+    let statement: OpaquePointer
+    private(set) var categoryNames: [String] = []
+    private var categoryBytes: [[UInt8]] = []
+    private var categoryIndex: [String: Int32] = [:]
+
+    init(statement: OpaquePointer) { self.statement = statement }
+
+    func clientEquals(_ bytes: [UInt8]) -> Bool {
+        let length = Int(sqlite3_column_bytes(statement, 1))
+        guard length == bytes.count else { return false }
+        guard length > 0, let text = sqlite3_column_text(statement, 1) else { return true }
+        return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, text, length) == 0 }
+    }
+
+    func client() -> [UInt8] { Self.bytes(statement, 1) }
+
+    mutating func appendRow(to chunk: inout TransactionColumns) {
+        chunk.append(
+            id: sqlite3_column_int64(statement, 0),
+            instant: sqlite3_column_int64(statement, 2),
+            amountMinor: sqlite3_column_int64(statement, 3),
+            category: category(),
+            home: (real(5), real(6)),
+            merchant: (real(7), real(8)),
+            label: sqlite3_column_type(statement, 9) == SQLITE_NULL ? -1 : Int8(clamping: sqlite3_column_int64(statement, 9)))
+    }
+
+    private func real(_ column: Int32) -> Double {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? .nan : sqlite3_column_double(statement, column)
+    }
+
+    /// The row's category as an index; a handful of categories is the rule, so compare bytes before making a String.
+    private mutating func category() -> Int32 {
+        let length = Int(sqlite3_column_bytes(statement, 4))
+        let text = sqlite3_column_text(statement, 4)
+        if categoryBytes.count <= 64, length > 0, let text {
+            for (index, known) in categoryBytes.enumerated() where known.count == length {
+                if known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text, length) == 0 }) { return Int32(index) }
+            }
+        }
+        let name = text.map { String(cString: $0) } ?? ""
+        if let index = categoryIndex[name] { return index }
+        let index = Int32(categoryNames.count)
+        categoryNames.append(name)
+        categoryBytes.append(Array(name.utf8))
+        categoryIndex[name] = index
+        return index
+    }
+
+    private static func bytes(_ statement: OpaquePointer, _ column: Int32) -> [UInt8] {
+        let length = Int(sqlite3_column_bytes(statement, column))
+        guard length > 0, let text = sqlite3_column_text(statement, column) else { return [] }
+        return Array(UnsafeBufferPointer(start: text, count: length))
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import Testing
+
+/// `vigil features`, `scan` and `eval` on the real card-export sample.
+@Suite(.serialized) struct DetectionCommandTests {
+    let scratch = Scratch()
+
+    private func importedSample(_ name: String) throws -> String {
+        let store = scratch.path + "/\(name).sqlite"
+        #expect(try Harness.run(["import", Harness.fixture("cards-2023-sample.csv"), "--store", store]).status == 0)
+        return store
+    }
+
+    @Test func featuresWritesOneRowPerTransactionWithIdAndLabel() throws {
+        let store = try importedSample("f")
+        let out = scratch.path + "/features.csv"
+        let result = try Harness.run(["features", "--store", store, "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("1,021 transactions × 15 features"))
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 1_021)
+        #expect(lines[0].hasPrefix("transaction_id,label,log_amount,hour_sin,hour_cos,"))
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.allSatisfy { $0.count == 17 })
+        #expect(rows.filter { $0[1] == "1" }.count == 9, "the sample's nine labelled frauds")
+        #expect(Set(rows.map { $0[0] }).count == 1_021, "every transaction once")
+        #expect(rows.allSatisfy { $0.dropFirst(2).allSatisfy { Float(String($0))?.isFinite == true } })
+    }
+
+    @Test func scanWritesRunsAndScoresThatEvalJudges() throws {
+        let store = try importedSample("s")
+        let scan = try Harness.run(["scan", "--store", store, "--seed", "11"])
+        #expect(scan.status == 0, "\(scan.stderr)")
+        #expect(scan.stdout.contains("Isolation Forest (run #1)"))
+        #expect(scan.stdout.contains("Local Outlier Factor (run #2)"))
+        #expect(scan.stderr.isEmpty, "no progress line when not on a terminal")
+
+        let (runs, scores) = try DatabaseQueue(path: store).read { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM detector_runs ORDER BY id"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scores")!)
+        }
+        #expect(runs.count == 2)
+        #expect(runs.map { $0["detector"] as String } == ["iforest", "lof"])
+        #expect(runs.allSatisfy { ($0["status"] as String) == "complete" && ($0["transactions_scored"] as Int) == 1_021 })
+        #expect(runs.allSatisfy { ($0["seed"] as Int64) == 11 })
+        #expect((runs[0]["parameters"] as String).contains("\"n_estimators\":100"))
+        #expect((runs[1]["parameters"] as String).contains("\"n_neighbors\":20"))
+        #expect(scores == 2 * 1_021)
+
+        // The same seed gives the same scores; another seed, other Isolation Forest scores.
+        #expect(try Harness.run(["scan", "--store", store, "--seed", "11", "--detectors", "iforest"]).status == 0)
+        #expect(try Harness.run(["scan", "--store", store, "--seed", "12", "--detectors", "iforest"]).status == 0)
+        let (same, different) = try DatabaseQueue(path: store).read { db in
+            let q = "SELECT COUNT(*) FROM scores a JOIN scores b USING (transaction_id) WHERE a.run_id = 1 AND b.run_id = ? AND a.score = b.score"
+            return (try Int.fetchOne(db, sql: q, arguments: [3])!, try Int.fetchOne(db, sql: q, arguments: [4])!)
+        }
+        #expect(same == 1_021)
+        #expect(different < 1_021)
+
+        let eval = try Harness.run(["eval", "--store", store, "--json"])
+        #expect(eval.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: [String: Any]])
+        #expect(Set(object.keys) == ["iforest", "lof"])
+        for (_, figures) in object {
+            let auc = try #require(figures["roc_auc"] as? Double)
+            #expect(auc > 0.5 && auc <= 1, "better than chance on the sample's fraud")
+            #expect(figures["average_precision"] is Double)
+            #expect(figures["precision_at_100"] is Double)
+            #expect(figures["positives"] as? Int == 9)
+        }
+        #expect((object["iforest"]?["run_id"] as? Int) == 4, "the latest run of each detector")
+
+        let table = try Harness.run(["eval", "--store", store])
+        #expect(table.stdout.contains("ROC-AUC"))
+        #expect(table.stdout.contains("iforest") && table.stdout.contains("lof"))
+    }
+
+    @Test func lofAboveItsReferenceLimitScoresTheRestAsNew() throws {
+        let store = try importedSample("l")
+        for _ in 0..<2 {
+            let result = try Harness.run(["scan", "--store", store, "--detectors", "lof", "--lof-reference", "300"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let (parameters, scored, identical, spread) = try DatabaseQueue(path: store).read { db in
+            (try String.fetchOne(db, sql: "SELECT parameters FROM detector_runs WHERE id = 1")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scores WHERE run_id = 1")!,
+             try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM scores a JOIN scores b USING (transaction_id) WHERE a.run_id = 1 AND b.run_id = 2
+                AND a.score = b.score
+                """)!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT round(score, 6)) FROM scores WHERE run_id = 1")!)
+        }
+        #expect(parameters.contains("\"reference_rows\":300"))
+        #expect(scored == 1_021)
+        #expect(identical == 1_021, "the seeded reference sample is the same each time")
+        #expect(spread > 500, "every transaction gets its own factor")
+    }
+
+    @Test func unknownDetectorsAreRefusedByName() throws {
+        let store = try importedSample("u")
+        let result = try Harness.run(["scan", "--store", store, "--detectors", "iforest,svm"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("unknown detector 'svm'"))
+    }
+
+    @Test func evalBeforeAnyScanSaysWhatToDo() throws {
+        let store = try importedSample("e")
+        let result = try Harness.run(["eval", "--store", store])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("no detector runs yet"))
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import Testing
+import VigilCore
+import VigilDemo
+@testable import VigilStore
+
+@Suite struct TransactionColumnsReaderTests {
+    let scratch = ScratchDirectory()
+
+    @Test func chunksHoldWholeClientsInTimeOrderAndEveryRowOnce() throws {
+        let store = try scratch.store()
+        let generator = try DemoGenerator(config: DemoConfig(clients: 25, days: 30, seed: 5))
+        let summary = try store.appendGenerated(name: "demo", identity: "r") { sink in try generator.generate(sink) }
+
+        var seenClients = Set<String>()
+        var ids: [Int64] = []
+        var categoryNames: [String] = []
+        var chunks = 0
+        try store.forEachClientChunk(rowsPerChunk: 300) { chunk in
+            chunks += 1
+            #expect(chunk.clientStarts.first == 0 && chunk.clientStarts.last == chunk.count)
+            #expect(chunk.categoryNames.starts(with: categoryNames), "indices are stable across chunks")
+            categoryNames = chunk.categoryNames
+            for client in 0..<chunk.clientCount {
+                #expect(seenClients.insert(chunk.clientIDs[client]).inserted, "\(chunk.clientIDs[client]) in two chunks")
+                let rows = chunk.rows(ofClient: client)
+                #expect(!rows.isEmpty)
+                for (a, b) in zip(rows, rows.dropFirst()) {
+                    #expect((chunk.instants[a], chunk.ids[a]) < (chunk.instants[b], chunk.ids[b]))
+                }
+            }
+            ids += chunk.ids
+        }
+        #expect(chunks > 1)
+        #expect(seenClients.count == 25)
+        #expect(ids.count == summary.imported && Set(ids).count == ids.count)
+
+        // Spot-check values against the table.
+        let row = try store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, instant, amount_minor, category, merch_lat, label FROM transactions WHERE id = 7")!
+        }
+        try store.forEachClientChunk(rowsPerChunk: .max) { chunk in
+            let index = try #require(chunk.ids.firstIndex(of: 7))
+            #expect(chunk.instants[index] == row["instant"])
+            #expect(chunk.amountMinor[index] == row["amount_minor"])
+            #expect(chunk.categoryNames[Int(chunk.categories[index])] == row["category"])
+            #expect(chunk.merchantLatitude[index] == row["merch_lat"])
+            #expect(Int(chunk.labels[index]) == row["label"])
+        }
+    }
+
+    @Test func aSampleTakesEveryKthRowID() throws {
+        let store = try scratch.store()
+        _ = try store.appendGenerated(name: "demo", identity: "s") { sink in
+            try DemoGenerator(config: DemoConfig(clients: 5, days: 20, seed: 1)).generate(sink)
+        }
+        let sample = try store.transactionSample(every: 10)
+        #expect(sample.count > 0)
+        #expect(sample.ids.allSatisfy { $0 % 10 == 0 })
+        let expected = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE id % 10 = 0")! }
+        #expect(sample.count == expected)
+    }
+
+    @Test func missingPlacesAndLabelsReadAsNaNAndUnknown() throws {
+        let store = try scratch.store()
+        _ = try store.appendGenerated(name: "plain", identity: "p") { sink in
+            try sink([Transaction(sourceKey: "k", clientID: "C", instant: 100, originalTime: "100", amount: Money(minorUnits: 5),
+                                  merchant: "m", category: "c")])
+        }
+        try store.forEachClientChunk { chunk in
+            #expect(chunk.count == 1)
+            #expect(chunk.homeLatitude[0].isNaN && chunk.merchantLongitude[0].isNaN)
+            #expect(chunk.labels[0] == -1)
+        }
+    }
+}
