@@ -9,14 +9,37 @@ extension Store {
     ///
     /// Read through SQLite's C API on one read transaction (a consistent snapshot even while an import writes):
     /// per-row `Row` values cost more than the features computed from them.
-    public func forEachClientChunk(rowsPerChunk: Int = 250_000, where filter: String? = nil,
-                                   _ body: (TransactionColumns) throws -> Void) throws {
+    public func forEachClientChunk(rowsPerChunk: Int = 250_000, _ body: (TransactionColumns) throws -> Void) throws {
+        try forEachClientChunk(sql: """
+            SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label
+            FROM transactions ORDER BY client_id, instant, id
+            """, rowsPerChunk: rowsPerChunk, body)
+    }
+
+    /// Every transaction whose row id is a multiple of `every` (a deterministic sample), as one chunk.
+    /// The rows are fetched by row id (a few point lookups each), not found by scanning the table.
+    public func transactionSample(every: Int) throws -> TransactionColumns {
+        let step = max(1, every)
+        var sample = TransactionColumns()
+        try forEachClientChunk(sql: """
+            WITH RECURSIVE picked(id) AS (
+                SELECT \(step) UNION ALL SELECT id + \(step) FROM picked WHERE id + \(step) <= (SELECT max(id) FROM transactions)
+            )
+            SELECT t.id, t.client_id, t.instant, t.amount_minor, t.category, t.home_lat, t.home_lon, t.merch_lat, t.merch_lon,
+                   t.label
+            FROM picked JOIN transactions t ON t.id = picked.id
+            ORDER BY t.client_id, t.instant, t.id
+            """, rowsPerChunk: .max) { sample = $0 }
+        return sample
+    }
+
+    /// Runs `sql` (the columns of `forEachClientChunk`, ordered by client, instant, id) and hands over its rows in
+    /// chunks of whole clients.
+    func forEachClientChunk(sql: String, rowsPerChunk: Int, _ body: (TransactionColumns) throws -> Void) throws {
         try pool.read { db in
-            let sql = """
-                SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label
-                FROM transactions \(filter.map { "WHERE \($0)" } ?? "")
-                ORDER BY client_id, instant, id
-                """
+            // Rows come in client order, which is not the table's: memory-mapped reads turn each of those
+            // scattered page reads into a memory access instead of a system call (15 s -> 9 s at 6.7 M rows).
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.readMapSize)")
             let statement = try db.makeStatement(sql: sql)
             var reader = ColumnReader(statement: statement.sqliteStatement)
             var chunk = TransactionColumns()
@@ -53,17 +76,8 @@ extension Store {
         }
     }
 
-    /// Every transaction whose row id is a multiple of `every` (a deterministic sample), as one chunk.
-    public func transactionSample(every: Int) throws -> TransactionColumns {
-        var sample = TransactionColumns()
-        var names: [String] = []
-        try forEachClientChunk(rowsPerChunk: .max, where: "id % \(max(1, every)) = 0") { chunk in
-            sample = chunk
-            names = chunk.categoryNames
-        }
-        sample.categoryNames = names
-        return sample
-    }
+    /// The most of the file that reads map into memory (SQLite caps it at 2 GiB unless built otherwise).
+    static let readMapSize: Int64 = 1 << 31
 }
 
 /// Reads one result row's columns straight from the statement, interning categories as it goes.
