@@ -48,16 +48,18 @@ extension Store {
         func commit() throws {
             try pool.write { db in
                 try writer.beginBatch(db)
-                for transaction in pending.joined() {
-                    counts.read += 1
-                    switch try writer.insert(transaction, db) {
-                    case .inserted: counts.imported += 1
-                    case .duplicate: counts.duplicate += 1
-                    case .identityCollision(let existing):
-                        throw StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing)
+                for batch in pending {
+                    for (transaction, outcome) in zip(batch, try writer.insert(batch, db)) {
+                        counts.read += 1
+                        switch outcome {
+                        case .inserted: counts.imported += 1
+                        case .duplicate: counts.duplicate += 1
+                        case .identityCollision(let existing):
+                            throw StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing)
+                        }
                     }
                 }
-                try writer.flushClients(db)
+                try writer.finishBatch(db)
                 try db.execute(sql: "UPDATE imports SET rows_read = ?, rows_imported = ?, rows_duplicate = ? WHERE id = ?",
                                arguments: [counts.read, counts.imported, counts.duplicate, importID])
             }

@@ -191,26 +191,34 @@ extension Store {
                             VALUES (?, ?, ?, ?, ?, ?)
                             """, arguments: [importID, rejection.line, rejection.column, rejection.value, rejection.reason, rejection.raw])
                     }
+                    var accepted: [Transaction] = []
+                    var acceptedLines: [Int] = []
+                    accepted.reserveCapacity(batch.rows.count)
                     for row in batch.rows {
                         counts.read += 1
                         switch row.result {
                         case .success(let transaction):
-                            switch try writer.insert(transaction, db) {
-                            case .inserted: counts.imported += 1
-                            case .duplicate: counts.duplicate += 1
-                            case .identityCollision(let existing):
-                                try reject(Rejection(
-                                    line: row.line, column: mapping.idColumns.first.map { mapping.header[$0] },
-                                    value: transaction.sourceKey,
-                                    reason: StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing).description
-                                        + "; map a different id column",
-                                    raw: TransactionCSV.row(transaction)))
-                            }
+                            accepted.append(transaction)
+                            acceptedLines.append(row.line)
                         case .failure(let rejection):
                             try reject(rejection)
                         }
                     }
-                    try writer.flushClients(db)
+                    for (index, outcome) in try writer.insert(accepted, db).enumerated() {
+                        switch outcome {
+                        case .inserted: counts.imported += 1
+                        case .duplicate: counts.duplicate += 1
+                        case .identityCollision(let existing):
+                            let transaction = accepted[index]
+                            try reject(Rejection(
+                                line: acceptedLines[index], column: mapping.idColumns.first.map { mapping.header[$0] },
+                                value: transaction.sourceKey,
+                                reason: StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing).description
+                                    + "; map a different id column",
+                                raw: TransactionCSV.row(transaction)))
+                        }
+                    }
+                    try writer.finishBatch(db)
                     try db.execute(sql: """
                         UPDATE imports SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
                             rows_duplicate = ?, status = ?, finished_at = ? WHERE id = ?
