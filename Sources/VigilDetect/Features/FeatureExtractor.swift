@@ -102,16 +102,7 @@ public struct FeatureExtractor: Sendable {
                 hoursSincePrevious = 24
             }
 
-            let center: Double
-            let spread: Double
-            if history >= Self.minimumHistory, let median = recentAmounts.median {
-                center = median
-                spread = recentAmounts.medianAbsoluteDeviation(from: median)
-            } else {
-                center = prior.medianLogAmount
-                spread = prior.madLogAmount
-            }
-            let deviation = (logAmount - center) / (1.4826 * max(spread, Self.minimumMAD))
+            let deviation = robustDeviation(of: logAmount, from: recentAmounts, history: history)
 
             while c.instants[hourStart] < instant - 3_600 { hourStart += 1 }
             while c.instants[dayStart] < instant - 86_400 {
@@ -119,16 +110,7 @@ public struct FeatureExtractor: Sendable {
                 dayStart += 1
             }
             let logDaySpend = log1p(Double(daySpendMinor + max(0, c.amountMinor[row])) / 100)
-            let dayCenter: Double
-            let daySpread: Double
-            if history >= Self.minimumHistory, let median = recentDaySpends.median {
-                dayCenter = median
-                daySpread = recentDaySpends.medianAbsoluteDeviation(from: median)
-            } else {
-                dayCenter = prior.medianLogAmount
-                daySpread = prior.madLogAmount
-            }
-            let dayDeviation = (logDaySpend - dayCenter) / (1.4826 * max(daySpread, Self.minimumMAD))
+            let dayDeviation = robustDeviation(of: logDaySpend, from: recentDaySpends, history: history)
 
             let base = row * width
             output[base + TransactionFeature.logAmount.column] = Float(logAmount)
@@ -156,6 +138,18 @@ public struct FeatureExtractor: Sendable {
             previousInstant = instant
             if let merchant { previousPlace = merchant }
         }
+    }
+
+    /// (value − median) / (1.4826 · MAD) against the client's recent values, or against the population's amounts
+    /// while the client has fewer than `minimumHistory` earlier transactions; the MAD is floored at `minimumMAD`.
+    private func robustDeviation(of value: Double, from recent: RecentValues, history: Int) -> Double {
+        var center = prior.medianLogAmount
+        var spread = prior.madLogAmount
+        if history >= Self.minimumHistory, let median = recent.median {
+            center = median
+            spread = recent.medianAbsoluteDeviation(from: median)
+        }
+        return (value - center) / (1.4826 * max(spread, Self.minimumMAD))
     }
 
     /// log(1 + |amount| in major units), with the amount's sign.
