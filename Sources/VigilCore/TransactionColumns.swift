@@ -26,6 +26,8 @@ public struct TransactionColumns: Sendable, Equatable {
     public var merchantLongitude: [Double] = []
     /// Ground truth: 1 fraud, 0 legitimate, -1 unknown. Carried for evaluation, never used for fitting.
     public var labels: [Int8] = []
+    /// How each transaction reached the issuer, nil where the source did not say.
+    public var channels: [Channel?] = []
 
     public init() {}
 
@@ -37,7 +39,8 @@ public struct TransactionColumns: Sendable, Equatable {
 
     /// Appends one row to the client being filled (call `endClient` after each client's last row).
     public mutating func append(id: Int64, instant: Int64, amountMinor: Int64, category: Int32,
-                                home: (Double, Double), merchant: (Double, Double), label: Int8) {
+                                home: (Double, Double), merchant: (Double, Double), label: Int8,
+                                channel: Channel? = nil) {
         ids.append(id)
         instants.append(instant)
         self.amountMinor.append(amountMinor)
@@ -47,6 +50,7 @@ public struct TransactionColumns: Sendable, Equatable {
         merchantLatitude.append(merchant.0)
         merchantLongitude.append(merchant.1)
         labels.append(label)
+        channels.append(channel)
     }
 
     /// Closes the current client's rows.
@@ -65,5 +69,6 @@ public struct TransactionColumns: Sendable, Equatable {
         merchantLatitude.reserveCapacity(rows)
         merchantLongitude.reserveCapacity(rows)
         labels.reserveCapacity(rows)
+        channels.reserveCapacity(rows)
     }
 }

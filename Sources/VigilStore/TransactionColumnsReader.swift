@@ -11,7 +11,7 @@ extension Store {
     /// per-row `Row` values cost more than the features computed from them.
     public func forEachClientChunk(rowsPerChunk: Int = 250_000, _ body: (TransactionColumns) throws -> Void) throws {
         try forEachClientChunk(sql: """
-            SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label
+            SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel
             FROM transactions ORDER BY client_id, instant, id
             """, rowsPerChunk: rowsPerChunk, body)
     }
@@ -26,7 +26,7 @@ extension Store {
                 SELECT \(step) UNION ALL SELECT id + \(step) FROM picked WHERE id + \(step) <= (SELECT max(id) FROM transactions)
             )
             SELECT t.id, t.client_id, t.instant, t.amount_minor, t.category, t.home_lat, t.home_lon, t.merch_lat, t.merch_lon,
-                   t.label
+                   t.label, t.channel
             FROM picked JOIN transactions t ON t.id = picked.id
             ORDER BY t.client_id, t.instant, t.id
             """, rowsPerChunk: .max) { sample = $0 }
@@ -106,7 +106,19 @@ private struct ColumnReader {
             category: category(),
             home: (real(5), real(6)),
             merchant: (real(7), real(8)),
-            label: sqlite3_column_type(statement, 9) == SQLITE_NULL ? -1 : Int8(clamping: sqlite3_column_int64(statement, 9)))
+            label: sqlite3_column_type(statement, 9) == SQLITE_NULL ? -1 : Int8(clamping: sqlite3_column_int64(statement, 9)),
+            channel: channel())
+    }
+
+    /// The channel from its first byte and length (the schema allows only these three), without making a String.
+    private func channel() -> Channel? {
+        guard let text = sqlite3_column_text(statement, 10) else { return nil }
+        switch (text[0], sqlite3_column_bytes(statement, 10)) {
+        case (UInt8(ascii: "c"), 12): return .cardPresent
+        case (UInt8(ascii: "o"), 6): return .online
+        case (UInt8(ascii: "a"), 3): return .atm
+        default: return nil
+        }
     }
 
     private func real(_ column: Int32) -> Double {

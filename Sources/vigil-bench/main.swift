@@ -15,13 +15,14 @@ import VigilStore
 ///     vigil-bench lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
 ///                                                fit and score; scores as little-endian float64 for the peers to compare
 ///     vigil-bench features --store PATH          features of every transaction of a store
+///     vigil-bench travel --store PATH            the impossible-travel rule over every client, judged against labels
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
         usage: vigil-bench import FILE [--store PATH] | demo [--clients N] [--days D] [--seed S]
                | matrix --rows N [--columns C] [--seed S] --out PREFIX
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
-               | features --store PATH
+               | features --store PATH | travel --store PATH
 
         """.utf8))
     exit(2)
@@ -137,6 +138,25 @@ do {
         let seconds = Date().timeIntervalSince(started)
         emit(["benchmark": "features", "rows": set.count, "columns": set.matrix.columnCount, "prior_seconds": priorSeconds,
               "seconds": seconds, "rows_per_second": Double(set.count) / seconds, "peak_rss_kb": peakRSSKilobytes()])
+    case "travel":
+        guard let path = option("--store", in: args) else { usage() }
+        let store = try Store(path: path)
+        let rule = ImpossibleTravelRule()
+        let started = Date()
+        var rows = 0, flagged = 0, flaggedFraud = 0, fraud = 0
+        try store.forEachClientChunk { chunk in
+            rows += chunk.count
+            fraud += chunk.labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
+            for client in 0..<chunk.clientCount {
+                for finding in rule.findings(client: client, of: chunk) {
+                    flagged += 1
+                    if chunk.labels[finding.row] == 1 { flaggedFraud += 1 }
+                }
+            }
+        }
+        emit(["benchmark": "travel", "rows": rows, "seconds": Date().timeIntervalSince(started), "flagged": flagged,
+              "flagged_fraud": flaggedFraud, "fraud": fraud,
+              "precision": flagged > 0 ? Double(flaggedFraud) / Double(flagged) : NSNull()])
     default:
         usage()
     }

@@ -38,8 +38,13 @@ import VigilDemo
 
         // Spot-check values against the table.
         let row = try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, instant, amount_minor, category, merch_lat, label FROM transactions WHERE id = 7")!
+            try Row.fetchOne(db, sql: "SELECT id, instant, amount_minor, category, merch_lat, label, channel FROM transactions WHERE id = 7")!
         }
+        let storedByChannel = try Dictionary(uniqueKeysWithValues: Channel.allCases.map { channel in
+            (channel, try store.pool.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE channel = ?", arguments: [channel.rawValue])!
+            })
+        })
         try store.forEachClientChunk(rowsPerChunk: .max) { chunk in
             let index = try #require(chunk.ids.firstIndex(of: 7))
             #expect(chunk.instants[index] == row["instant"])
@@ -47,6 +52,10 @@ import VigilDemo
             #expect(chunk.categoryNames[Int(chunk.categories[index])] == row["category"])
             #expect(chunk.merchantLatitude[index] == row["merch_lat"])
             #expect(Int(chunk.labels[index]) == row["label"])
+            #expect(chunk.channels[index]?.rawValue == row["channel"])
+            for channel in Channel.allCases {
+                #expect(chunk.channels.filter { $0 == channel }.count == storedByChannel[channel], "\(channel)")
+            }
         }
     }
 
@@ -72,6 +81,7 @@ import VigilDemo
             #expect(chunk.count == 1)
             #expect(chunk.homeLatitude[0].isNaN && chunk.merchantLongitude[0].isNaN)
             #expect(chunk.labels[0] == -1)
+            #expect(chunk.channels[0] == nil)
         }
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import VigilCore
+
+/// Flags a card-present transaction that is too far from the client's previous card-present transaction for the
+/// time between them: the card would have had to travel faster than an airliner.
+///
+/// Only card-present transactions count (an online purchase says where the merchant is registered, not where the
+/// card is), and only places the source gives. Merchant coordinates are not exact, so `toleranceKm` is taken off
+/// every distance first; the same place twice is never travel, whatever the gap.
+public struct ImpossibleTravelRule: Sendable {
+    public struct Parameters: Sendable, Equatable, Codable {
+        /// Speed above which travel is implausible: an airliner's cruise.
+        public var maxSpeedKmh: Double = 900
+        /// Distance forgiven for merchant-location noise.
+        public var toleranceKm: Double = 50
+        /// The score reaches 1 at this many times `maxSpeedKmh`, growing with the logarithm of the ratio before that.
+        public var saturation: Double = 4
+
+        public init() {}
+    }
+
+    /// Why one transaction scored: the leg from the previous card-present transaction.
+    public struct Finding: Sendable, Equatable {
+        public var row: Int
+        public var previousRow: Int
+        public var score: Double
+        public var distanceKm: Double
+        public var elapsedSeconds: Int64
+        /// The speed the leg needs after the tolerance; infinite when no time passed.
+        public var speedKmh: Double
+    }
+
+    public var parameters: Parameters
+
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
+
+    /// Findings for the client `client` of `columns` (rows in time order), one per flagged transaction.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var previous: (row: Int, place: GeoPoint)?
+        for row in columns.rows(ofClient: client) where columns.channels[row] == .cardPresent {
+            let place = GeoPoint(latitude: columns.merchantLatitude[row], longitude: columns.merchantLongitude[row])
+            guard place.isValid else { continue }
+            if let previous {
+                let distance = previous.place.distanceKm(to: place)
+                let elapsed = columns.instants[row] - columns.instants[previous.row]
+                let score = score(distanceKm: distance, elapsedSeconds: elapsed)
+                if score > 0 {
+                    found.append(Finding(row: row, previousRow: previous.row, score: score, distanceKm: distance,
+                                         elapsedSeconds: elapsed, speedKmh: speed(distanceKm: distance, elapsedSeconds: elapsed)))
+                }
+            }
+            previous = (row, place)
+        }
+        return found
+    }
+
+    /// The speed a leg needs once the tolerance is taken off; infinite for a real distance in no time.
+    public func speed(distanceKm: Double, elapsedSeconds: Int64) -> Double {
+        let distance = max(0, distanceKm - parameters.toleranceKm)
+        if distance == 0 { return 0 }
+        guard elapsedSeconds > 0 else { return .infinity }
+        return distance / (Double(elapsedSeconds) / 3_600)
+    }
+
+    /// 0 up to `maxSpeedKmh`, then log(speed / max) / log(saturation), capped at 1.
+    public func score(distanceKm: Double, elapsedSeconds: Int64) -> Double {
+        let needed = speed(distanceKm: distanceKm, elapsedSeconds: elapsedSeconds)
+        guard needed > parameters.maxSpeedKmh else { return 0 }
+        guard needed.isFinite else { return 1 }
+        return min(1, log(needed / parameters.maxSpeedKmh) / log(parameters.saturation))
+    }
+
+    /// The finding in words, with its numbers.
+    public func reason(for finding: Finding) -> String {
+        let distance = Formatting.grouped(Int(finding.distanceKm.rounded()))
+        let speed = finding.speedKmh.isFinite ? "\(Formatting.grouped(Int(finding.speedKmh.rounded()))) km/h"
+                                              : "an instant jump"
+        return "card present \(distance) km from the previous card-present transaction "
+            + "\(Self.duration(finding.elapsedSeconds)) earlier: \(speed) needed, "
+            + "faster than an airliner (\(Formatting.grouped(Int(parameters.maxSpeedKmh))) km/h)"
+    }
+
+    /// "0 min", "45 min", "2 h 05 min", "3 d 4 h".
+    static func duration(_ seconds: Int64) -> String {
+        let minutes = max(0, seconds) / 60
+        if minutes < 60 { return "\(minutes) min" }
+        let hours = minutes / 60
+        if hours < 48 { return "\(hours) h \(String(format: "%02d", Int(minutes % 60))) min" }
+        return "\(hours / 24) d \(hours % 24) h"
+    }
+}
