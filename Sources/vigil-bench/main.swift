@@ -143,16 +143,20 @@ do {
         let store = try Store(path: path)
         let travel = ImpossibleTravelRule()
         let hours = UnusualHourRule(prior: try FeaturePipeline.prior(of: store))
+        let daySpend = OverSpendRule(parameters: .init(period: .day))
+        let monthSpend = OverSpendRule(parameters: .init(period: .month))
         let started = Date()
         var rows = 0, fraud = 0
-        var flagged = ["impossible_travel": 0, "unusual_hour": 0]
+        var flagged = ["impossible_travel": 0, "unusual_hour": 0, "over_daily_spend": 0, "over_monthly_spend": 0]
         var flaggedFraud = flagged
         try store.forEachClientChunk { chunk in
             rows += chunk.count
             fraud += chunk.labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
             for client in 0..<chunk.clientCount {
                 let found = [("impossible_travel", travel.findings(client: client, of: chunk).map(\.row)),
-                             ("unusual_hour", hours.findings(client: client, of: chunk).map(\.row))]
+                             ("unusual_hour", hours.findings(client: client, of: chunk).map(\.row)),
+                             ("over_daily_spend", daySpend.findings(client: client, of: chunk).map(\.row)),
+                             ("over_monthly_spend", monthSpend.findings(client: client, of: chunk).map(\.row))]
                 for (rule, flaggedRows) in found {
                     flagged[rule, default: 0] += flaggedRows.count
                     flaggedFraud[rule, default: 0] += flaggedRows.filter { chunk.labels[$0] == 1 }.count

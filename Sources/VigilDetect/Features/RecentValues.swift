@@ -66,3 +66,15 @@ struct RecentValues {
         return low
     }
 }
+
+extension RecentValues {
+    /// The `q`-quantile (0…1) of the values by linear interpolation between order statistics (numpy's default);
+    /// nil when empty.
+    func quantile(_ q: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let position = min(1, max(0, q)) * Double(sorted.count - 1)
+        let below = Int(position.rounded(.down))
+        let above = min(sorted.count - 1, below + 1)
+        return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
+    }
+}

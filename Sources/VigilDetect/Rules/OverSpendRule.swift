@@ -1,0 +1,107 @@
+import Foundation
+import VigilCore
+
+/// Flags a transaction that takes the client's spend for the day (or the calendar month, UTC) well past what the
+/// client usually spends in one: above `factor` times a high quantile of the client's own earlier periods, and
+/// above an absolute floor so that a $3 coffee on a quiet day never alerts.
+///
+/// The yardstick is the client's last `window` periods with any spend, so it follows changed habits; nothing fires
+/// before `minimumPeriods` such periods (short history alone never makes an alert). Refunds count as no spend.
+public struct OverSpendRule: Sendable {
+    public enum Period: String, Sendable, Codable {
+        case day
+        case month
+    }
+
+    public struct Parameters: Sendable, Equatable, Codable {
+        public var period: Period
+        /// Which quantile of earlier periods' spend is the client's "usual busiest".
+        public var quantile: Double = 0.95
+        /// How far above that quantile the spend must go.
+        public var factor: Double = 1.5
+        /// Minor units the period's spend must exceed in any case ($200 a day, $2,000 a month by default).
+        public var floorMinor: Int64
+        public var window: Int
+        public var minimumPeriods: Int
+        /// The score reaches 1 at this many times the limit.
+        public var saturation: Double = 4
+
+        public init(period: Period) {
+            self.period = period
+            switch period {
+            case .day:
+                floorMinor = 20_000
+                window = 60
+                minimumPeriods = 10
+            case .month:
+                floorMinor = 200_000
+                window = 12
+                minimumPeriods = 3
+            }
+        }
+    }
+
+    public struct Finding: Sendable, Equatable {
+        public var row: Int
+        public var score: Double
+        /// The period's spend up to and including this transaction, and the limit it passed.
+        public var spendMinor: Int64
+        public var limitMinor: Int64
+        /// The client's usual busiest period (the quantile) and over how many periods it was measured.
+        public var usualMinor: Int64
+        public var periods: Int
+    }
+
+    public var parameters: Parameters
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+    }
+
+    /// The period an instant falls in: days since the epoch, or months since January 1970.
+    func period(of instant: Int64) -> Int {
+        let day = Int(instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400)
+        switch parameters.period {
+        case .day: return day
+        case .month:
+            let civil = CivilTime.civilFromDays(day)
+            return (civil.year - 1970) * 12 + civil.month - 1
+        }
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var earlier = RecentValues(capacity: parameters.window)
+        var current: Int?
+        var spend: Int64 = 0
+        for row in columns.rows(ofClient: client) {
+            let period = period(of: columns.instants[row])
+            if period != current {
+                if current != nil, spend > 0 { earlier.add(Double(spend)) }
+                current = period
+                spend = 0
+            }
+            spend += max(0, columns.amountMinor[row])
+            guard columns.amountMinor[row] > 0, earlier.count >= parameters.minimumPeriods,
+                  let usual = earlier.quantile(parameters.quantile) else { continue }
+            let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
+            guard Double(spend) > limit else { continue }
+            let score = min(1, log(Double(spend) / limit) / log(parameters.saturation))
+            found.append(Finding(row: row, score: score, spendMinor: spend, limitMinor: Int64(limit.rounded()),
+                                 usualMinor: Int64(usual.rounded()), periods: earlier.count))
+        }
+        return found
+    }
+
+    /// "this day's spend so far, $1,240.00, is 3.1× the client's usual busiest day ($400.00, the 95th percentile of
+    /// 58 days with spend)".
+    public func reason(for finding: Finding, currency: String = "USD") -> String {
+        let noun = parameters.period == .day ? "day" : "month"
+        let ratio = finding.usualMinor > 0 ? Double(finding.spendMinor) / Double(finding.usualMinor) : .infinity
+        let times = ratio.isFinite ? String(format: "%.1f× ", ratio) : "above "
+        return "this \(noun)'s spend so far, \(Money(minorUnits: finding.spendMinor, currency: currency)), is \(times)"
+            + "the client's usual busiest \(noun) (\(Money(minorUnits: finding.usualMinor, currency: currency)), the "
+            + "\(Int((parameters.quantile * 100).rounded()))th percentile of \(finding.periods) \(noun)s with spend)"
+    }
+}
