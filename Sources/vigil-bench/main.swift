@@ -145,9 +145,11 @@ do {
         let hours = UnusualHourRule(prior: try FeaturePipeline.prior(of: store))
         let daySpend = OverSpendRule(parameters: .init(period: .day))
         let monthSpend = OverSpendRule(parameters: .init(period: .month))
+        let bursts = BurstRule()
         let started = Date()
         var rows = 0, fraud = 0
-        var flagged = ["impossible_travel": 0, "unusual_hour": 0, "over_daily_spend": 0, "over_monthly_spend": 0]
+        var flagged = ["impossible_travel": 0, "unusual_hour": 0, "over_daily_spend": 0, "over_monthly_spend": 0,
+                       "burst": 0, "card_testing": 0]
         var flaggedFraud = flagged
         try store.forEachClientChunk { chunk in
             rows += chunk.count
@@ -157,6 +159,10 @@ do {
                              ("unusual_hour", hours.findings(client: client, of: chunk).map(\.row)),
                              ("over_daily_spend", daySpend.findings(client: client, of: chunk).map(\.row)),
                              ("over_monthly_spend", monthSpend.findings(client: client, of: chunk).map(\.row))]
+                    + { (found: [BurstRule.Finding]) in
+                        [("burst", found.filter { $0.kind == .burst }.map(\.row)),
+                         ("card_testing", found.filter { $0.kind == .cardTesting }.map(\.row))]
+                    }(bursts.findings(client: client, of: chunk))
                 for (rule, flaggedRows) in found {
                     flagged[rule, default: 0] += flaggedRows.count
                     flaggedFraud[rule, default: 0] += flaggedRows.filter { chunk.labels[$0] == 1 }.count

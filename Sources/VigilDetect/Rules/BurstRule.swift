@@ -1,0 +1,125 @@
+import Foundation
+import VigilCore
+
+/// Flags bursts: more transactions within an hour than the client's usual rate makes plausible (a Poisson tail),
+/// and card-testing runs — several tiny charges in quick succession, then a large one.
+///
+/// The client's rate is their earlier transactions over the time since their first one, never below
+/// `minimumDailyRate`; a burst needs `minimumHistory` earlier transactions, so short history alone never makes an
+/// alert. Card testing is a pattern of its own and needs no history.
+public struct BurstRule: Sendable {
+    public struct Parameters: Sendable, Equatable, Codable {
+        public var windowSeconds: Int64 = 3_600
+        /// A count this unlikely (or less) under the client's rate is a burst.
+        public var tailProbability: Double = 1e-4
+        /// Never fewer transactions in the window than this, whatever the rate.
+        public var minimumCount: Int = 4
+        /// Transactions a day assumed at least, for quiet clients.
+        public var minimumDailyRate: Double = 1
+        /// Earlier transactions a client needs before a burst can be judged against their rate.
+        public var minimumHistory: Int = 10
+        /// Card testing: at least `testCount` charges of at most `smallMinor` within `testWindowSeconds`, then one of
+        /// at least `largeMinor`.
+        public var testCount: Int = 3
+        public var smallMinor: Int64 = 500
+        public var largeMinor: Int64 = 10_000
+        public var testWindowSeconds: Int64 = 1_800
+
+        public init() {}
+    }
+
+    public enum Kind: String, Sendable, Equatable {
+        case burst
+        case cardTesting = "card_testing"
+    }
+
+    public struct Finding: Sendable, Equatable {
+        public var row: Int
+        public var kind: Kind
+        public var score: Double
+        /// Transactions in the window (this one included) and how many the client's rate expects there.
+        public var count: Int
+        public var expected: Double
+        /// P(count or more) under the client's rate, for a burst.
+        public var probability: Double
+    }
+
+    public var parameters: Parameters
+
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
+
+    /// P(X ≥ k) for X ~ Poisson(mean), summed in log space from k upward (the terms fall fast past the mean).
+    public static func tail(atLeast k: Int, mean: Double) -> Double {
+        guard k > 0 else { return 1 }
+        guard mean > 0 else { return 0 }
+        var total = 0.0
+        var i = k
+        while true {
+            let term = exp(-mean + Double(i) * log(mean) - lgamma(Double(i) + 1))
+            total += term
+            if (Double(i) > mean && term < total * 1e-15) || i > k + 10_000 { break }
+            i += 1
+        }
+        return min(1, total)
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order): card testing where it applies, else burst.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        let rows = columns.rows(ofClient: client)
+        guard let first = rows.first else { return [] }
+        var windowStart = first
+        var testStart = first
+        for row in rows {
+            let instant = columns.instants[row]
+            while columns.instants[windowStart] <= instant - parameters.windowSeconds { windowStart += 1 }
+            while columns.instants[testStart] < instant - parameters.testWindowSeconds { testStart += 1 }
+
+            let amount = columns.amountMinor[row]
+            if amount >= parameters.largeMinor {
+                let small = (testStart..<row).filter { columns.amountMinor[$0] > 0 && columns.amountMinor[$0] <= parameters.smallMinor }
+                if small.count >= parameters.testCount {
+                    found.append(Finding(row: row, kind: .cardTesting, score: 1, count: small.count + 1, expected: 0,
+                                         probability: 0))
+                    continue
+                }
+            }
+
+            let count = row - windowStart + 1
+            let earlier = row - first
+            guard count >= parameters.minimumCount, earlier >= parameters.minimumHistory else { continue }
+            let days = Double(instant - columns.instants[first]) / 86_400
+            let dailyRate = max(parameters.minimumDailyRate, days > 0 ? Double(earlier) / days : 0)
+            let expected = dailyRate * Double(parameters.windowSeconds) / 86_400
+            let probability = Self.tail(atLeast: count, mean: expected)
+            guard probability < parameters.tailProbability else { continue }
+            // 0 at the threshold, 1 four orders of magnitude beyond it.
+            let score = min(1, log10(parameters.tailProbability / max(probability, .leastNormalMagnitude)) / 4)
+            found.append(Finding(row: row, kind: .burst, score: score, count: count, expected: expected,
+                                 probability: probability))
+        }
+        return found
+    }
+
+    /// The finding in words, with its numbers.
+    public func reason(for finding: Finding, currency: String = "USD") -> String {
+        switch finding.kind {
+        case .cardTesting:
+            return "\(finding.count - 1) charges of at most \(Money(minorUnits: parameters.smallMinor, currency: currency)) in the "
+                + "\(parameters.testWindowSeconds / 60) minutes before this one (card testing)"
+        case .burst:
+            return "\(finding.count) transactions within an hour where this client's rate expects "
+                + String(format: "%.2f", finding.expected) + " (chance " + Self.chance(finding.probability) + ")"
+        }
+    }
+
+    /// "1 in 2.3 million", "1 in 45,000".
+    static func chance(_ probability: Double) -> String {
+        guard probability > 0 else { return "nil" }
+        let odds = 1 / probability
+        if odds >= 1e6 { return String(format: "1 in %.1f million", odds / 1e6) }
+        return "1 in " + Formatting.grouped(Int(odds.rounded()))
+    }
+}
