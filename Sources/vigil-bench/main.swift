@@ -146,10 +146,11 @@ do {
         let daySpend = OverSpendRule(parameters: .init(period: .day))
         let monthSpend = OverSpendRule(parameters: .init(period: .month))
         let bursts = BurstRule()
+        let places = UnusualPlaceRule()
         let started = Date()
         var rows = 0, fraud = 0
         var flagged = ["impossible_travel": 0, "unusual_hour": 0, "over_daily_spend": 0, "over_monthly_spend": 0,
-                       "burst": 0, "card_testing": 0]
+                       "burst": 0, "card_testing": 0, "unusual_place": 0]
         var flaggedFraud = flagged
         try store.forEachClientChunk { chunk in
             rows += chunk.count
@@ -158,7 +159,8 @@ do {
                 let found = [("impossible_travel", travel.findings(client: client, of: chunk).map(\.row)),
                              ("unusual_hour", hours.findings(client: client, of: chunk).map(\.row)),
                              ("over_daily_spend", daySpend.findings(client: client, of: chunk).map(\.row)),
-                             ("over_monthly_spend", monthSpend.findings(client: client, of: chunk).map(\.row))]
+                             ("over_monthly_spend", monthSpend.findings(client: client, of: chunk).map(\.row)),
+                             ("unusual_place", places.findings(client: client, of: chunk).map(\.row))]
                     + { (found: [BurstRule.Finding]) in
                         [("burst", found.filter { $0.kind == .burst }.map(\.row)),
                          ("card_testing", found.filter { $0.kind == .cardTesting }.map(\.row))]
