@@ -87,10 +87,19 @@ public final class Store: Sendable {
         }
     }
 
+    /// How many transactions the store holds: one count, without the scans `stats()` makes for its totals.
+    public func transactionCount() throws -> Int {
+        try pool.read(Self.transactionCount)
+    }
+
+    private static func transactionCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions") ?? 0
+    }
+
     /// Counts for `vigil stats` and the workbench's first screen.
     public func stats() throws -> StoreStats {
         try pool.read { db in
-            let transactions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions") ?? 0
+            let transactions = try Self.transactionCount(db)
             let clients = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") ?? 0
             let fraud = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE label = 1") ?? 0
             let imports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imports") ?? 0

@@ -11,7 +11,7 @@ public enum FeaturePipeline {
 
     /// The population prior of a store, from a deterministic sample (every k-th row id).
     public static func prior(of store: Store) throws -> PopulationPrior {
-        let total = try store.stats().transactions
+        let total = try store.transactionCount()
         return PopulationPrior.estimate(from: try store.transactionSample(every: max(1, total / priorSampleSize)))
     }
 
