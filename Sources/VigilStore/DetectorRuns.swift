@@ -46,10 +46,7 @@ extension Store {
                 sqlite3_bind_int64(s, 2, id)
                 sqlite3_bind_double(s, 3, score)
                 let code = sqlite3_step(s)
-                guard code == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-                }
+                guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
             }
             try db.execute(sql: """
                 UPDATE detector_runs SET status = 'complete', finished_at = ?, transactions_scored = ?, flagged = ?, timings = ?
@@ -95,10 +92,7 @@ extension Store {
                 labels.append(sqlite3_column_int64(s, 1) == 1)
                 code = sqlite3_step(s)
             }
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-            }
+            guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
             return (scores, labels)
         }
     }

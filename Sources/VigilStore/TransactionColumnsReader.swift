@@ -49,10 +49,7 @@ extension Store {
             while true {
                 let code = sqlite3_step(reader.statement)
                 if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-                }
+                guard code == SQLITE_ROW else { throw db.stepError(code, sql: sql) }
                 if !clientOpen || !reader.clientEquals(currentClient) {
                     if clientOpen {
                         chunk.endClient(String(decoding: currentClient, as: UTF8.self))

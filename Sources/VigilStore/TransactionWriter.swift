@@ -91,9 +91,9 @@ struct TransactionWriter {
             for (position, t) in group.enumerated() { hashes.append(bind(t, to: s, at: Int32(position * Self.columnCount))) }
             let code = sqlite3_step(s)
             guard code == SQLITE_DONE else {
-                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                let error = db.stepError(code, sql: statement.sql)
                 sqlite3_reset(s)
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+                throw error
             }
             if !checksIdentity || db.changesCount == group.count {
                 for t in group { aggregate(t) }
