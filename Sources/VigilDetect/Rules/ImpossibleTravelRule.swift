@@ -46,10 +46,11 @@ public struct ImpossibleTravelRule: Sendable {
             if let previous {
                 let distance = previous.place.distanceKm(to: place)
                 let elapsed = columns.instants[row] - columns.instants[previous.row]
-                let score = score(distanceKm: distance, elapsedSeconds: elapsed)
+                let needed = speed(distanceKm: distance, elapsedSeconds: elapsed)
+                let score = RuleScore.logarithmic(needed, limit: parameters.maxSpeedKmh, saturation: parameters.saturation)
                 if score > 0 {
                     found.append(Finding(row: row, previousRow: previous.row, score: score, distanceKm: distance,
-                                         elapsedSeconds: elapsed, speedKmh: speed(distanceKm: distance, elapsedSeconds: elapsed)))
+                                         elapsedSeconds: elapsed, speedKmh: needed))
                 }
             }
             previous = (row, place)
@@ -65,12 +66,10 @@ public struct ImpossibleTravelRule: Sendable {
         return distance / (Double(elapsedSeconds) / 3_600)
     }
 
-    /// 0 up to `maxSpeedKmh`, then log(speed / max) / log(saturation), capped at 1.
+    /// 0 up to `maxSpeedKmh`, then log(speed / max) / log(saturation), capped at 1 (a jump in no time scores 1).
     public func score(distanceKm: Double, elapsedSeconds: Int64) -> Double {
-        let needed = speed(distanceKm: distanceKm, elapsedSeconds: elapsedSeconds)
-        guard needed > parameters.maxSpeedKmh else { return 0 }
-        guard needed.isFinite else { return 1 }
-        return min(1, log(needed / parameters.maxSpeedKmh) / log(parameters.saturation))
+        RuleScore.logarithmic(speed(distanceKm: distanceKm, elapsedSeconds: elapsedSeconds),
+                              limit: parameters.maxSpeedKmh, saturation: parameters.saturation)
     }
 
     /// The finding in words, with its numbers.

@@ -87,7 +87,7 @@ public struct OverSpendRule: Sendable {
                   let usual = earlier.quantile(parameters.quantile) else { continue }
             let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
             guard Double(spend) > limit else { continue }
-            let score = min(1, log(Double(spend) / limit) / log(parameters.saturation))
+            let score = RuleScore.logarithmic(Double(spend), limit: limit, saturation: parameters.saturation)
             found.append(Finding(row: row, score: score, spendMinor: spend, limitMinor: Int64(limit.rounded()),
                                  usualMinor: Int64(usual.rounded()), periods: earlier.count))
         }

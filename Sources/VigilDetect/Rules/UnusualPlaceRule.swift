@@ -36,8 +36,7 @@ public struct UnusualPlaceRule: Sendable {
     }
 
     public func score(nearestKm: Double) -> Double {
-        guard nearestKm > parameters.minimumKm else { return 0 }
-        return min(1, log(nearestKm / parameters.minimumKm) / log(parameters.saturation))
+        RuleScore.logarithmic(nearestKm, limit: parameters.minimumKm, saturation: parameters.saturation)
     }
 
     /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction.
