@@ -7,15 +7,9 @@ import VigilCore
     let start: Int64 = 1_704_067_200
     let rule = BurstRule()
 
+    /// One client's rows: (seconds from `start`, amount in minor units).
     private func client(_ rows: [(Int64, Int64)]) -> TransactionColumns {
-        var c = TransactionColumns()
-        c.categoryNames = ["x"]
-        for (index, (t, amount)) in rows.enumerated() {
-            c.append(id: Int64(index + 1), instant: start + t, amountMinor: amount, category: 0,
-                     home: (.nan, .nan), merchant: (.nan, .nan), label: 0)
-        }
-        c.endClient("C")
-        return c
+        .oneClient(rows.map { (start + $0.0, $0.1) })
     }
 
     @Test func poissonTailsByHand() {

@@ -1,3 +1,4 @@
+import VigilCore
 @testable import VigilDetect
 
 /// Seeded synthetic data for the detector tests.
@@ -38,4 +39,19 @@ enum TestData {
 /// Whether `actual` is within `tolerance` of `expected`, relative to the larger magnitude.
 func isClose(_ actual: Double, _ expected: Double, relativeTolerance tolerance: Double = 1e-12) -> Bool {
     abs(actual - expected) <= tolerance * max(abs(actual), abs(expected))
+}
+
+extension TransactionColumns {
+    /// One client, "C", in one category and with no places or labels: a row per (instant, amount in minor units),
+    /// ids from 1. The rule tests that need only times and amounts build their histories with it.
+    static func oneClient(_ rows: [(instant: Int64, amountMinor: Int64)]) -> TransactionColumns {
+        var c = TransactionColumns()
+        c.categoryNames = ["x"]
+        for (index, row) in rows.enumerated() {
+            c.append(id: Int64(index + 1), instant: row.instant, amountMinor: row.amountMinor, category: 0,
+                     home: (.nan, .nan), merchant: (.nan, .nan), label: 0)
+        }
+        c.endClient("C")
+        return c
+    }
 }

@@ -10,14 +10,7 @@ import VigilCore
     let start: Int64 = 1_704_067_200
 
     private func client(_ instants: [Int64]) -> TransactionColumns {
-        var c = TransactionColumns()
-        c.categoryNames = ["x"]
-        for (index, instant) in instants.enumerated() {
-            c.append(id: Int64(index + 1), instant: instant, amountMinor: 1_000, category: 0,
-                     home: (.nan, .nan), merchant: (.nan, .nan), label: 0)
-        }
-        c.endClient("C")
-        return c
+        .oneClient(instants.map { ($0, 1_000) })
     }
 
     @Test func aNightPurchaseByADaytimeClientFiresWithItsNumbers() throws {
