@@ -21,6 +21,7 @@ struct Features: ParsableCommand {
 
     func run() throws {
         let store = try storeOption.openExisting()
+        let output = try FeatureCSV.create(out)
         let progress = ProgressLine()
         let started = Date()
         let prior = try FeaturePipeline.prior(of: store)
@@ -28,7 +29,7 @@ struct Features: ParsableCommand {
             progress.update("features: \(Formatting.grouped(done)) transactions")
         }
         progress.update("writing \(out)")
-        try FeatureCSV.write(set, to: out)
+        try FeatureCSV.write(set, to: output)
         progress.clear()
         print("\(Sanitize.line(out)): \(Formatting.grouped(set.count)) transactions × \(set.matrix.columnCount) features "
               + "in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

@@ -97,6 +97,15 @@ import Testing
         #expect(spread > 500, "every transaction gets its own factor")
     }
 
+    @Test func anUnwritableFeatureFileFailsAtOnceNamingIt() throws {
+        let store = try importedSample("w")
+        let out = scratch.path + "/no-such-dir/features.csv"
+        let result = try Harness.run(["features", "--store", store, "--out", out])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot write \(out): No such file or directory"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test func unknownDetectorsAreRefusedByName() throws {
         let store = try importedSample("u")
         let result = try Harness.run(["scan", "--store", store, "--detectors", "iforest,svm"])

@@ -31,12 +31,22 @@ public enum FeaturePipeline {
 /// Writes a feature set as CSV: `transaction_id,label,` then the feature names; an unknown label is left empty.
 /// Values are written in their shortest exact form, so another library reads exactly the matrix the models saw.
 public enum FeatureCSV {
-    public static func write(_ set: FeatureSet, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
+    /// The output file could not be created.
+    public struct CannotWrite: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot write \(path): \(reason)" }
+    }
+
+    /// Creates (or empties) the file at `path` for `write`. Open it before computing the features, so that a bad
+    /// path fails at once, naming the file and why.
+    public static func create(_ path: String) throws -> FileHandle {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw CannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    public static func write(_ set: FeatureSet, to handle: FileHandle) throws {
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
         buffer += (["transaction_id", "label"] + TransactionFeature.names).joined(separator: ",") + "\n"
