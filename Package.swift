@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,11 +36,17 @@ let package = Package(
         .target(name: "VigilDemo", dependencies: ["VigilCore"]),
         .target(name: "VigilDetect", dependencies: ["VigilCore"]),
         .target(name: "VigilTUI", dependencies: ["VigilCore", "CNcursesw"]),
-        .target(name: "VigilApp", dependencies: ["VigilCore", "VigilStore", "VigilDemo", "VigilDetect", "VigilTUI"]),
+        .target(
+            name: "VigilApp",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", "VigilTUI",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilApp",
+                "VigilApp", "VigilCore", "VigilStore", "VigilDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +59,10 @@ let package = Package(
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),
         .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect"]),
         .testTarget(name: "VigilTUITests", dependencies: ["VigilTUI", "VigilApp"]),
+        .testTarget(
+            name: "VigilAppTests",
+            dependencies: ["VigilApp", "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "VigilEndToEndTests",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]

@@ -31,13 +31,17 @@ extension Store {
 
     /// Writes a run's scores (one per transaction id) and marks it complete, in one transaction: a run is either
     /// whole in the store or still 'running' with no scores.
-    public func finishDetectorRun(_ runID: Int64, transactionIDs: [Int64], scores: [Double], flagged: Int,
-                                  timings: String) throws {
+    ///
+    /// A rule scores only what it flags: it passes those transactions with a reason each, and `transactionsScored`
+    /// says how many it looked at; a transaction without a stored score scored 0.
+    public func finishDetectorRun(_ runID: Int64, transactionIDs: [Int64], scores: [Double], reasons: [String]? = nil,
+                                  transactionsScored: Int? = nil, flagged: Int, timings: String) throws {
         precondition(transactionIDs.count == scores.count, "one score per transaction")
+        precondition(reasons == nil || reasons!.count == scores.count, "one reason per score")
         // In id order, so the (run, transaction) key grows and every insert appends.
         let order = transactionIDs.indices.sorted { transactionIDs[$0] < transactionIDs[$1] }
         try pool.write { db in
-            let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score) VALUES (?, ?, ?)")
+            let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score, reasons) VALUES (?, ?, ?, ?)")
             let s = statement.sqliteStatement
             for index in order {
                 let (id, score) = (transactionIDs[index], scores[index])
@@ -45,13 +49,18 @@ extension Store {
                 sqlite3_bind_int64(s, 1, runID)
                 sqlite3_bind_int64(s, 2, id)
                 sqlite3_bind_double(s, 3, score)
+                if let reasons {
+                    _ = sqlite3_bind_text(s, 4, reasons[index], -1, sqliteTransient)
+                } else {
+                    sqlite3_bind_null(s, 4)
+                }
                 let code = sqlite3_step(s)
                 guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
             }
             try db.execute(sql: """
                 UPDATE detector_runs SET status = 'complete', finished_at = ?, transactions_scored = ?, flagged = ?, timings = ?
                 WHERE id = ?
-                """, arguments: [Int64(Date().timeIntervalSince1970), scores.count, flagged, timings, runID])
+                """, arguments: [Int64(Date().timeIntervalSince1970), transactionsScored ?? scores.count, flagged, timings, runID])
         }
     }
 
@@ -79,8 +88,9 @@ extension Store {
     public func labelledScores(runID: Int64) throws -> (scores: [Double], labels: [Bool]) {
         try pool.read { db in
             let statement = try db.makeStatement(sql: """
-                SELECT s.score, t.label FROM scores s JOIN transactions t ON t.id = s.transaction_id
-                WHERE s.run_id = ? AND t.label IS NOT NULL ORDER BY s.transaction_id
+                SELECT coalesce(s.score, 0), t.label FROM transactions t
+                LEFT JOIN scores s ON s.run_id = ?1 AND s.transaction_id = t.id
+                WHERE t.label IS NOT NULL ORDER BY t.id
                 """)
             let s = statement.sqliteStatement
             sqlite3_bind_int64(s, 1, runID)

@@ -132,3 +132,16 @@ public final class Store: Sendable {
         return base + "/vigil/demo.sqlite"
     }
 }
+
+extension Store {
+    /// The currency most of the first 10,000 transactions use, or nil for an empty store: what reasons and
+    /// reports write amounts in.
+    public func predominantCurrency() throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT currency FROM (SELECT currency FROM transactions LIMIT 10000)
+                GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1
+                """)
+        }
+    }
+}

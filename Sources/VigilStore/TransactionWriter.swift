@@ -3,7 +3,7 @@ import GRDBSQLite
 import VigilCore
 
 /// SQLite's "copy this buffer now" destructor constant, which Swift cannot import as a macro.
-private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// What happened to one transaction offered to the store.
 enum InsertOutcome: Equatable {

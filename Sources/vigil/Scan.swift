@@ -2,65 +2,169 @@ import ArgumentParser
 import Foundation
 import VigilApp
 import VigilCore
+import VigilDetect
 import VigilStore
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fit the model-based detectors and score every transaction.",
+        abstract: "Run the detectors over every transaction and refresh the alert queue.",
         discussion: """
-            Computes the features (each transaction against its client's earlier history), fits each detector and
-            writes one detector run with its parameters, seed, timings and every transaction's score. Labels are
-            never used for fitting; `vigil eval` judges the runs against them.
+            Runs the Isolation Forest and LOF on the transaction features and every behavioural rule (impossible \
+            travel, card testing, unusual place, over usual daily and monthly spend, unusual hour, burst), writes one \
+            detector run each, combines them into the ensemble score and refreshes the alert queue: new alerts open, \
+            open ones are updated, and alerts an analyst has triaged are never touched. Labels are never used; \
+            `vigil eval` judges the runs against them. Settings (weights, threshold, daily budget, rule parameters) \
+            come from --config.
             """)
 
     @OptionGroup var storeOption: StoreOption
+    @OptionGroup var configOption: ConfigOption
 
-    @Option(name: .long, help: "Comma-separated detectors: iforest, lof (default: both).")
-    var detectors: String = DetectorKind.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(name: .long, help: "Comma-separated detectors, or the groups models, rules, all (default: all).")
+    var detectors: String = "all"
 
-    @Option(name: .long, help: "Seed for every random choice: the same seed gives the same scores.")
-    var seed: UInt64 = 0
+    @Option(name: .long, help: "Seed for every random choice (overrides scan.seed): the same seed gives the same scores.")
+    var seed: Int?
 
-    @Option(name: .long, help: "LOF is fitted on at most this many transactions (a seeded sample) and scores the rest as new.")
-    var lofReference: Int = 20_000
+    @Option(name: .long, help: "LOF is fitted on at most this many transactions (overrides lof.reference_limit).")
+    var lofReference: Int?
+
+    @Flag(name: .long, help: "Write the detector runs but leave the alert queue as it is.")
+    var noAlerts = false
 
     func validate() throws {
         _ = try chosenDetectors()
-        guard lofReference >= 2 else { throw ValidationError("--lof-reference must be at least 2") }
+        if let lofReference, lofReference < 2 { throw ValidationError("--lof-reference must be at least 2") }
+        if let seed, seed < 0 { throw ValidationError("--seed must be 0 or more") }
     }
 
-    func chosenDetectors() throws -> [DetectorKind] {
+    func chosenDetectors() throws -> Set<Detector> {
         let names = detectors.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !names.isEmpty else { throw ValidationError("--detectors is empty; choose from iforest, lof") }
-        return try names.map { name in
-            guard let kind = DetectorKind(rawValue: name) else {
-                throw ValidationError("unknown detector '\(Sanitize.line(name))'; choose from iforest, lof")
+        let known = (["all", "models", "rules"] + Detector.allCases.map(\.rawValue)).joined(separator: ", ")
+        guard !names.isEmpty else { throw ValidationError("--detectors is empty; choose from \(known)") }
+        var chosen = Set<Detector>()
+        for name in names {
+            switch name {
+            case "all": chosen.formUnion(Detector.allCases)
+            case "models": chosen.formUnion(Detector.models)
+            case "rules": chosen.formUnion(Detector.rules)
+            default:
+                guard let detector = Detector(rawValue: name) else {
+                    throw ValidationError("unknown detector '\(Sanitize.line(name))'; choose from \(known)")
+                }
+                chosen.insert(detector)
             }
-            return kind
         }
+        return chosen
     }
 
     func run() throws {
+        var config = try configOption.load()
+        if let seed { config.seed = seed }
+        if let lofReference { config.lofReferenceLimit = lofReference }
         let store = try storeOption.openExisting()
-        var options = ScanOptions(detectors: try chosenDetectors(), seed: seed)
-        options.lofReferenceLimit = lofReference
+        var options = ScanOptions(detectors: try chosenDetectors(), config: config)
+        options.fillAlerts = !noAlerts
         let progress = ProgressLine()
-        let started = Date()
         let report = try Scanner.scan(store, options: options) { progress.update($0) }
         progress.clear()
         guard !report.runs.isEmpty else {
             print("\(Sanitize.line(store.path)): \(report.transactions) transactions; nothing to score")
             return
         }
-        print("\(Sanitize.line(store.path)): \(Formatting.grouped(report.transactions)) transactions, features in \(seconds(report.featureSeconds))")
+        print("\(Sanitize.line(store.path)): \(Formatting.grouped(report.transactions)) transactions read, features and rules in \(seconds(report.passSeconds))")
         for run in report.runs {
-            print("  \(run.detector.title) (run #\(run.runID)): flagged \(Formatting.grouped(run.flagged)); "
-                  + "fit \(seconds(run.fitSeconds)), score \(seconds(run.scoreSeconds)), write \(seconds(run.writeSeconds))")
+            let timing = run.seconds > 0 ? "fit and score \(seconds(run.seconds)), " : ""
+            print("  \(run.title) (run #\(run.runID)): flagged \(Formatting.grouped(run.flagged)); \(timing)write \(seconds(run.writeSeconds))")
         }
-        print("done in \(seconds(Date().timeIntervalSince(started))); judge the runs with `vigil eval`")
+        if let ensemble = report.ensembleRunID {
+            print("  ensemble (run #\(ensemble)): \(Formatting.grouped(report.alertsSelected)) transactions at or above \(config.alertThreshold)"
+                  + (config.dailyBudget > 0 ? " within \(Formatting.grouped(config.dailyBudget)) a day" : ""))
+        }
+        if let alerts = report.alerts {
+            print("alert queue: \(Formatting.grouped(alerts.opened)) opened, \(Formatting.grouped(alerts.updated)) updated, "
+                  + "\(Formatting.grouped(alerts.keptTriaged)) already triaged (left as they were), \(Formatting.grouped(alerts.withdrawn)) withdrawn")
+        }
+        print("done in \(seconds(report.totalSeconds)); see the queue with `vigil alerts`, judge the runs with `vigil eval`")
     }
 
     private func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
+}
+
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the alert queue, highest score first, with every alert's reasons.")
+
+    @OptionGroup var storeOption: StoreOption
+
+    @Option(name: .long, help: "Show at most this many alerts.")
+    var limit: Int = 20
+
+    @Option(name: .long, help: "Alerts of this status: open, confirmed_fraud, false_positive, escalated, needs_info, or all.")
+    var status: String = "open"
+
+    @Flag(name: .long, help: "Print a JSON array.")
+    var json = false
+
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        guard status == "all" || AlertStatus(rawValue: status) != nil else {
+            throw ValidationError("unknown status '\(Sanitize.line(status))'; choose from \((AlertStatus.allCases.map(\.rawValue) + ["all"]).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOption.openExisting()
+        let alerts = try store.alerts(limit: limit, status: status == "all" ? nil : AlertStatus(rawValue: status))
+        if json {
+            let objects: [[String: Any]] = alerts.map { a in
+                [
+                    "id": a.id, "transaction_id": a.transactionID, "client": a.clientID,
+                    "time": CivilTime.format(a.instant), "amount_minor": a.amountMinor, "currency": a.currency,
+                    "merchant": a.merchant, "category": a.category, "score": a.score, "status": a.status,
+                    "assignee": a.assignee as Any? ?? NSNull(),
+                    "reasons": a.reasons.map { ["detector": $0.detector, "score": $0.score, "contribution": $0.contribution, "text": $0.text] },
+                ]
+            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        guard !alerts.isEmpty else {
+            let counts = try store.alertCounts()
+            print(counts.isEmpty ? "no alerts yet; run `vigil scan --store \(Sanitize.line(store.path))`"
+                                 : "no \(status == "all" ? "" : status + " ")alerts (\(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
+            return
+        }
+        for a in alerts {
+            let head = "#\(a.id)  " + String(format: "%.3f", a.score) + "  \(CivilTime.format(a.instant))  "
+                + "\(Money(minorUnits: a.amountMinor, currency: a.currency))  client \(a.clientID)  \(a.merchant) (\(a.category))"
+                + (a.status == "open" ? "" : "  [\(a.status)]")
+            print(Sanitize.line(head))
+            for reason in a.reasons {
+                print("    " + Sanitize.line(String(format: "+%.2f ", reason.contribution) + reason.text))
+            }
+        }
+    }
+}
+
+struct Config: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show or check the settings: detector weights, alert threshold and budget, rule parameters.")
+
+    @OptionGroup var configOption: ConfigOption
+
+    @Flag(name: .long, help: "Print every setting with its default and meaning, as a TOML file to start from.")
+    var printDefaults = false
+
+    func run() throws {
+        if printDefaults {
+            print(VigilConfig().tomlText(), terminator: "")
+            return
+        }
+        let config = try configOption.load()
+        print(config.tomlText(), terminator: "")
+    }
 }
 
 struct Eval: ParsableCommand {
@@ -91,10 +195,10 @@ struct Eval: ParsableCommand {
             return
         }
         func figure(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "–" }
-        print("detector  run  labelled   fraud  ROC-AUC  avg-prec  prec@100  prec@1000  recall@1%")
+        print("detector            run  labelled   fraud  ROC-AUC  avg-prec  prec@100  prec@1000  recall@1%")
         for e in evaluations {
             let line = [
-                e.detector.padding(toLength: 8, withPad: " ", startingAt: 0),
+                e.detector.padding(toLength: 18, withPad: " ", startingAt: 0),
                 String(e.runID).leftPadded(4),
                 Formatting.grouped(e.labelled).leftPadded(9),
                 Formatting.grouped(e.positives).leftPadded(7),

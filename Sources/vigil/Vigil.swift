@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
             With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
             Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
             """,
-        subcommands: [Open.self, Import.self, Demo.self, Stats.self, Rejected.self, Audit.self, Features.self, Scan.self, Eval.self],
+        subcommands: [Open.self, Import.self, Demo.self, Stats.self, Rejected.self, Audit.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
         defaultSubcommand: Open.self
     )
 }
@@ -36,6 +36,18 @@ struct StoreOption: ParsableArguments {
             throw ValidationError("no store at \(path); create one with `vigil import FILE --store \(path)` or `vigil demo --store \(path)`")
         }
         return try Store(path: path)
+    }
+}
+
+/// `--config`: the settings file, else the default one when it exists, else the built-in defaults.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "A TOML settings file (default: $XDG_CONFIG_HOME/vigil/config.toml or ~/.config/vigil/config.toml when it exists; see `vigil config --print-defaults`).")
+    var config: String?
+
+    func load() throws -> VigilConfig {
+        if let config { return try VigilConfig.load(path: config) }
+        let fallback = VigilConfig.defaultPath()
+        return FileManager.default.fileExists(atPath: fallback) ? try VigilConfig.load(path: fallback) : VigilConfig()
     }
 }
 

@@ -3,56 +3,44 @@ import VigilCore
 import VigilDetect
 import VigilStore
 
-/// The model-based detectors `vigil scan` runs.
-public enum DetectorKind: String, CaseIterable, Sendable {
-    case iforest
-    case lof
-
-    public var title: String {
-        switch self {
-        case .iforest: return "Isolation Forest"
-        case .lof: return "Local Outlier Factor"
-        }
-    }
-}
-
 public struct ScanOptions: Sendable {
-    public var detectors: [DetectorKind]
-    public var seed: UInt64
-    /// Isolation Forest: trees, and rows per tree (nil: min(256, n)).
-    public var treeCount = 100
-    public var maxSamples: Int?
-    /// LOF: neighbours, and the most rows it is fitted on. Up to this many transactions, LOF runs in outlier
-    /// detection mode over all of them; above it, it is fitted on a seeded sample of this size (outlier mode for the
-    /// sample) and scores every other transaction in novelty mode against it.
-    public var neighbourCount = 20
-    public var lofReferenceLimit = 20_000
+    /// The detectors to run (all by default). The ensemble combines whichever ran.
+    public var detectors: Set<Detector>
+    public var config: VigilConfig
+    /// Whether the scan ends by refreshing the alert queue.
+    public var fillAlerts = true
 
-    public init(detectors: [DetectorKind] = DetectorKind.allCases, seed: UInt64 = 0) {
+    public init(detectors: Set<Detector> = Set(Detector.allCases), config: VigilConfig = VigilConfig()) {
         self.detectors = detectors
-        self.seed = seed
+        self.config = config
     }
 }
 
 /// What one detector run did.
 public struct ScanRun: Sendable {
-    public var detector: DetectorKind
+    public var detector: String
+    public var title: String
     public var runID: Int64
     public var scored: Int
     public var flagged: Int
-    public var fitSeconds: Double
-    public var scoreSeconds: Double
+    /// Fitting (models) or evaluating (rules) seconds, and writing.
+    public var seconds: Double
     public var writeSeconds: Double
 }
 
 public struct ScanReport: Sendable {
     public var transactions: Int
-    public var featureSeconds: Double
+    /// Reading the store with features and rules computed along the way.
+    public var passSeconds: Double
     public var runs: [ScanRun]
+    public var ensembleRunID: Int64?
+    public var alertsSelected = 0
+    public var alerts: AlertRefresh?
+    public var totalSeconds = 0.0
 }
 
-/// Fits and scores the chosen detectors over every transaction of a store, writing one detector run each.
-/// Labels are carried for evaluation only; nothing here reads them.
+/// Runs the detectors over every transaction of a store, writes one detector run each, combines them into the
+/// ensemble, and refreshes the alert queue. Labels are carried for evaluation only; nothing here reads them.
 public enum Scanner {
     /// Isolation Forest flags a score above 0.5 (scikit-learn's `offset_` of −0.5 with contamination "auto").
     public static let isolationThreshold = 0.5
@@ -60,81 +48,203 @@ public enum Scanner {
     public static let factorThreshold = 1.5
 
     public static func scan(_ store: Store, options: ScanOptions, progress: @escaping (String) -> Void = { _ in }) throws -> ScanReport {
-        let featureStart = Date()
-        progress("features: sampling the population")
+        let started = Date()
+        let config = options.config
+        let models = Detector.models.filter(options.detectors.contains)
+        let rules = Set(Detector.rules.filter(options.detectors.contains))
+        progress("sampling the population")
         let prior = try FeaturePipeline.prior(of: store)
-        let set = try FeaturePipeline.load(store, prior: prior) { done in
-            progress("features: \(Formatting.grouped(done)) transactions")
+        let currency = try store.predominantCurrency() ?? "USD"
+        let extractor = FeatureExtractor(prior: prior)
+        let ruleSet = RuleSet(parameters: config.rules, prior: prior, currency: currency, enabled: rules)
+
+        // One pass over the store: features for the models and every rule's hits, chunk by chunk, rows in
+        // (client, time, id) order throughout.
+        var set = FeatureSet.empty
+        var ids: [Int64] = []
+        var instants: [Int64] = []
+        var hits: [RuleHit] = []
+        try store.forEachClientChunk { chunk in
+            let offset = ids.count
+            ids += chunk.ids
+            instants += chunk.instants
+            if !models.isEmpty {
+                set.append(FeatureSet(matrix: extractor.features(of: chunk), ids: chunk.ids, labels: chunk.labels))
+            }
+            if !rules.isEmpty {
+                for var hit in ruleSet.hits(chunk) {
+                    hit.row += offset
+                    hits.append(hit)
+                }
+            }
+            progress("read \(Formatting.grouped(ids.count)) transactions")
         }
-        let featureSeconds = Date().timeIntervalSince(featureStart)
-        var runs: [ScanRun] = []
-        guard set.count >= 2 else { return ScanReport(transactions: set.count, featureSeconds: featureSeconds, runs: []) }
+        var report = ScanReport(transactions: ids.count, passSeconds: Date().timeIntervalSince(started), runs: [])
+        guard ids.count >= 2 else {
+            report.totalSeconds = Date().timeIntervalSince(started)
+            return report
+        }
         let priorJSON = String(decoding: try JSONEncoder.sorted.encode(prior), as: UTF8.self)
 
-        for detector in options.detectors {
-            var parameters: [String: String] = ["features": "\"\(TransactionFeature.names.joined(separator: ","))\"", "prior": priorJSON]
-            switch detector {
-            case .iforest:
-                parameters["n_estimators"] = "\(options.treeCount)"
-                parameters["max_samples"] = "\(options.maxSamples ?? min(256, set.count))"
-            case .lof:
-                parameters["n_neighbors"] = "\(options.neighbourCount)"
-                parameters["scaling"] = "\"standard\""
-                parameters["reference_rows"] = "\(min(set.count, options.lofReferenceLimit))"
-            }
-            let json = "{" + parameters.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
-            let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: json, seed: Int64(bitPattern: options.seed))
+        // Models: raw scores per row, stored as they are, then put on the rules' scale for the ensemble.
+        var dense: [Detector: [Double]] = [:]
+        var modelReasons: [Detector: (TailScale, [Double])] = [:]
+        for detector in models {
+            let (runID, raw, run) = try runModel(detector, set: set, config: config, priorJSON: priorJSON, store: store, progress: progress)
+            report.runs.append(run)
+            _ = runID
+            let scale = TailScale(fitting: raw, tail: config.modelTail)
+            dense[detector] = scale.normalise(raw)
+            modelReasons[detector] = (scale, raw)
+        }
+
+        // Rules: one run each, holding the transactions it flagged with their reasons.
+        var sparse: [Detector: [(row: Int, score: Double)]] = [:]
+        for detector in Detector.rules where rules.contains(detector) {
+            let mine = hits.filter { $0.detector == detector }
+            sparse[detector] = mine.map { (row: $0.row, score: $0.score) }
+            let parameters = try ruleParameters(detector, config.rules)
+            let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: parameters, seed: nil)
+            let writeStart = Date()
             do {
-                progress("\(detector.title): fitting")
-                let fitStart = Date()
-                let scores: [Double]
-                var scoreStart = Date()
-                switch detector {
-                case .iforest:
-                    let model = IsolationForest.fit(set.matrix, .init(treeCount: options.treeCount, maxSamples: options.maxSamples,
-                                                                      seed: options.seed))
-                    scoreStart = Date()
-                    progress("\(detector.title): scoring")
-                    scores = model.scores(set.matrix)
-                case .lof:
-                    (scores, scoreStart) = lofScores(set.matrix, options: options, progress: progress)
-                }
-                let scoreEnd = Date()
-                let threshold = detector == .iforest ? isolationThreshold : factorThreshold
-                let flagged = scores.reduce(0) { $0 + ($1 > threshold ? 1 : 0) }
-                progress("\(detector.title): writing scores")
-                let timings = String(format: "{\"features\":%.3f,\"fit\":%.3f,\"score\":%.3f}", featureSeconds,
-                                     scoreStart.timeIntervalSince(fitStart), scoreEnd.timeIntervalSince(scoreStart))
-                try store.finishDetectorRun(runID, transactionIDs: set.ids, scores: scores, flagged: flagged, timings: timings)
-                runs.append(ScanRun(detector: detector, runID: runID, scored: scores.count, flagged: flagged,
-                                    fitSeconds: scoreStart.timeIntervalSince(fitStart),
-                                    scoreSeconds: scoreEnd.timeIntervalSince(scoreStart),
-                                    writeSeconds: Date().timeIntervalSince(scoreEnd)))
+                try store.finishDetectorRun(runID, transactionIDs: mine.map { ids[$0.row] }, scores: mine.map(\.score),
+                                            reasons: mine.map(\.reason), transactionsScored: ids.count, flagged: mine.count,
+                                            timings: String(format: "{\"pass\":%.3f}", report.passSeconds))
             } catch {
                 try? store.failDetectorRun(runID)
                 throw error
             }
+            report.runs.append(ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: ids.count,
+                                       flagged: mine.count, seconds: 0, writeSeconds: Date().timeIntervalSince(writeStart)))
         }
-        return ScanReport(transactions: set.count, featureSeconds: featureSeconds, runs: runs)
+
+        // The ensemble over whatever ran.
+        progress("combining the detectors")
+        let ensemble = config.ensemble
+        let evidence = ensemble.evidence(rowCount: ids.count, dense: dense, sparse: sparse)
+        let scores = evidence.map(Ensemble.score(evidence:))
+        let scoredRows = scores.indices.filter { scores[$0] > 0 }
+        let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors)
+        let ensembleRun = try store.beginDetectorRun(detector: "ensemble", parameters: ensembleParameters,
+                                                     seed: Int64(config.seed))
+        let selected = Ensemble.select(scores: scores, instants: instants, threshold: config.alertThreshold,
+                                       dailyBudget: config.dailyBudget)
+        do {
+            try store.finishDetectorRun(ensembleRun, transactionIDs: scoredRows.map { ids[$0] }, scores: scoredRows.map { scores[$0] },
+                                        transactionsScored: ids.count, flagged: selected.count, timings: "{}")
+        } catch {
+            try? store.failDetectorRun(ensembleRun)
+            throw error
+        }
+        report.ensembleRunID = ensembleRun
+        report.alertsSelected = selected.count
+
+        if options.fillAlerts {
+            progress("refreshing the alert queue")
+            var hitsByRow: [Int: [RuleHit]] = [:]
+            let wanted = Set(selected)
+            for hit in hits where wanted.contains(hit.row) { hitsByRow[hit.row, default: []].append(hit) }
+            let candidates = selected.map { row -> AlertCandidate in
+                var reasons: [AlertReason] = []
+                for hit in hitsByRow[row] ?? [] {
+                    reasons.append(AlertReason(detector: hit.detector.rawValue, score: hit.score,
+                                               contribution: ensemble.contribution(of: hit.detector, score: hit.score), text: hit.reason))
+                }
+                for (detector, normalised) in dense.sorted(by: { $0.key < $1.key }) where normalised[row] > 0 {
+                    let (scale, raw) = modelReasons[detector]!
+                    // A model speaks as a reason only where it ranks the transaction in its top tenth.
+                    guard scale.exceedance(raw[row]) <= 0.1 else { continue }
+                    reasons.append(AlertReason(detector: detector.rawValue, score: normalised[row],
+                                               contribution: ensemble.contribution(of: detector, score: normalised[row]),
+                                               text: modelReason(detector, raw: raw[row], scale: scale, neighbours: config.neighbourCount)))
+                }
+                reasons = reasons.filter { $0.contribution > 0 }
+                reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
+                return AlertCandidate(transactionID: ids[row], score: scores[row], reasons: reasons)
+            }
+            report.alerts = try store.refreshAlerts(candidates)
+        }
+        report.totalSeconds = Date().timeIntervalSince(started)
+        return report
     }
 
-    /// LOF factors for every row, and when scoring (as opposed to fitting) began.
-    static func lofScores(_ raw: FeatureMatrix, options: ScanOptions,
-                          progress: (String) -> Void) -> ([Double], Date) {
-        let configuration = LocalOutlierFactor.Configuration(neighbourCount: options.neighbourCount)
-        if raw.rowCount <= options.lofReferenceLimit {
-            let matrix = Standardizer(fitting: raw).transform(raw)
-            return (LocalOutlierFactor.fit(matrix, configuration).referenceFactors, Date())
+    /// Fits and scores one model, writing its run; returns the run id and the raw scores in row order.
+    static func runModel(_ detector: Detector, set: FeatureSet, config: VigilConfig, priorJSON: String, store: Store,
+                         progress: (String) -> Void) throws -> (Int64, [Double], ScanRun) {
+        var parameters: [String: String] = ["features": "\"\(TransactionFeature.names.joined(separator: ","))\"", "prior": priorJSON]
+        let maxSamples = config.maxSamples > 0 ? config.maxSamples : min(256, set.count)
+        switch detector {
+        case .isolationForest:
+            parameters["n_estimators"] = "\(config.treeCount)"
+            parameters["max_samples"] = "\(maxSamples)"
+        default:
+            parameters["n_neighbors"] = "\(config.neighbourCount)"
+            parameters["scaling"] = "\"standard\""
+            parameters["reference_rows"] = "\(min(set.count, config.lofReferenceLimit))"
         }
-        let reference = referenceRows(count: raw.rowCount, limit: options.lofReferenceLimit, seed: options.seed)
+        let json = "{" + parameters.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        let seed = UInt64(config.seed)
+        let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: json, seed: Int64(config.seed))
+        do {
+            progress("\(detector.title): fitting and scoring")
+            let fitStart = Date()
+            let scores: [Double]
+            let threshold: Double
+            switch detector {
+            case .isolationForest:
+                let model = IsolationForest.fit(set.matrix, .init(treeCount: config.treeCount, maxSamples: maxSamples, seed: seed))
+                scores = model.scores(set.matrix)
+                threshold = isolationThreshold
+            default:
+                scores = lofScores(set.matrix, neighbours: config.neighbourCount, referenceLimit: config.lofReferenceLimit,
+                                   seed: seed, progress: progress)
+                threshold = factorThreshold
+            }
+            let fitSeconds = Date().timeIntervalSince(fitStart)
+            let flagged = scores.reduce(0) { $0 + ($1 > threshold ? 1 : 0) }
+            progress("\(detector.title): writing scores")
+            let writeStart = Date()
+            try store.finishDetectorRun(runID, transactionIDs: set.ids, scores: scores, flagged: flagged,
+                                        timings: String(format: "{\"fit_and_score\":%.3f}", fitSeconds))
+            return (runID, scores, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: scores.count,
+                                           flagged: flagged, seconds: fitSeconds, writeSeconds: Date().timeIntervalSince(writeStart)))
+        } catch {
+            try? store.failDetectorRun(runID)
+            throw error
+        }
+    }
+
+    /// What a model's score means, in words: how it ranks among all transactions.
+    static func modelReason(_ detector: Detector, raw: Double, scale: TailScale, neighbours: Int) -> String {
+        let share = 1 - scale.exceedance(raw)
+        let percent = share >= 0.99 ? String(format: "%.2f", share * 100) : String(format: "%.1f", share * 100)
+        switch detector {
+        case .isolationForest:
+            return "Isolation Forest: easier to isolate than \(percent) % of transactions (anomaly score "
+                + String(format: "%.3f", raw) + ")"
+        default:
+            return "Local Outlier Factor: its neighbourhood is " + String(format: "%.1f", raw) + "× sparser than those of its "
+                + "\(neighbours) nearest transactions, more than \(percent) % of transactions"
+        }
+    }
+
+    /// LOF factors for every row. Up to `referenceLimit` rows, LOF runs in outlier mode over all of them; above it,
+    /// it is fitted on a seeded sample of that size and scores every other row in novelty mode against it.
+    static func lofScores(_ raw: FeatureMatrix, neighbours: Int, referenceLimit: Int, seed: UInt64,
+                          progress: (String) -> Void) -> [Double] {
+        let configuration = LocalOutlierFactor.Configuration(neighbourCount: neighbours)
+        if raw.rowCount <= referenceLimit {
+            let matrix = Standardizer(fitting: raw).transform(raw)
+            return LocalOutlierFactor.fit(matrix, configuration).referenceFactors
+        }
+        let reference = referenceRows(count: raw.rowCount, limit: referenceLimit, seed: seed)
         let referenceMatrix = raw.rows(reference)
         let scaler = Standardizer(fitting: referenceMatrix)
         let model = LocalOutlierFactor.fit(scaler.transform(referenceMatrix), configuration)
-        let scoreStart = Date()
         progress("Local Outlier Factor: scoring \(Formatting.grouped(raw.rowCount)) transactions against the reference")
         var factors = model.factors(scaler.transform(raw))
         for (position, row) in reference.enumerated() { factors[row] = model.referenceFactors[position] }
-        return (factors, scoreStart)
+        return factors
     }
 
     /// A seeded sample of `limit` distinct rows out of `count`, in row order.
@@ -145,6 +255,30 @@ public enum Scanner {
             rows.swapAt(i, i + random.nextInt(below: count - i))
         }
         return rows[0..<limit].sorted()
+    }
+
+    /// A rule's parameters as JSON, for its run.
+    static func ruleParameters(_ detector: Detector, _ p: RuleSet.Parameters) throws -> String {
+        let encoder = JSONEncoder.sorted
+        let data: Data
+        switch detector {
+        case .impossibleTravel: data = try encoder.encode(p.impossibleTravel)
+        case .unusualPlace: data = try encoder.encode(p.unusualPlace)
+        case .unusualHour: data = try encoder.encode(p.unusualHour)
+        case .unusualAmount: data = try encoder.encode(p.unusualAmount)
+        case .overDailySpend: data = try encoder.encode(p.overDailySpend)
+        case .overMonthlySpend: data = try encoder.encode(p.overMonthlySpend)
+        default: data = try encoder.encode(p.burst)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func ensembleParametersJSON(_ config: VigilConfig, detectors: Set<Detector>) throws -> String {
+        var weights: [String: Double] = [:]
+        for detector in detectors { weights[detector.rawValue] = config.weights[detector] ?? 0 }
+        let object: [String: Any] = ["weights": weights, "model_tail": config.modelTail, "threshold": config.alertThreshold,
+                                     "daily_budget": config.dailyBudget]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 }
 

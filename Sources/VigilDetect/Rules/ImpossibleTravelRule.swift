@@ -6,7 +6,9 @@ import VigilCore
 ///
 /// Only card-present transactions count (an online purchase says where the merchant is registered, not where the
 /// card is), and only places the source gives. Merchant coordinates are not exact, so `toleranceKm` is taken off
-/// every distance first; the same place twice is never travel, whatever the gap.
+/// every distance first; the same place twice is never travel, whatever the gap. Nor is a leg between two places in
+/// the client's usual area (both within the `localAreaQuantile` of their earlier card-present distances from home):
+/// local merchants' coordinates are often only the centre of a town or a postcode, too coarse to time a trip across it.
 public struct ImpossibleTravelRule: Sendable {
     public struct Parameters: Sendable, Equatable, Codable {
         /// Speed above which travel is implausible: an airliner's cruise.
@@ -15,6 +17,11 @@ public struct ImpossibleTravelRule: Sendable {
         public var toleranceKm: Double = 50
         /// The score reaches 1 at this many times `maxSpeedKmh`, growing with the logarithm of the ratio before that.
         public var saturation: Double = 4
+        /// Legs with both ends within this quantile of the client's last 200 card-present distances from home are local; 0 turns
+        /// the exemption off.
+        public var localAreaQuantile: Double = 0.99
+        /// Card-present transactions with a known home needed before the local area is trusted.
+        public var localAreaHistory: Int = 10
 
         public init() {}
     }
@@ -39,11 +46,21 @@ public struct ImpossibleTravelRule: Sendable {
     /// Findings for the client `client` of `columns` (rows in time order), one per flagged transaction.
     public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
         var found: [Finding] = []
-        var previous: (row: Int, place: GeoPoint)?
+        var previous: (row: Int, place: GeoPoint, fromHome: Double?)?
+        var fromHome = RecentValues(capacity: 200)
         for row in columns.rows(ofClient: client) where columns.channels[row] == .cardPresent {
             let place = GeoPoint(latitude: columns.merchantLatitude[row], longitude: columns.merchantLongitude[row])
             guard place.isValid else { continue }
-            if let previous {
+            let home = GeoPoint(latitude: columns.homeLatitude[row], longitude: columns.homeLongitude[row])
+            let distanceFromHome = home.isValid ? home.distanceKm(to: place) : nil
+            defer { if let distanceFromHome { fromHome.add(distanceFromHome) } }
+            var local = false
+            if parameters.localAreaQuantile > 0, fromHome.count >= parameters.localAreaHistory,
+               let radius = fromHome.quantile(parameters.localAreaQuantile),
+               let here = distanceFromHome, let there = previous?.fromHome {
+                local = here <= radius && there <= radius
+            }
+            if let previous, !local {
                 let distance = previous.place.distanceKm(to: place)
                 let elapsed = columns.instants[row] - columns.instants[previous.row]
                 let needed = speed(distanceKm: distance, elapsedSeconds: elapsed)
@@ -53,7 +70,7 @@ public struct ImpossibleTravelRule: Sendable {
                                          elapsedSeconds: elapsed, speedKmh: needed))
                 }
             }
-            previous = (row, place)
+            previous = (row, place, distanceFromHome)
         }
         return found
     }

@@ -1,0 +1,176 @@
+import Foundation
+import VigilDetect
+
+/// Everything an analyst can tune about scanning and alerting, with the documented defaults.
+/// Read from a TOML file (`VigilConfig.load`); `vigil config --print-defaults` writes the defaults out.
+public struct VigilConfig: Sendable, Equatable {
+    /// The seed of the Isolation Forest and of LOF's reference sample: the same seed gives the same scores.
+    public var seed = 0
+    /// An ensemble score at or above this makes an alert.
+    public var alertThreshold = 0.5
+    /// At most this many alerts per UTC day of transactions (the highest-scoring); 0 for no budget.
+    public var dailyBudget = 200
+    /// A model's score counts toward the ensemble only inside this top share of its own ranking.
+    public var modelTail = 1.0
+    /// Evidence each detector adds at full strength (see `Ensemble`).
+    public var weights: [Detector: Double] = VigilConfig.defaultWeights
+    public var treeCount = 100
+    /// Rows per tree; 0 means min(256, transactions), scikit-learn's "auto".
+    public var maxSamples = 0
+    public var neighbourCount = 20
+    public var lofReferenceLimit = 20_000
+    public var rules = RuleSet.Parameters()
+
+    public init() {}
+
+    public static let defaultWeights: [Detector: Double] = [
+        .isolationForest: 0.25,
+        .localOutlierFactor: 0.25,
+        .impossibleTravel: 1.0,
+        .cardTesting: 1.0,
+        .unusualPlace: 0.5,
+        .unusualAmount: 0.3,
+        .overDailySpend: 0.5,
+        .overMonthlySpend: 0.3,
+        .unusualHour: 0.3,
+        .burst: 0.3,
+    ]
+
+    public var ensemble: Ensemble { Ensemble(weights: weights) }
+
+    /// The default place for a config file: `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/vigil/config.toml" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/vigil/config.toml"
+    }
+}
+
+extension VigilConfig {
+    /// Subscript access to one detector's weight, so weights fit the same key table as every other setting.
+    subscript(weight detector: Detector) -> Double {
+        get { weights[detector] ?? 0 }
+        set { weights[detector] = newValue }
+    }
+
+    /// Every setting a config file may hold, in the order `--print-defaults` writes them.
+    static var keys: [ConfigKey] {
+        var keys: [ConfigKey] = [
+            .int("scan.seed", \.seed, 0...Int(Int32.max), "seed of the Isolation Forest and of LOF's reference sample"),
+            .double("alerts.threshold", \.alertThreshold, 0.01...0.99,
+                    "an ensemble score (0-1) at or above this makes an alert; 0.5 is evidence ln 2 = 0.69"),
+            .int("alerts.daily_budget", \.dailyBudget, 0...1_000_000,
+                 "at most this many alerts per UTC day of transactions, the highest first; 0 = no budget"),
+            .double("ensemble.model_tail", \.modelTail, 0.0001...1,
+                    "a model (iforest, lof) adds evidence only for the top share of its own ranking, rising to its full weight at the very top"),
+        ]
+        for detector in Detector.allCases {
+            keys.append(.double("weights.\(detector.rawValue)", \VigilConfig.[weight: detector], 0...10,
+                                "evidence \(detector.title) adds at full strength (0 = ignored)"))
+        }
+        keys += [
+            .int("isolation_forest.trees", \.treeCount, 1...10_000, "number of trees"),
+            .int("isolation_forest.max_samples", \.maxSamples, 0...10_000_000, "rows per tree; 0 = min(256, transactions)"),
+            .int("lof.neighbours", \.neighbourCount, 1...1_000, "k, the neighbours each transaction is compared with"),
+            .int("lof.reference_limit", \.lofReferenceLimit, 100...10_000_000,
+                 "above this many transactions, LOF is fitted on a seeded sample of this size and scores the rest against it"),
+
+            .double("rules.impossible_travel.max_speed_kmh", \.rules.impossibleTravel.maxSpeedKmh, 1...100_000,
+                    "card-present transactions further apart than this speed allows are flagged (an airliner: 900)"),
+            .double("rules.impossible_travel.tolerance_km", \.rules.impossibleTravel.toleranceKm, 0...10_000,
+                    "distance forgiven for merchant-location noise"),
+            .double("rules.impossible_travel.saturation", \.rules.impossibleTravel.saturation, 1.01...1_000,
+                    "the score reaches 1 at this many times the maximum speed"),
+
+            .double("rules.unusual_place.minimum_km", \.rules.unusualPlace.minimumKm, 1...20_000,
+                    "an in-person transaction this far from every place the client used before is flagged"),
+            .double("rules.unusual_place.saturation", \.rules.unusualPlace.saturation, 1.01...1_000,
+                    "the score reaches 1 at this many times minimum_km"),
+            .double("rules.unusual_place.merge_km", \.rules.unusualPlace.mergeKm, 0...1_000, "places closer than this count as one"),
+            .int("rules.unusual_place.minimum_history", \.rules.unusualPlace.minimumHistory, 0...1_000_000,
+                 "in-person transactions needed before the rule speaks"),
+            .int("rules.unusual_place.maximum_places", \.rules.unusualPlace.maximumPlaces, 1...100_000,
+                 "places remembered per client"),
+
+            .double("rules.impossible_travel.local_area_quantile", \.rules.impossibleTravel.localAreaQuantile, 0...1,
+                    "legs with both ends within this quantile of the client's distances from home are local, not travel; 0 = off"),
+            .int("rules.impossible_travel.local_area_history", \.rules.impossibleTravel.localAreaHistory, 1...1_000_000,
+                 "card-present transactions needed before the local area is trusted"),
+
+            .double("rules.unusual_amount.quantile", \.rules.unusualAmount.quantile, 0.5...1,
+                    "the client's usual largest charge: this quantile of their recent charges in the category"),
+            .double("rules.unusual_amount.factor", \.rules.unusualAmount.factor, 1...100, "flag a charge above this many times the usual largest"),
+            .money("rules.unusual_amount.floor", \.rules.unusualAmount.floorMinor, 0...1_000_000_000,
+                   "never flag a charge below this amount (in major units)"),
+            .int("rules.unusual_amount.window", \.rules.unusualAmount.window, 1...10_000, "recent charges remembered per category"),
+            .int("rules.unusual_amount.minimum_in_category", \.rules.unusualAmount.minimumInCategory, 1...10_000,
+                 "charges in a category before it is judged on its own (before that, against all the client's charges)"),
+            .int("rules.unusual_amount.minimum_history", \.rules.unusualAmount.minimumHistory, 1...1_000_000,
+                 "charges needed before the rule speaks"),
+            .double("rules.unusual_amount.saturation", \.rules.unusualAmount.saturation, 1.01...1_000,
+                    "the score reaches 1 at this many times the limit"),
+
+            .double("rules.unusual_hour.threshold", \.rules.unusualHour.threshold, 0.000_1...1,
+                    "flag when less than this share of the client's transactions fall within an hour of this one's time"),
+            .double("rules.unusual_hour.half_life_days", \.rules.unusualHour.halfLifeDays, 1...3_650,
+                    "older transactions count half as much after this many days"),
+            .double("rules.unusual_hour.prior_weight", \.rules.unusualHour.priorWeight, 0...100_000,
+                    "the population's hours count as this many transactions of a client's own"),
+            .int("rules.unusual_hour.minimum_history", \.rules.unusualHour.minimumHistory, 0...1_000_000,
+                 "transactions needed before the rule speaks"),
+        ]
+        let spendRules: [(String, WritableKeyPath<VigilConfig, OverSpendRule.Parameters>)] = [
+            ("over_daily_spend", \VigilConfig.rules.overDailySpend), ("over_monthly_spend", \VigilConfig.rules.overMonthlySpend),
+        ]
+        for (name, path) in spendRules {
+            keys += spendKeys(name: name, path)
+        }
+        keys += [
+            .seconds("rules.burst.window_minutes", \.rules.burst.windowSeconds, 1...10_080, "the window transactions are counted in"),
+            .double("rules.burst.tail_probability", \.rules.burst.tailProbability, 1e-12...0.5,
+                    "flag a count this unlikely (Poisson) at the client's usual rate"),
+            .int("rules.burst.minimum_count", \.rules.burst.minimumCount, 2...10_000, "never flag fewer transactions in the window"),
+            .double("rules.burst.minimum_daily_rate", \.rules.burst.minimumDailyRate, 0...10_000,
+                    "the rate assumed at least, per day, so a quiet client's one busy afternoon is not a burst"),
+            .int("rules.burst.minimum_history", \.rules.burst.minimumHistory, 0...1_000_000, "transactions needed before bursts are judged"),
+            .int("rules.burst.test_count", \.rules.burst.testCount, 1...1_000, "small charges that make a card-testing run"),
+            .money("rules.burst.small_amount", \.rules.burst.smallMinor, 0...1_000_000, "a card-testing charge is at most this"),
+            .money("rules.burst.large_amount", \.rules.burst.largeMinor, 0...1_000_000_000,
+                   "a charge of at least this after a testing run is flagged as card testing"),
+            .seconds("rules.burst.test_window_minutes", \.rules.burst.testWindowSeconds, 1...10_080,
+                     "how close together the testing run and the large charge are"),
+        ]
+        return keys
+    }
+
+    private static func spendKeys(name: String, _ path: WritableKeyPath<VigilConfig, OverSpendRule.Parameters>) -> [ConfigKey] {
+        let noun = name == "over_daily_spend" ? "days" : "months"
+        let quantile: WritableKeyPath<VigilConfig, Double> = path.appending(path: \.quantile)
+        let factor: WritableKeyPath<VigilConfig, Double> = path.appending(path: \.factor)
+        let floor: WritableKeyPath<VigilConfig, Int64> = path.appending(path: \.floorMinor)
+        let window: WritableKeyPath<VigilConfig, Int> = path.appending(path: \.window)
+        let minimum: WritableKeyPath<VigilConfig, Int> = path.appending(path: \.minimumPeriods)
+        let saturation: WritableKeyPath<VigilConfig, Double> = path.appending(path: \.saturation)
+        return [
+            .double("rules.\(name).quantile", quantile, 0.5...1, "the client's usual busiest period: this quantile of their \(noun) with spend"),
+            .double("rules.\(name).factor", factor, 1...100, "flag spend above this many times the usual"),
+            .money("rules.\(name).floor", floor, 0...1_000_000_000, "never flag spend below this amount (in major units), so a coffee never alerts"),
+            .int("rules.\(name).window_\(noun)", window, 1...3_650, "\(noun) of history the quantile looks at"),
+            .int("rules.\(name).minimum_\(noun)", minimum, 1...3_650, "\(noun) with spend needed before the rule speaks"),
+            .double("rules.\(name).saturation", saturation, 1.01...1_000, "the score reaches 1 at this many times the limit"),
+        ]
+    }
+
+    /// Checks that go across keys; each names the keys involved.
+    func crossChecks() -> [String] {
+        var problems: [String] = []
+        for (name, p, noun) in [("over_daily_spend", rules.overDailySpend, "days"), ("over_monthly_spend", rules.overMonthlySpend, "months")]
+        where p.minimumPeriods > p.window {
+            problems.append("rules.\(name).minimum_\(noun) (\(p.minimumPeriods)) must not exceed rules.\(name).window_\(noun) (\(p.window))")
+        }
+        if rules.burst.largeMinor <= rules.burst.smallMinor {
+            problems.append("rules.burst.large_amount must be above rules.burst.small_amount")
+        }
+        if weights.values.allSatisfy({ $0 == 0 }) { problems.append("weights: at least one detector needs a weight above 0") }
+        return problems
+    }
+}

@@ -1,0 +1,40 @@
+/// Every detector whose score can feed the alert queue, by the name stored with its runs and used in the config.
+public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
+    case isolationForest = "iforest"
+    case localOutlierFactor = "lof"
+    case impossibleTravel = "impossible_travel"
+    case cardTesting = "card_testing"
+    case unusualPlace = "unusual_place"
+    case unusualAmount = "unusual_amount"
+    case overDailySpend = "over_daily_spend"
+    case overMonthlySpend = "over_monthly_spend"
+    case unusualHour = "unusual_hour"
+    case burst
+
+    /// The model-based detectors, fitted on the feature matrix and scoring every transaction.
+    public static let models: [Detector] = [.isolationForest, .localOutlierFactor]
+    /// The behavioural rules, which score only the transactions they flag.
+    public static let rules: [Detector] = allCases.filter { !$0.isModel }
+
+    public var isModel: Bool { self == .isolationForest || self == .localOutlierFactor }
+
+    /// How an analyst reads the detector's name.
+    public var title: String {
+        switch self {
+        case .isolationForest: return "Isolation Forest"
+        case .localOutlierFactor: return "Local Outlier Factor"
+        case .impossibleTravel: return "impossible travel"
+        case .cardTesting: return "card testing"
+        case .unusualPlace: return "unusual place"
+        case .unusualAmount: return "unusual amount"
+        case .overDailySpend: return "over usual daily spend"
+        case .overMonthlySpend: return "over usual monthly spend"
+        case .unusualHour: return "unusual hour"
+        case .burst: return "burst"
+        }
+    }
+
+    public static func < (lhs: Detector, rhs: Detector) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

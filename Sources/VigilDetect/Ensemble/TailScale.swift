@@ -1,0 +1,39 @@
+/// Puts a model's raw scores (Isolation Forest's anomaly score, LOF's factor: scales that mean nothing side by side)
+/// on the scale the rules use: how far into the detector's own upper tail a transaction lies.
+///
+/// A transaction scored higher than all but a fraction `p` of the scored transactions gets
+/// `max(0, 1 − p / tail)`: 0 outside the top `tail` share, rising linearly with rank to 1 at the very top. Ranks
+/// (not raw values) make two detectors comparable whatever their units, and ties share the best rank of their
+/// group, so equal raw scores always get equal normalised ones.
+public struct TailScale: Sendable, Equatable {
+    /// The share of transactions, at the top of the detector's ranking, that get a score above 0.
+    public let tail: Double
+    /// Raw scores, ascending.
+    let sorted: [Double]
+
+    public init(fitting raw: [Double], tail: Double) {
+        precondition(tail > 0 && tail <= 1, "tail must be in (0, 1]")
+        self.tail = tail
+        sorted = raw.filter { !$0.isNaN }.sorted()
+    }
+
+    /// The share of fitted scores strictly above `value`.
+    public func exceedance(_ value: Double) -> Double {
+        guard !sorted.isEmpty, !value.isNaN else { return 1 }
+        // First index whose score is > value.
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] <= value { low = mid + 1 } else { high = mid }
+        }
+        return Double(sorted.count - low) / Double(sorted.count)
+    }
+
+    public func normalise(_ value: Double) -> Double {
+        max(0, 1 - exceedance(value) / tail)
+    }
+
+    public func normalise(_ values: [Double]) -> [Double] {
+        values.map(normalise)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import VigilCore
+
+/// Flags a charge far above what the client usually pays in the same category: above `factor` times the
+/// `quantile` of their last `window` charges there (of all their charges while the category is new to them), and
+/// never below `floorMinor`, so small purchases never alert. Causal: each charge is judged against earlier ones only.
+public struct UnusualAmountRule: Sendable {
+    public struct Parameters: Sendable, Equatable, Codable {
+        public var quantile: Double = 0.95
+        public var factor: Double = 1.5
+        /// Never flag a charge below this (minor units): $100.
+        public var floorMinor: Int64 = 10_000
+        /// Charges remembered per category (and overall).
+        public var window: Int = 50
+        /// Charges in a category before it is judged against itself rather than against all the client's charges.
+        public var minimumInCategory: Int = 5
+        /// Charges overall before the rule speaks at all.
+        public var minimumHistory: Int = 10
+        /// The score reaches 1 at this many times the limit.
+        public var saturation: Double = 4
+
+        public init() {}
+    }
+
+    public struct Finding: Sendable, Equatable {
+        public var row: Int
+        public var score: Double
+        public var amountMinor: Int64
+        public var usualMinor: Int64
+        /// The category the usual amount comes from, nil when it comes from all the client's charges.
+        public var category: Int32?
+        /// How many earlier charges the usual amount summarises.
+        public var history: Int
+    }
+
+    public var parameters: Parameters
+
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
+
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var overall = RecentValues(capacity: parameters.window)
+        var perCategory: [Int32: RecentValues] = [:]
+        for row in columns.rows(ofClient: client) {
+            let amount = columns.amountMinor[row]
+            guard amount > 0 else { continue }
+            let category = columns.categories[row]
+            let own = perCategory[category]
+            if overall.count >= parameters.minimumHistory {
+                let inCategory = (own?.count ?? 0) >= parameters.minimumInCategory
+                let source = inCategory ? own! : overall
+                if let usual = source.quantile(parameters.quantile) {
+                    let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
+                    if Double(amount) > limit {
+                        found.append(Finding(row: row, score: RuleScore.logarithmic(Double(amount), limit: limit, saturation: parameters.saturation),
+                                             amountMinor: amount, usualMinor: Int64(usual.rounded()),
+                                             category: inCategory ? category : nil, history: source.count))
+                    }
+                }
+            }
+            overall.add(Double(amount))
+            if own == nil { perCategory[category] = RecentValues(capacity: parameters.window) }
+            perCategory[category]!.add(Double(amount))
+        }
+        return found
+    }
+
+    /// "$300.82 is 2.1× this client's usual largest grocery_pos charge ($142.00, the 95th percentile of their last 37
+    /// there)".
+    public func reason(for finding: Finding, categoryNames: [String], currency: String = "USD") -> String {
+        let times = String(format: "%.1f×", Double(finding.amountMinor) / Double(max(1, finding.usualMinor)))
+        let percentile = "\(Int((parameters.quantile * 100).rounded()))th percentile"
+        let amount = Money(minorUnits: finding.amountMinor, currency: currency)
+        let usual = Money(minorUnits: finding.usualMinor, currency: currency)
+        if let category = finding.category, Int(category) < categoryNames.count {
+            let name = categoryNames[Int(category)]
+            return "\(amount) is \(times) this client's usual largest \(name) charge (\(usual), the \(percentile) of their "
+                + "last \(finding.history) there)"
+        }
+        return "\(amount) is \(times) this client's usual largest charge (\(usual), the \(percentile) of their last "
+            + "\(finding.history)); the category is new to them"
+    }
+}

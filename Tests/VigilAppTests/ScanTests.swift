@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import Testing
+import VigilCore
+import VigilDemo
+import VigilDetect
+import VigilStore
+@testable import VigilApp
+
+/// A demo store in a scratch directory, removed afterwards.
+final class DemoStore {
+    let directory = NSTemporaryDirectory() + "vigil-app-tests-" + UUID().uuidString
+    let store: Store
+
+    init(clients: Int = 40, days: Int = 90) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try Store(path: directory + "/demo.sqlite")
+        let generator = try DemoGenerator(config: DemoConfig(clients: clients, days: days, seed: 11))
+        _ = try store.appendGenerated(name: "demo", identity: "scan-tests") { sink in try generator.generate(sink) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+@Suite(.serialized) struct ScanTests {
+    func options(_ configure: (inout VigilConfig) -> Void = { _ in }) -> ScanOptions {
+        var config = VigilConfig()
+        config.lofReferenceLimit = 2_000
+        configure(&config)
+        return ScanOptions(config: config)
+    }
+
+    @Test func aScanFillsTheQueueWithReasonsOrderedByContribution() throws {
+        let demo = try DemoStore()
+        let report = try Scanner.scan(demo.store, options: options())
+        #expect(report.runs.map(\.detector).sorted() == Detector.allCases.map(\.rawValue).sorted())
+        let refresh = try #require(report.alerts)
+        #expect(refresh.opened == report.alertsSelected && refresh.opened > 0)
+        let alerts = try demo.store.alerts(limit: 10_000)
+        #expect(alerts.count == refresh.opened)
+        #expect(alerts.map(\.score) == alerts.map(\.score).sorted(by: >))
+        for alert in alerts {
+            #expect(alert.score >= 0.5)
+            #expect(!alert.reasons.isEmpty)
+            #expect(alert.reasons.map(\.contribution) == alert.reasons.map(\.contribution).sorted(by: >))
+            // The score is what the reasons add up to (models below their top tenth add evidence without a reason).
+            let evidence = alert.reasons.reduce(0) { $0 + $1.contribution }
+            #expect(Ensemble.score(evidence: evidence) <= alert.score + 1e-9)
+        }
+        // The ensemble's run is judged like any detector's.
+        let evaluations = try Evaluator.evaluateLatestRuns(demo.store)
+        #expect(evaluations.contains { $0.detector == "ensemble" && $0.rocAUC != nil })
+    }
+
+    @Test func scoresAreTheSameScanToScan() throws {
+        let demo = try DemoStore(clients: 20, days: 60)
+        _ = try Scanner.scan(demo.store, options: options())
+        let first = try demo.store.alerts(limit: 10_000)
+        _ = try Scanner.scan(demo.store, options: options())
+        let second = try demo.store.alerts(limit: 10_000)
+        #expect(first.map(\.transactionID) == second.map(\.transactionID))
+        #expect(first.map(\.score) == second.map(\.score))
+        #expect(first.map(\.reasons) == second.map(\.reasons))
+    }
+
+    @Test func aRescanNeverTouchesTriagedAlerts() throws {
+        let demo = try DemoStore()
+        _ = try Scanner.scan(demo.store, options: options())
+        let before = try demo.store.alerts(limit: 10_000)
+        try #require(before.count >= 3)
+        let confirmed = before[0], noted = before[1]
+        try demo.store.recordTriage(alertID: confirmed.id, analyst: "ana", action: "decide", toStatus: .confirmedFraud, at: 1)
+        try demo.store.recordTriage(alertID: noted.id, analyst: "ana", action: "note", note: "called the client", at: 2)
+
+        // A stricter scan with other weights: most open alerts fall away or change.
+        let report = try Scanner.scan(demo.store, options: options {
+            $0.alertThreshold = 0.9
+            $0.weights[.impossibleTravel] = 0.2
+        })
+        let after = try demo.store.alerts(limit: 10_000, status: nil)
+        let confirmedAfter = try #require(after.first { $0.id == confirmed.id })
+        #expect(confirmedAfter == confirmed.with(status: "confirmed_fraud", assignee: "ana", updatedAt: confirmedAfter.updatedAt))
+        #expect(confirmedAfter.score == confirmed.score && confirmedAfter.reasons == confirmed.reasons)
+        // An open alert someone has worked on stays, even if the scan no longer raises it.
+        #expect(after.contains { $0.id == noted.id && $0.status == "open" })
+        // Untouched open alerts the stricter scan does not raise are withdrawn; every open one left is raised or worked on.
+        let refresh = try #require(report.alerts)
+        #expect(refresh.withdrawn > 0)
+        #expect(after.filter { $0.status == "open" }.allSatisfy { $0.score >= 0.9 || $0.id == noted.id })
+        #expect(try demo.store.verifyAuditChain() == .intact(events: 2))
+    }
+}
+
+extension AlertSummary {
+    func with(status: String, assignee: String?, updatedAt: Int64) -> AlertSummary {
+        var copy = self
+        copy.status = status
+        copy.assignee = assignee
+        copy.updatedAt = updatedAt
+        return copy
+    }
+}

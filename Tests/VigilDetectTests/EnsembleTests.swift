@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilDetect
+
+@Suite struct TailScaleTests {
+    @Test func ranksNotUnitsDecideAndTiesShareTheirRank() {
+        let raw = (1...100).map(Double.init)  // 100 distinct scores
+        let scale = TailScale(fitting: raw, tail: 0.1)
+        #expect(scale.normalise(100) == 1, "nothing scores higher than the top")
+        #expect(abs(scale.normalise(95) - 0.5) < 1e-12, "5 % above it: half way into a 10 % tail")
+        #expect(scale.normalise(90) == 0, "10 % above it: the edge of the tail")
+        #expect(scale.normalise(3) == 0)
+        // Multiplying every score by 1,000 changes nothing: only ranks matter.
+        let scaled = TailScale(fitting: raw.map { $0 * 1_000 }, tail: 0.1)
+        #expect(scaled.normalise(95_000) == scale.normalise(95))
+        // Equal raw scores get equal normalised ones.
+        let tied = TailScale(fitting: [1, 2, 2, 2, 3], tail: 1)
+        #expect(tied.normalise(2) == tied.normalise(2.0) && abs(tied.normalise(2) - 0.8) < 1e-12)
+    }
+
+    @Test func aFullTailOrdersEveryTransaction() {
+        let scale = TailScale(fitting: [0.3, 0.1, 0.2, 0.4], tail: 1)
+        #expect(scale.normalise([0.1, 0.2, 0.3, 0.4]) == [0.25, 0.5, 0.75, 1])
+    }
+}
+
+@Suite struct EnsembleTests {
+    let ensemble = Ensemble(weights: [.impossibleTravel: 1, .unusualHour: 0.3, .overDailySpend: 0.5, .isolationForest: 0.25])
+
+    @Test func evidenceIsTheWeightedSumAndTheScoreIsMonotone() {
+        let evidence = ensemble.evidence(
+            rowCount: 4,
+            dense: [.isolationForest: [0, 0.5, 1, 0]],
+            sparse: [.unusualHour: [(row: 1, score: 1)], .overDailySpend: [(row: 1, score: 0.5), (row: 3, score: 1)]])
+        #expect(evidence == [0, 0.125 + 0.3 + 0.25, 0.25, 0.5])
+        let scores = evidence.map(Ensemble.score(evidence:))
+        #expect(scores[0] == 0)
+        #expect(abs(scores[1] - (1 - exp(-0.675))) < 1e-12)
+        // Two detectors agreeing outrank either alone.
+        #expect(scores[1] > scores[3] && scores[3] > scores[2])
+        #expect(abs(Ensemble.evidence(score: scores[1]) - 0.675) < 1e-12)
+    }
+
+    @Test func aDetectorWithoutWeightIsIgnored() {
+        let evidence = ensemble.evidence(rowCount: 2, dense: [.localOutlierFactor: [1, 1]], sparse: [.burst: [(row: 0, score: 1)]])
+        #expect(evidence == [0, 0])
+    }
+
+    @Test func aFullStrengthTravelAlertsAloneAndAWeakHourDoesNot() {
+        let threshold = 0.5
+        #expect(Ensemble.score(evidence: ensemble.contribution(of: .impossibleTravel, score: 1)) >= threshold)
+        #expect(Ensemble.score(evidence: ensemble.contribution(of: .unusualHour, score: 1)) < threshold)
+    }
+
+    @Test func selectionKeepsTheThresholdAndTheDailyBudget() {
+        let day: Int64 = 86_400
+        let scores = [0.9, 0.6, 0.8, 0.4, 0.7, 0.95]
+        let instants: [Int64] = [0, 10, 20, 30, day + 5, day + 6]
+        #expect(Ensemble.select(scores: scores, instants: instants, threshold: 0.5, dailyBudget: 0) == [5, 0, 2, 4, 1])
+        // Two a day: day 0 keeps its best two (0.9, 0.8), day 1 both of its.
+        #expect(Ensemble.select(scores: scores, instants: instants, threshold: 0.5, dailyBudget: 2) == [5, 0, 2, 4])
+        // Before 1970 a day still runs midnight to midnight.
+        #expect(Ensemble.select(scores: [0.9, 0.8], instants: [-10, -day - 10], threshold: 0.5, dailyBudget: 1) == [0, 1])
+    }
+}
+
+@Suite struct UnusualAmountRuleTests {
+    let rule = UnusualAmountRule()
+
+    /// One client: (category, amount in cents), an hour apart.
+    private func client(_ rows: [(Int32, Int64)]) -> TransactionColumns {
+        var c = TransactionColumns()
+        c.categoryNames = ["grocery", "travel"]
+        for (index, (category, amount)) in rows.enumerated() {
+            c.append(id: Int64(index + 1), instant: 1_700_000_000 + Int64(index) * 3_600, amountMinor: amount, category: category,
+                     home: (.nan, .nan), merchant: (.nan, .nan), label: 0)
+        }
+        c.endClient("C")
+        return c
+    }
+
+    @Test func aChargeFarAboveTheClientsUsualInTheCategoryFires() throws {
+        let usual: [(Int32, Int64)] = (0..<20).map { (0, 4_000 + Int64($0) * 100) }  // $40.00 ... $59.00
+        let findings = rule.findings(client: 0, of: client(usual + [(0, 30_000)]))
+        let finding = try #require(findings.first)
+        #expect(findings.count == 1 && finding.row == 20 && finding.category == 0)
+        #expect(finding.usualMinor == 5_805, "the 95th percentile of $40.00 ... $59.00")
+        // The limit is the $100 floor (1.5 × $58.05 is less); $300 is 3× it: log 3 / log 4.
+        #expect(abs(finding.score - log(3) / log(4)) < 1e-12)
+        #expect(rule.reason(for: finding, categoryNames: ["grocery", "travel"])
+                == "$300.00 is 5.2× this client's usual largest grocery charge ($58.05, the 95th percentile of their last 20 there)")
+    }
+
+    @Test func theFloorKeepsSmallChargesQuiet() {
+        let usual: [(Int32, Int64)] = (0..<20).map { _ in (0, 300) }  // $3 coffees
+        #expect(rule.findings(client: 0, of: client(usual + [(0, 9_000)])).isEmpty, "$90 is 30× usual but under the $100 floor")
+    }
+
+    @Test func coldStartNeverFiresAndANewCategoryIsJudgedAgainstEverything() throws {
+        #expect(rule.findings(client: 0, of: client([(0, 1_000), (0, 1_000), (0, 900_000)])).isEmpty, "three charges are too few")
+        let usual: [(Int32, Int64)] = (0..<12).map { _ in (0, 5_000) }
+        let finding = try #require(rule.findings(client: 0, of: client(usual + [(1, 80_000)])).first)
+        #expect(finding.category == nil && finding.usualMinor == 5_000)
+        #expect(rule.reason(for: finding, categoryNames: ["grocery", "travel"]).hasSuffix("the category is new to them"))
+    }
+}
+
+@Suite struct ImpossibleTravelLocalAreaTests {
+    /// Card-present charges a minute apart at merchants scattered up to ~140 km around a home in Kansas, then one in Paris.
+    private func client(paris: Bool) -> TransactionColumns {
+        var c = TransactionColumns()
+        c.categoryNames = ["x"]
+        // The first ten reach the edges of the area; the last three fall inside it.
+        let offsets: [(Double, Double)] = [(1, 1), (-1, -1), (1, -1), (-1, 1), (1, 0), (-1, 0), (0, 1), (0, -1), (0.9, 0.9),
+                                           (-0.9, -0.9), (0.5, 0.5), (-0.5, -0.5), (0.2, -0.9)]
+        var rows = offsets.map { (38.5 + $0.0, -98.0 + $0.1) }
+        if paris { rows.append((48.86, 2.35)) }
+        for (index, place) in rows.enumerated() {
+            c.append(id: Int64(index + 1), instant: 1_700_000_000 + Int64(index) * 60, amountMinor: 1_000, category: 0,
+                     home: (38.5, -98.0), merchant: place, label: 0, channel: .cardPresent)
+        }
+        c.endClient("C")
+        return c
+    }
+
+    @Test func legsInsideTheClientsUsualAreaAreNotTravel() {
+        let local = ImpossibleTravelRule().findings(client: 0, of: client(paris: false))
+        var off = ImpossibleTravelRule.Parameters()
+        off.localAreaQuantile = 0
+        let everyLeg = ImpossibleTravelRule(parameters: off).findings(client: 0, of: client(paris: false))
+        // Before ten places are known every leg counts; after, legs within the area stop firing.
+        #expect(everyLeg.map(\.row) == Array(1...12))
+        #expect(local.map(\.row) == Array(1...9))
+    }
+
+    @Test func aJumpOutOfTheAreaStillFires() throws {
+        let findings = ImpossibleTravelRule().findings(client: 0, of: client(paris: true))
+        let last = try #require(findings.last)
+        #expect(last.row == 13 && last.score == 1)
+    }
+}
+
+@Suite struct RuleSetTests {
+    @Test func hitsAreTheRulesOwnFindingsInRowOrderWhateverTheThreadCount() {
+        var c = TransactionColumns()
+        c.categoryNames = ["x"]
+        for client in 0..<40 {
+            for i in 0..<30 {
+                let amount: Int64 = i == 29 && client % 3 == 0 ? 500_000 : 2_000
+                c.append(id: Int64(client * 100 + i), instant: 1_700_000_000 + Int64(i) * 86_400 + Int64(client), amountMinor: amount,
+                         category: 0, home: (.nan, .nan), merchant: (.nan, .nan), label: 0)
+            }
+            c.endClient("C\(client)")
+        }
+        let prior = PopulationPrior.estimate(from: c)
+        let rules = RuleSet(prior: prior)
+        let serial = rules.hits(c, parallelism: .serial)
+        #expect(serial == rules.hits(c, parallelism: Parallelism(threadCount: 4)))
+        #expect(serial.map(\.row) == serial.map(\.row).sorted())
+        let amounts = serial.filter { $0.detector == .unusualAmount }
+        #expect(amounts.map(\.row) == (0..<40).filter { $0 % 3 == 0 }.map { $0 * 30 + 29 })
+        #expect(amounts.allSatisfy { $0.reason.hasPrefix("$5,000.00 is ") })
+        let onlyTravel = RuleSet(prior: prior, enabled: [.impossibleTravel]).hits(c)
+        #expect(onlyTravel.isEmpty)
+    }
+}
