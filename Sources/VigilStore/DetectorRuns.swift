@@ -106,4 +106,20 @@ extension Store {
             return (scores, labels)
         }
     }
+
+    /// Per kind of labelled anomaly (`label_kind`, which demo data carries): how many transactions of that kind there
+    /// are, and how many of them the run scored above `threshold`.
+    public func recallByKind(runID: Int64, threshold: Double) throws -> [String: (total: Int, found: Int)] {
+        try pool.read { db in
+            var result: [String: (total: Int, found: Int)] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.label_kind AS kind, COUNT(*) AS total, SUM(coalesce(s.score, 0) > ?2) AS found FROM transactions t
+                LEFT JOIN scores s ON s.run_id = ?1 AND s.transaction_id = t.id
+                WHERE t.label_kind IS NOT NULL GROUP BY t.label_kind
+                """, arguments: [runID, threshold]) {
+                result[row["kind"]] = (row["total"], row["found"])
+            }
+            return result
+        }
+    }
 }

@@ -16,13 +16,15 @@ import VigilStore
 ///                                                fit and score; scores as little-endian float64 for the peers to compare
 ///     vigil-bench features --store PATH          features of every transaction of a store
 ///     vigil-bench rules --store PATH             the behavioural rules over every client, counted against labels
+///     vigil-bench scan --store PATH [--with-lof] `vigil scan`: profiles, rules, Isolation Forest (and LOF), ensemble,
+///                                                alert queue; writes its runs into the store
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
         usage: vigil-bench import FILE [--store PATH] | demo [--clients N] [--days D] [--seed S]
                | matrix --rows N [--columns C] [--seed S] --out PREFIX
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
-               | features --store PATH | rules --store PATH
+               | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
 
         """.utf8))
     exit(2)
@@ -138,6 +140,17 @@ do {
         let seconds = Date().timeIntervalSince(started)
         emit(["benchmark": "features", "rows": set.count, "columns": set.matrix.columnCount, "prior_seconds": priorSeconds,
               "seconds": seconds, "rows_per_second": Double(set.count) / seconds, "peak_rss_kb": peakRSSKilobytes()])
+    case "scan":
+        guard let path = option("--store", in: args) else { usage() }
+        let store = try Store(path: path)
+        var detectors = Set(Detector.allCases)
+        if !args.contains("--with-lof") { detectors.remove(.localOutlierFactor) }
+        let report = try Scanner.scan(store, options: ScanOptions(detectors: detectors))
+        var result: [String: Any] = ["benchmark": "scan", "rows": report.transactions, "seconds": report.totalSeconds,
+                                     "pass_seconds": report.passSeconds, "alerts": report.alertsSelected,
+                                     "detectors": detectors.map(\.rawValue).sorted(), "peak_rss_kb": peakRSSKilobytes()]
+        for (stage, seconds) in report.stageSeconds { result["\(stage)_seconds"] = seconds }
+        emit(result)
     case "rules":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)

@@ -210,6 +210,19 @@ struct Eval: ParsableCommand {
             ].joined(separator: " ")
             print(line)
         }
+        let kinds = Set(evaluations.flatMap { $0.recallByKind.keys }).sorted()
+        if !kinds.isEmpty {
+            print("\nrecall per labelled anomaly kind (found / total):")
+            print("detector          " + kinds.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined(separator: " "))
+            for e in evaluations {
+                let cells = kinds.map { kind -> String in
+                    guard let r = e.recallByKind[kind] else { return "–".padding(toLength: 14, withPad: " ", startingAt: 0) }
+                    return String(format: "%.2f ", Double(r.found) / Double(max(1, r.total)))
+                        .appending("\(r.found)/\(r.total)").padding(toLength: 14, withPad: " ", startingAt: 0)
+                }
+                print(e.detector.padding(toLength: 18, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
+            }
+        }
         if evaluations.allSatisfy({ $0.labelled == 0 }) {
             print("(the store has no labelled transactions, so nothing can be judged)")
         }

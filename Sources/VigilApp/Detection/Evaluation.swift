@@ -14,6 +14,9 @@ public struct RunEvaluation: Sendable {
     public var precisionAt1000: Double?
     /// Share of the fraud found when the top 1 % of transactions are alerted.
     public var recallAt1Percent: Double?
+    /// Per kind of labelled anomaly (demo data): how many there are and how many the detector flagged (a rule: any
+    /// score; a model: past its flag threshold; the ensemble: at or above the alert threshold).
+    public var recallByKind: [String: (total: Int, found: Int)] = [:]
 
     /// The figures as a JSON-ready dictionary (NaN-free: a figure that cannot be computed is null).
     public var jsonObject: [String: Any] {
@@ -23,6 +26,7 @@ public struct RunEvaluation: Sendable {
             "roc_auc": value(rocAUC), "average_precision": value(averagePrecision),
             "precision_at_100": value(precisionAt100), "precision_at_1000": value(precisionAt1000),
             "recall_at_1pct": value(recallAt1Percent),
+            "recall_by_kind": recallByKind.mapValues { ["total": $0.total, "found": $0.found, "recall": Double($0.found) / Double(max(1, $0.total))] },
         ]
     }
 }
@@ -36,7 +40,22 @@ public enum Evaluator {
         }
         return try latest.values.sorted { $0.detector < $1.detector }.map { run in
             let (scores, labels) = try store.labelledScores(runID: run.id)
-            return evaluate(detector: run.detector, runID: run.id, scores: scores, labels: labels)
+            var evaluation = evaluate(detector: run.detector, runID: run.id, scores: scores, labels: labels)
+            evaluation.recallByKind = try store.recallByKind(runID: run.id, threshold: flagThreshold(of: run))
+            return evaluation
+        }
+    }
+
+    /// The score above which a run counts a transaction as flagged.
+    static func flagThreshold(of run: DetectorRun) -> Double {
+        switch run.detector {
+        case "iforest": return Scanner.isolationThreshold
+        case "lof": return Scanner.factorThreshold
+        case "ensemble":
+            // Alerts are scores at or above the threshold: just below it, as the comparison is strict.
+            let parameters = (try? JSONSerialization.jsonObject(with: Data(run.parameters.utf8))) as? [String: Any]
+            return ((parameters?["threshold"] as? Double) ?? VigilConfig().alertThreshold).nextDown
+        default: return 0
         }
     }
 

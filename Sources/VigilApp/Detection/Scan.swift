@@ -37,6 +37,8 @@ public struct ScanReport: Sendable {
     public var alertsSelected = 0
     public var alerts: AlertRefresh?
     public var totalSeconds = 0.0
+    /// Seconds per stage after the pass: models, rules (writing their runs), ensemble, alerts.
+    public var stageSeconds: [String: Double] = [:]
 }
 
 /// Runs the detectors over every transaction of a store, writes one detector run each, combines them into the
@@ -87,6 +89,11 @@ public enum Scanner {
         let priorJSON = String(decoding: try JSONEncoder.sorted.encode(prior), as: UTF8.self)
 
         // Models: raw scores per row, stored as they are, then put on the rules' scale for the ensemble.
+        var stageStart = Date()
+        func stage(_ name: String) {
+            report.stageSeconds[name] = Date().timeIntervalSince(stageStart)
+            stageStart = Date()
+        }
         var dense: [Detector: [Double]] = [:]
         var modelReasons: [Detector: (TailScale, [Double])] = [:]
         for detector in models {
@@ -98,6 +105,7 @@ public enum Scanner {
             modelReasons[detector] = (scale, raw)
         }
 
+        stage("models")
         // Rules: one run each, holding the transactions it flagged with their reasons.
         var sparse: [Detector: [(row: Int, score: Double)]] = [:]
         for detector in Detector.rules where rules.contains(detector) {
@@ -118,6 +126,7 @@ public enum Scanner {
                                        flagged: mine.count, seconds: 0, writeSeconds: Date().timeIntervalSince(writeStart)))
         }
 
+        stage("rules")
         // The ensemble over whatever ran.
         progress("combining the detectors")
         let ensemble = config.ensemble
@@ -138,6 +147,7 @@ public enum Scanner {
         }
         report.ensembleRunID = ensembleRun
         report.alertsSelected = selected.count
+        stage("ensemble")
 
         if options.fillAlerts {
             progress("refreshing the alert queue")
@@ -163,6 +173,7 @@ public enum Scanner {
                 return AlertCandidate(transactionID: ids[row], score: scores[row], reasons: reasons)
             }
             report.alerts = try store.refreshAlerts(candidates)
+            stage("alerts")
         }
         report.totalSeconds = Date().timeIntervalSince(started)
         return report
