@@ -5,13 +5,14 @@ import VigilCore
 
 extension Store {
     /// Streams every transaction as `TransactionColumns` chunks of whole clients, each client's rows in time order
-    /// (then by row id), chunks of about `rowsPerChunk` rows. Category indices are stable across the chunks.
+    /// (then by row id), chunks of about `rowsPerChunk` rows. Category and merchant indices are stable across the chunks.
     ///
     /// Read through SQLite's C API on one read transaction (a consistent snapshot even while an import writes):
     /// per-row `Row` values cost more than the features computed from them.
     public func forEachClientChunk(rowsPerChunk: Int = 250_000, _ body: (TransactionColumns) throws -> Void) throws {
         try forEachClientChunk(sql: """
-            SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel
+            SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel,
+                   merchant
             FROM transactions ORDER BY client_id, instant, id
             """, rowsPerChunk: rowsPerChunk, body)
     }
@@ -26,14 +27,14 @@ extension Store {
                 SELECT \(step) UNION ALL SELECT id + \(step) FROM picked WHERE id + \(step) <= (SELECT max(id) FROM transactions)
             )
             SELECT t.id, t.client_id, t.instant, t.amount_minor, t.category, t.home_lat, t.home_lon, t.merch_lat, t.merch_lon,
-                   t.label, t.channel
+                   t.label, t.channel, t.merchant
             FROM picked JOIN transactions t ON t.id = picked.id
             ORDER BY t.client_id, t.instant, t.id
             """, rowsPerChunk: .max) { sample = $0 }
         return sample
     }
 
-    /// Runs `sql` (the columns of `forEachClientChunk`, ordered by client, instant, id) and hands over its rows in
+    /// Runs `sql` (the columns of `forEachClientChunk`, merchant last, ordered by client, instant, id) and hands over its rows in
     /// chunks of whole clients.
     func forEachClientChunk(sql: String, rowsPerChunk: Int, _ body: (TransactionColumns) throws -> Void) throws {
         try pool.read { db in
@@ -55,6 +56,7 @@ extension Store {
                         chunk.endClient(String(decoding: currentClient, as: UTF8.self))
                         if chunk.count >= rowsPerChunk {
                             chunk.categoryNames = reader.categoryNames
+                            chunk.merchantNames = reader.merchantNames
                             try body(chunk)
                             chunk = TransactionColumns()
                             chunk.reserveCapacity(min(rowsPerChunk, 1 << 20))
@@ -68,6 +70,7 @@ extension Store {
             if clientOpen { chunk.endClient(String(decoding: currentClient, as: UTF8.self)) }
             if chunk.count > 0 {
                 chunk.categoryNames = reader.categoryNames
+                chunk.merchantNames = reader.merchantNames
                 try body(chunk)
             }
         }
@@ -77,12 +80,17 @@ extension Store {
     static let readMapSize: Int64 = 1 << 31
 }
 
-/// Reads one result row's columns straight from the statement, interning categories as it goes.
+/// Reads one result row's columns straight from the statement, interning categories and merchants as it goes.
 private struct ColumnReader {
     let statement: OpaquePointer
     private(set) var categoryNames: [String] = []
     private var categoryBytes: [[UInt8]] = []
     private var categoryIndex: [String: Int32] = [:]
+    private(set) var merchantNames: [String] = []
+    private var merchantBytes: [[UInt8]] = []
+    /// The first merchant with each FNV-1a hash of its bytes; `merchantNextWithHash` chains any others.
+    private var merchantByHash: [UInt64: Int32] = [:]
+    private var merchantNextWithHash: [Int32] = []
 
     init(statement: OpaquePointer) { self.statement = statement }
 
@@ -104,7 +112,8 @@ private struct ColumnReader {
             home: (real(5), real(6)),
             merchant: (real(7), real(8)),
             label: sqlite3_column_type(statement, 9) == SQLITE_NULL ? -1 : Int8(clamping: sqlite3_column_int64(statement, 9)),
-            channel: channel())
+            channel: channel(),
+            merchantIndex: merchant())
     }
 
     /// The channel from its first byte and length (the schema allows only these three), without making a String.
@@ -137,6 +146,32 @@ private struct ColumnReader {
         categoryNames.append(name)
         categoryBytes.append(Array(name.utf8))
         categoryIndex[name] = index
+        return index
+    }
+
+    /// The row's merchant as an index. Merchants are many (thousands), so they are found by a hash of their bytes,
+    /// then compared byte for byte; a String is made only for a merchant not seen before.
+    private mutating func merchant() -> Int32 {
+        let column: Int32 = 11
+        let length = Int(sqlite3_column_bytes(statement, column))
+        let text = sqlite3_column_text(statement, column)
+        var hasher = FNV1a()
+        if let text { for i in 0..<length { hasher.add(text[i]) } }
+        var candidate = merchantByHash[hasher.value] ?? -1
+        while candidate >= 0 {
+            let known = merchantBytes[Int(candidate)]
+            if known.count == length,
+               length == 0 || known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text!, length) == 0 }) {
+                return candidate
+            }
+            candidate = merchantNextWithHash[Int(candidate)]
+        }
+        let bytes = Self.bytes(statement, column)
+        let index = Int32(merchantNames.count)
+        merchantNames.append(String(decoding: bytes, as: UTF8.self))
+        merchantBytes.append(bytes)
+        merchantNextWithHash.append(merchantByHash[hasher.value] ?? -1)
+        merchantByHash[hasher.value] = index
         return index
     }
 
