@@ -87,10 +87,12 @@ private struct ColumnReader {
     private var categoryBytes: [[UInt8]] = []
     private var categoryIndex: [String: Int32] = [:]
     private(set) var merchantNames: [String] = []
-    private var merchantBytes: [[UInt8]] = []
-    /// The first merchant with each FNV-1a hash of its bytes; `merchantNextWithHash` chains any others.
-    private var merchantByHash: [UInt64: Int32] = [:]
-    private var merchantNextWithHash: [Int32] = []
+    /// Every merchant's bytes end to end; merchant `i` is `merchantBytes[merchantEnds[i - 1] ..< merchantEnds[i]]`.
+    private var merchantBytes: [UInt8] = []
+    private var merchantEnds: [Int] = []
+    private var merchantHashes: [UInt64] = []
+    /// An open-addressing table of merchant indices (-1 where empty) by hash of their bytes, at most half full.
+    private var merchantSlots = [Int32](repeating: -1, count: 1_024)
 
     init(statement: OpaquePointer) { self.statement = statement }
 
@@ -149,30 +151,67 @@ private struct ColumnReader {
         return index
     }
 
-    /// The row's merchant as an index. Merchants are many (thousands), so they are found by a hash of their bytes,
-    /// then compared byte for byte; a String is made only for a merchant not seen before.
+    /// The row's merchant as an index. Merchants are many (thousands), so they are found in a hash table by a hash of
+    /// their bytes, then compared byte for byte; a String is made only for a merchant not seen before.
     private mutating func merchant() -> Int32 {
         let column: Int32 = 11
-        let length = Int(sqlite3_column_bytes(statement, column))
         let text = sqlite3_column_text(statement, column)
-        var hasher = FNV1a()
-        if let text { for i in 0..<length { hasher.add(text[i]) } }
-        var candidate = merchantByHash[hasher.value] ?? -1
-        while candidate >= 0 {
-            let known = merchantBytes[Int(candidate)]
-            if known.count == length,
-               length == 0 || known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text!, length) == 0 }) {
-                return candidate
+        let length = text == nil ? 0 : Int(sqlite3_column_bytes(statement, column))
+        let hash = text.map { Self.hash(UnsafeRawPointer($0), length) } ?? 0
+        let mask = merchantSlots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let candidate = merchantSlots[slot]
+            if candidate < 0 { break }
+            let index = Int(candidate)
+            if merchantHashes[index] == hash {
+                let start = index == 0 ? 0 : merchantEnds[index - 1]
+                if merchantEnds[index] - start == length,
+                   length == 0 || merchantBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, text!, length) == 0 }) {
+                    return candidate
+                }
             }
-            candidate = merchantNextWithHash[Int(candidate)]
+            slot = (slot + 1) & mask
         }
         let bytes = Self.bytes(statement, column)
         let index = Int32(merchantNames.count)
         merchantNames.append(String(decoding: bytes, as: UTF8.self))
-        merchantBytes.append(bytes)
-        merchantNextWithHash.append(merchantByHash[hasher.value] ?? -1)
-        merchantByHash[hasher.value] = index
+        merchantBytes += bytes
+        merchantEnds.append(merchantBytes.count)
+        merchantHashes.append(hash)
+        merchantSlots[slot] = index
+        if merchantNames.count * 2 > merchantSlots.count { growMerchantSlots() }
         return index
+    }
+
+    private mutating func growMerchantSlots() {
+        merchantSlots = [Int32](repeating: -1, count: merchantSlots.count * 2)
+        let mask = merchantSlots.count - 1
+        for (index, hash) in merchantHashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while merchantSlots[slot] >= 0 { slot = (slot + 1) & mask }
+            merchantSlots[slot] = Int32(index)
+        }
+    }
+
+    /// A fast hash of a few dozen bytes, eight at a time (only ever compared within one read, never stored).
+    private static func hash(_ bytes: UnsafeRawPointer, _ length: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(length)
+        var offset = 0
+        while offset + 8 <= length {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < length {
+            tail |= UInt64(bytes.load(fromByteOffset: offset, as: UInt8.self)) << shift
+            shift += 8
+            offset += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 32)
     }
 
     private static func bytes(_ statement: OpaquePointer, _ column: Int32) -> [UInt8] {

@@ -84,6 +84,26 @@ import VigilDemo
         #expect(sample.count == expected)
     }
 
+    @Test func thousandsOfMerchantsAreInternedOnceEach() throws {
+        let store = try scratch.store()
+        // Names of every length from 0 to 40, sharing long prefixes; each used twice, by two clients.
+        let names = (0..<3_000).map { i in String(repeating: "m", count: i % 41) + (i % 41 == 0 ? "" : "\(i)") }
+        let distinct = Array(Set(names))
+        _ = try store.appendGenerated(name: "merchants", identity: "m") { sink in
+            try sink((0..<2 * distinct.count).map { i in
+                Transaction(sourceKey: "k\(i)", clientID: i % 2 == 0 ? "A" : "B", instant: Int64(i), originalTime: "\(i)",
+                            amount: Money(minorUnits: 5), merchant: distinct[i / 2], category: "c")
+            })
+        }
+        try store.forEachClientChunk(rowsPerChunk: 1_000) { chunk in
+            for row in 0..<chunk.count {
+                #expect(chunk.merchantNames[Int(chunk.merchants[row])] == distinct[Int(chunk.instants[row]) / 2])
+            }
+            #expect(Set(chunk.merchantNames).count == chunk.merchantNames.count)
+            #expect(chunk.merchantNames.count == distinct.count)
+        }
+    }
+
     @Test func missingPlacesAndLabelsReadAsNaNAndUnknown() throws {
         let store = try scratch.store()
         _ = try store.appendGenerated(name: "plain", identity: "p") { sink in
