@@ -27,7 +27,7 @@ let package = Package(
         .target(
             name: "VigilStore",
             dependencies: [
-                "VigilCore", "CZlib",
+                "VigilCore", "VigilDetect", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",
-            dependencies: ["VigilStore", "VigilDemo", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),
         .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect"]),

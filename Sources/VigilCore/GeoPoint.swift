@@ -1,7 +1,7 @@
 import Foundation
 
 /// A place on Earth in decimal degrees (WGS 84).
-public struct GeoPoint: Sendable, Hashable {
+public struct GeoPoint: Sendable, Hashable, Codable {
     public var latitude: Double
     public var longitude: Double
 

@@ -19,6 +19,11 @@ public struct TransactionColumns: Sendable, Equatable {
     public var categories: [Int32] = []
     /// Category names, shared by every chunk of one load (indices are stable across chunks).
     public var categoryNames: [String] = []
+    /// Index into `merchantNames`.
+    public var merchants: [Int32] = []
+    /// Merchant names, shared by every chunk of one load (indices are stable across chunks). May be empty when the
+    /// columns were built without merchants (every row's index then 0): readers check an index before using it.
+    public var merchantNames: [String] = []
     /// Home and merchant coordinates in degrees; NaN where the source did not say.
     public var homeLatitude: [Double] = []
     public var homeLongitude: [Double] = []
@@ -38,13 +43,15 @@ public struct TransactionColumns: Sendable, Equatable {
     public func rows(ofClient c: Int) -> Range<Int> { clientStarts[c]..<clientStarts[c + 1] }
 
     /// Appends one row to the client being filled (call `endClient` after each client's last row).
+    /// `merchant` is where the merchant is; `merchantIndex` who it is, an index into `merchantNames`.
     public mutating func append(id: Int64, instant: Int64, amountMinor: Int64, category: Int32,
                                 home: (Double, Double), merchant: (Double, Double), label: Int8,
-                                channel: Channel? = nil) {
+                                channel: Channel? = nil, merchantIndex: Int32 = 0) {
         ids.append(id)
         instants.append(instant)
         self.amountMinor.append(amountMinor)
         categories.append(category)
+        merchants.append(merchantIndex)
         homeLatitude.append(home.0)
         homeLongitude.append(home.1)
         merchantLatitude.append(merchant.0)
@@ -64,6 +71,7 @@ public struct TransactionColumns: Sendable, Equatable {
         instants.reserveCapacity(rows)
         amountMinor.reserveCapacity(rows)
         categories.reserveCapacity(rows)
+        merchants.reserveCapacity(rows)
         homeLatitude.reserveCapacity(rows)
         homeLongitude.reserveCapacity(rows)
         merchantLatitude.reserveCapacity(rows)

@@ -149,6 +149,18 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'triage events are append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2-client-profiles") { db in
+            // One behaviour profile per client as JSON (VigilDetect's ClientProfile), as of its `as_of` instant.
+            try db.execute(sql: """
+                CREATE TABLE client_profiles (
+                    client_id TEXT PRIMARY KEY REFERENCES clients(id),
+                    as_of INTEGER NOT NULL,
+                    transactions INTEGER NOT NULL,
+                    profile TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

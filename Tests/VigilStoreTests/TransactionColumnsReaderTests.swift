@@ -16,12 +16,17 @@ import VigilDemo
         var seenClients = Set<String>()
         var ids: [Int64] = []
         var categoryNames: [String] = []
+        var merchantNames: [String] = []
         var chunks = 0
         try store.forEachClientChunk(rowsPerChunk: 300) { chunk in
             chunks += 1
             #expect(chunk.clientStarts.first == 0 && chunk.clientStarts.last == chunk.count)
             #expect(chunk.categoryNames.starts(with: categoryNames), "indices are stable across chunks")
             categoryNames = chunk.categoryNames
+            #expect(chunk.merchantNames.starts(with: merchantNames), "indices are stable across chunks")
+            #expect(Set(chunk.merchantNames).count == chunk.merchantNames.count, "each merchant interned once")
+            merchantNames = chunk.merchantNames
+            #expect(chunk.merchants.count == chunk.count)
             for client in 0..<chunk.clientCount {
                 #expect(seenClients.insert(chunk.clientIDs[client]).inserted, "\(chunk.clientIDs[client]) in two chunks")
                 let rows = chunk.rows(ofClient: client)
@@ -38,18 +43,26 @@ import VigilDemo
 
         // Spot-check values against the table.
         let row = try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, instant, amount_minor, category, merch_lat, label, channel FROM transactions WHERE id = 7")!
+            try Row.fetchOne(db, sql: "SELECT id, instant, amount_minor, category, merchant, merch_lat, label, channel FROM transactions WHERE id = 7")!
         }
         let storedByChannel = try Dictionary(uniqueKeysWithValues: Channel.allCases.map { channel in
             (channel, try store.pool.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE channel = ?", arguments: [channel.rawValue])!
             })
         })
+        let merchantByID = try store.pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, merchant FROM transactions").map {
+                (row: Row) -> (Int64, String) in (row["id"], row["merchant"])
+            })
+        }
         try store.forEachClientChunk(rowsPerChunk: .max) { chunk in
+            #expect(Set(chunk.merchantNames) == Set(merchantByID.values) && chunk.merchantNames.count > 1)
+            #expect(chunk.ids.indices.allSatisfy { chunk.merchantNames[Int(chunk.merchants[$0])] == merchantByID[chunk.ids[$0]] })
             let index = try #require(chunk.ids.firstIndex(of: 7))
             #expect(chunk.instants[index] == row["instant"])
             #expect(chunk.amountMinor[index] == row["amount_minor"])
             #expect(chunk.categoryNames[Int(chunk.categories[index])] == row["category"])
+            #expect(chunk.merchantNames[Int(chunk.merchants[index])] == row["merchant"])
             #expect(chunk.merchantLatitude[index] == row["merch_lat"])
             #expect(Int(chunk.labels[index]) == row["label"])
             #expect(chunk.channels[index]?.rawValue == row["channel"])
@@ -69,6 +82,26 @@ import VigilDemo
         #expect(sample.ids.allSatisfy { $0 % 10 == 0 })
         let expected = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE id % 10 = 0")! }
         #expect(sample.count == expected)
+    }
+
+    @Test func thousandsOfMerchantsAreInternedOnceEach() throws {
+        let store = try scratch.store()
+        // Names of every length from 0 to 40, sharing long prefixes; each used twice, by two clients.
+        let names = (0..<3_000).map { i in String(repeating: "m", count: i % 41) + (i % 41 == 0 ? "" : "\(i)") }
+        let distinct = Array(Set(names))
+        _ = try store.appendGenerated(name: "merchants", identity: "m") { sink in
+            try sink((0..<2 * distinct.count).map { i in
+                Transaction(sourceKey: "k\(i)", clientID: i % 2 == 0 ? "A" : "B", instant: Int64(i), originalTime: "\(i)",
+                            amount: Money(minorUnits: 5), merchant: distinct[i / 2], category: "c")
+            })
+        }
+        try store.forEachClientChunk(rowsPerChunk: 1_000) { chunk in
+            for row in 0..<chunk.count {
+                #expect(chunk.merchantNames[Int(chunk.merchants[row])] == distinct[Int(chunk.instants[row]) / 2])
+            }
+            #expect(Set(chunk.merchantNames).count == chunk.merchantNames.count)
+            #expect(chunk.merchantNames.count == distinct.count)
+        }
     }
 
     @Test func missingPlacesAndLabelsReadAsNaNAndUnknown() throws {

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import VigilDetect
+
+private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+extension Store {
+    /// Saves client profiles, replacing any earlier profile of the same clients, in one transaction. Each profile's
+    /// client must be stored.
+    public func saveProfiles(_ profiles: [ClientProfile]) throws {
+        guard !profiles.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let now = Int64(Date().timeIntervalSince1970)
+        try pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO client_profiles (client_id, as_of, transactions, profile, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (client_id) DO UPDATE SET
+                    as_of = excluded.as_of, transactions = excluded.transactions, profile = excluded.profile,
+                    updated_at = excluded.updated_at
+                """)
+            let s = statement.sqliteStatement
+            for profile in profiles {
+                let json = try encoder.encode(profile)
+                sqlite3_reset(s)
+                var clientID = profile.clientID
+                clientID.withUTF8 { Self.bindText(UnsafeRawBufferPointer($0), to: s, at: 1) }
+                sqlite3_bind_int64(s, 2, profile.asOf)
+                sqlite3_bind_int64(s, 3, Int64(profile.transactions))
+                json.withUnsafeBytes { Self.bindText($0, to: s, at: 4) }
+                sqlite3_bind_int64(s, 5, now)
+                let code = sqlite3_step(s)
+                guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
+            }
+        }
+    }
+
+    /// The saved profile of a client, nil if none is saved.
+    public func profile(ofClient id: String) throws -> ClientProfile? {
+        let json = try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT profile FROM client_profiles WHERE client_id = ?", arguments: [id])
+        }
+        guard let json else { return nil }
+        return try JSONDecoder().decode(ClientProfile.self, from: Data(json.utf8))
+    }
+
+    /// How many clients have a saved profile.
+    public func profileCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client_profiles") ?? 0 }
+    }
+
+    private static func bindText(_ bytes: UnsafeRawBufferPointer, to statement: OpaquePointer, at index: Int32) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+            return
+        }
+        _ = sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
+    }
+}
