@@ -3,8 +3,6 @@ import GRDB
 import GRDBSQLite
 import VigilDetect
 
-private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
 extension Store {
     /// Saves client profiles, replacing any earlier profile of the same clients, in one transaction. Each profile's
     /// client must be stored.

@@ -72,7 +72,7 @@ struct Scan: ParsableCommand {
             print("\(Sanitize.line(store.path)): \(report.transactions) transactions; nothing to score")
             return
         }
-        print("\(Sanitize.line(store.path)): \(Formatting.grouped(report.transactions)) transactions read, features and rules in \(seconds(report.passSeconds))")
+        print("\(Sanitize.line(store.path)): \(Formatting.grouped(report.transactions)) transactions read; features, rules and \(Formatting.grouped(report.profiles)) client profiles in \(seconds(report.passSeconds))")
         for run in report.runs {
             let timing = run.seconds > 0 ? "fit and score \(seconds(run.seconds)), " : ""
             print("  \(run.title) (run #\(run.runID)): flagged \(Formatting.grouped(run.flagged)); \(timing)write \(seconds(run.writeSeconds))")

@@ -36,6 +36,9 @@ final class DemoStore {
         #expect(report.runs.map(\.detector).sorted() == Detector.allCases.map(\.rawValue).sorted())
         let refresh = try #require(report.alerts)
         #expect(refresh.opened == report.alertsSelected && refresh.opened > 0)
+        // Every client's profile is stored as of their last transaction.
+        #expect(report.profiles == 40)
+        #expect(try demo.store.profileCount() == 40)
         let alerts = try demo.store.alerts(limit: 10_000)
         #expect(alerts.count == refresh.opened)
         #expect(alerts.map(\.score) == alerts.map(\.score).sorted(by: >))

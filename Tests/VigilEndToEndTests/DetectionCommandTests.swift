@@ -30,7 +30,7 @@ import Testing
 
     @Test func scanWritesRunsAndScoresThatEvalJudges() throws {
         let store = try importedSample("s")
-        let scan = try Harness.run(["scan", "--store", store, "--seed", "11"])
+        let scan = try Harness.run(["scan", "--store", store, "--seed", "11", "--detectors", "models"])
         #expect(scan.status == 0, "\(scan.stderr)")
         #expect(scan.stdout.contains("Isolation Forest (run #1)"))
         #expect(scan.stdout.contains("Local Outlier Factor (run #2)"))
@@ -40,20 +40,20 @@ import Testing
             (try Row.fetchAll(db, sql: "SELECT * FROM detector_runs ORDER BY id"),
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scores")!)
         }
-        #expect(runs.count == 2)
-        #expect(runs.map { $0["detector"] as String } == ["iforest", "lof"])
+        #expect(runs.map { $0["detector"] as String } == ["iforest", "lof", "ensemble"])
         #expect(runs.allSatisfy { ($0["status"] as String) == "complete" && ($0["transactions_scored"] as Int) == 1_021 })
         #expect(runs.allSatisfy { ($0["seed"] as Int64) == 11 })
         #expect((runs[0]["parameters"] as String).contains("\"n_estimators\":100"))
         #expect((runs[1]["parameters"] as String).contains("\"n_neighbors\":20"))
-        #expect(scores == 2 * 1_021)
+        // Every transaction has a model score; the ensemble stores the ones above 0 (all but the lowest-ranked).
+        #expect(scores > 3 * 1_021 - 10 && scores <= 3 * 1_021)
 
         // The same seed gives the same scores; another seed, other Isolation Forest scores.
         #expect(try Harness.run(["scan", "--store", store, "--seed", "11", "--detectors", "iforest"]).status == 0)
         #expect(try Harness.run(["scan", "--store", store, "--seed", "12", "--detectors", "iforest"]).status == 0)
         let (same, different) = try DatabaseQueue(path: store).read { db in
             let q = "SELECT COUNT(*) FROM scores a JOIN scores b USING (transaction_id) WHERE a.run_id = 1 AND b.run_id = ? AND a.score = b.score"
-            return (try Int.fetchOne(db, sql: q, arguments: [3])!, try Int.fetchOne(db, sql: q, arguments: [4])!)
+            return (try Int.fetchOne(db, sql: q, arguments: [4])!, try Int.fetchOne(db, sql: q, arguments: [6])!)
         }
         #expect(same == 1_021)
         #expect(different < 1_021)
@@ -61,7 +61,7 @@ import Testing
         let eval = try Harness.run(["eval", "--store", store, "--json"])
         #expect(eval.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: [String: Any]])
-        #expect(Set(object.keys) == ["iforest", "lof"])
+        #expect(Set(object.keys) == ["iforest", "lof", "ensemble"])
         for (_, figures) in object {
             let auc = try #require(figures["roc_auc"] as? Double)
             #expect(auc > 0.5 && auc <= 1, "better than chance on the sample's fraud")
@@ -69,11 +69,40 @@ import Testing
             #expect(figures["precision_at_100"] is Double)
             #expect(figures["positives"] as? Int == 9)
         }
-        #expect((object["iforest"]?["run_id"] as? Int) == 4, "the latest run of each detector")
+        #expect((object["iforest"]?["run_id"] as? Int) == 6, "the latest run of each detector")
 
         let table = try Harness.run(["eval", "--store", store])
         #expect(table.stdout.contains("ROC-AUC"))
         #expect(table.stdout.contains("iforest") && table.stdout.contains("lof"))
+    }
+
+    @Test func aFullScanFillsTheAlertQueueThatAlertsLists() throws {
+        let store = scratch.path + "/alerts.sqlite"
+        #expect(try Harness.run(["demo", "--store", store, "--clients", "40", "--days", "90", "--seed", "7"]).status == 0)
+        let scan = try Harness.run(["scan", "--store", store])
+        #expect(scan.status == 0, "\(scan.stderr)")
+        #expect(scan.stdout.contains("impossible travel (run #"))
+        #expect(scan.stdout.contains("alert queue: "))
+        let json = try Harness.run(["alerts", "--store", store, "--json", "--limit", "5"])
+        #expect(json.status == 0)
+        let alerts = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(!alerts.isEmpty && alerts.count <= 5)
+        let scores = alerts.compactMap { $0["score"] as? Double }
+        #expect(scores == scores.sorted(by: >) && scores.allSatisfy { $0 >= 0.5 })
+        #expect(alerts.allSatisfy { (($0["reasons"] as? [[String: Any]])?.isEmpty ?? true) == false })
+        let text = try Harness.run(["alerts", "--store", store, "--limit", "1"])
+        #expect(text.stdout.hasPrefix("#"))
+        #expect(text.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("    +") })
+
+        // A bad setting stops the scan with the file, key and range, and nothing is written.
+        let config = NSTemporaryDirectory() + "vigil-e2e-\(UUID().uuidString).toml"
+        try "[alerts]\nthreshold = 2\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let bad = try Harness.run(["scan", "--store", store, "--config", config])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("\(config): alerts.threshold = 2: must be a number from 0.01 to 0.99"), "\(bad.stderr)")
+        let defaults = try Harness.run(["config", "--print-defaults"])
+        #expect(defaults.status == 0 && defaults.stdout.contains("[weights]\n"))
     }
 
     @Test func lofAboveItsReferenceLimitScoresTheRestAsNew() throws {
@@ -86,7 +115,7 @@ import Testing
             (try String.fetchOne(db, sql: "SELECT parameters FROM detector_runs WHERE id = 1")!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scores WHERE run_id = 1")!,
              try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM scores a JOIN scores b USING (transaction_id) WHERE a.run_id = 1 AND b.run_id = 2
+                SELECT COUNT(*) FROM scores a JOIN scores b USING (transaction_id) WHERE a.run_id = 1 AND b.run_id = 3
                 AND a.score = b.score
                 """)!,
              try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT round(score, 6)) FROM scores WHERE run_id = 1")!)

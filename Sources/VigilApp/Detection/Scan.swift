@@ -32,6 +32,8 @@ public struct ScanReport: Sendable {
     public var transactions: Int
     /// Reading the store with features and rules computed along the way.
     public var passSeconds: Double
+    /// Client profiles written.
+    public var profiles = 0
     public var runs: [ScanRun]
     public var ensembleRunID: Int64?
     public var alertsSelected = 0
@@ -66,7 +68,9 @@ public enum Scanner {
         var ids: [Int64] = []
         var instants: [Int64] = []
         var hits: [RuleHit] = []
+        var profiles: [ClientProfile] = []
         try store.forEachClientChunk { chunk in
+            profiles += ClientProfile.profiles(of: chunk)
             let offset = ids.count
             ids += chunk.ids
             instants += chunk.instants
@@ -81,7 +85,10 @@ public enum Scanner {
             }
             progress("read \(Formatting.grouped(ids.count)) transactions")
         }
+        // Each client's profile as of their last transaction, for the workbench and for live scoring.
+        try store.saveProfiles(profiles)
         var report = ScanReport(transactions: ids.count, passSeconds: Date().timeIntervalSince(started), runs: [])
+        report.profiles = profiles.count
         guard ids.count >= 2 else {
             report.totalSeconds = Date().timeIntervalSince(started)
             return report
