@@ -175,7 +175,8 @@ public enum Scanner {
                                                contribution: ensemble.contribution(of: detector, score: normalised[row]),
                                                text: modelReason(detector, raw: raw[row], scale: scale, neighbours: config.neighbourCount)))
                 }
-                reasons = reasons.filter { $0.contribution > 0 }
+                // A reason that adds under 0.01 of evidence is noise to the reader.
+                reasons = reasons.filter { $0.contribution >= 0.01 }
                 reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
                 return AlertCandidate(transactionID: ids[row], score: scores[row], reasons: reasons)
             }
@@ -234,7 +235,8 @@ public enum Scanner {
 
     /// What a model's score means, in words: how it ranks among all transactions.
     static func modelReason(_ detector: Detector, raw: Double, scale: TailScale, neighbours: Int) -> String {
-        let share = 1 - scale.exceedance(raw)
+        // "More than 100 %" would be false: the very top reads as 99.99 %.
+        let share = min(0.9999, 1 - scale.exceedance(raw))
         let percent = share >= 0.99 ? String(format: "%.2f", share * 100) : String(format: "%.1f", share * 100)
         switch detector {
         case .isolationForest:
