@@ -43,6 +43,11 @@ public enum CivilTime {
             + Int64(hour * 3600 + minute * 60 + second)
     }
 
+    /// Days since 1970-01-01 of the UTC day an instant falls in (floor division, so instants before 1970 count back).
+    @inlinable public static func dayNumber(_ epoch: Int64) -> Int64 {
+        epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
+    }
+
     /// Splits epoch seconds into UTC civil fields.
     public static func components(_ epoch: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int) {
         var days = epoch / 86_400

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Combines every detector's normalised score (each in [0, 1]) into one alert score.
 ///
@@ -48,7 +49,7 @@ public struct Ensemble: Sendable, Equatable {
         guard dailyBudget > 0 else { return candidates }
         var perDay: [Int64: Int] = [:]
         return candidates.filter { row in
-            let day = instants[row] >= 0 ? instants[row] / 86_400 : (instants[row] - 86_399) / 86_400
+            let day = CivilTime.dayNumber(instants[row])
             let used = perDay[day, default: 0]
             guard used < dailyBudget else { return false }
             perDay[day] = used + 1

@@ -165,8 +165,7 @@ public struct FeatureExtractor: Sendable {
 
     /// Day of the week, Monday 0 … Sunday 6 (1970-01-01 was a Thursday).
     @inlinable public static func weekday(_ instant: Int64) -> Int {
-        let day = instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400
-        return Int(((day + 3) % 7 + 7) % 7)
+        Int(((CivilTime.dayNumber(instant) + 3) % 7 + 7) % 7)
     }
 
     private static func place(_ latitude: Double, _ longitude: Double) -> GeoPoint? {

@@ -104,7 +104,7 @@ struct ProfileBuilder {
 
             let amount = columns.amountMinor[row]
             if amount > 0 {
-                let day = instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400
+                let day = CivilTime.dayNumber(instant)
                 if day != currentDay {
                     closeDay()
                     currentDay = day

@@ -60,7 +60,7 @@ public struct OverSpendRule: Sendable {
 
     /// The period an instant falls in: days since the epoch, or months since January 1970.
     func period(of instant: Int64) -> Int {
-        let day = Int(instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400)
+        let day = Int(CivilTime.dayNumber(instant))
         switch parameters.period {
         case .day: return day
         case .month:
