@@ -104,9 +104,8 @@ public enum Scanner {
         var dense: [Detector: [Double]] = [:]
         var modelReasons: [Detector: (TailScale, [Double])] = [:]
         for detector in models {
-            let (runID, raw, run) = try runModel(detector, set: set, config: config, priorJSON: priorJSON, store: store, progress: progress)
+            let (raw, run) = try runModel(detector, set: set, config: config, priorJSON: priorJSON, store: store, progress: progress)
             report.runs.append(run)
-            _ = runID
             let scale = TailScale(fitting: raw, tail: config.modelTail)
             dense[detector] = scale.normalise(raw)
             modelReasons[detector] = (scale, raw)
@@ -115,8 +114,9 @@ public enum Scanner {
         stage("models")
         // Rules: one run each, holding the transactions it flagged with their reasons.
         var sparse: [Detector: [(row: Int, score: Double)]] = [:]
+        let hitsByDetector = Dictionary(grouping: hits, by: \.detector)
         for detector in Detector.rules where rules.contains(detector) {
-            let mine = hits.filter { $0.detector == detector }
+            let mine = hitsByDetector[detector] ?? []
             sparse[detector] = mine.map { (row: $0.row, score: $0.score) }
             let parameters = try ruleParameters(detector, config.rules)
             let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: parameters, seed: nil)
@@ -187,9 +187,9 @@ public enum Scanner {
         return report
     }
 
-    /// Fits and scores one model, writing its run; returns the run id and the raw scores in row order.
+    /// Fits and scores one model, writing its run; returns the raw scores in row order and what the run did.
     static func runModel(_ detector: Detector, set: FeatureSet, config: VigilConfig, priorJSON: String, store: Store,
-                         progress: (String) -> Void) throws -> (Int64, [Double], ScanRun) {
+                         progress: (String) -> Void) throws -> ([Double], ScanRun) {
         var parameters: [String: String] = ["features": "\"\(TransactionFeature.names.joined(separator: ","))\"", "prior": priorJSON]
         let maxSamples = config.maxSamples > 0 ? config.maxSamples : min(256, set.count)
         switch detector {
@@ -225,7 +225,7 @@ public enum Scanner {
             let writeStart = Date()
             try store.finishDetectorRun(runID, transactionIDs: set.ids, scores: scores, flagged: flagged,
                                         timings: String(format: "{\"fit_and_score\":%.3f}", fitSeconds))
-            return (runID, scores, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: scores.count,
+            return (scores, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: scores.count,
                                            flagged: flagged, seconds: fitSeconds, writeSeconds: Date().timeIntervalSince(writeStart)))
         } catch {
             try? store.failDetectorRun(runID)
