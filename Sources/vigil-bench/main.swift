@@ -154,34 +154,17 @@ do {
     case "rules":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)
-        let travel = ImpossibleTravelRule()
-        let hours = UnusualHourRule(prior: try FeaturePipeline.prior(of: store))
-        let daySpend = OverSpendRule(parameters: .init(period: .day))
-        let monthSpend = OverSpendRule(parameters: .init(period: .month))
-        let bursts = BurstRule()
-        let places = UnusualPlaceRule()
+        let rules = RuleSet(prior: try FeaturePipeline.prior(of: store), currency: try store.predominantCurrency() ?? "USD")
         let started = Date()
         var rows = 0, fraud = 0
-        var flagged = ["impossible_travel": 0, "unusual_hour": 0, "over_daily_spend": 0, "over_monthly_spend": 0,
-                       "burst": 0, "card_testing": 0, "unusual_place": 0]
+        var flagged = Dictionary(uniqueKeysWithValues: Detector.rules.map { ($0.rawValue, 0) })
         var flaggedFraud = flagged
         try store.forEachClientChunk { chunk in
             rows += chunk.count
             fraud += chunk.labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
-            for client in 0..<chunk.clientCount {
-                let found = [("impossible_travel", travel.findings(client: client, of: chunk).map(\.row)),
-                             ("unusual_hour", hours.findings(client: client, of: chunk).map(\.row)),
-                             ("over_daily_spend", daySpend.findings(client: client, of: chunk).map(\.row)),
-                             ("over_monthly_spend", monthSpend.findings(client: client, of: chunk).map(\.row)),
-                             ("unusual_place", places.findings(client: client, of: chunk).map(\.row))]
-                    + { (found: [BurstRule.Finding]) in
-                        [("burst", found.filter { $0.kind == .burst }.map(\.row)),
-                         ("card_testing", found.filter { $0.kind == .cardTesting }.map(\.row))]
-                    }(bursts.findings(client: client, of: chunk))
-                for (rule, flaggedRows) in found {
-                    flagged[rule, default: 0] += flaggedRows.count
-                    flaggedFraud[rule, default: 0] += flaggedRows.filter { chunk.labels[$0] == 1 }.count
-                }
+            for hit in rules.hits(chunk) {
+                flagged[hit.detector.rawValue, default: 0] += 1
+                if chunk.labels[hit.row] == 1 { flaggedFraud[hit.detector.rawValue, default: 0] += 1 }
             }
         }
         emit(["benchmark": "rules", "rows": rows, "fraud": fraud, "seconds": Date().timeIntervalSince(started),
