@@ -87,9 +87,7 @@ extension VigilConfig {
                                     requirement: "must be \(key.rangeText), not a \(value.type)")
             }
             if let requirement = key.set(parsed, in: &config) {
-                let shown: String
-                switch parsed { case .integer(let i): shown = "\(i)"; case .float(let d): shown = ConfigKey.format(d) }
-                throw .invalidValue(path: path, key: full, value: shown, requirement: requirement)
+                throw .invalidValue(path: path, key: full, value: parsed.text, requirement: requirement)
             }
         }
     }

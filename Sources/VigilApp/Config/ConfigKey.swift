@@ -53,19 +53,33 @@ struct ConfigKey {
     enum Value {
         case integer(Int)
         case float(Double)
+
+        /// The value as a number: TOML's integers are numbers too.
+        var number: Double {
+            switch self {
+            case .integer(let i): return Double(i)
+            case .float(let f): return f
+            }
+        }
+
+        /// The value as the file wrote it, for error messages.
+        var text: String {
+            switch self {
+            case .integer(let i): return "\(i)"
+            case .float(let f): return ConfigKey.format(f)
+            }
+        }
     }
 
     /// Stores `value` into `config`, or says why it cannot be.
     func set(_ value: Value, in config: inout VigilConfig) -> String? {
         switch kind {
         case .double(let kp, let range):
-            let x: Double
-            switch value { case .integer(let i): x = Double(i); case .float(let f): x = f }
+            let x = value.number
             guard x.isFinite, range.contains(x) else { return "must be a number from \(rangeText)" }
             config[keyPath: kp] = x
         case .money(let kp, let range):
-            let x: Double
-            switch value { case .integer(let i): x = Double(i); case .float(let f): x = f }
+            let x = value.number
             guard x.isFinite, range.contains(x) else { return "must be an amount from \(rangeText)" }
             config[keyPath: kp] = Int64((x * 100).rounded())
         case .int(let kp, let range):
