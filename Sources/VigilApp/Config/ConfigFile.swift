@@ -84,7 +84,7 @@ extension VigilConfig {
                 parsed = .float(d)
             } else {
                 throw .invalidValue(path: path, key: full, value: value.debugDescription,
-                                    requirement: "must be \(key.rangeText), not a \(value.type)")
+                                    requirement: "must be \(key.requirement), not a \(value.type)")
             }
             if let requirement = key.set(parsed, in: &config) {
                 throw .invalidValue(path: path, key: full, value: parsed.text, requirement: requirement)

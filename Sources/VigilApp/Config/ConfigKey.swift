@@ -40,6 +40,16 @@ struct ConfigKey {
         }
     }
 
+    /// What a value of this key must be: "a number from 0.01 to 0.99", "an integer from 1 to 10080 (minutes)".
+    var requirement: String {
+        switch kind {
+        case .double: return "a number from \(rangeText)"
+        case .money: return "an amount from \(rangeText)"
+        case .int: return rangeText
+        case .seconds: return "\(rangeText) (minutes)"
+        }
+    }
+
     /// The value in `config`, as the config file writes it.
     func text(in config: VigilConfig) -> String {
         switch kind {
@@ -76,19 +86,19 @@ struct ConfigKey {
         switch kind {
         case .double(let kp, let range):
             let x = value.number
-            guard x.isFinite, range.contains(x) else { return "must be a number from \(rangeText)" }
+            guard x.isFinite, range.contains(x) else { return "must be \(requirement)" }
             config[keyPath: kp] = x
         case .money(let kp, let range):
             let x = value.number
-            guard x.isFinite, range.contains(x) else { return "must be an amount from \(rangeText)" }
+            guard x.isFinite, range.contains(x) else { return "must be \(requirement)" }
             config[keyPath: kp] = Int64((x * 100).rounded())
         case .int(let kp, let range):
-            guard case .integer(let i) = value else { return "must be \(rangeText)" }
-            guard range.contains(i) else { return "must be \(rangeText)" }
+            guard case .integer(let i) = value else { return "must be \(requirement)" }
+            guard range.contains(i) else { return "must be \(requirement)" }
             config[keyPath: kp] = i
         case .seconds(let kp, let range):
-            guard case .integer(let i) = value else { return "must be \(rangeText) (minutes)" }
-            guard range.contains(i) else { return "must be \(rangeText) (minutes)" }
+            guard case .integer(let i) = value else { return "must be \(requirement)" }
+            guard range.contains(i) else { return "must be \(requirement)" }
             config[keyPath: kp] = Int64(i) * 60
         }
         return nil
