@@ -30,11 +30,20 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 /// and versioned migrations. A new file is created readable by its owner only.
 public final class Store: Sendable {
     public let path: String
-    let pool: DatabasePool
+    /// A pool of readers beside one writer in WAL mode; a single connection with no journal while a new store
+    /// is built beside its final path (`Store.build(at:_:)`).
+    let pool: any DatabaseWriter
+    /// True while this is a new store being built beside its final path.
+    let isBuilding: Bool
 
     /// Opens the store at `path`, creating it (mode 0600) and its directory when missing.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, building: false)
+    }
+
+    init(path: String, building: Bool) throws {
         self.path = path
+        isBuilding = building
         let url = URL(fileURLWithPath: path)
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {
@@ -58,10 +67,13 @@ public final class Store: Sendable {
         config.busyMode = .timeout(10)
         config.label = "vigil-store"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A store being built is a private file that is thrown away unless the whole load succeeds, so it
+            // needs neither a journal nor syncs until it is complete (`Store.build`).
+            try db.execute(sql: building ? "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF" : "PRAGMA synchronous = FULL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = building ? try DatabaseQueue(path: path, configuration: config)
+                            : try DatabasePool(path: path, configuration: config)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notAStore(path: path)
         } catch {

@@ -61,9 +61,9 @@ do {
         guard args.count >= 2 else { usage() }
         let file = args[1]
         let path = freshStorePath(args)
-        let store = try Store(path: path)
         let started = Date()
-        let summary = try store.importFile(try PreparedImport(path: file))
+        let prepared = try PreparedImport(path: file)
+        let summary = try Store.load(into: path) { store in try store.importFile(prepared) }
         let seconds = Date().timeIntervalSince(started)
         emit(["benchmark": "import", "file": file, "rows": summary.rowsRead, "imported": summary.imported,
               "rejected": summary.rejected, "duplicate": summary.duplicate, "seconds": seconds,
@@ -81,10 +81,11 @@ do {
         emit(["benchmark": "demo_generate", "clients": clients, "days": days, "rows": rows, "seconds": generateSeconds,
               "rows_per_second": Double(rows) / generateSeconds])
         let path = freshStorePath(args)
-        let store = try Store(path: path)
         started = Date()
-        let summary = try store.appendGenerated(name: "bench", identity: "bench \(clients) \(days) \(seed)") { sink in
-            try generator.generate(sink)
+        let summary = try Store.load(into: path) { store in
+            try store.appendGenerated(name: "bench", identity: "bench \(clients) \(days) \(seed)") { sink in
+                try generator.generate(sink)
+            }
         }
         let storeSeconds = Date().timeIntervalSince(started)
         emit(["benchmark": "demo_store", "clients": clients, "days": days, "rows": summary.imported, "seconds": storeSeconds,

@@ -72,10 +72,11 @@ enum DemoCommandRunner {
                             + "\(Formatting.grouped(Int(Double(rows) / max(elapsed, 0.001)))) rows/s")
         }
         if let path {
-            let store = try Store(path: path)
             let identity = "demo clients=\(clients) days=\(days) seed=\(seed) start=\(config.start)"
-            let summary = try store.appendGenerated(name: "demo", identity: identity) { sink in
-                try generator.generate { batch in try emit(batch, into: sink) }
+            let summary = try Store.load(into: path) { store in
+                try store.appendGenerated(name: "demo", identity: identity) { sink in
+                    try generator.generate { batch in try emit(batch, into: sink) }
+                }
             }
             progress.clear()
             if let previous = summary.alreadyImportedAs {

@@ -56,49 +56,65 @@ struct Import: ParsableCommand {
         let options = ImportOptions(overrides: overrides, defaultCurrency: currency.uppercased(),
                                     defaultOffsetSeconds: try Self.parseOffset(utcOffset), batchSize: batchSize)
         let path = storeOption.resolved()
-        var store: Store?
         var failures = 0
-        let progressLine = ProgressLine()
+        // Every file is opened and checked before the store is touched, so a bad file never creates a store.
+        var prepared: [PreparedImport] = []
         for file in files {
-            let prepared: PreparedImport
             do {
-                prepared = try PreparedImport(path: file, options: options)
+                prepared.append(try PreparedImport(path: file, options: options))
             } catch {
                 printError("error: \(Sanitize.line(error.description))")
                 failures += 1
-                continue
             }
-            if dryRun {
+        }
+        if dryRun {
+            for file in prepared {
                 do {
-                    let summary = try prepared.validateAll()
-                    report(summary, dryRun: true)
+                    report(try file.validateAll(), dryRun: true)
                 } catch {
-                    printError("error: \(Sanitize.line(file)): \(Sanitize.line(String(describing: error)))")
+                    printError("error: \(Sanitize.line(file.path)): \(Sanitize.line(String(describing: error)))")
                     failures += 1
                 }
-                continue
             }
+        } else if !prepared.isEmpty {
+            // Into a new store, the whole command is one load, all or nothing (`Store.build`): a database
+            // error ends it and leaves no store. Into an existing one, each batch commits and a file that
+            // fails leaves what it committed, resumable, while the next file goes on.
+            let isNewStore = !FileManager.default.fileExists(atPath: path)
             do {
-                if store == nil { store = try Store(path: path) }
-                let name = Sanitize.line(URL(fileURLWithPath: file).lastPathComponent)
-                let summary = try store!.importFile(prepared) { p in
-                    var text = "importing \(name): \(Formatting.grouped(p.rowsRead)) rows, \(Formatting.grouped(Int(p.rowsPerSecond))) rows/s"
-                    if let left = p.secondsLeft { text += ", ~\(Formatting.duration(left)) left" }
-                    progressLine.update(text)
+                try Store.load(into: path) { store in
+                    for file in prepared {
+                        do {
+                            try importFile(file, into: store)
+                        } catch let error as ImportError {
+                            printError("error: \(Sanitize.line(error.description))")
+                            failures += 1
+                        } catch where !isNewStore {
+                            printError("error: \(Sanitize.line(file.path)): \(Sanitize.line(String(describing: error)))")
+                            failures += 1
+                        }
+                    }
                 }
-                progressLine.clear()
-                report(summary)
-            } catch let error as ImportError {
-                progressLine.clear()
-                printError("error: \(Sanitize.line(error.description))")
-                failures += 1
             } catch {
-                progressLine.clear()
-                printError("error: \(Sanitize.line(file)): \(Sanitize.line(String(describing: error)))")
+                printError("error: \(Sanitize.line(String(describing: error)))"
+                           + (isNewStore ? "; nothing was stored and \(Sanitize.line(path)) was not created" : ""))
                 failures += 1
             }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    private func importFile(_ prepared: PreparedImport, into store: Store) throws {
+        let progressLine = ProgressLine()
+        defer { progressLine.clear() }
+        let name = Sanitize.line(URL(fileURLWithPath: prepared.path).lastPathComponent)
+        let summary = try store.importFile(prepared) { p in
+            var text = "importing \(name): \(Formatting.grouped(p.rowsRead)) rows, \(Formatting.grouped(Int(p.rowsPerSecond))) rows/s"
+            if let left = p.secondsLeft { text += ", ~\(Formatting.duration(left)) left" }
+            progressLine.update(text)
+        }
+        progressLine.clear()
+        report(summary)
     }
 
     private func report(_ s: ImportSummary, dryRun: Bool = false) {

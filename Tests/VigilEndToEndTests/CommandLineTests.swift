@@ -111,28 +111,33 @@ import Testing
         #expect(twice.stdout.contains("already in the store"))
     }
 
-    @Test func anImportKilledMidwayLeavesAConsistentStoreAndResumes() throws {
+    @Test func anImportIntoAnExistingStoreKilledMidwayLeavesItConsistentAndResumes() throws {
         let csv = scratch.path + "/big.csv"
         try Harness.run(["demo", "--csv-only", "--export-csv", csv, "--clients", "300", "--days", "200"])
         let total = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").count - 1
+        let small = scratch.path + "/small.csv"
+        try Harness.run(["demo", "--csv-only", "--export-csv", small, "--clients", "3", "--days", "5", "--seed", "9"])
+        let smallRows = try String(contentsOfFile: small, encoding: .utf8).split(separator: "\n").count - 1
         let store = scratch.path + "/k.sqlite"
+        #expect(try Harness.run(["import", small, "--store", store]).status == 0)
 
         let child = try ChildProcess(Harness.binary, ["import", csv, "--store", store, "--batch-size", "500"],
                                      environment: ProcessInfo.processInfo.environment)
         // Kill it once some batches have committed.
         let deadline = Date().addingTimeInterval(60)
         var committed = 0
+        let progress = "SELECT rows_read FROM imports WHERE id = 2"
         while committed < 2_000 && Date() < deadline && child.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
-            committed = (try? DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: "SELECT rows_read FROM imports") ?? 0 }) ?? 0
+            committed = (try? DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: progress) ?? 0 }) ?? 0
         }
         #expect(child.isRunning, "the import finished before it could be killed; make the file larger")
         child.kill()
         child.wait(upTo: 60, what: "the killed import")
 
         let (read, status, stored) = try DatabaseQueue(path: store).read { db in
-            (try Int.fetchOne(db, sql: "SELECT rows_read FROM imports")!, try String.fetchOne(db, sql: "SELECT status FROM imports")!,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions")!)
+            (try Int.fetchOne(db, sql: progress)!, try String.fetchOne(db, sql: "SELECT status FROM imports WHERE id = 2")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE import_id = 2")!)
         }
         #expect(status == "running")
         #expect(read > 0 && read < total)
@@ -142,10 +147,42 @@ import Testing
         #expect(resumed.status == 0)
         #expect(resumed.stdout.contains("resumed an interrupted import"))
         let final = try DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions")! }
-        #expect(final == total)
+        #expect(final == total + smallRows)
         let indexes = try DatabaseQueue(path: store).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'")
         }
         #expect(indexes.contains("transactions_by_client_time"))
+    }
+
+    @Test func anImportIntoANewStoreKilledMidwayLeavesNoStore() throws {
+        let csv = scratch.path + "/big.csv"
+        try Harness.run(["demo", "--csv-only", "--export-csv", csv, "--clients", "300", "--days", "200"])
+        let total = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").count - 1
+        let directory = scratch.path + "/stores"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = directory + "/n.sqlite"
+
+        let child = try ChildProcess(Harness.binary, ["import", csv, "--store", store, "--batch-size", "500"],
+                                     environment: ProcessInfo.processInfo.environment)
+        // The new store is built beside its path; kill the import once that file has grown.
+        let building = directory + "/.n.sqlite.building-\(child.pid)"
+        let deadline = Date().addingTimeInterval(60)
+        var size = 0
+        while size < 2_000_000 && Date() < deadline && child.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            size = ((try? FileManager.default.attributesOfItem(atPath: building))?[.size] as? Int) ?? 0
+        }
+        #expect(child.isRunning, "the import finished before it could be killed; make the file larger")
+        child.kill()
+        child.wait(upTo: 60, what: "the killed import")
+        #expect(!FileManager.default.fileExists(atPath: store), "a load into a new store is all or nothing")
+
+        let again = try Harness.run(["import", csv, "--store", store])
+        #expect(again.status == 0)
+        #expect(!again.stdout.contains("resumed"))
+        let final = try DatabaseQueue(path: store).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions")! }
+        #expect(final == total)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["n.sqlite"],
+                "the killed build's file is removed by the next build")
     }
 }

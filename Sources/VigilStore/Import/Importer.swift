@@ -253,7 +253,8 @@ extension Store {
         // A bounded page cache (32 MiB) for the load; larger caches measured no faster (bench/RESULTS.md),
         // and memory stays flat in the file's size.
         let emptyStore = try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
+            if !isBuilding { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            try db.execute(sql: "PRAGMA cache_size = -32768")
             let empty = try Int.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM transactions)") == 1
             if empty {
                 for index in Schema.rebuildableIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
@@ -267,12 +268,15 @@ extension Store {
         }
         func restore() throws {
             try pool.writeWithoutTransaction { db in
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON") }
+                defer {
+                    try? db.execute(sql: "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON")
+                    if !isBuilding { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                }
                 guard emptyStore else { return }
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
-                let orphans = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_foreign_key_check('transactions')") ?? 0
+                try Schema.buildIndexesForBulkLoad(db)
+                let orphans = try Schema.orphanedTransactions(db)
                 if orphans > 0 { throw StoreError.brokenReferences(table: "transactions", rows: orphans) }
-                try Schema.ensureIndexes(db)
             }
         }
         let result: T

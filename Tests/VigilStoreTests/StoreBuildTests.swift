@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import Testing
+import VigilCore
+import VigilDemo
+@testable import VigilStore
+
+@Suite struct StoreBuildTests {
+    let scratch = ScratchDirectory()
+
+    func siblings() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted()
+    }
+
+    @Test func aNewStoreIsBuiltBesideItsPathAndLinkedIntoPlace() throws {
+        let path = scratch.path + "/new.sqlite"
+        let generator = try DemoGenerator(config: DemoConfig(clients: 12, days: 20, seed: 5))
+        let summary = try Store.build(at: path) { store in
+            #expect(store.path != path)
+            #expect(!FileManager.default.fileExists(atPath: path), "the store appears only once it is complete")
+            #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "off")
+            return try store.appendGenerated(name: "demo", identity: "b") { sink in try generator.generate(sink) }
+        }
+        #expect(summary.imported == generator.count().transactions)
+        #expect(try siblings() == ["new.sqlite"], "no building file, WAL or shared-memory file is left behind")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let store = try Store(path: path)
+        #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try store.stats().transactions == summary.imported)
+        let indexes = Set(try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'")
+        })
+        #expect(indexes.isSuperset(of: ["transactions_by_source_hash", "transactions_by_client_time", "transactions_by_time"]))
+    }
+
+    @Test func aFailedBuildLeavesNothing() throws {
+        struct Boom: Error {}
+        let path = scratch.path + "/failed.sqlite"
+        #expect(throws: Boom.self) {
+            try Store.build(at: path) { store in
+                _ = try store.appendGenerated(name: "demo", identity: "f") { sink in
+                    try sink([Transaction(sourceKey: "k1", clientID: "C1", instant: 1_700_000_000, originalTime: "t",
+                                          amount: Money(minorUnits: 100), merchant: "m", category: "c")])
+                }
+                throw Boom()
+            }
+        }
+        #expect(try siblings().isEmpty)
+    }
+
+    @Test func aBuildNeverReplacesAFile() throws {
+        let path = scratch.file("taken.sqlite", "someone's file")
+        #expect(throws: StoreError.self) { try Store.build(at: path) { _ in } }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "someone's file")
+    }
+
+    @Test func aBuildKilledMidwayIsCleanedUpByTheNext() throws {
+        // A pid that no process has: the building file of a build that was killed.
+        var dead: pid_t = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let abandoned = scratch.file(".store.sqlite.building-\(dead)", "half a store")
+        let unrelated = scratch.file(".other.sqlite.building-\(dead)", "not ours")
+        try Store.build(at: scratch.path + "/store.sqlite") { _ in }
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: unrelated))
+    }
+
+    @Test func loadUsesAnExistingStoreAndBuildsAMissingOne() throws {
+        let path = scratch.path + "/s.sqlite"
+        let first = try Store.load(into: path) { store in
+            try store.appendGenerated(name: "a", identity: "a") { sink in
+                try sink([Transaction(sourceKey: "k1", clientID: "C1", instant: 1_700_000_000, originalTime: "t",
+                                      amount: Money(minorUnits: 100), merchant: "m", category: "c")])
+            }
+        }
+        #expect(first.imported == 1)
+        let existing = try Store(path: path)
+        let second = try Store.load(into: path) { store in
+            #expect(store.path == path)
+            return try store.appendGenerated(name: "b", identity: "b") { sink in
+                try sink([Transaction(sourceKey: "k2", clientID: "C1", instant: 1_700_000_100, originalTime: "t",
+                                      amount: Money(minorUnits: 100), merchant: "m", category: "c")])
+            }
+        }
+        #expect(second.imported == 1)
+        #expect(try existing.stats().transactions == 2)
+    }
+
+    @Test func orphanedTransactionsAreCounted() throws {
+        let store = try scratch.store()
+        _ = try store.appendGenerated(name: "a", identity: "a") { sink in
+            try sink([Transaction(sourceKey: "k1", clientID: "C1", instant: 1_700_000_000, originalTime: "t",
+                                  amount: Money(minorUnits: 100), merchant: "m", category: "c")])
+        }
+        #expect(try store.pool.read(Schema.orphanedTransactions) == 0)
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: """
+                INSERT INTO transactions (import_id, source_key, source_hash, client_id, instant, original_time,
+                    amount_minor, currency, merchant, category)
+                VALUES (1, 'x', 11, 'nobody', 0, '', 1, 'USD', 'm', 'c'), (1, 'y', 12, 'nobody', 1, '', 1, 'USD', 'm', 'c'),
+                       (99, 'z', 13, 'C1', 2, '', 1, 'USD', 'm', 'c')
+                """)
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        #expect(try store.pool.read(Schema.orphanedTransactions) == 3)
+    }
+}
