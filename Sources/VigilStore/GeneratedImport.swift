@@ -80,7 +80,7 @@ extension Store {
                 }
                 try commit()
             }
-        } catch let error as DatabaseError where loadedUnchecked && error.resultCode == .SQLITE_CONSTRAINT {
+        } catch StoreError.repeatedKeysInNewStore where loadedUnchecked {
             // The generator repeated a key (a bug, never seen): undo this load, which had the store to itself.
             try pool.write { db in
                 try db.execute(sql: "DELETE FROM transactions WHERE import_id = ?", arguments: [importID])

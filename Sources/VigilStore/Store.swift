@@ -3,13 +3,16 @@ import GRDB
 import VigilCore
 
 /// Errors opening or using a store; each names the file.
-public enum StoreError: Error, Sendable, CustomStringConvertible {
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     case cannotOpen(path: String, reason: String)
     case notAStore(path: String)
     case identityCollision(key: String, existingKey: String)
     case repeatedGeneratedKeys(name: String)
     case brokenReferences(table: String, rows: Int)
+    /// A load that skipped per-row identity checks (into an empty store) found repeated row ids when it built
+    /// the unique index at its end.
+    case repeatedKeysInNewStore
 
     public var description: String {
         switch self {
@@ -18,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .notAStore(let path): return "\(path): not a Vigil store (not an SQLite database)"
         case .repeatedGeneratedKeys(let name):
             return "\(name): the generated data repeated a transaction key; nothing was kept"
+        case .repeatedKeysInNewStore:
+            return "the data repeats a row id; load it again with duplicate checks"
         case .brokenReferences(let table, let rows):
             return "\(rows) rows of \(table) refer to a client or import that is not stored (a bug in Vigil; please report it)"
         case .identityCollision(let key, let existing):

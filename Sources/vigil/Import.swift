@@ -82,18 +82,15 @@ struct Import: ParsableCommand {
             // fails leaves what it committed, resumable, while the next file goes on.
             let isNewStore = !FileManager.default.fileExists(atPath: path)
             do {
-                try Store.load(into: path) { store in
-                    for file in prepared {
-                        do {
-                            try importFile(file, into: store)
-                        } catch let error as ImportError {
-                            printError("error: \(Sanitize.line(error.description))")
-                            failures += 1
-                        } catch where !isNewStore {
-                            printError("error: \(Sanitize.line(file.path)): \(Sanitize.line(String(describing: error)))")
-                            failures += 1
-                        }
-                    }
+                do {
+                    try importAll(prepared, into: path, failures: &failures, isNewStore: isNewStore)
+                } catch StoreError.repeatedKeysInNewStore {
+                    // The first file into a new store loads without per-row identity checks; it repeats an id, so
+                    // the discarded build runs again checking each row, to count the repeats as duplicates.
+                    var options = options
+                    options.checksIdentityAsItLoads = true
+                    let again = try prepared.map { try PreparedImport(path: $0.path, options: options) }
+                    try importAll(again, into: path, failures: &failures, isNewStore: isNewStore)
                 }
             } catch {
                 printError("error: \(Sanitize.line(String(describing: error)))"
@@ -102,6 +99,22 @@ struct Import: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    private func importAll(_ prepared: [PreparedImport], into path: String, failures: inout Int, isNewStore: Bool) throws {
+        try Store.load(into: path) { store in
+            for file in prepared {
+                do {
+                    try importFile(file, into: store)
+                } catch let error as ImportError {
+                    printError("error: \(Sanitize.line(error.description))")
+                    failures += 1
+                } catch where !isNewStore {
+                    printError("error: \(Sanitize.line(file.path)): \(Sanitize.line(String(describing: error)))")
+                    failures += 1
+                }
+            }
+        }
     }
 
     private func importFile(_ prepared: PreparedImport, into store: Store) throws {

@@ -50,6 +50,21 @@ import Testing
         #expect(result.stdout.contains("imported 1,021"))
     }
 
+    @Test func repeatedRowsInAFirstImportAreCountedAsDuplicates() throws {
+        let store = scratch.path + "/r.sqlite"
+        let csv = scratch.path + "/repeats.csv"
+        try "id,client,time,amount\n1,C1,2024-01-01 10:00:00,5\n2,C2,2024-01-01 11:00:00,6\n1,C1,2024-01-01 10:00:00,5\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let result = try Harness.run(["import", csv, Harness.fixture("cards-2023-sample.csv"), "--store", store])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("read 3 rows: imported 2, rejected 0, duplicate 1"))
+        #expect(result.stdout.contains("imported 1,021"))
+        #expect(result.stdout.components(separatedBy: "\n").filter { $0.contains("repeats.csv") }.count == 1,
+                "the discarded first attempt prints nothing")
+        let stats = try JSONSerialization.jsonObject(with: Data(try Harness.run(["stats", "--store", store, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(stats?["transactions"] as? Int == 1_023)
+    }
+
     @Test func aBadFileAloneNeverCreatesAStore() throws {
         let store = scratch.path + "/never.sqlite"
         let result = try Harness.run(["import", scratch.path + "/nothing.csv", "--store", store])

@@ -107,4 +107,41 @@ import VigilDemo
         }
         #expect(try store.pool.read(Schema.orphanedTransactions) == 3)
     }
+
+    @Test func theFirstImportIntoANewStoreIsCheckedByItsUniqueIndex() throws {
+        let csv = scratch.file("rows.csv", "id,client,time,amount\n1,C1,2024-01-01 10:00:00,5\n2,C2,2024-01-01 11:00:00,6\n")
+        let path = scratch.path + "/clean.sqlite"
+        let summary = try Store.build(at: path) { store in
+            let summary = try store.importFile(try PreparedImport(path: csv))
+            // Loaded without per-row checks, but the unique index is back.
+            #expect(throws: DatabaseError.self) {
+                try store.pool.write { db in
+                    try db.execute(sql: "INSERT INTO transactions (import_id, source_key, source_hash, client_id, instant, original_time, amount_minor, currency, merchant, category) SELECT import_id, 'copy', source_hash, client_id, instant, '', 1, 'USD', 'm', 'c' FROM transactions LIMIT 1")
+                }
+            }
+            return summary
+        }
+        #expect(summary.imported == 2)
+        #expect(try Store(path: path).stats().transactions == 2)
+    }
+
+    @Test func aRepeatedIdInTheFirstImportIntoANewStoreAsksForACheckedLoad() throws {
+        let csv = scratch.file("repeats.csv", """
+            id,client,time,amount
+            1,C1,2024-01-01 10:00:00,5
+            2,C2,2024-01-01 11:00:00,6
+            1,C1,2024-01-01 10:00:00,5
+
+            """)
+        let path = scratch.path + "/repeats.sqlite"
+        #expect(throws: StoreError.repeatedKeysInNewStore) {
+            try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv)) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        var options = ImportOptions()
+        options.checksIdentityAsItLoads = true
+        let summary = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv, options: options)) }
+        #expect(summary.rowsRead == 3 && summary.imported == 2 && summary.duplicate == 1)
+        #expect(try Store(path: path).stats().transactions == 2)
+    }
 }
