@@ -72,8 +72,11 @@ struct TransactionWriter {
     /// A statement skips the rows whose hash is stored (`ON CONFLICT DO NOTHING`); when it inserted fewer rows than
     /// it was given, each of its rows is looked up to tell which went in: those stored under a row id above the
     /// table's maximum before the statement, the first time their hash appears in it.
-    mutating func insert<Rows: Collection>(_ rows: Rows, _ db: Database) throws -> [InsertOutcome]
-    where Rows.Element == Transaction, Rows.Index == Int {
+    ///
+    /// `hashes`, when given, are the rows' `FNV1a.sourceHash` values, computed by the caller (the import's
+    /// parsing thread) instead of here.
+    mutating func insert(_ rows: [Transaction], hashes given: [Int64]? = nil, _ db: Database) throws -> [InsertOutcome] {
+        precondition(given == nil || given!.count == rows.count, "one hash per row")
         var outcomes: [InsertOutcome] = []
         outcomes.reserveCapacity(rows.count)
         var start = rows.startIndex
@@ -88,7 +91,11 @@ struct TransactionWriter {
             sqlite3_reset(s)
             var hashes: [Int64] = []
             hashes.reserveCapacity(group.count)
-            for (position, t) in group.enumerated() { hashes.append(bind(t, to: s, at: Int32(position * Self.columnCount))) }
+            for i in group.indices {
+                let hash = given?[i] ?? FNV1a.sourceHash(rows[i].sourceKey)
+                bind(rows[i], hash: hash, to: s, at: Int32((i - group.startIndex) * Self.columnCount))
+                hashes.append(hash)
+            }
             let code = sqlite3_step(s)
             guard code == SQLITE_DONE else {
                 let error = db.stepError(code, sql: statement.sql)
@@ -122,9 +129,8 @@ struct TransactionWriter {
         return outcomes
     }
 
-    /// Binds one row's twenty values at parameter `offset` (0 for the first row of a statement); returns its hash.
-    private func bind(_ t: Transaction, to s: OpaquePointer, at offset: Int32) -> Int64 {
-        let hash = FNV1a.sourceHash(t.sourceKey)
+    /// Binds one row's twenty values at parameter `offset` (0 for the first row of a statement).
+    private func bind(_ t: borrowing Transaction, hash: Int64, to s: OpaquePointer, at offset: Int32) {
         sqlite3_bind_int64(s, offset + 1, importID)
         bindText(s, offset + 2, t.sourceKey)
         sqlite3_bind_int64(s, offset + 3, hash)
@@ -145,7 +151,6 @@ struct TransactionWriter {
         bindText(s, offset + 18, t.channel?.rawValue)
         if let label = t.label { sqlite3_bind_int64(s, offset + 19, Int64(label)) } else { sqlite3_bind_null(s, offset + 19) }
         bindText(s, offset + 20, t.labelKind)
-        return hash
     }
 
     private mutating func aggregate(_ t: Transaction) {
@@ -158,9 +163,16 @@ struct TransactionWriter {
 
     @inline(__always) private func bindText(_ s: OpaquePointer, _ i: Int32, _ value: String?) {
         guard let value else { sqlite3_bind_null(s, i); return }
-        var copy = value
-        copy.withUTF8 { bytes in
-            _ = sqlite3_bind_text(s, i, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
+        if value.isEmpty { sqlite3_bind_text(s, i, "", 0, sqliteTransient); return }
+        // Native strings (all of ours) expose their UTF-8 in place; SQLite copies it (TRANSIENT).
+        let bound = value.utf8.withContiguousStorageIfAvailable { bytes in
+            sqlite3_bind_text(s, i, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
+        }
+        if bound == nil {
+            var copy = value
+            copy.withUTF8 { bytes in
+                _ = sqlite3_bind_text(s, i, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
+            }
         }
     }
 

@@ -89,3 +89,30 @@ import Testing
         }
     }
 }
+
+@Suite struct ImportFieldOrdinalTests {
+    @Test func ordinalsArePositionsInAllCases() {
+        for (position, field) in ImportField.allCases.enumerated() { #expect(field.ordinal == position, "\(field)") }
+    }
+}
+
+@Suite struct TrimmedFieldTests {
+    let scratch = ScratchDirectory()
+
+    @Test func fieldsAreTrimmedOfSpacesAndTabsAndCheckedForUTF8() throws {
+        var bytes = Array(" plain ,\tZürich\t,   ,x,".utf8)
+        bytes += [0x20, 0x66, 0xC3, 0x28, 0x20]  // "f" then an invalid two-byte sequence
+        bytes += Array(",\u{1F600} \n".utf8)
+        let path = scratch.file("t.csv", bytes: bytes)
+        let reader = CSVReader(source: try ByteSource(path: path))
+        var record = CSVRecord()
+        #expect(try reader.next(into: &record))
+        #expect(record.fieldCount == 6)
+        #expect(record.trimmedString(0) == "plain")
+        #expect(record.trimmedString(1) == "Zürich")
+        #expect(record.trimmedString(2) == "")
+        #expect(record.trimmedString(3) == "x")
+        #expect(record.trimmedString(4) == nil)
+        #expect(record.trimmedString(5) == "\u{1F600}")
+    }
+}

@@ -35,6 +35,22 @@ public struct CSVRecord {
         withField(i) { String(validating: $0, as: UTF8.self) }
     }
 
+    /// Field i without leading or trailing spaces and tabs, as a String, or nil when it is not valid UTF-8.
+    /// The import's innermost call: trims the bytes before making a String, and takes the ASCII fast path
+    /// (no validation pass beyond one scan) for the usual all-ASCII field.
+    public func trimmedString(_ i: Int) -> String? {
+        withField(i) { field in
+            var start = 0, end = field.count
+            while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
+            while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
+            let trimmed = UnsafeBufferPointer(rebasing: field[start..<end])
+            var high: UInt8 = 0
+            for byte in trimmed { high |= byte }
+            if high < 0x80 { return String(decoding: trimmed, as: UTF8.self) }
+            return String(validating: trimmed, as: UTF8.self)
+        }
+    }
+
     /// Field i as text with invalid UTF-8 replaced, for error messages.
     public func lossyString(_ i: Int) -> String {
         withField(i) { String(decoding: $0, as: UTF8.self) }

@@ -9,6 +9,29 @@ public enum ImportField: String, CaseIterable, Sendable, Hashable {
 
     public static let required: [ImportField] = [.client, .time, .amount]
 
+    /// The field's position in `allCases`, without a search.
+    var ordinal: Int {
+        switch self {
+        case .id: 0
+        case .client: 1
+        case .time: 2
+        case .amount: 3
+        case .currency: 4
+        case .merchant: 5
+        case .category: 6
+        case .city: 7
+        case .state: 8
+        case .country: 9
+        case .homeLat: 10
+        case .homeLon: 11
+        case .merchLat: 12
+        case .merchLon: 13
+        case .channel: 14
+        case .label: 15
+        case .labelKind: 16
+        }
+    }
+
     /// Header names recognised for a field without `--map` (compared case-insensitively, `-`/space as `_`).
     var synonyms: [String] {
         switch self {

@@ -1,18 +1,24 @@
 import Foundation
 import VigilCore
 
-/// One parsed row and the line it started on.
-struct ParsedRow: Sendable {
-    var line: Int
-    var result: Result<Transaction, Rejection>
-}
-
-/// One batch of parsed rows handed from the parsing thread to the writer.
+/// One batch of parsed rows handed from the parsing thread to the writer: the rows that became
+/// transactions (with their lines and identity hashes, computed here rather than on the writer's thread)
+/// and the rows that were rejected, each in file order.
 struct ParsedBatch: Sendable {
-    var rows: [ParsedRow]
+    var rowCount = 0
+    var transactions: [Transaction] = []
+    var lines: [Int] = []
+    var hashes: [Int64] = []
+    var rejections: [Rejection] = []
     /// Compressed bytes consumed so far, for progress.
-    var bytesRead: Int64
-    var isLast: Bool
+    var bytesRead: Int64 = 0
+    var isLast = false
+
+    init(capacity: Int) {
+        transactions.reserveCapacity(capacity)
+        lines.reserveCapacity(capacity)
+        hashes.reserveCapacity(capacity)
+    }
 }
 
 /// Reads and converts rows on a thread of its own while the caller writes the previous batch to SQLite,
@@ -75,13 +81,21 @@ final class ParsePipeline: @unchecked Sendable {
             while skipped < skip, try reader.next(into: &record) { skipped += 1 }
             var finished = false
             while !finished {
-                var rows: [ParsedRow] = []
-                rows.reserveCapacity(batchSize)
-                while rows.count < batchSize {
+                var batch = ParsedBatch(capacity: batchSize)
+                while batch.rowCount < batchSize {
                     guard try reader.next(into: &record) else { finished = true; break }
-                    rows.append(ParsedRow(line: record.line, result: converter.convert(record)))
+                    batch.rowCount += 1
+                    switch converter.convert(record) {
+                    case .success(let transaction):
+                        batch.hashes.append(FNV1a.sourceHash(transaction.sourceKey))
+                        batch.transactions.append(transaction)
+                        batch.lines.append(record.line)
+                    case .failure(let rejection):
+                        batch.rejections.append(rejection)
+                    }
                 }
-                let batch = ParsedBatch(rows: rows, bytesRead: source.offset, isLast: finished)
+                batch.bytesRead = source.offset
+                batch.isLast = finished
                 condition.lock()
                 while queue.count >= depth && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }

@@ -25,6 +25,9 @@ struct RowConverter {
     let timestamps: TimestampParser
     let amounts: AmountParser
     private let expectedFields: Int
+    /// `columnTable[field.ordinal]` is the column feeding the field, or -1: looked up for every field of every
+    /// row, so an array rather than the mapping's dictionary (hashing showed in import profiles).
+    private let columnTable: [Int]
     private let stripsMerchantPrefix: Bool
     private let derivesChannelFromCategory: Bool
 
@@ -34,6 +37,9 @@ struct RowConverter {
         self.timestamps = timestamps
         self.amounts = amounts
         self.expectedFields = mapping.header.count
+        var table = [Int](repeating: -1, count: ImportField.allCases.count)
+        for (field, column) in mapping.columns { table[field.ordinal] = column }
+        self.columnTable = table
         // The card export's generator prefixes every merchant with "fraud_": an artefact, not a label.
         self.stripsMerchantPrefix = mapping.layout == "cards"
         self.derivesChannelFromCategory = mapping.layout == "cards" && mapping.columns[.channel] == nil
@@ -57,30 +63,36 @@ struct RowConverter {
         }
     }
 
+    @inline(__always) private func column(_ field: ImportField) -> Int? {
+        let c = columnTable[field.ordinal]
+        return c < 0 ? nil : c
+    }
+
+    /// The field's text, trimmed; nil when the file has no column for it.
     private func text(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String? {
-        guard let i = mapping.columns[field] else { return nil }
-        guard let s = record.string(i) else { throw Failure(column: i, reason: "invalid UTF-8") }
+        guard let i = column(field) else { return nil }
+        guard let s = record.trimmedString(i) else { throw Failure(column: i, reason: "invalid UTF-8") }
         return s
     }
 
     private func required(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String {
-        let s = try text(record, field)!.trimmed
-        if s.isEmpty { throw Failure(column: mapping.columns[field]!, reason: "empty \(field.rawValue)") }
+        let s = try text(record, field)!
+        if s.isEmpty { throw Failure(column: column(field)!, reason: "empty \(field.rawValue)") }
         return s
     }
 
     private func optional(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String? {
-        guard let s = try text(record, field)?.trimmed, !s.isEmpty else { return nil }
+        guard let s = try text(record, field), !s.isEmpty else { return nil }
         return s
     }
 
     private func coordinate(_ record: CSVRecord, _ field: ImportField, limit: Double) throws(Failure) -> Double? {
         guard let s = try optional(record, field) else { return nil }
         guard let v = Double(s), v.isFinite else {
-            throw Failure(column: mapping.columns[field], reason: "not a number")
+            throw Failure(column: column(field), reason: "not a number")
         }
         guard abs(v) <= limit else {
-            throw Failure(column: mapping.columns[field], reason: "\(field.rawValue) out of range -\(Int(limit))…\(Int(limit))")
+            throw Failure(column: column(field), reason: "\(field.rawValue) out of range -\(Int(limit))…\(Int(limit))")
         }
         return v
     }
@@ -91,8 +103,8 @@ struct RowConverter {
         switch (la, lo) {
         case let (la?, lo?): return GeoPoint(latitude: la, longitude: lo)
         case (nil, nil): return nil
-        case (nil, _): throw Failure(column: mapping.columns[lat], reason: "\(lon.rawValue) given without \(lat.rawValue)")
-        case (_, nil): throw Failure(column: mapping.columns[lon], reason: "\(lat.rawValue) given without \(lon.rawValue)")
+        case (nil, _): throw Failure(column: column(lat), reason: "\(lon.rawValue) given without \(lat.rawValue)")
+        case (_, nil): throw Failure(column: column(lon), reason: "\(lat.rawValue) given without \(lon.rawValue)")
         }
     }
 
@@ -103,7 +115,7 @@ struct RowConverter {
         }
         let client = try required(record, .client)
 
-        let timeColumn = mapping.columns[.time]!
+        let timeColumn = column(.time)!
         let originalTime = try required(record, .time)
         let instant: Int64
         switch timestamps.parse(originalTime) {
@@ -111,7 +123,7 @@ struct RowConverter {
         case .failure(let e): throw Failure(column: timeColumn, reason: e.reason)
         }
 
-        let amountColumn = mapping.columns[.amount]!
+        let amountColumn = column(.amount)!
         var amount: Money
         switch amounts.parse(try required(record, .amount)) {
         case .success(let m): amount = m
@@ -120,7 +132,7 @@ struct RowConverter {
         if let code = try optional(record, .currency) {
             let upper = code.uppercased()
             guard upper.count == 3, upper.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-                throw Failure(column: mapping.columns[.currency], reason: "not a three-letter currency code")
+                throw Failure(column: column(.currency), reason: "not a three-letter currency code")
             }
             amount.currency = upper
         }
@@ -132,7 +144,7 @@ struct RowConverter {
         var channel: Channel?
         if let c = try optional(record, .channel) {
             guard let parsed = Self.channel(c) else {
-                throw Failure(column: mapping.columns[.channel], reason: "unknown channel (expected card_present, online or atm)")
+                throw Failure(column: column(.channel), reason: "unknown channel (expected card_present, online or atm)")
             }
             channel = parsed
         } else if derivesChannelFromCategory {
@@ -144,7 +156,7 @@ struct RowConverter {
             switch l.lowercased() {
             case "1", "true", "yes", "y", "fraud": label = 1
             case "0", "false", "no", "n", "legit", "legitimate": label = 0
-            default: throw Failure(column: mapping.columns[.label], reason: "label must be 0/1, true/false or yes/no")
+            default: throw Failure(column: column(.label), reason: "label must be 0/1, true/false or yes/no")
             }
         }
 
@@ -155,13 +167,13 @@ struct RowConverter {
         if mapping.idColumns.isEmpty {
             sourceKey = "row:" + Self.digest(record)
         } else {
-            var parts: [String] = []
-            for i in mapping.idColumns {
-                guard let part = record.string(i)?.trimmed else { throw Failure(column: i, reason: "invalid UTF-8") }
+            var key = ""
+            for (n, i) in mapping.idColumns.enumerated() {
+                guard let part = record.trimmedString(i) else { throw Failure(column: i, reason: "invalid UTF-8") }
                 if part.isEmpty { throw Failure(column: i, reason: "empty id") }
-                parts.append(part)
+                if n == 0 { key = part } else { key += "|" + part }
             }
-            sourceKey = parts.count == 1 ? parts[0] : parts.joined(separator: "|")
+            sourceKey = key
         }
 
         return Transaction(
