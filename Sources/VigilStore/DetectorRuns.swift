@@ -18,7 +18,22 @@ public struct DetectorRun: Sendable, Equatable {
     public var timings: String
 }
 
+/// How a run's scores are kept.
+public enum ScoreStorage: Sendable {
+    /// One row of `scores` per scored transaction, each with its reason: rules, which flag few transactions.
+    case rows
+    /// Every transaction's score in blocks of ascending ids (`score_blocks`): models and the ensemble.
+    case blocks
+}
+
+#if _endian(big)
+#error("score blocks are stored little-endian; this code writes them with the machine's byte order")
+#endif
+
 extension Store {
+    /// Transactions per row of `score_blocks`.
+    static let scoreBlockSize = 65_536
+
     /// Records the start of a detector run and returns its id; its scores follow with `finishDetectorRun`.
     public func beginDetectorRun(detector: String, parameters: String, seed: Int64?) throws -> Int64 {
         try pool.write { db in
@@ -34,12 +49,46 @@ extension Store {
     ///
     /// A rule scores only what it flags: it passes those transactions with a reason each, and `transactionsScored`
     /// says how many it looked at; a transaction without a stored score scored 0.
+    ///
+    /// With `.blocks` storage (models, the ensemble: a score for every transaction, no reasons) the scores are
+    /// written as blocks of `scoreBlockSize` ascending ids.
     public func finishDetectorRun(_ runID: Int64, transactionIDs: [Int64], scores: [Double], reasons: [String]? = nil,
-                                  transactionsScored: Int? = nil, flagged: Int, timings: String) throws {
+                                  transactionsScored: Int? = nil, flagged: Int, timings: String,
+                                  storage: ScoreStorage = .rows) throws {
         precondition(transactionIDs.count == scores.count, "one score per transaction")
         precondition(reasons == nil || reasons!.count == scores.count, "one reason per score")
+        precondition(storage == .rows || reasons == nil, "score blocks carry no reasons")
         // In id order, so the (run, transaction) key grows and every insert appends.
         let order = transactionIDs.indices.sorted { transactionIDs[$0] < transactionIDs[$1] }
+        if storage == .blocks {
+            try pool.write { db in
+                let statement = try db.makeStatement(sql: "INSERT INTO score_blocks (run_id, first_id, count, ids, scores) VALUES (?, ?, ?, ?, ?)")
+                let s = statement.sqliteStatement
+                var start = 0
+                var ids: [Int64] = []
+                var values: [Double] = []
+                while start < order.count {
+                    let block = order[start..<min(start + Self.scoreBlockSize, order.count)]
+                    start = block.endIndex
+                    ids.removeAll(keepingCapacity: true)
+                    values.removeAll(keepingCapacity: true)
+                    for index in block {
+                        ids.append(transactionIDs[index])
+                        values.append(scores[index])
+                    }
+                    sqlite3_reset(s)
+                    sqlite3_bind_int64(s, 1, runID)
+                    sqlite3_bind_int64(s, 2, ids[0])
+                    sqlite3_bind_int64(s, 3, Int64(ids.count))
+                    ids.withUnsafeBytes { _ = sqlite3_bind_blob(s, 4, $0.baseAddress, Int32($0.count), sqliteTransient) }
+                    values.withUnsafeBytes { _ = sqlite3_bind_blob(s, 5, $0.baseAddress, Int32($0.count), sqliteTransient) }
+                    let code = sqlite3_step(s)
+                    guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
+                }
+                try Self.completeRun(db, runID, scored: transactionsScored ?? scores.count, flagged: flagged, timings: timings)
+            }
+            return
+        }
         try pool.write { db in
             let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score, reasons) VALUES (?, ?, ?, ?)")
             let s = statement.sqliteStatement
@@ -57,11 +106,75 @@ extension Store {
                 let code = sqlite3_step(s)
                 guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
             }
-            try db.execute(sql: """
-                UPDATE detector_runs SET status = 'complete', finished_at = ?, transactions_scored = ?, flagged = ?, timings = ?
-                WHERE id = ?
-                """, arguments: [Int64(Date().timeIntervalSince1970), transactionsScored ?? scores.count, flagged, timings, runID])
+            try Self.completeRun(db, runID, scored: transactionsScored ?? scores.count, flagged: flagged, timings: timings)
         }
+    }
+
+    private static func completeRun(_ db: Database, _ runID: Int64, scored: Int, flagged: Int, timings: String) throws {
+        try db.execute(sql: """
+            UPDATE detector_runs SET status = 'complete', finished_at = ?, transactions_scored = ?, flagged = ?, timings = ?
+            WHERE id = ?
+            """, arguments: [Int64(Date().timeIntervalSince1970), scored, flagged, timings, runID])
+    }
+
+    /// A run's stored scores in transaction id order, from blocks or rows, whichever it was written as.
+    /// Transactions a rule did not flag have no stored score (they scored 0).
+    public func runScores(runID: Int64) throws -> (ids: [Int64], scores: [Double]) {
+        try pool.read { db in try Self.runScores(db, runID) }
+    }
+
+    static func runScores(_ db: Database, _ runID: Int64) throws -> (ids: [Int64], scores: [Double]) {
+        var ids: [Int64] = []
+        var scores: [Double] = []
+        let blocks = try db.makeStatement(sql: "SELECT count, ids, scores FROM score_blocks WHERE run_id = ? ORDER BY first_id")
+        let b = blocks.sqliteStatement
+        sqlite3_bind_int64(b, 1, runID)
+        var code = sqlite3_step(b)
+        while code == SQLITE_ROW {
+            let count = Int(sqlite3_column_int64(b, 0))
+            guard sqlite3_column_bytes(b, 1) == Int32(8 * count), sqlite3_column_bytes(b, 2) == Int32(8 * count),
+                  let idBytes = sqlite3_column_blob(b, 1), let scoreBytes = sqlite3_column_blob(b, 2) else {
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "score block of run \(runID) has the wrong size")
+            }
+            // Copied byte for byte: SQLite's blob need not be aligned for Int64 or Double.
+            let base = ids.count
+            ids.append(contentsOf: repeatElement(0, count: count))
+            scores.append(contentsOf: repeatElement(0, count: count))
+            ids.withUnsafeMutableBytes { _ = memcpy($0.baseAddress! + 8 * base, idBytes, 8 * count) }
+            scores.withUnsafeMutableBytes { _ = memcpy($0.baseAddress! + 8 * base, scoreBytes, 8 * count) }
+            code = sqlite3_step(b)
+        }
+        guard code == SQLITE_DONE else { throw db.stepError(code, sql: blocks.sql) }
+        if !ids.isEmpty { return (ids, scores) }
+        let rows = try db.makeStatement(sql: "SELECT transaction_id, score FROM scores WHERE run_id = ? ORDER BY transaction_id")
+        let r = rows.sqliteStatement
+        sqlite3_bind_int64(r, 1, runID)
+        code = sqlite3_step(r)
+        while code == SQLITE_ROW {
+            ids.append(sqlite3_column_int64(r, 0))
+            scores.append(sqlite3_column_double(r, 1))
+            code = sqlite3_step(r)
+        }
+        guard code == SQLITE_DONE else { throw db.stepError(code, sql: rows.sql) }
+        return (ids, scores)
+    }
+
+    /// Calls `body` with each transaction selected by `sql` (which must yield `id` first, ordered by id, then
+    /// one more column) and the run's score for it, 0 where none is stored.
+    private static func joinScores(_ db: Database, runID: Int64, sql: String,
+                                   _ body: (_ score: Double, _ statement: OpaquePointer) -> Void) throws {
+        let (ids, scores) = try runScores(db, runID)
+        let statement = try db.makeStatement(sql: sql)
+        let s = statement.sqliteStatement
+        var next = 0
+        var code = sqlite3_step(s)
+        while code == SQLITE_ROW {
+            let id = sqlite3_column_int64(s, 0)
+            while next < ids.count && ids[next] < id { next += 1 }
+            body(next < ids.count && ids[next] == id ? scores[next] : 0, s)
+            code = sqlite3_step(s)
+        }
+        guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
     }
 
     /// Marks a run that stopped without scores.
@@ -87,22 +200,12 @@ extension Store {
     /// (in transaction id order).
     public func labelledScores(runID: Int64) throws -> (scores: [Double], labels: [Bool]) {
         try pool.read { db in
-            let statement = try db.makeStatement(sql: """
-                SELECT coalesce(s.score, 0), t.label FROM transactions t
-                LEFT JOIN scores s ON s.run_id = ?1 AND s.transaction_id = t.id
-                WHERE t.label IS NOT NULL ORDER BY t.id
-                """)
-            let s = statement.sqliteStatement
-            sqlite3_bind_int64(s, 1, runID)
             var scores: [Double] = []
             var labels: [Bool] = []
-            var code = sqlite3_step(s)
-            while code == SQLITE_ROW {
-                scores.append(sqlite3_column_double(s, 0))
+            try Self.joinScores(db, runID: runID, sql: "SELECT id, label FROM transactions WHERE label IS NOT NULL ORDER BY id") { score, s in
+                scores.append(score)
                 labels.append(sqlite3_column_int64(s, 1) == 1)
-                code = sqlite3_step(s)
             }
-            guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
             return (scores, labels)
         }
     }
@@ -112,12 +215,11 @@ extension Store {
     public func recallByKind(runID: Int64, threshold: Double) throws -> [String: (total: Int, found: Int)] {
         try pool.read { db in
             var result: [String: (total: Int, found: Int)] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT t.label_kind AS kind, COUNT(*) AS total, SUM(coalesce(s.score, 0) > ?2) AS found FROM transactions t
-                LEFT JOIN scores s ON s.run_id = ?1 AND s.transaction_id = t.id
-                WHERE t.label_kind IS NOT NULL GROUP BY t.label_kind
-                """, arguments: [runID, threshold]) {
-                result[row["kind"]] = (row["total"], row["found"])
+            try Self.joinScores(db, runID: runID,
+                                sql: "SELECT id, label_kind FROM transactions WHERE label_kind IS NOT NULL ORDER BY id") { score, s in
+                let kind = String(cString: sqlite3_column_text(s, 1))
+                result[kind, default: (0, 0)].total += 1
+                if score > threshold { result[kind, default: (0, 0)].found += 1 }
             }
             return result
         }

@@ -191,6 +191,23 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-score-blocks") { db in
+            // A model's or the ensemble's score for every transaction, in blocks of up to 65,536 ascending ids:
+            // `ids` holds little-endian Int64 transaction ids, `scores` little-endian Float64 scores in the same
+            // order. Written as rows of `scores`, a dense run cost 2.3 µs a transaction (the row, its key and the
+            // by-transaction index); as blocks, a few nanoseconds. Rules, which score few transactions and give
+            // a reason for each, keep writing rows of `scores`.
+            try db.execute(sql: """
+                CREATE TABLE score_blocks (
+                    run_id INTEGER NOT NULL REFERENCES detector_runs(id) ON DELETE CASCADE,
+                    first_id INTEGER NOT NULL,
+                    count INTEGER NOT NULL CHECK (count > 0),
+                    ids BLOB NOT NULL CHECK (length(ids) = 8 * count),
+                    scores BLOB NOT NULL CHECK (length(scores) = 8 * count),
+                    PRIMARY KEY (run_id, first_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

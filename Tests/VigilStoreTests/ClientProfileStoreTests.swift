@@ -22,7 +22,7 @@ import VigilDetect
 
     @Test func anEmptyFileGetsTheProfilesTable() throws {
         let store = try scratch.store()
-        #expect(try store.appliedMigrations().last == "v2-client-profiles")
+        #expect(try store.appliedMigrations().contains("v2-client-profiles"))
         let columns = try store.pool.read { db in try db.columns(in: "client_profiles").map(\.name) }
         #expect(columns == ["client_id", "as_of", "transactions", "profile", "updated_at"])
         #expect(try store.profileCount() == 0)

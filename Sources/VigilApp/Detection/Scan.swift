@@ -139,15 +139,14 @@ public enum Scanner {
         let ensemble = config.ensemble
         let evidence = ensemble.evidence(rowCount: ids.count, dense: dense, sparse: sparse)
         let scores = evidence.map(Ensemble.score(evidence:))
-        let scoredRows = scores.indices.filter { scores[$0] > 0 }
         let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors)
         let ensembleRun = try store.beginDetectorRun(detector: "ensemble", parameters: ensembleParameters,
                                                      seed: Int64(config.seed))
         let selected = Ensemble.select(scores: scores, instants: instants, threshold: config.alertThreshold,
                                        dailyBudget: config.dailyBudget)
         do {
-            try store.finishDetectorRun(ensembleRun, transactionIDs: scoredRows.map { ids[$0] }, scores: scoredRows.map { scores[$0] },
-                                        transactionsScored: ids.count, flagged: selected.count, timings: "{}")
+            try store.finishDetectorRun(ensembleRun, transactionIDs: ids, scores: scores, flagged: selected.count,
+                                        timings: "{}", storage: .blocks)
         } catch {
             try? store.failDetectorRun(ensembleRun)
             throw error
@@ -224,7 +223,7 @@ public enum Scanner {
             progress("\(detector.title): writing scores")
             let writeStart = Date()
             try store.finishDetectorRun(runID, transactionIDs: set.ids, scores: scores, flagged: flagged,
-                                        timings: String(format: "{\"fit_and_score\":%.3f}", fitSeconds))
+                                        timings: String(format: "{\"fit_and_score\":%.3f}", fitSeconds), storage: .blocks)
             return (scores, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: scores.count,
                                            flagged: flagged, seconds: fitSeconds, writeSeconds: Date().timeIntervalSince(writeStart)))
         } catch {
