@@ -90,6 +90,13 @@ extension Store {
             return
         }
         try pool.write { db in
+            try Self.insertScoreRows(db, runID, order: order, transactionIDs: transactionIDs, scores: scores, reasons: reasons)
+            try Self.completeRun(db, runID, scored: transactionsScored ?? scores.count, flagged: flagged, timings: timings)
+        }
+    }
+
+    private static func insertScoreRows(_ db: Database, _ runID: Int64, order: [Int], transactionIDs: [Int64], scores: [Double],
+                                        reasons: [String]?) throws {
             let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score, reasons) VALUES (?, ?, ?, ?)")
             let s = statement.sqliteStatement
             for index in order {
@@ -106,8 +113,6 @@ extension Store {
                 let code = sqlite3_step(s)
                 guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
             }
-            try Self.completeRun(db, runID, scored: transactionsScored ?? scores.count, flagged: flagged, timings: timings)
-        }
     }
 
     private static func completeRun(_ db: Database, _ runID: Int64, scored: Int, flagged: Int, timings: String) throws {
@@ -175,6 +180,36 @@ extension Store {
             code = sqlite3_step(s)
         }
         guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
+    }
+
+    /// Complete runs kept per detector by `pruneDetectorRuns`.
+    public static let runsKeptPerDetector = 3
+
+    /// Deletes each detector's runs but its newest `keeping` complete ones, with their scores, and every run
+    /// that never completed (failed, or left running by a scan that was killed) unless it is newer than them.
+    /// Returns how many runs went. A scan stores a score for every transaction for each model and for the
+    /// ensemble, so without this a store scanned daily would grow by hundreds of megabytes a day.
+    @discardableResult
+    public func pruneDetectorRuns(keeping: Int = Store.runsKeptPerDetector) throws -> Int {
+        try pool.write { db in
+            var doomed: [Int64] = []
+            var kept: [String: [Int64]] = [:]
+            // Newest first: a detector's first `keeping` complete runs stay; older complete runs go, and so does a
+            // run that never completed once a complete run newer than it is kept. A newer unfinished run may be a
+            // scan still going, and stays.
+            let runs = try Row.fetchAll(db, sql: "SELECT id, detector, status FROM detector_runs ORDER BY id DESC")
+            for run in runs {
+                let id: Int64 = run["id"]
+                let detector: String = run["detector"]
+                if run["status"] as String == "complete" {
+                    if kept[detector, default: []].count < keeping { kept[detector, default: []].append(id) } else { doomed.append(id) }
+                } else if !(kept[detector] ?? []).isEmpty {
+                    doomed.append(id)
+                }
+            }
+            for id in doomed { try db.execute(sql: "DELETE FROM detector_runs WHERE id = ?", arguments: [id]) }
+            return doomed.count
+        }
     }
 
     /// Marks a run that stopped without scores.

@@ -9,12 +9,87 @@ extension Store {
     ///
     /// Read through SQLite's C API on one read transaction (a consistent snapshot even while an import writes):
     /// per-row `Row` values cost more than the features computed from them.
+    ///
+    /// The table is read in its own (row id) order, one sequential pass, and the rows are put in client order in
+    /// memory: reading them in client order through the client+time index costs a random page access per row
+    /// (1.34 M rows: 1.8 s in SQLite alone, against 0.18 s for the sequential pass). Holds every row's columns
+    /// while it runs, about 70 bytes a transaction.
     public func forEachClientChunk(rowsPerChunk: Int = 250_000, _ body: (TransactionColumns) throws -> Void) throws {
-        try forEachClientChunk(sql: """
-            SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel,
-                   merchant
-            FROM transactions ORDER BY client_id, instant, id
-            """, rowsPerChunk: rowsPerChunk, body)
+        try pool.read { db in
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.readMapSize)")
+            let sql = """
+                SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel,
+                       merchant
+                FROM transactions ORDER BY id
+                """
+            let statement = try db.makeStatement(sql: sql)
+            var reader = ColumnReader(statement: statement.sqliteStatement)
+            var all = TransactionColumns()
+            var clients = ByteInterner()
+            var clientOf: [Int32] = []
+            if let count = try Int.fetchOne(db, sql: "SELECT max(id) FROM transactions") {
+                all.reserveCapacity(count)
+                clientOf.reserveCapacity(count)
+            }
+            while true {
+                let code = sqlite3_step(reader.statement)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else { throw db.stepError(code, sql: sql) }
+                clientOf.append(clients.index(of: sqlite3_column_text(reader.statement, 1),
+                                              length: Int(sqlite3_column_bytes(reader.statement, 1))))
+                reader.appendRow(to: &all)
+            }
+            guard all.count > 0 else { return }
+
+            // Clients in the byte order of their ids (SQLite's BINARY collation, as `ORDER BY client_id` gives),
+            // then each client's rows by instant and id, by a counting sort on the client's rank.
+            let ranked = clients.indicesInByteOrder()
+            var rank = [Int](repeating: 0, count: ranked.count)
+            for (position, client) in ranked.enumerated() { rank[Int(client)] = position }
+            var starts = [Int](repeating: 0, count: ranked.count + 1)
+            for client in clientOf { starts[rank[Int(client)] + 1] += 1 }
+            for i in 0..<ranked.count { starts[i + 1] += starts[i] }
+            var fill = starts
+            var order = [Int](repeating: 0, count: all.count)
+            for (row, client) in clientOf.enumerated() {
+                let r = rank[Int(client)]
+                order[fill[r]] = row
+                fill[r] += 1
+            }
+            // Rows came in id order, so each client's rows are in id order: usually time order too.
+            let instants = all.instants
+            for r in 0..<ranked.count {
+                let rows = starts[r]..<starts[r + 1]
+                let sorted = zip(order[rows], order[rows].dropFirst()).allSatisfy { instants[$0] <= instants[$1] }
+                if !sorted { order[rows].sort { instants[$0] != instants[$1] ? instants[$0] < instants[$1] : $0 < $1 } }
+            }
+
+            // Chunks of whole clients, each column gathered in one pass.
+            var first = 0
+            while first < ranked.count {
+                var end = first + 1
+                while end < ranked.count && starts[end] - starts[first] < rowsPerChunk { end += 1 }
+                let rows = order[starts[first]..<starts[end]]
+                var chunk = TransactionColumns()
+                chunk.ids = rows.map { all.ids[$0] }
+                chunk.instants = rows.map { all.instants[$0] }
+                chunk.amountMinor = rows.map { all.amountMinor[$0] }
+                chunk.categories = rows.map { all.categories[$0] }
+                chunk.merchants = rows.map { all.merchants[$0] }
+                chunk.homeLatitude = rows.map { all.homeLatitude[$0] }
+                chunk.homeLongitude = rows.map { all.homeLongitude[$0] }
+                chunk.merchantLatitude = rows.map { all.merchantLatitude[$0] }
+                chunk.merchantLongitude = rows.map { all.merchantLongitude[$0] }
+                chunk.labels = rows.map { all.labels[$0] }
+                chunk.channels = rows.map { all.channels[$0] }
+                chunk.clientStarts = (first...end).map { starts[$0] - starts[first] }
+                chunk.clientIDs = ranked[first..<end].map { clients.string($0) }
+                chunk.categoryNames = reader.categoryNames
+                chunk.merchantNames = reader.merchantNames
+                try body(chunk)
+                first = end
+            }
+        }
     }
 
     /// Every transaction whose row id is a multiple of `every` (a deterministic sample), as one chunk.
@@ -87,12 +162,7 @@ private struct ColumnReader {
     private var categoryBytes: [[UInt8]] = []
     private var categoryIndex: [String: Int32] = [:]
     private(set) var merchantNames: [String] = []
-    /// Every merchant's bytes end to end; merchant `i` is `merchantBytes[merchantEnds[i - 1] ..< merchantEnds[i]]`.
-    private var merchantBytes: [UInt8] = []
-    private var merchantEnds: [Int] = []
-    private var merchantHashes: [UInt64] = []
-    /// An open-addressing table of merchant indices (-1 where empty) by hash of their bytes, at most half full.
-    private var merchantSlots = [Int32](repeating: -1, count: 1_024)
+    private var merchants = ByteInterner()
 
     init(statement: OpaquePointer) { self.statement = statement }
 
@@ -151,46 +221,81 @@ private struct ColumnReader {
         return index
     }
 
-    /// The row's merchant as an index. Merchants are many (thousands), so they are found in a hash table by a hash of
-    /// their bytes, then compared byte for byte; a String is made only for a merchant not seen before.
+    /// The row's merchant as an index. Merchants are many (thousands), so they are found in a hash table by their
+    /// bytes; a String is made only for a merchant not seen before.
     private mutating func merchant() -> Int32 {
         let column: Int32 = 11
-        let text = sqlite3_column_text(statement, column)
-        let length = text == nil ? 0 : Int(sqlite3_column_bytes(statement, column))
+        let index = merchants.index(of: sqlite3_column_text(statement, column), length: Int(sqlite3_column_bytes(statement, column)))
+        if Int(index) == merchantNames.count { merchantNames.append(merchants.string(index)) }
+        return index
+    }
+
+    private static func bytes(_ statement: OpaquePointer, _ column: Int32) -> [UInt8] {
+        let length = Int(sqlite3_column_bytes(statement, column))
+        guard length > 0, let text = sqlite3_column_text(statement, column) else { return [] }
+        return Array(UnsafeBufferPointer(start: text, count: length))
+    }
+}
+
+/// Numbers distinct byte strings (merchant names, client ids) in order of first sight, finding each in an
+/// open-addressing hash table and comparing bytes, so that no String is made for one already seen.
+struct ByteInterner {
+    /// Every string's bytes end to end; string `i` is `bytes[ends[i - 1] ..< ends[i]]`.
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private var hashes: [UInt64] = []
+    /// String indices (-1 where empty) by hash of their bytes, at most half full.
+    private var slots = [Int32](repeating: -1, count: 1_024)
+
+    var count: Int { ends.count }
+
+    /// The index of these bytes, numbering them if new.
+    mutating func index(of text: UnsafePointer<UInt8>?, length: Int) -> Int32 {
+        let length = text == nil ? 0 : length
         let hash = text.map { Self.hash(UnsafeRawPointer($0), length) } ?? 0
-        let mask = merchantSlots.count - 1
+        let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let candidate = merchantSlots[slot]
+            let candidate = slots[slot]
             if candidate < 0 { break }
             let index = Int(candidate)
-            if merchantHashes[index] == hash {
-                let start = index == 0 ? 0 : merchantEnds[index - 1]
-                if merchantEnds[index] - start == length,
-                   length == 0 || merchantBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, text!, length) == 0 }) {
+            if hashes[index] == hash {
+                let start = index == 0 ? 0 : ends[index - 1]
+                if ends[index] - start == length,
+                   length == 0 || bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, text!, length) == 0 }) {
                     return candidate
                 }
             }
             slot = (slot + 1) & mask
         }
-        let bytes = Self.bytes(statement, column)
-        let index = Int32(merchantNames.count)
-        merchantNames.append(String(decoding: bytes, as: UTF8.self))
-        merchantBytes += bytes
-        merchantEnds.append(merchantBytes.count)
-        merchantHashes.append(hash)
-        merchantSlots[slot] = index
-        if merchantNames.count * 2 > merchantSlots.count { growMerchantSlots() }
+        let index = Int32(ends.count)
+        if length > 0, let text { bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: length)) }
+        ends.append(bytes.count)
+        hashes.append(hash)
+        slots[slot] = index
+        if ends.count * 2 > slots.count { grow() }
         return index
     }
 
-    private mutating func growMerchantSlots() {
-        merchantSlots = [Int32](repeating: -1, count: merchantSlots.count * 2)
-        let mask = merchantSlots.count - 1
-        for (index, hash) in merchantHashes.enumerated() {
+    private func range(_ index: Int32) -> Range<Int> {
+        let i = Int(index)
+        return (i == 0 ? 0 : ends[i - 1])..<ends[i]
+    }
+
+    func string(_ index: Int32) -> String { String(decoding: bytes[range(index)], as: UTF8.self) }
+
+    /// Every index, ordered by the bytes they stand for (memcmp order, shorter first on a common prefix).
+    func indicesInByteOrder() -> [Int32] {
+        (0..<Int32(count)).sorted { a, b in bytes[range(a)].lexicographicallyPrecedes(bytes[range(b)]) }
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (index, hash) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: hash) & mask
-            while merchantSlots[slot] >= 0 { slot = (slot + 1) & mask }
-            merchantSlots[slot] = Int32(index)
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index)
         }
     }
 
@@ -212,11 +317,5 @@ private struct ColumnReader {
         }
         h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
         return h ^ (h >> 32)
-    }
-
-    private static func bytes(_ statement: OpaquePointer, _ column: Int32) -> [UInt8] {
-        let length = Int(sqlite3_column_bytes(statement, column))
-        guard length > 0, let text = sqlite3_column_text(statement, column) else { return [] }
-        return Array(UnsafeBufferPointer(start: text, count: length))
     }
 }

@@ -151,6 +151,8 @@ do {
                                      "pass_seconds": report.passSeconds, "alerts": report.alertsSelected,
                                      "detectors": detectors.map(\.rawValue).sorted(), "peak_rss_kb": peakRSSKilobytes()]
         for (stage, seconds) in report.stageSeconds { result["\(stage)_seconds"] = seconds }
+        // The speed goal counts profiles, rules and the ensemble: every stage but the models and their features.
+        result["behavioural_seconds"] = ScanReport.behaviouralStages.reduce(0) { $0 + (report.stageSeconds[$1] ?? 0) }
         emit(result)
     case "rules":
         guard let path = option("--store", in: args) else { usage() }

@@ -85,6 +85,9 @@ struct Scan: ParsableCommand {
             print("alert queue: \(Formatting.grouped(alerts.opened)) opened, \(Formatting.grouped(alerts.updated)) updated, "
                   + "\(Formatting.grouped(alerts.keptTriaged)) already triaged (left as they were), \(Formatting.grouped(alerts.withdrawn)) withdrawn")
         }
+        if report.runsPruned > 0 {
+            print("removed \(Formatting.grouped(report.runsPruned)) older runs with their scores (each detector keeps its newest \(Store.runsKeptPerDetector))")
+        }
         print("done in \(seconds(report.totalSeconds)); see the queue with `vigil alerts`, judge the runs with `vigil eval`")
     }
 

@@ -64,4 +64,31 @@ import VigilDemo
         try store.pool.write { db in try db.execute(sql: "DELETE FROM detector_runs WHERE id = ?", arguments: [run]) }
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM score_blocks") } == 0)
     }
+
+    @Test func pruningKeepsEachDetectorsNewestCompleteRunsAndAnyNewerUnfinishedOne() throws {
+        let store = try scratch.store()
+        func run(_ detector: String, _ outcome: String) throws -> Int64 {
+            let id = try store.beginDetectorRun(detector: detector, parameters: "{}", seed: nil)
+            switch outcome {
+            case "complete":
+                try store.finishDetectorRun(id, transactionIDs: [1, 2], scores: [0.1, 0.2], flagged: 0, timings: "{}", storage: .blocks)
+            case "failed": try store.failDetectorRun(id)
+            default: break  // still running
+            }
+            return id
+        }
+        let abandoned = try run("iforest", "running")
+        let old = try (0..<2).map { _ in try run("iforest", "complete") }
+        let failed = try run("iforest", "failed")
+        let newest = try (0..<3).map { _ in try run("iforest", "complete") }
+        let inProgress = try run("iforest", "running")
+        let onlyOne = try run("burst", "complete")
+        #expect(try store.pruneDetectorRuns(keeping: 3) == 4)
+        let left = Set(try store.detectorRuns().map(\.id))
+        #expect(left == Set(newest + [inProgress, onlyOne]))
+        #expect(!left.contains(abandoned) && !left.contains(failed) && old.allSatisfy { !left.contains($0) })
+        let blocks = try store.pool.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT run_id FROM score_blocks ORDER BY run_id") }
+        #expect(blocks == (newest + [onlyOne]).sorted())
+        #expect(try store.pruneDetectorRuns(keeping: 3) == 0)
+    }
 }

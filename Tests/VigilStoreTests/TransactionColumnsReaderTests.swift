@@ -72,6 +72,35 @@ import VigilDemo
         }
     }
 
+    @Test func rowsComeInTheOrderOfClientTimeAndIdWhateverTheTablesOrder() throws {
+        let store = try scratch.store()
+        // Clients arrive out of byte order (with shared prefixes), and rows out of time order, with ties.
+        let plan: [(String, Int64)] = [("C2", 500), ("C10", 300), ("C1", 900), ("C2", 100), ("B", 700), ("C1", 900),
+                                       ("C10", 200), ("C2", 100), ("é", 50), ("C1", 100), ("B", 700)]
+        _ = try store.appendGenerated(name: "shuffled", identity: "o") { sink in
+            try sink(plan.enumerated().map { n, row in
+                Transaction(sourceKey: "k\(n)", clientID: row.0, instant: row.1, originalTime: "t", amount: Money(minorUnits: 100),
+                            merchant: "m", category: "c")
+            })
+        }
+        let expected = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, client_id FROM transactions ORDER BY client_id, instant, id").map {
+                (id: $0["id"] as Int64, client: $0["client_id"] as String)
+            }
+        }
+        for perChunk in [1, 3, .max] {
+            var got: [(id: Int64, client: String)] = []
+            try store.forEachClientChunk(rowsPerChunk: perChunk) { chunk in
+                for client in 0..<chunk.clientCount {
+                    for row in chunk.rows(ofClient: client) { got.append((chunk.ids[row], chunk.clientIDs[client])) }
+                }
+            }
+            #expect(got.map(\.id) == expected.map(\.id), "rows per chunk \(perChunk)")
+            #expect(got.map(\.client) == expected.map(\.client))
+        }
+        #expect(expected.map(\.client).first == "B" && expected.map(\.client).last == "é")
+    }
+
     @Test func aSampleTakesEveryKthRowID() throws {
         let store = try scratch.store()
         _ = try store.appendGenerated(name: "demo", identity: "s") { sink in

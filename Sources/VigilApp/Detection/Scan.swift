@@ -39,8 +39,16 @@ public struct ScanReport: Sendable {
     public var alertsSelected = 0
     public var alerts: AlertRefresh?
     public var totalSeconds = 0.0
-    /// Seconds per stage after the pass: models, rules (writing their runs), ensemble, alerts.
+    /// Older runs removed at the end (`Store.pruneDetectorRuns`).
+    public var runsPruned = 0
+    /// Seconds per stage. Within the pass: `read` (the store, put in client order), `profiles`, `features` (for
+    /// the models), `rules` (every rule's hits), `save_profiles`. After it: `models` (fit, score, write),
+    /// `rule_runs` (writing the rules' runs), `ensemble` (combine, select, write), `alerts`, `prune`.
     public var stageSeconds: [String: Double] = [:]
+
+    /// The stages that build profiles, run the rules and the ensemble and fill the queue: everything but the
+    /// models' features and the models themselves.
+    public static let behaviouralStages = ["read", "profiles", "rules", "save_profiles", "rule_runs", "ensemble", "alerts", "prune"]
 }
 
 /// Runs the detectors over every transaction of a store, writes one detector run each, combines them into the
@@ -69,26 +77,40 @@ public enum Scanner {
         var instants: [Int64] = []
         var hits: [RuleHit] = []
         var profiles: [ClientProfile] = []
+        var seconds: [String: Double] = [:]
+        func timed<T>(_ stage: String, _ work: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { seconds[stage, default: 0] += Date().timeIntervalSince(start) }
+            return try work()
+        }
+        let readStart = Date()
+        var computing = 0.0
         try store.forEachClientChunk { chunk in
-            profiles += ClientProfile.profiles(of: chunk)
+            let chunkStart = Date()
+            defer { computing += Date().timeIntervalSince(chunkStart) }
+            timed("profiles") { profiles += ClientProfile.profiles(of: chunk) }
             let offset = ids.count
             ids += chunk.ids
             instants += chunk.instants
             if !models.isEmpty {
-                set.append(FeatureSet(matrix: extractor.features(of: chunk), ids: chunk.ids, labels: chunk.labels))
+                timed("features") { set.append(FeatureSet(matrix: extractor.features(of: chunk), ids: chunk.ids, labels: chunk.labels)) }
             }
             if !rules.isEmpty {
-                for var hit in ruleSet.hits(chunk) {
-                    hit.row += offset
-                    hits.append(hit)
+                timed("rules") {
+                    for var hit in ruleSet.hits(chunk) {
+                        hit.row += offset
+                        hits.append(hit)
+                    }
                 }
             }
             progress("read \(Formatting.grouped(ids.count)) transactions")
         }
+        seconds["read"] = Date().timeIntervalSince(readStart) - computing
         // Each client's profile as of their last transaction, for the workbench and for live scoring.
-        try store.saveProfiles(profiles)
+        try timed("save_profiles") { try store.saveProfiles(profiles) }
         var report = ScanReport(transactions: ids.count, passSeconds: Date().timeIntervalSince(started), runs: [])
         report.profiles = profiles.count
+        report.stageSeconds = seconds
         guard ids.count >= 2 else {
             report.totalSeconds = Date().timeIntervalSince(started)
             return report
@@ -133,7 +155,7 @@ public enum Scanner {
                                        flagged: mine.count, seconds: 0, writeSeconds: Date().timeIntervalSince(writeStart)))
         }
 
-        stage("rules")
+        stage("rule_runs")
         // The ensemble over whatever ran.
         progress("combining the detectors")
         let ensemble = config.ensemble
@@ -182,6 +204,8 @@ public enum Scanner {
             report.alerts = try store.refreshAlerts(candidates)
             stage("alerts")
         }
+        report.runsPruned = try store.pruneDetectorRuns()
+        stage("prune")
         report.totalSeconds = Date().timeIntervalSince(started)
         return report
     }
