@@ -128,10 +128,42 @@ import VigilCore
         let local = ImpossibleTravelRule().findings(client: 0, of: client(paris: false))
         var off = ImpossibleTravelRule.Parameters()
         off.localAreaQuantile = 0
+        off.noiseQuantile = 0
         let everyLeg = ImpossibleTravelRule(parameters: off).findings(client: 0, of: client(paris: false))
         // Before ten places are known every leg counts; after, legs within the area stop firing.
         #expect(everyLeg.map(\.row) == Array(1...12))
         #expect(local.map(\.row) == Array(1...9))
+    }
+
+    @Test func aLegShorterThanTheUsualAreasDiameterIsNotTimedEvenPastItsEdge() {
+        // Ten charges from 100 km north of home back to home, then one 130 km north a minute later: beyond every
+        // earlier distance, yet 130 km from the last one, under twice the usual radius.
+        var c = TransactionColumns()
+        c.categoryNames = ["x"]
+        let north = (0..<10).map { (38.5 + Double(9 - $0) / 10, -98.0) }
+        for (index, place) in (north + [(39.67, -98.0)]).enumerated() {
+            c.append(id: Int64(index + 1), instant: 1_700_000_000 + Int64(index) * 3_600 * 24 + (index == 10 ? -86_340 : 0),
+                     amountMinor: 1_000, category: 0, home: (38.5, -98.0), merchant: place, label: 0, channel: .cardPresent)
+        }
+        c.endClient("C")
+        #expect(ImpossibleTravelRule().findings(client: 0, of: c).isEmpty)
+        var off = ImpossibleTravelRule.Parameters()
+        off.noiseQuantile = 0
+        #expect(ImpossibleTravelRule(parameters: off).findings(client: 0, of: c).map(\.row) == [10])
+    }
+
+    @Test func aNewClientBorrowsThePopulationsUsualArea() {
+        // Two charges a minute apart, 150 km apart, before the client has any history of their own.
+        var c = TransactionColumns()
+        c.categoryNames = ["x"]
+        for (index, place) in [(38.5, -98.0), (39.85, -98.0)].enumerated() {
+            c.append(id: Int64(index + 1), instant: 1_700_000_000 + Int64(index) * 60, amountMinor: 1_000, category: 0,
+                     home: (38.5, -98.0), merchant: place, label: 0, channel: .cardPresent)
+        }
+        c.endClient("C")
+        #expect(ImpossibleTravelRule().findings(client: 0, of: c).map(\.row) == [1])
+        #expect(ImpossibleTravelRule(populationRadiusKm: 100).findings(client: 0, of: c).isEmpty)
+        #expect(ImpossibleTravelRule(populationRadiusKm: 20).findings(client: 0, of: c).map(\.row) == [1])
     }
 
     @Test func aJumpOutOfTheAreaStillFires() throws {
@@ -163,5 +195,33 @@ import VigilCore
         #expect(amounts.allSatisfy { $0.reason.hasPrefix("$5,000.00 is ") })
         let onlyTravel = RuleSet(prior: prior, enabled: [.impossibleTravel]).hits(c)
         #expect(onlyTravel.isEmpty)
+    }
+}
+
+@Suite struct PopulationLocalRadiusTests {
+    private func sample(cardPresent: Int) -> TransactionColumns {
+        var c = TransactionColumns()
+        c.categoryNames = ["x"]
+        // Merchants 1, 2, … km north of home (0.009° of latitude is about 1 km), and as many online charges far away.
+        for i in 0..<cardPresent {
+            c.append(id: Int64(i), instant: 1_700_000_000 + Int64(i), amountMinor: 1_000, category: 0, home: (10, 20),
+                     merchant: (10 + Double(i + 1) * 0.008_993, 20), label: 0, channel: .cardPresent)
+            c.append(id: Int64(10_000 + i), instant: 1_700_000_000 + Int64(i), amountMinor: 1_000, category: 0, home: (10, 20),
+                     merchant: (50, 50), label: 0, channel: .online)
+        }
+        c.endClient("C")
+        return c
+    }
+
+    @Test func theRadiusIsTheNinetiethPercentileOfCardPresentDistances() throws {
+        let radius = try #require(PopulationPrior.estimate(from: sample(cardPresent: 200)).localRadiusKm)
+        #expect(abs(radius - 181) < 1.5, "\(radius)")
+        #expect(PopulationPrior.estimate(from: sample(cardPresent: 99)).localRadiusKm == nil)
+    }
+
+    @Test func aPriorSavedBeforeTheRadiusExistedStillDecodes() throws {
+        let old = #"{"medianLogAmount":1,"madLogAmount":0.5,"categoryShare":{},"hourShare":[\#(Array(repeating: "0", count: 24).joined(separator: ","))]}"#
+        let prior = try JSONDecoder().decode(PopulationPrior.self, from: Data(old.utf8))
+        #expect(prior.localRadiusKm == nil && prior.madLogAmount == 0.5)
     }
 }

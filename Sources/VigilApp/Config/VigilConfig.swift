@@ -95,6 +95,8 @@ extension VigilConfig {
                     "legs with both ends within this quantile of the client's distances from home are local, not travel; 0 = off"),
             .int("rules.impossible_travel.local_area_history", \.rules.impossibleTravel.localAreaHistory, 1...1_000_000,
                  "card-present transactions needed before the local area is trusted"),
+            .double("rules.impossible_travel.noise_quantile", \.rules.impossibleTravel.noiseQuantile, 0...1,
+                    "legs shorter than twice this quantile of the client's distances from home are never timed; 0 = off"),
 
             .double("rules.unusual_amount.quantile", \.rules.unusualAmount.quantile, 0.5...1,
                     "the client's usual largest charge: this quantile of their recent charges in the category"),

@@ -14,13 +14,22 @@ public struct PopulationPrior: Sendable, Equatable, Codable {
     public var categoryShare: [String: Double]
     /// Share of transactions in each UTC hour of the day (24 values).
     public var hourShare: [Double]
+    /// The 90th percentile of card-present merchants' distances from the client's home, in km: how far the
+    /// population's usual area reaches, which a client stands in for while their own is unknown. Nil when the
+    /// sample has fewer than `localRadiusSample` such transactions (and in priors saved before it existed).
+    public var localRadiusKm: Double?
 
-    public init(medianLogAmount: Double, madLogAmount: Double, categoryShare: [String: Double], hourShare: [Double]) {
+    /// Card-present transactions with a known home and place the sample needs for `localRadiusKm`.
+    public static let localRadiusSample = 100
+
+    public init(medianLogAmount: Double, madLogAmount: Double, categoryShare: [String: Double], hourShare: [Double],
+                localRadiusKm: Double? = nil) {
         precondition(hourShare.count == 24, "hourShare needs 24 values")
         self.medianLogAmount = medianLogAmount
         self.madLogAmount = madLogAmount
         self.categoryShare = categoryShare
         self.hourShare = hourShare
+        self.localRadiusKm = localRadiusKm
     }
 
     /// A prior for an empty population: nothing is rare, amounts are judged against one unit.
@@ -45,8 +54,19 @@ public struct PopulationPrior: Sendable, Equatable, Codable {
         for (index, name) in sample.categoryNames.enumerated() where categoryCounts[index] > 0 {
             shares[name] = Double(categoryCounts[index]) / total
         }
+        var distances: [Double] = []
+        for row in 0..<sample.count where sample.channels[row] == .cardPresent {
+            let home = GeoPoint(latitude: sample.homeLatitude[row], longitude: sample.homeLongitude[row])
+            let place = GeoPoint(latitude: sample.merchantLatitude[row], longitude: sample.merchantLongitude[row])
+            if home.isValid && place.isValid { distances.append(home.distanceKm(to: place)) }
+        }
+        var radius: Double?
+        if distances.count >= localRadiusSample {
+            distances.sort()
+            radius = distances[min(distances.count - 1, Int((0.9 * Double(distances.count)).rounded(.down)))]
+        }
         return PopulationPrior(medianLogAmount: median, madLogAmount: mad, categoryShare: shares,
-                               hourShare: hourCounts.map { Double($0) / total })
+                               hourShare: hourCounts.map { Double($0) / total }, localRadiusKm: radius)
     }
 
     /// The share of a category the sample never saw: as rare as one transaction in the whole sample would be.

@@ -9,6 +9,11 @@ import VigilCore
 /// every distance first; the same place twice is never travel, whatever the gap. Nor is a leg between two places in
 /// the client's usual area (both within the `localAreaQuantile` of their earlier card-present distances from home):
 /// local merchants' coordinates are often only the centre of a town or a postcode, too coarse to time a trip across it.
+/// For the same reason, once that area is known, no leg shorter than the diameter of where the client usually is
+/// (twice the `noiseQuantile` of those distances) is timed: two places that close can both be one noisy
+/// neighbourhood, whichever side of the radius they fall. Until a client's
+/// own area is known, the population's (`PopulationPrior.localRadiusKm`) stands in for it: a short history alone
+/// never makes an alert.
 public struct ImpossibleTravelRule: Sendable {
     public struct Parameters: Sendable, Equatable, Codable {
         /// Speed above which travel is implausible: an airliner's cruise.
@@ -22,6 +27,10 @@ public struct ImpossibleTravelRule: Sendable {
         public var localAreaQuantile: Double = 0.99
         /// Card-present transactions with a known home needed before the local area is trusted.
         public var localAreaHistory: Int = 10
+        /// No leg shorter than twice this quantile of the client's card-present distances from home is timed (a
+        /// lower quantile than `localAreaQuantile`, so that a client's occasional trips do not widen it); 0 turns
+        /// it off.
+        public var noiseQuantile: Double = 0.9
 
         public init() {}
     }
@@ -38,9 +47,12 @@ public struct ImpossibleTravelRule: Sendable {
     }
 
     public var parameters: Parameters
+    /// The population's usual area (`PopulationPrior.localRadiusKm`), for clients whose own is not known yet.
+    public var populationRadiusKm: Double?
 
-    public init(parameters: Parameters = Parameters()) {
+    public init(parameters: Parameters = Parameters(), populationRadiusKm: Double? = nil) {
         self.parameters = parameters
+        self.populationRadiusKm = populationRadiusKm
     }
 
     /// Findings for the client `client` of `columns` (rows in time order), one per flagged transaction.
@@ -55,15 +67,21 @@ public struct ImpossibleTravelRule: Sendable {
             let distanceFromHome = home.isValid ? home.distanceKm(to: place) : nil
             defer { if let distanceFromHome { fromHome.add(distanceFromHome) } }
             var local = false
-            if parameters.localAreaQuantile > 0, fromHome.count >= parameters.localAreaHistory,
-               let radius = fromHome.quantile(parameters.localAreaQuantile),
+            var tolerance = parameters.toleranceKm
+            let known = fromHome.count >= parameters.localAreaHistory
+            if parameters.noiseQuantile > 0,
+               let usual = known ? fromHome.quantile(parameters.noiseQuantile) : populationRadiusKm {
+                tolerance = max(tolerance, 2 * usual)
+            }
+            if parameters.localAreaQuantile > 0,
+               let radius = known ? fromHome.quantile(parameters.localAreaQuantile) : populationRadiusKm,
                let here = distanceFromHome, let there = previous?.fromHome {
                 local = here <= radius && there <= radius
             }
             if let previous, !local {
                 let distance = previous.place.distanceKm(to: place)
                 let elapsed = columns.instants[row] - columns.instants[previous.row]
-                let needed = speed(distanceKm: distance, elapsedSeconds: elapsed)
+                let needed = speed(distanceKm: distance, elapsedSeconds: elapsed, toleranceKm: tolerance)
                 let score = RuleScore.logarithmic(needed, limit: parameters.maxSpeedKmh, saturation: parameters.saturation)
                 if score > 0 {
                     found.append(Finding(row: row, previousRow: previous.row, score: score, distanceKm: distance,
@@ -75,9 +93,10 @@ public struct ImpossibleTravelRule: Sendable {
         return found
     }
 
-    /// The speed a leg needs once the tolerance is taken off; infinite for a real distance in no time.
-    public func speed(distanceKm: Double, elapsedSeconds: Int64) -> Double {
-        let distance = max(0, distanceKm - parameters.toleranceKm)
+    /// The speed a leg needs once the tolerance (`toleranceKm` unless given) is taken off; infinite for a real
+    /// distance in no time.
+    public func speed(distanceKm: Double, elapsedSeconds: Int64, toleranceKm: Double? = nil) -> Double {
+        let distance = max(0, distanceKm - (toleranceKm ?? parameters.toleranceKm))
         if distance == 0 { return 0 }
         guard elapsedSeconds > 0 else { return .infinity }
         return distance / (Double(elapsedSeconds) / 3_600)

@@ -43,7 +43,7 @@ public struct RuleSet: Sendable {
         self.parameters = parameters
         self.currency = currency
         self.enabled = enabled
-        travel = ImpossibleTravelRule(parameters: parameters.impossibleTravel)
+        travel = ImpossibleTravelRule(parameters: parameters.impossibleTravel, populationRadiusKm: prior.localRadiusKm)
         place = UnusualPlaceRule(parameters: parameters.unusualPlace)
         hour = UnusualHourRule(parameters: parameters.unusualHour, prior: prior)
         amount = UnusualAmountRule(parameters: parameters.unusualAmount)
