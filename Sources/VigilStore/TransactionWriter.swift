@@ -37,6 +37,10 @@ struct TransactionWriter {
         }
     }
 
+    /// Text values of the statement being bound, end to end, and where each goes (`bindText`).
+    private var texts: [UInt8] = []
+    private var spans: [(parameter: Int32, offset: Int, length: Int32)] = []
+
     /// Without identity checks (generated data into an empty store, identity index dropped), rows are
     /// appended with a plain INSERT.
     let checksIdentity: Bool
@@ -91,12 +95,26 @@ struct TransactionWriter {
             sqlite3_reset(s)
             var hashes: [Int64] = []
             hashes.reserveCapacity(group.count)
+            texts.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
             for i in group.indices {
                 let hash = given?[i] ?? FNV1a.sourceHash(rows[i].sourceKey)
                 bind(rows[i], hash: hash, to: s, at: Int32((i - group.startIndex) * Self.columnCount))
                 hashes.append(hash)
             }
-            let code = sqlite3_step(s)
+            // The statement's text values, copied end to end into one buffer and bound without SQLite copying
+            // each again (SQLITE_STATIC): the buffer outlives the step that reads them.
+            let code = texts.withUnsafeBufferPointer { buffer in
+                for span in spans {
+                    if span.length == 0 {
+                        sqlite3_bind_text(s, span.parameter, "", 0, sqliteTransient)
+                    } else {
+                        let text = UnsafeRawPointer(buffer.baseAddress! + span.offset).assumingMemoryBound(to: CChar.self)
+                        sqlite3_bind_text(s, span.parameter, text, span.length, nil)
+                    }
+                }
+                return sqlite3_step(s)
+            }
             guard code == SQLITE_DONE else {
                 let error = db.stepError(code, sql: statement.sql)
                 sqlite3_reset(s)
@@ -130,7 +148,7 @@ struct TransactionWriter {
     }
 
     /// Binds one row's twenty values at parameter `offset` (0 for the first row of a statement).
-    private func bind(_ t: borrowing Transaction, hash: Int64, to s: OpaquePointer, at offset: Int32) {
+    private mutating func bind(_ t: borrowing Transaction, hash: Int64, to s: OpaquePointer, at offset: Int32) {
         sqlite3_bind_int64(s, offset + 1, importID)
         bindText(s, offset + 2, t.sourceKey)
         sqlite3_bind_int64(s, offset + 3, hash)
@@ -161,19 +179,12 @@ struct TransactionWriter {
         }
     }
 
-    @inline(__always) private func bindText(_ s: OpaquePointer, _ i: Int32, _ value: String?) {
+    /// Binds NULL now, or queues the text for binding from the statement's buffer just before the step.
+    @inline(__always) private mutating func bindText(_ s: OpaquePointer, _ i: Int32, _ value: String?) {
         guard let value else { sqlite3_bind_null(s, i); return }
-        if value.isEmpty { sqlite3_bind_text(s, i, "", 0, sqliteTransient); return }
-        // Native strings (all of ours) expose their UTF-8 in place; SQLite copies it (TRANSIENT).
-        let bound = value.utf8.withContiguousStorageIfAvailable { bytes in
-            sqlite3_bind_text(s, i, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
-        }
-        if bound == nil {
-            var copy = value
-            copy.withUTF8 { bytes in
-                _ = sqlite3_bind_text(s, i, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
-            }
-        }
+        let offset = texts.count
+        texts.append(contentsOf: value.utf8)
+        spans.append((i, offset, Int32(texts.count - offset)))
     }
 
     @inline(__always) private func bindDouble(_ s: OpaquePointer, _ i: Int32, _ value: Double?) {
