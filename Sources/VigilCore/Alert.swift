@@ -32,10 +32,13 @@ public struct AlertSummary: Sendable, Equatable {
     public var status: String
     public var assignee: String?
     public var updatedAt: Int64
+    /// Bumped by every change to the alert; a decision is made against the version shown.
+    public var version: Int64
 
     public init(id: Int64, transactionID: Int64, clientID: String, instant: Int64, amountMinor: Int64, currency: String,
                 merchant: String, category: String, score: Double, reasons: [AlertReason], status: String,
-                assignee: String?, updatedAt: Int64) {
+                assignee: String?, updatedAt: Int64, version: Int64 = 1) {
+        self.version = version
         self.id = id
         self.transactionID = transactionID
         self.clientID = clientID

@@ -47,7 +47,8 @@ extension Store {
                 INSERT INTO alerts (transaction_id, score, reasons, status, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?)
                 """)
             let update = try db.makeStatement(sql: """
-                UPDATE alerts SET score = ?, reasons = ?, updated_at = ? WHERE transaction_id = ? AND status = 'open'
+                UPDATE alerts SET score = ?, reasons = ?, updated_at = ?, version = version + 1
+                WHERE transaction_id = ? AND status = 'open'
                 """)
             let remember = try db.makeStatement(sql: "INSERT OR IGNORE INTO scan_alerts (transaction_id) VALUES (?)")
             for candidate in candidates {
@@ -80,24 +81,27 @@ extension Store {
     public func alerts(limit: Int = 100, status: AlertStatus? = .open) throws -> [AlertSummary] {
         try pool.read { db in
             let filter = status == nil ? "" : "WHERE a.status = ?"
-            let sql = """
-                SELECT a.id, a.transaction_id, t.client_id, t.instant, t.amount_minor, t.currency, t.merchant, t.category,
-                       a.score, a.reasons, a.status, a.assignee, a.updated_at
-                FROM alerts a JOIN transactions t ON t.id = a.transaction_id
-                \(filter) ORDER BY a.score DESC, a.id LIMIT ?
-                """
+            let sql = "\(Self.summaryColumns) \(filter) ORDER BY a.score DESC, a.id LIMIT ?"
             let arguments: StatementArguments = status.map { [$0.rawValue, limit] } ?? [limit]
             let decoder = JSONDecoder()
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let reasonsJSON: String = row["reasons"]
-                let reasons = (try? decoder.decode([AlertReason].self, from: Data(reasonsJSON.utf8))) ?? []
-                return AlertSummary(
-                    id: row["id"], transactionID: row["transaction_id"], clientID: row["client_id"], instant: row["instant"],
-                    amountMinor: row["amount_minor"], currency: row["currency"], merchant: row["merchant"],
-                    category: row["category"], score: row["score"], reasons: reasons, status: row["status"],
-                    assignee: row["assignee"], updatedAt: row["updated_at"])
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Self.summary($0, decoder) }
         }
+    }
+
+    static let summaryColumns = """
+        SELECT a.id, a.transaction_id, t.client_id, t.instant, t.amount_minor, t.currency, t.merchant, t.category,
+               a.score, a.reasons, a.status, a.assignee, a.updated_at, a.version
+        FROM alerts a JOIN transactions t ON t.id = a.transaction_id
+        """
+
+    static func summary(_ row: Row, _ decoder: JSONDecoder) -> AlertSummary {
+        let reasonsJSON: String = row["reasons"]
+        let reasons = (try? decoder.decode([AlertReason].self, from: Data(reasonsJSON.utf8))) ?? []
+        return AlertSummary(
+            id: row["id"], transactionID: row["transaction_id"], clientID: row["client_id"], instant: row["instant"],
+            amountMinor: row["amount_minor"], currency: row["currency"], merchant: row["merchant"],
+            category: row["category"], score: row["score"], reasons: reasons, status: row["status"],
+            assignee: row["assignee"], updatedAt: row["updated_at"], version: row["version"])
     }
 
     /// Alerts per status.

@@ -35,10 +35,19 @@ public enum AlertStatus: String, Sendable, CaseIterable {
 
 public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchAlert(Int64)
+    /// The alert changed (another analyst's decision or note, or a scan's rescore) since it was shown at
+    /// `seenVersion`; nothing was written.
+    case changedSinceShown(alertID: Int64, status: String, by: String?)
+    /// The analyst has no decision left to undo.
+    case nothingToUndo(analyst: String)
 
     public var description: String {
         switch self {
         case .noSuchAlert(let id): return "no alert #\(id)"
+        case .changedSinceShown(let id, let status, let by):
+            return "alert #\(id) changed since it was shown (now \(status.replacingOccurrences(of: "_", with: " "))"
+                + (by.map { ", last touched by \($0)" } ?? "") + "); nothing was changed: look again and decide"
+        case .nothingToUndo(let analyst): return "\(analyst) has no decision to undo"
         }
     }
 }
@@ -56,22 +65,38 @@ extension Store {
             guard let from = try String.fetchOne(db, sql: "SELECT status FROM alerts WHERE id = ?", arguments: [alertID]) else {
                 throw TriageError.noSuchAlert(alertID)
             }
-            if let toStatus {
-                try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ? WHERE id = ?",
-                               arguments: [toStatus.rawValue, analyst, at, alertID])
-            }
-            let previous = try String.fetchOne(db, sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1") ?? Store.genesisHash
-            var event = TriageEvent(id: 0, alertID: alertID, at: at, analyst: analyst, action: action, fromStatus: from,
-                                    toStatus: toStatus?.rawValue, note: note, previousHash: previous, hash: "")
-            event.hash = Self.hash(of: event)
-            try db.execute(sql: """
-                INSERT INTO triage_events (alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
-                                 event.note, event.previousHash, event.hash])
-            event.id = db.lastInsertedRowID
-            return event
+            return try Self.appendEvent(db, alertID: alertID, at: at, analyst: analyst, action: action, from: from,
+                                        to: toStatus?.rawValue, note: note)
         }
+    }
+
+    /// Sets the alert's status (when `to` is given; its assignee becomes `analyst`), bumps its version, and
+    /// appends the event that says so, chained to the last one. Call inside a write transaction.
+    static func appendEvent(_ db: Database, alertID: Int64, at: Int64, analyst: String, action: String, from: String?,
+                            to: String?, note: String?) throws -> TriageEvent {
+        if let to {
+            try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                           arguments: [to, analyst, at, alertID])
+        } else {
+            try db.execute(sql: "UPDATE alerts SET updated_at = ?, version = version + 1 WHERE id = ?", arguments: [at, alertID])
+        }
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1") ?? Store.genesisHash
+        var event = TriageEvent(id: 0, alertID: alertID, at: at, analyst: analyst, action: action, fromStatus: from,
+                                toStatus: to, note: note, previousHash: previous, hash: "")
+        event.hash = Self.hash(of: event)
+        try db.execute(sql: """
+            INSERT INTO triage_events (alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
+                             event.note, event.previousHash, event.hash])
+        event.id = db.lastInsertedRowID
+        return event
+    }
+
+    static func event(_ row: Row) -> TriageEvent {
+        TriageEvent(id: row["id"], alertID: row["alert_id"], at: row["at"], analyst: row["analyst"], action: row["action"],
+                    fromStatus: row["from_status"], toStatus: row["to_status"], note: row["note"],
+                    previousHash: row["prev_hash"], hash: row["hash"])
     }
 
     /// Walks the whole log in order and checks every link and every hash.
@@ -81,9 +106,7 @@ extension Store {
             var count = 0
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM triage_events ORDER BY id")
             while let row = try cursor.next() {
-                let event = TriageEvent(id: row["id"], alertID: row["alert_id"], at: row["at"], analyst: row["analyst"],
-                                        action: row["action"], fromStatus: row["from_status"], toStatus: row["to_status"],
-                                        note: row["note"], previousHash: row["prev_hash"], hash: row["hash"])
+                let event = Self.event(row)
                 guard event.previousHash == expectedPrevious else {
                     return .broken(eventID: event.id, reason: "its link does not match the event before it (an event was removed or reordered)")
                 }

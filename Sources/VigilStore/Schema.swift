@@ -214,6 +214,12 @@ enum Schema {
             // A transaction's scores are looked up in the runs that matter, by the (run, transaction) key.
             try db.execute(sql: "DROP INDEX IF EXISTS scores_by_transaction")
         }
+        migrator.registerMigration("v5-alert-versions") { db in
+            // Every change to an alert (a scan's rescore, a decision, a note, an undo) bumps its version. A decision is
+            // made against the version the analyst saw, so one made on an alert that another analyst (or a scan)
+            // changed since is refused instead of overwriting what they did.
+            try db.execute(sql: "ALTER TABLE alerts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 }

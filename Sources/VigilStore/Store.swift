@@ -40,6 +40,12 @@ public final class Store: Sendable {
     let pool: any DatabaseWriter
     /// True while this is a new store being built beside its final path.
     let isBuilding: Bool
+    private let watcherConnection = WatcherConnection()
+
+    /// A read-only connection of its own for `changeToken()`, opened on first use.
+    var watcher: DatabaseQueue {
+        get throws { try watcherConnection.queue(path: path) }
+    }
 
     /// Opens the store at `path`, creating it (mode 0600) and its directory when missing.
     public convenience init(path: String) throws {
@@ -160,5 +166,24 @@ extension Store {
                 GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1
                 """)
         }
+    }
+}
+
+/// The store's change-watching connection, opened once, on first use, from any thread.
+private final class WatcherConnection: @unchecked Sendable {
+    // Unchecked: `opened` is only touched under `lock`.
+    private let lock = NSLock()
+    private var opened: DatabaseQueue?
+
+    func queue(path: String) throws -> DatabaseQueue {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        var config = Configuration()
+        config.readonly = true
+        config.label = "vigil-store-watcher"
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        opened = queue
+        return queue
     }
 }

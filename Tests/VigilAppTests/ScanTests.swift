@@ -82,7 +82,9 @@ final class DemoStore {
         })
         let after = try demo.store.alerts(limit: 10_000, status: nil)
         let confirmedAfter = try #require(after.first { $0.id == confirmed.id })
-        #expect(confirmedAfter == confirmed.with(status: "confirmed_fraud", assignee: "ana", updatedAt: confirmedAfter.updatedAt))
+        // Exactly as the decision left it: one version on, and the rescan did not touch it.
+        #expect(confirmedAfter == confirmed.with(status: "confirmed_fraud", assignee: "ana", updatedAt: confirmedAfter.updatedAt,
+                                                 version: confirmed.version + 1))
         #expect(confirmedAfter.score == confirmed.score && confirmedAfter.reasons == confirmed.reasons)
         // An open alert someone has worked on stays, even if the scan no longer raises it.
         #expect(after.contains { $0.id == noted.id && $0.status == "open" })
@@ -95,8 +97,9 @@ final class DemoStore {
 }
 
 extension AlertSummary {
-    func with(status: String, assignee: String?, updatedAt: Int64) -> AlertSummary {
+    func with(status: String, assignee: String?, updatedAt: Int64, version: Int64) -> AlertSummary {
         var copy = self
+        copy.version = version
         copy.status = status
         copy.assignee = assignee
         copy.updatedAt = updatedAt

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import VigilCore
+
+/// Which alerts the queue shows, and in what order.
+public struct AlertQuery: Sendable, Equatable {
+    /// A column the queue sorts by.
+    public enum SortKey: String, Sendable, CaseIterable {
+        case score, time, client, amount, merchant, category, status
+    }
+
+    /// Statuses shown; nil shows every status.
+    public var statuses: Set<AlertStatus>?
+    /// Only alerts with a reason from this detector (`impossible_travel`, `iforest`, ...).
+    public var detector: String?
+    public var clientID: String?
+    /// Amount range, in minor units, inclusive.
+    public var minimumAmountMinor: Int64?
+    public var maximumAmountMinor: Int64?
+    /// Transaction time range, UTC epoch seconds: `from` inclusive, `until` exclusive.
+    public var from: Int64?
+    public var until: Int64?
+    public var sort: SortKey
+    public var descending: Bool
+
+    public init(statuses: Set<AlertStatus>? = [.open], detector: String? = nil, clientID: String? = nil,
+                minimumAmountMinor: Int64? = nil, maximumAmountMinor: Int64? = nil, from: Int64? = nil, until: Int64? = nil,
+                sort: SortKey = .score, descending: Bool = true) {
+        self.statuses = statuses
+        self.detector = detector
+        self.clientID = clientID
+        self.minimumAmountMinor = minimumAmountMinor
+        self.maximumAmountMinor = maximumAmountMinor
+        self.from = from
+        self.until = until
+        self.sort = sort
+        self.descending = descending
+    }
+
+    /// The WHERE clause and its arguments.
+    func filter() -> (sql: String, arguments: StatementArguments) {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let statuses {
+            clauses.append(statuses.isEmpty ? "0" : "a.status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+            for status in statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [status.rawValue] }
+        }
+        if let detector {
+            clauses.append("EXISTS (SELECT 1 FROM json_each(a.reasons) r WHERE json_extract(r.value, '$.detector') = ?)")
+            arguments += [detector]
+        }
+        if let clientID { clauses.append("t.client_id = ?"); arguments += [clientID] }
+        if let minimumAmountMinor { clauses.append("t.amount_minor >= ?"); arguments += [minimumAmountMinor] }
+        if let maximumAmountMinor { clauses.append("t.amount_minor <= ?"); arguments += [maximumAmountMinor] }
+        if let from { clauses.append("t.instant >= ?"); arguments += [from] }
+        if let until { clauses.append("t.instant < ?"); arguments += [until] }
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// The ORDER BY clause: the sort column, then score (highest first) and id, so the order is total.
+    func order() -> String {
+        let column: String
+        switch sort {
+        case .score: column = "a.score"
+        case .time: column = "t.instant"
+        case .client: column = "t.client_id"
+        case .amount: column = "t.amount_minor"
+        case .merchant: column = "t.merchant"
+        case .category: column = "t.category"
+        case .status: column = "a.status"
+        }
+        let direction = descending ? "DESC" : "ASC"
+        return sort == .score ? "ORDER BY a.score \(direction), a.id" : "ORDER BY \(column) \(direction), a.score DESC, a.id"
+    }
+}
+
+extension Store {
+    /// The ids of the alerts `query` selects, in its order. A queue keeps this list (8 bytes an alert) and loads
+    /// only the rows on screen with `alertSummaries(ids:)`, so 100,000 alerts scroll as fast as 100.
+    public func alertIDs(matching query: AlertQuery) throws -> [Int64] {
+        try pool.read { db in
+            let (filter, arguments) = query.filter()
+            return try Int64.fetchAll(db, sql: """
+                SELECT a.id FROM alerts a JOIN transactions t ON t.id = a.transaction_id \(filter) \(query.order())
+                """, arguments: arguments)
+        }
+    }
+
+    /// The alerts with these ids, in the order given (ids no longer stored are left out).
+    public func alertSummaries(ids: [Int64]) throws -> [AlertSummary] {
+        guard !ids.isEmpty else { return [] }
+        return try pool.read { db in
+            let decoder = JSONDecoder()
+            var byID: [Int64: AlertSummary] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let placeholders = chunk.map { _ in "?" }.joined(separator: ", ")
+                for row in try Row.fetchAll(db, sql: "\(Self.summaryColumns) WHERE a.id IN (\(placeholders))",
+                                            arguments: StatementArguments(chunk)) {
+                    let summary = Self.summary(row, decoder)
+                    byID[summary.id] = summary
+                }
+            }
+            return ids.compactMap { byID[$0] }
+        }
+    }
+
+    /// The position in `ids` of the next alert, after `position` (or before it, going backwards) and wrapping
+    /// around, whose merchant, client or any reason contains `text` (case-insensitive); nil when none does.
+    public func searchAlerts(_ text: String, in ids: [Int64], after position: Int, forward: Bool = true) throws -> Int? {
+        let needle = text.lowercased()
+        guard !needle.isEmpty, !ids.isEmpty else { return nil }
+        let count = ids.count
+        // Every position once, starting next to `position`, in pages of 500.
+        let order = (1...count).map { step in ((position + (forward ? step : -step)) % count + count) % count }
+        for start in stride(from: 0, to: order.count, by: 500) {
+            let page = Array(order[start..<min(start + 500, order.count)])
+            let summaries = try alertSummaries(ids: page.map { ids[$0] })
+            let byID = Dictionary(uniqueKeysWithValues: summaries.map { ($0.id, $0) })
+            for index in page {
+                guard let alert = byID[ids[index]] else { continue }
+                if alert.merchant.lowercased().contains(needle) || alert.clientID.lowercased().contains(needle)
+                    || alert.reasons.contains(where: { $0.text.lowercased().contains(needle) }) {
+                    return index
+                }
+            }
+        }
+        return nil
+    }
+}

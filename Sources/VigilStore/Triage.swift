@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+
+/// An alert as an analyst saw it: a decision is made against this version and refused if the alert has moved on.
+public struct SeenAlert: Sendable, Hashable {
+    public var id: Int64
+    public var version: Int64
+
+    public init(id: Int64, version: Int64) {
+        self.id = id
+        self.version = version
+    }
+}
+
+/// A cheap value that changes whenever anything commits to the store from any connection, in this process or
+/// another: a workbench polls it to see other analysts' decisions and new scans.
+public struct StoreChangeToken: Sendable, Hashable {
+    let dataVersion: Int64
+    let lastEvent: Int64
+}
+
+extension Store {
+    /// Gives every alert in `alerts` the status `status`, each with its audit event (carrying `note`), all in one
+    /// transaction. If any of them changed since it was seen (its version moved on), nothing is written and
+    /// `TriageError.changedSinceShown` names it.
+    @discardableResult
+    public func decide(_ alerts: [SeenAlert], status: AlertStatus, analyst: String, note: String? = nil,
+                       at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
+        try pool.write { db in
+            var events: [TriageEvent] = []
+            for seen in alerts {
+                let from = try Self.checkUnchanged(db, seen)
+                events.append(try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: "decide",
+                                                   from: from, to: status.rawValue, note: note))
+            }
+            return events
+        }
+    }
+
+    /// Adds a note to an alert without changing its status: an audit event of its own.
+    @discardableResult
+    public func addNote(_ text: String, to seen: SeenAlert, analyst: String,
+                        at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
+        try pool.write { db in
+            let status = try Self.checkUnchanged(db, seen)
+            return try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: "note", from: status,
+                                        to: nil, note: text)
+        }
+    }
+
+    /// Undoes the analyst's last decision (every alert decided together in it) by appending compensating events,
+    /// action `undo #N` for event N, that put each alert back to the status it had: history is never rewritten.
+    /// Refused with `changedSinceShown` if any of those alerts has an event after the decision.
+    @discardableResult
+    public func undoLastDecision(analyst: String, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
+        try pool.write { db in
+            let mine = try Row.fetchAll(db, sql: "SELECT * FROM triage_events WHERE analyst = ? ORDER BY id DESC",
+                                        arguments: [analyst]).map(Self.event)
+            let undone = Set(mine.compactMap(Self.undoneEventID))
+            guard let last = mine.first(where: { $0.action == "decide" && !undone.contains($0.id) }) else {
+                throw TriageError.nothingToUndo(analyst: analyst)
+            }
+            // The decision's events: consecutive ids, written together by one `decide`.
+            var group = [last]
+            for event in mine.drop(while: { $0.id != last.id }).dropFirst() {
+                guard event.id == group.last!.id - 1, event.action == "decide", event.at == last.at,
+                      event.toStatus == last.toStatus, event.note == last.note, !undone.contains(event.id) else { break }
+                group.append(event)
+            }
+            var events: [TriageEvent] = []
+            for decision in group.reversed() {
+                let latest = try Row.fetchOne(db, sql: """
+                    SELECT e.id, e.analyst, a.status FROM alerts a LEFT JOIN triage_events e ON e.alert_id = a.id
+                    WHERE a.id = ? ORDER BY e.id DESC LIMIT 1
+                    """, arguments: [decision.alertID])
+                guard let latest else { throw TriageError.noSuchAlert(decision.alertID) }
+                guard latest["id"] as Int64? == decision.id else {
+                    throw TriageError.changedSinceShown(alertID: decision.alertID, status: latest["status"], by: latest["analyst"])
+                }
+                events.append(try Self.appendEvent(db, alertID: decision.alertID, at: at, analyst: analyst,
+                                                   action: "undo #\(decision.id)", from: decision.toStatus,
+                                                   to: decision.fromStatus ?? AlertStatus.open.rawValue, note: nil))
+            }
+            return events
+        }
+    }
+
+    /// The event an `undo #N` event undoes.
+    static func undoneEventID(_ event: TriageEvent) -> Int64? {
+        guard event.action.hasPrefix("undo #") else { return nil }
+        return Int64(event.action.dropFirst("undo #".count))
+    }
+
+    /// One alert's events, oldest first.
+    public func triageEvents(ofAlert alertID: Int64) throws -> [TriageEvent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM triage_events WHERE alert_id = ? ORDER BY id", arguments: [alertID]).map(Self.event)
+        }
+    }
+
+    /// The alert's status, if it is still at the version seen.
+    private static func checkUnchanged(_ db: Database, _ seen: SeenAlert) throws -> String {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT a.status, a.version, (SELECT analyst FROM triage_events WHERE alert_id = a.id ORDER BY id DESC LIMIT 1) AS analyst
+            FROM alerts a WHERE a.id = ?
+            """, arguments: [seen.id]) else {
+            throw TriageError.noSuchAlert(seen.id)
+        }
+        guard row["version"] as Int64 == seen.version else {
+            throw TriageError.changedSinceShown(alertID: seen.id, status: row["status"], by: row["analyst"])
+        }
+        return row["status"]
+    }
+
+    /// A value that changes whenever anything commits to the store, from any connection or process.
+    ///
+    /// SQLite's `data_version` changes, on one connection, when another connection commits; this store's own
+    /// writes go through its writer connection, so the token reads it on a connection of its own (opened on first
+    /// use), and adds the last audit event for good measure.
+    public func changeToken() throws -> StoreChangeToken {
+        try watcher.read { db in
+            StoreChangeToken(dataVersion: try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0,
+                             lastEvent: try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM triage_events") ?? 0)
+        }
+    }
+}
