@@ -17,7 +17,7 @@ public struct StatsScreen: Sendable {
         self.theme = theme
     }
 
-    public static let statusHint = "q quit"
+    public static let statusHint = "q quit  t theme"
     static let panelWidthLimit = 44
     static let twoColumnMinimumWidth = 64
 

@@ -10,15 +10,22 @@ public enum Workbench {
         try run(stats: stats, theme: .default, backend: backend)
     }
 
-    public static func run(stats: StoreStats, theme: Theme, backend: some TerminalBackend) throws {
+    /// `themes` are the ones `t` cycles through, starting with the first.
+    public static func run(stats: StoreStats, theme: Theme, themes: [Theme] = [], backend: some TerminalBackend) throws {
         try backend.start()
         defer { backend.stop() }
-        let screen = StatsScreen(stats: stats, theme: theme)
+        let cycle = themes.isEmpty ? [theme] : themes
+        var current = 0
+        var screen = StatsScreen(stats: stats, theme: theme)
         backend.draw(screen.render(size: backend.size))
         while let key = backend.nextKey() {
             switch key {
             case .character("q"), .character("Q"), .ctrl("c"):
                 return
+            case .character("t"):
+                current = (current + 1) % cycle.count
+                screen.theme = cycle[current]
+                backend.draw(screen.render(size: backend.size))
             case .resize:
                 backend.draw(screen.render(size: backend.size))
             default:
@@ -29,9 +36,9 @@ public enum Workbench {
 
     /// Runs on the real terminal, giving it back as it was on every way out
     /// (a thrown error here; signals and exit are covered by the backend).
-    public static func runInTerminal(stats: StoreStats, theme: Theme = .default) throws {
+    public static func runInTerminal(stats: StoreStats, theme: Theme = .default, themes: [Theme] = []) throws {
         let backend = NcursesBackend()
         defer { backend.stop() }
-        try run(stats: stats, theme: theme, backend: backend)
+        try run(stats: stats, theme: theme, themes: themes, backend: backend)
     }
 }

@@ -1,5 +1,5 @@
-/// Named styles the screens draw with. Theme files (a later step) will fill
-/// one of these; until then `.default` is a dark theme.
+/// Named styles the screens draw with, one per role. Theme files in `themes/` fill them (`ThemeFile`); `.default`
+/// is the built-in dark theme, which also fills any role a file leaves out.
 public struct Theme: Hashable, Sendable {
     public var name: String
     /// The title bar across the top.
@@ -15,10 +15,17 @@ public struct Theme: Hashable, Sendable {
     public var statusBar: Style
     /// Something needs attention: fraud, open alerts, rejected rows.
     public var alert: Style
+    /// The row under the cursor.
+    public var selection: Style
+    /// Rows marked for a decision together.
+    public var mark: Style
+    /// Frames of dialogs and overlays.
+    public var border: Style
 
     public init(
         name: String, title: Style, header: Style, text: Style, dim: Style, accent: Style,
-        statusBar: Style, alert: Style
+        statusBar: Style, alert: Style, selection: Style = Style(reverse: true), mark: Style = Style(bold: true),
+        border: Style = .plain
     ) {
         self.name = name
         self.title = title
@@ -28,6 +35,9 @@ public struct Theme: Hashable, Sendable {
         self.accent = accent
         self.statusBar = statusBar
         self.alert = alert
+        self.selection = selection
+        self.mark = mark
+        self.border = border
     }
 
     /// Dark background, light text; colours chosen from the 256-colour palette
@@ -40,6 +50,15 @@ public struct Theme: Hashable, Sendable {
         dim: Style(foreground: .indexed(245)),
         accent: Style(foreground: .indexed(221), bold: true),
         statusBar: Style(foreground: .indexed(16), background: .indexed(250)),
-        alert: Style(foreground: .indexed(203), bold: true)
+        alert: Style(foreground: .indexed(203), bold: true),
+        selection: Style(foreground: .indexed(231), background: .indexed(25)),
+        mark: Style(foreground: .indexed(221), bold: true),
+        border: Style(foreground: .indexed(117))
     )
+
+    /// Every role a theme file may set, by the key it uses there.
+    public static var roles: [(key: String, path: WritableKeyPath<Theme, Style>)] {
+        [("title", \.title), ("header", \.header), ("text", \.text), ("dim", \.dim), ("accent", \.accent),
+         ("status_bar", \.statusBar), ("alert", \.alert), ("selection", \.selection), ("mark", \.mark), ("border", \.border)]
+    }
 }

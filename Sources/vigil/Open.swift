@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilApp
 import VigilStore
+import VigilTUI
 
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,14 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: "The store file (default: $VIGIL_STORE, else the demo store, created on first run).")
     var store: String?
 
+    @Option(name: .long, help: "Colour theme: dark (default), light, high-contrast, or a path to a .theme file; `t` cycles them.")
+    var theme: String = "dark"
+
     func run() throws {
+        // A bad theme is an error before the terminal is touched, naming the file, line and key.
+        let catalog = ThemeCatalog.standard()
+        let chosen: Theme
+        do { chosen = try catalog.load(theme) } catch { throw ValidationError(error.description) }
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the workbench needs a terminal; for counts without one, run `vigil stats`")
         }
@@ -31,6 +39,6 @@ struct Open: ParsableCommand {
             throw ValidationError("no store at \(path); create one with `vigil import FILE --store \(path)` or `vigil demo --store \(path)`")
         }
         let opened = try Store(path: path)
-        try Workbench.runInTerminal(stats: try opened.stats())
+        try Workbench.runInTerminal(stats: try opened.stats(), theme: chosen, themes: catalog.cycle(startingWith: chosen))
     }
 }

@@ -65,6 +65,17 @@ import Testing
         #expect(stats?["transactions"] as? Int == 1_023)
     }
 
+    @Test func aThemeThatCannotBeUsedIsAnErrorBeforeTheTerminalIsTouched() throws {
+        let unknown = try Harness.run(["--theme", "nosuch"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("nosuch: no such theme (available: dark, high-contrast, light)"), "\(unknown.stderr)")
+        let file = scratch.path + "/broken.theme"
+        try "name = broken\n\nalert = red blink\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let broken = try Harness.run(["--theme", file])
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("\(file):3: alert: unknown attribute 'blink'"), "\(broken.stderr)")
+    }
+
     @Test func aBadFileAloneNeverCreatesAStore() throws {
         let store = scratch.path + "/never.sqlite"
         let result = try Harness.run(["import", scratch.path + "/nothing.csv", "--store", store])

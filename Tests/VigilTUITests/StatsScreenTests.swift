@@ -27,7 +27,7 @@ let sampleStats = StoreStats(
             "    First                   2019-01-01      USD                 $91,234,567.89  ",
             "    Last                    2020-06-23                                          ",
         ] + Array(repeating: blank, count: 11) + [
-            " q quit                                                                         ",
+            " q quit  t theme                                                                ",
         ]
         #expect(rows.count == expected.count)
         for (index, (actual, wanted)) in zip(rows, expected).enumerated() {
@@ -78,7 +78,7 @@ let sampleStats = StoreStats(
             "    Imports                          3  ",
             "    Rejected rows                   12  ",
             "  …                                     ",
-            " q quit                                 ",
+            " q quit  t theme                        ",
         ])
         let tall = StatsScreen(stats: sampleStats).render(width: 40, height: 30).rows
         #expect(tall.contains("    USD                 $91,234,567.89  "))

@@ -38,4 +38,16 @@ import VigilTUI
         #expect(backend.pendingInput.isEmpty)
         #expect(backend.stopCount == 1)
     }
+
+    @Test func tCyclesThroughTheThemesAndRedraws() throws {
+        var light = Theme.default
+        light.name = "light"
+        light.title = Style(foreground: .black, background: .white, bold: true)
+        for (presses, expected) in [(1, light.title), (2, Theme.default.title)] {
+            let backend = MemoryBackend(width: 60, height: 12, keys: Array(repeating: .character("t"), count: presses) + [.character("q")])
+            try Workbench.run(stats: sampleStats, theme: .default, themes: [.default, light], backend: backend)
+            #expect(backend.drawCount == 1 + presses)
+            #expect(backend.lastBuffer?[1, 0].style == expected)
+        }
+    }
 }
