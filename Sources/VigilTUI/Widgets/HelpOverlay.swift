@@ -133,8 +133,8 @@ public struct HelpOverlay: Hashable, Sendable {
             let last = min(rows.count, state.offset + content.height)
             let position = " \(state.offset + 1)–\(last)/\(rows.count) "
             let width = displayWidth(of: position)
-            if width <= box.width - 2 {
-                buffer.put(position, at: box.maxX - 1 - width, y: box.maxY - 1, style: styles.frame)
+            if width <= box.width - 3 {
+                buffer.put(position, at: box.maxX - 2 - width, y: box.maxY - 1, style: styles.frame)
             }
         }
     }

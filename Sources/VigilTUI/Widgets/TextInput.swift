@@ -80,9 +80,12 @@ public struct TextInputState: Hashable, Sendable {
     /// only), Home/End and Ctrl-A/Ctrl-E (start and end of line), Backspace and
     /// Delete (joining lines at the ends), Ctrl-K (delete to end of line),
     /// Ctrl-U (delete to start of line), Ctrl-W (delete the word before the
-    /// cursor), Enter (a new line when multi-line), and printable characters.
-    /// Returns false for keys it does not use (Enter in a single-line input,
-    /// Escape, Tab, ↑/↓ in a single-line input…), so the caller can act on them.
+    /// cursor), Enter (a new line when multi-line), and characters. A
+    /// character is always consumed, even when refused (unsafe, or past
+    /// `maxLength`), so a letter typed into a field never falls through to a
+    /// screen's shortcut. Returns false for keys it does not use (Enter in a
+    /// single-line input, Escape, Tab, ↑/↓ in a single-line input…), so the
+    /// caller can act on them.
     public mutating func handle(_ key: Key) -> Bool {
         switch key {
         case .character(let character):
