@@ -63,6 +63,9 @@ import Testing
                 "the discarded first attempt prints nothing")
         let stats = try JSONSerialization.jsonObject(with: Data(try Harness.run(["stats", "--store", store, "--json"]).stdout.utf8)) as? [String: Any]
         #expect(stats?["transactions"] as? Int == 1_023)
+        // The first file's hash, computed after its rows went in, is stored: importing it again adds nothing.
+        let again = try Harness.run(["import", csv, "--store", store])
+        #expect(again.status == 0 && again.stdout.contains("already imported (import #1)"), "\(again.stdout)")
     }
 
     @Test func aThemeThatCannotBeUsedIsAnErrorBeforeTheTerminalIsTouched() throws {
