@@ -37,29 +37,13 @@ final class ParsePipeline: @unchecked Sendable {
     private var failure: (any Error)?
     private var cancelled = false
     private var thread: Thread?
-    /// When set, the file whose SHA-256 the parsing thread computes once the last batch is handed over.
-    private let hashAfterParsing: String?
-    private var hash: Result<String, ImportError>?
 
-    /// With `hashAfterParsing`, the parsing thread hashes that file after its last batch, while the writer is
-    /// still busy with the batches in flight and the indexes: the hash costs the import no time.
-    init(reader: CSVReader, source: ByteSource, converter: RowConverter, batchSize: Int, skip: Int,
-         hashAfterParsing: String? = nil) {
+    init(reader: CSVReader, source: ByteSource, converter: RowConverter, batchSize: Int, skip: Int) {
         self.reader = reader
         self.source = source
         self.converter = converter
         self.batchSize = batchSize
         self.skip = skip
-        self.hashAfterParsing = hashAfterParsing
-    }
-
-    /// The hash asked for with `hashAfterParsing`, waiting for it.
-    func fileHash() throws -> String {
-        condition.lock()
-        defer { condition.unlock() }
-        while hash == nil && failure == nil && !cancelled { condition.wait() }
-        if let hash { return try hash.get() }
-        throw failure ?? CancellationError()
     }
 
     func start() {
@@ -116,13 +100,6 @@ final class ParsePipeline: @unchecked Sendable {
                 while queue.count >= depth && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }
                 queue.append(batch)
-                condition.broadcast()
-                condition.unlock()
-            }
-            if let path = hashAfterParsing {
-                let result = Result { () throws(ImportError) -> String in try PreparedImport.sha256(path: path) }
-                condition.lock()
-                hash = result
                 condition.broadcast()
                 condition.unlock()
             }
