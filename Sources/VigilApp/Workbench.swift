@@ -41,4 +41,11 @@ public enum Workbench {
         defer { backend.stop() }
         try run(stats: stats, theme: theme, themes: themes, backend: backend)
     }
+
+    /// Runs the alert queue on the real terminal, giving the terminal back as it was on every way out.
+    public static func runInTerminal(queue: AlertQueueScreen) throws {
+        let backend = NcursesBackend()
+        defer { backend.stop() }
+        try queue.run(backend: backend)
+    }
 }

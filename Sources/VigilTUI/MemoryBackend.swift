@@ -41,6 +41,9 @@ public final class MemoryBackend: TerminalBackend {
         drawCount += 1
     }
 
+    /// The script is used up.
+    public var inputHasEnded: Bool { pendingInput.isEmpty }
+
     /// The next scripted key; nil once the script is used up (input has ended).
     public func nextKey(timeoutMilliseconds: Int?) -> Key? {
         guard !pendingInput.isEmpty else { return nil }

@@ -25,11 +25,16 @@ public protocol TerminalBackend: AnyObject {
     /// The next key, waiting at most `timeoutMilliseconds` (nil waits for as
     /// long as it takes). Nil when the wait timed out or input has ended.
     func nextKey(timeoutMilliseconds: Int?) -> Key?
+    /// True once no more keys can come, so that a nil from a timed `nextKey` means the end, not a timeout.
+    var inputHasEnded: Bool { get }
 }
 
 extension TerminalBackend {
     /// The next key, waiting for as long as it takes; nil when input has ended.
     public func nextKey() -> Key? { nextKey(timeoutMilliseconds: nil) }
+
+    /// A terminal's input does not end while it is open: the analyst quits.
+    public var inputHasEnded: Bool { false }
 }
 
 public struct TerminalError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -14,6 +14,22 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: "Colour theme: dark (default), light, high-contrast, or a path to a .theme file; `t` cycles them.")
     var theme: String = "dark"
 
+    @Option(name: .long, help: "Who is deciding, recorded with every decision in the audit trail (default: $USER).")
+    var analyst: String?
+
+    func validate() throws {
+        if let analyst, analyst.trimmingCharacters(in: .whitespaces).isEmpty || analyst.contains(where: \.isNewline) {
+            throw ValidationError("--analyst needs a name on one line")
+        }
+    }
+
+    /// The analyst recorded with each decision: `--analyst`, else `$USER`, else "analyst".
+    static func analystName(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let option { return option.trimmingCharacters(in: .whitespaces) }
+        if let user = environment["USER"], !user.isEmpty { return user }
+        return "analyst"
+    }
+
     func run() throws {
         // A bad theme is an error before the terminal is touched, naming the file, line and key.
         let catalog = ThemeCatalog.standard()
@@ -39,6 +55,14 @@ struct Open: ParsableCommand {
             throw ValidationError("no store at \(path); create one with `vigil import FILE --store \(path)` or `vigil demo --store \(path)`")
         }
         let opened = try Store(path: path)
-        try Workbench.runInTerminal(stats: try opened.stats(), theme: chosen, themes: catalog.cycle(startingWith: chosen))
+        let stats = try opened.stats()
+        let themes = catalog.cycle(startingWith: chosen)
+        // The alert queue once a scan has filled it; until then the store's overview, which says how.
+        if stats.totalAlerts > 0 {
+            let queue = try AlertQueueScreen(store: opened, analyst: Self.analystName(analyst), theme: chosen, themes: themes)
+            try Workbench.runInTerminal(queue: queue)
+        } else {
+            try Workbench.runInTerminal(stats: stats, theme: chosen, themes: themes)
+        }
     }
 }

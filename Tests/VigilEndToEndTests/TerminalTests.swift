@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// The real binary on a real (tmux) terminal.
@@ -63,6 +64,41 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path))
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+
+    @Test func threeAlertsTriagedWithThreeDecisionsAndANoteAreInTheStoreWithAValidChain() throws {
+        let store = scratch.path + "/triage.sqlite"
+        try Harness.run(["demo", "--store", store, "--clients", "30", "--days", "60"])
+        let scan = try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"])
+        #expect(scan.status == 0 && scan.stdout.contains("alert queue: 12 opened"), "\(scan.stdout)")
+        let session = try TmuxSession(width: 120, height: 40,
+                                      command: "\(Harness.binary) --store \(store) --analyst tester; echo EXIT=\\$?; sleep 30")
+        let queue = try session.waitFor { $0.contains("alert queue") && $0.contains("analyst tester") && $0.contains(" 1/") }
+        #expect(queue.contains("Score"))
+        // Fraud on the first; the open view then shows the next one first: false positive; then escalate with a note.
+        try session.send("f")
+        _ = try session.waitFor { $0.contains("→ confirmed fraud") }
+        try session.send("p")
+        _ = try session.waitFor { $0.contains("→ false positive") }
+        try session.send("e")
+        _ = try session.waitFor { $0.contains("→ escalated") }
+        try session.send("a")
+        _ = try session.waitFor { $0.contains("Note on alert") }
+        try session.send("-l 'checked with the bank'")
+        try session.send("C-s")
+        _ = try session.waitFor { $0.contains("note saved") }
+        try session.send("q")
+        #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
+
+        let events = try DatabaseQueue(path: store).read { db in
+            try Row.fetchAll(db, sql: "SELECT alert_id, analyst, action, to_status, note FROM triage_events ORDER BY id")
+        }
+        #expect(events.map { $0["to_status"] as String? } == ["confirmed_fraud", "false_positive", "escalated", nil])
+        #expect(events.allSatisfy { ($0["analyst"] as String) == "tester" })
+        #expect(Set(events.prefix(3).map { $0["alert_id"] as Int64 }).count == 3, "three different alerts")
+        #expect(events[3]["note"] as String? == "checked with the bank")
+        let audit = try Harness.run(["audit", "--store", store])
+        #expect(audit.status == 0 && audit.stdout.contains("audit trail intact: 4 triage events"))
     }
 
     @Test func workbenchWithoutATerminalSaysWhatToDo() throws {

@@ -1,0 +1,483 @@
+import Foundation
+import VigilCore
+import VigilStore
+import VigilTUI
+
+/// What a key on the alert queue asks for.
+public enum QueueAction: Hashable, Sendable {
+    case quit, help, theme, mark, open, search, searchNext, searchPrevious
+    case sortNext, sortReverse, view
+    case decide(AlertStatus)
+    case note, undo, reload
+}
+
+/// The alert queue and the alert detail: the workbench's main screen.
+///
+/// The queue holds the ordered ids of the alerts its query selects and loads only the rows on screen (plus a
+/// detail when one is open), so it opens and scrolls at the same speed over 100 or 100,000 alerts. Decisions go
+/// straight to the store, one transaction each with its audit event, made against the alert versions on screen:
+/// one that another analyst changed meanwhile is refused with a message. `refreshIfChanged()`, called while the
+/// analyst is idle, reloads when anything else committed.
+public final class AlertQueueScreen {
+    public enum Mode: Equatable {
+        case list
+        case detail(alertID: Int64, scroll: ScrollState)
+        case search(TextInputState)
+        /// A note being written; `returnTo` is the detail it was started from, if any.
+        case note(TextInputState, alerts: [SeenAlert], returnTo: Int64?)
+        case help(ScrollState)
+    }
+
+    public let store: Store
+    public let analyst: String
+    public private(set) var query: AlertQuery
+    public private(set) var ids: [Int64] = []
+    public private(set) var counts: [String: Int] = [:]
+    public private(set) var mode: Mode = .list
+    /// The last thing done or refused, shown on the status line until the next key.
+    public private(set) var message: String?
+    public var theme: Theme
+    public var themes: [Theme]
+    var table = TableState(allowsMultipleSelection: true, sort: TableSort(column: 0, ascending: false))
+    private var loaded: [Int64: AlertSummary] = [:]
+    private var detail: AlertDetail?
+    private var lastSearch = ""
+    private var token: StoreChangeToken?
+
+    /// The statuses `v` cycles through: open work first, then everything, then each decision.
+    static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
+    /// The sortable columns, in table order.
+    static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category]
+
+    public static let bindings: KeyBindingTable<QueueAction> = {
+        do {
+            return try KeyBindingTable([
+                KeyBinding(.enter, action: .open, description: "open the alert's detail", section: "Queue"),
+                KeyBinding(.character(" "), action: .mark, description: "mark or unmark for a decision together", section: "Queue"),
+                KeyBinding(.character("/"), action: .search, description: "search merchant, client and reasons", section: "Queue"),
+                KeyBinding(.character("n"), action: .searchNext, description: "next match", section: "Queue"),
+                KeyBinding(.character("N"), action: .searchPrevious, description: "previous match", section: "Queue"),
+                KeyBinding(.character("s"), action: .sortNext, description: "sort by the next column", section: "Queue"),
+                KeyBinding(.character("S"), action: .sortReverse, description: "reverse the sort", section: "Queue"),
+                KeyBinding(.character("v"), action: .view, description: "show open, all, or one decision", section: "Queue"),
+                KeyBinding(.character("r"), action: .reload, description: "reload from the store", section: "Queue"),
+                KeyBinding(.character("f"), action: .decide(.confirmedFraud), description: "confirmed fraud", section: "Decide"),
+                KeyBinding(.character("p"), action: .decide(.falsePositive), description: "false positive", section: "Decide"),
+                KeyBinding(.character("e"), action: .decide(.escalated), description: "escalate", section: "Decide"),
+                KeyBinding(.character("i"), action: .decide(.needsInfo), description: "needs information", section: "Decide"),
+                KeyBinding(.character("o"), action: .decide(.open), description: "reopen", section: "Decide"),
+                KeyBinding(.character("a"), action: .note, description: "add a note", section: "Decide"),
+                KeyBinding(.character("u"), action: .undo, description: "undo my last decision", section: "Decide"),
+                KeyBinding(.character("t"), action: .theme, description: "next colour theme", section: "Screen"),
+                KeyBinding(.character("?"), action: .help, description: "these keys", section: "Screen"),
+                KeyBinding([.character("q"), .escape], action: .quit, description: "back, or quit", section: "Screen"),
+            ])
+        } catch {
+            preconditionFailure("the queue's key bindings conflict: \(error)")
+        }
+    }()
+
+    /// The table's own keys, for the help overlay.
+    static let movement = HelpSection(title: "Move", entries: [
+        HelpEntry(key: "j/↓  k/↑", description: "next / previous alert"),
+        HelpEntry(key: "PgDn PgUp", description: "a page down / up"),
+        HelpEntry(key: "g  G", description: "first / last alert"),
+    ])
+
+    public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = []) throws {
+        self.store = store
+        self.analyst = analyst
+        self.theme = theme
+        self.themes = themes.isEmpty ? [theme] : themes
+        query = AlertQuery()
+        try reload()
+    }
+
+    // MARK: - Data
+
+    /// Reads the query's ids and the counts again, keeping the cursor on the same alert when it is still listed.
+    public func reload() throws {
+        let current = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
+        ids = try store.alertIDs(matching: query)
+        counts = try store.alertCounts()
+        loaded.removeAll(keepingCapacity: true)
+        table.selection = table.selection.filter { $0 < ids.count }
+        if let current, let row = ids.firstIndex(of: current) { table.moveCursor(to: row, rowCount: ids.count, pageSize: 1) }
+        if case .detail(let id, _) = mode { detail = try store.alertDetail(alertID: id) }
+        token = try store.changeToken()
+    }
+
+    /// Reloads if anything committed to the store since the last load (another analyst, a scan); true if it did.
+    @discardableResult
+    public func refreshIfChanged() throws -> Bool {
+        guard try store.changeToken() != token else { return false }
+        try reload()
+        return true
+    }
+
+    private func summaries(for rows: Range<Int>) throws {
+        let missing = rows.map { ids[$0] }.filter { loaded[$0] == nil }
+        guard !missing.isEmpty else { return }
+        for summary in try store.alertSummaries(ids: missing) { loaded[summary.id] = summary }
+    }
+
+    /// The alerts a decision applies to: the marked rows, else the one under the cursor.
+    private func target() throws -> [SeenAlert] {
+        if case .detail = mode, let detail {
+            return [SeenAlert(id: detail.alert.id, version: detail.alert.version)]
+        }
+        let rows = table.selection.isEmpty ? (ids.isEmpty ? [] : [table.cursor]) : table.selection.sorted()
+        let alerts = try store.alertSummaries(ids: rows.map { ids[$0] })
+        // A decision is made against what the analyst saw: the version loaded for the screen when there is one.
+        return alerts.map { SeenAlert(id: $0.id, version: loaded[$0.id]?.version ?? $0.version) }
+    }
+
+    // MARK: - Keys
+
+    public enum Outcome: Equatable { case handled, quit }
+
+    /// Handles one key at screen size `size`.
+    public func handle(_ key: Key, size: TerminalSize) throws -> Outcome {
+        message = nil
+        if key.isInterrupt { return .quit }
+        switch mode {
+        case .search(var input):
+            switch key {
+            case .enter:
+                mode = .list
+                lastSearch = input.text
+                try find(forward: true, from: table.cursor - 1)
+            case .escape:
+                mode = .list
+            default:
+                _ = input.handle(key)
+                mode = .search(input)
+            }
+            return .handled
+        case .note(var input, let alerts, let returnTo):
+            func back() { mode = returnTo.map { .detail(alertID: $0, scroll: ScrollState()) } ?? .list }
+            switch key {
+            case .ctrl("s"), .ctrl("d"):
+                back()
+                let text = input.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !text.isEmpty else { message = "empty note: nothing saved"; return .handled }
+                do {
+                    for alert in alerts { try store.addNote(text, to: alert, analyst: analyst) }
+                    message = "note saved on \(alerts.count == 1 ? "alert #\(alerts[0].id)" : "\(alerts.count) alerts")"
+                } catch let error as TriageError {
+                    message = error.description
+                }
+                try reload()
+            case .escape:
+                back()
+                message = "note discarded"
+            default:
+                _ = input.handle(key)
+                mode = .note(input, alerts: alerts, returnTo: returnTo)
+            }
+            return .handled
+        case .help(var scroll):
+            if case .character("?") = key { mode = .list; return .handled }
+            if key == .escape || key == .character("q") { mode = .list; return .handled }
+            let overlay = helpOverlay()
+            _ = scroll.handle(key, rowCount: overlay.rowCount, pageSize: overlay.pageSize(in: Rect(width: size.width, height: size.height)))
+            mode = .help(scroll)
+            return .handled
+        case .detail(let id, var scroll):
+            if key == .escape || key == .character("q") || key == .backspace {
+                mode = .list
+                detail = nil
+                return .handled
+            }
+            if let action = Self.bindings.action(for: key) {
+                return try perform(action, size: size)
+            }
+            let lines = detailLines(width: size.width).count
+            _ = scroll.handle(key, rowCount: lines, pageSize: max(1, size.height - 2))
+            mode = .detail(alertID: id, scroll: scroll)
+            return .handled
+        case .list:
+            if let action = Self.bindings.action(for: key) { return try perform(action, size: size) }
+            _ = table.handle(key, rowCount: ids.count, pageSize: Self.pageSize(size))
+            return .handled
+        }
+    }
+
+    private func perform(_ action: QueueAction, size: TerminalSize) throws -> Outcome {
+        switch action {
+        case .quit:
+            if case .detail = mode { mode = .list; detail = nil; return .handled }
+            return .quit
+        case .help:
+            mode = .help(ScrollState())
+        case .theme:
+            if let index = themes.firstIndex(where: { $0.name == theme.name }) {
+                theme = themes[(index + 1) % themes.count]
+            } else if let first = themes.first {
+                theme = first
+            }
+            message = "theme: \(theme.name)"
+        case .mark:
+            guard !ids.isEmpty else { break }
+            table.toggleSelection(ofRow: table.cursor)
+            table.moveCursor(to: table.cursor + 1, rowCount: ids.count, pageSize: Self.pageSize(size))
+        case .open:
+            guard ids.indices.contains(table.cursor) else { break }
+            detail = try store.alertDetail(alertID: ids[table.cursor])
+            if let detail { mode = .detail(alertID: detail.alert.id, scroll: ScrollState()) }
+        case .search:
+            mode = .search(TextInputState(text: lastSearch))
+        case .searchNext:
+            try find(forward: true, from: table.cursor)
+        case .searchPrevious:
+            try find(forward: false, from: table.cursor)
+        case .sortNext, .sortReverse:
+            var next = query
+            if action == .sortNext {
+                let index = Self.sortKeys.firstIndex(of: query.sort) ?? 0
+                next.sort = Self.sortKeys[(index + 1) % Self.sortKeys.count]
+                next.descending = next.sort == .score || next.sort == .amount || next.sort == .time
+            } else {
+                next.descending.toggle()
+            }
+            query = next
+            table.sort = TableSort(column: Self.sortKeys.firstIndex(of: query.sort) ?? 0, ascending: !query.descending)
+            table.selection = []
+            try reload()
+        case .view:
+            let index = Self.views.firstIndex(of: query.statuses) ?? 0
+            query.statuses = Self.views[(index + 1) % Self.views.count]
+            table.selection = []
+            try reload()
+            table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
+            message = "showing \(Self.viewName(query.statuses))"
+        case .reload:
+            try reload()
+            message = "reloaded"
+        case .decide(let status):
+            let alerts = try target()
+            guard !alerts.isEmpty else { message = "no alert to decide"; break }
+            do {
+                try store.decide(alerts, status: status, analyst: analyst)
+                message = (alerts.count == 1 ? "alert #\(alerts[0].id)" : "\(alerts.count) alerts") + " → " + Self.statusName(status.rawValue)
+                    + " (u undoes)"
+                table.selection = []
+            } catch let error as TriageError {
+                message = error.description
+            }
+            try reload()
+        case .note:
+            let alerts = try target()
+            guard !alerts.isEmpty else { message = "no alert to note"; break }
+            var returnTo: Int64?
+            if case .detail(let id, _) = mode { returnTo = id }
+            mode = .note(TextInputState(multiline: true, maxLength: 4_000), alerts: alerts, returnTo: returnTo)
+        case .undo:
+            do {
+                let undone = try store.undoLastDecision(analyst: analyst)
+                message = "undone: " + undone.map { "alert #\($0.alertID) back to \(Self.statusName($0.toStatus ?? "open"))" }
+                    .joined(separator: ", ")
+            } catch let error as TriageError {
+                message = error.description
+            }
+            try reload()
+        }
+        return .handled
+    }
+
+    private func find(forward: Bool, from position: Int) throws {
+        guard !lastSearch.isEmpty else { message = "no search yet: / to search"; return }
+        if let row = try store.searchAlerts(lastSearch, in: ids, after: position, forward: forward) {
+            table.moveCursor(to: row, rowCount: ids.count, pageSize: 1)
+            message = "/\(lastSearch): row \(Formatting.grouped(row + 1))"
+        } else {
+            message = "/\(lastSearch): not found"
+        }
+    }
+
+    // MARK: - Drawing
+
+    static func pageSize(_ size: TerminalSize) -> Int { max(1, size.height - 4) }
+    /// Below this the screen says so instead of drawing.
+    public static let minimumSize = TerminalSize(width: 60, height: 10)
+
+    static func statusName(_ status: String) -> String { status.replacingOccurrences(of: "_", with: " ") }
+
+    static func viewName(_ statuses: Set<AlertStatus>?) -> String {
+        guard let statuses else { return "every alert" }
+        return statuses.map { statusName($0.rawValue) }.sorted().joined(separator: ", ") + " alerts"
+    }
+
+    static let columns = [
+        TableColumn("Score", width: .fixed(7), alignment: .right),
+        TableColumn("Time (UTC)", width: .fixed(16)),
+        TableColumn("Client", width: .fixed(19)),
+        TableColumn("Amount", width: .fixed(11), alignment: .right),
+        TableColumn("Merchant", width: .fill),
+        TableColumn("Category", width: .fixed(13)),
+        TableColumn("Top reason", width: .fill),
+        TableColumn("Status", width: .fixed(14)),
+    ]
+
+    static func cells(_ alert: AlertSummary) -> [String] {
+        [String(format: "%.3f", alert.score), String(CivilTime.format(alert.instant).prefix(16)), alert.clientID,
+         Money(minorUnits: alert.amountMinor, currency: alert.currency).description, alert.merchant, alert.category,
+         alert.reasons.first?.text ?? "", statusName(alert.status)]
+    }
+
+    /// Draws the screen at `size`, loading the rows it shows.
+    public func render(size: TerminalSize) throws -> CellBuffer {
+        var buffer = CellBuffer(size: size)
+        buffer.fill(buffer.bounds, style: theme.text)
+        guard size.width >= Self.minimumSize.width, size.height >= Self.minimumSize.height else {
+            buffer.put("terminal too small: \(size.width)×\(size.height), Vigil needs "
+                       + "\(Self.minimumSize.width)×\(Self.minimumSize.height)", in: buffer.bounds, style: theme.alert)
+            return buffer
+        }
+        let (titleRow, rest) = buffer.bounds.splitTop(1)
+        let (body, bottom) = rest.splitBottom(2)
+        let (statusRow, hintRow) = bottom.splitTop(1)
+        buffer.fill(titleRow, style: theme.title)
+        StatusBar(left: " Vigil — alert queue — \(Self.viewName(query.statuses))", right: "analyst \(analyst) ",
+                  style: theme.title).render(into: &buffer, in: titleRow)
+
+        switch mode {
+        case .detail(let id, var scroll):
+            let view = TextView(lines: detailLines(width: body.width), style: theme.text)
+            view.render(into: &buffer, in: body.inset(left: 1, right: 1), state: &scroll)
+            mode = .detail(alertID: id, scroll: scroll)
+        default:
+            let pageSize = Table.pageSize(for: body)
+            table.clamp(rowCount: ids.count, pageSize: pageSize)
+            try summaries(for: table.offset..<min(ids.count, table.offset + pageSize))
+            let table = Table(columns: Self.columns,
+                              styles: Table.Styles(header: theme.header, row: theme.text, cursor: theme.selection,
+                                                   marker: theme.mark, empty: theme.dim),
+                              showsMarkers: true, emptyMessage: "No alerts in this view (v changes the view)")
+            let loaded = self.loaded
+            let ids = self.ids
+            let source = TableRows(count: ids.count) { row in loaded[ids[row]].map(Self.cells) ?? [] }
+            table.render(source, into: &buffer, in: body, state: &self.table)
+        }
+
+        let position = ids.isEmpty ? "0/0" : "\(Formatting.grouped(table.cursor + 1))/\(Formatting.grouped(ids.count))"
+        let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
+            .map { "\(Self.statusName($0)) \(Formatting.grouped(counts[$0] ?? 0))" }.joined(separator: " · ")
+        let marked = table.selection.isEmpty ? "" : "  \(table.selection.count) marked"
+        StatusBar(left: " " + (message ?? position + marked), right: tally + " ", style: theme.statusBar)
+            .render(into: &buffer, in: statusRow)
+        StatusBar(left: " " + hint, style: theme.dim).render(into: &buffer, in: hintRow)
+
+        switch mode {
+        case .help(var scroll):
+            helpOverlay().render(into: &buffer, over: buffer.bounds, state: &scroll)
+            mode = .help(scroll)
+        case .search(var input):
+            buffer.fill(hintRow, style: theme.text)
+            buffer.put(" /", in: hintRow, style: theme.accent)
+            _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
+                          placeholder: "merchant, client or reason; Enter finds, Esc cancels")
+                .render(into: &buffer, in: hintRow.inset(left: 3), state: &input)
+            mode = .search(input)
+        case .note(var input, let alerts, let returnTo):
+            let box = buffer.bounds.centered(width: min(70, size.width - 4), height: min(10, size.height - 4))
+            let inside = buffer.drawBox(box, style: theme.border,
+                                        title: " Note on " + (alerts.count == 1 ? "alert #\(alerts[0].id)" : "\(alerts.count) alerts") + " ",
+                                        titleStyle: theme.header)
+            let (field, help) = inside.splitBottom(1)
+            _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
+                          placeholder: "what you found or did").render(into: &buffer, in: field, state: &input)
+            buffer.put("Ctrl-S saves · Esc discards", in: help, style: theme.dim)
+            mode = .note(input, alerts: alerts, returnTo: returnTo)
+        default:
+            break
+        }
+        return buffer
+    }
+
+    private func helpOverlay() -> HelpOverlay {
+        HelpOverlay(title: "Keys", sections: [Self.movement] + Self.bindings.helpSections,
+                    styles: HelpOverlay.Styles(frame: theme.border, title: theme.header, section: theme.header,
+                                               key: theme.accent, description: theme.text))
+    }
+
+    private var hint: String {
+        switch mode {
+        case .detail: return "q back · f fraud · p false positive · e escalate · i needs info · a note · u undo · ? keys"
+        default: return "Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find · ? keys · q quit"
+        }
+    }
+
+    /// The open alert's detail as lines: the transaction, every reason, the client's history around it, the events.
+    func detailLines(width: Int) -> [TextLine] {
+        guard let detail else { return ["The alert is gone (withdrawn by a scan)."] }
+        let t = detail.transaction
+        let a = detail.alert
+        var lines: [TextLine] = []
+        lines.append(TextLine("Alert #\(a.id) · score \(String(format: "%.3f", a.score)) · \(Self.statusName(a.status))"
+                              + (a.assignee.map { " · \($0)" } ?? ""), style: theme.header))
+        lines.append("")
+        func field(_ label: String, _ value: String?) {
+            lines.append(TextLine(pad(label, toWidth: 16) + (value ?? "—")))
+        }
+        field("Time (UTC)", CivilTime.format(t.instant))
+        field("As written", t.originalTime)
+        field("Client", t.clientID)
+        field("Amount", t.amount.description)
+        field("Merchant", t.merchant)
+        field("Category", t.category)
+        field("Channel", t.channel.map { Self.statusName($0.rawValue) })
+        field("Place", [t.city, t.state, t.country].compactMap { $0 }.joined(separator: ", "))
+        field("Merchant at", t.merchantLocation.map { String(format: "%.4f, %.4f", $0.latitude, $0.longitude) })
+        field("Client home", t.home.map { String(format: "%.4f, %.4f", $0.latitude, $0.longitude) })
+        field("Source row", t.sourceKey)
+        lines.append("")
+        lines.append(TextLine("Why (by contribution)", style: theme.header))
+        for reason in a.reasons {
+            lines.append(TextLine(String(format: "  +%.2f ", reason.contribution) + "\(reason.detector): \(reason.text)"))
+        }
+        if a.reasons.isEmpty { lines.append("  (no reasons recorded)") }
+        lines.append("")
+        lines.append(TextLine("The client's transactions around it (▶ this one, ! another alert)", style: theme.header))
+        func history(_ row: ClientHistoryRow, this: Bool) {
+            let mark = this ? "▶" : (row.alertStatus != nil ? "!" : " ")
+            let text = " \(mark) \(CivilTime.format(row.instant).prefix(16))  \(pad(row.amount.description, toWidth: 11, alignment: .right))  "
+                + "\(row.merchant) (\(row.category))" + (row.alertStatus.map { " — \(Self.statusName($0))" } ?? "")
+            lines.append(TextLine(text, style: this ? theme.accent : (row.alertStatus != nil ? theme.alert : nil)))
+        }
+        for row in detail.before { history(row, this: false) }
+        history(ClientHistoryRow(transactionID: t.id ?? 0, instant: t.instant, amount: t.amount, merchant: t.merchant,
+                                 category: t.category, alertStatus: a.status), this: true)
+        for row in detail.after { history(row, this: false) }
+        if !detail.events.isEmpty {
+            lines.append("")
+            lines.append(TextLine("Decisions and notes", style: theme.header))
+            for event in detail.events {
+                var text = "  \(CivilTime.format(event.at))  \(event.analyst)  \(event.action)"
+                if let to = event.toStatus { text += " → \(Self.statusName(to))" }
+                if let note = event.note { text += ": " + note.replacingOccurrences(of: "\n", with: " ⏎ ") }
+                lines.append(TextLine(text))
+            }
+        }
+        return lines
+    }
+
+    // MARK: - Running
+
+    /// Runs the queue until the analyst quits, polling the store for others' changes twice a second while idle.
+    public func run(backend: some TerminalBackend) throws {
+        try backend.start()
+        defer { backend.stop() }
+        backend.draw(try render(size: backend.size))
+        while true {
+            guard let key = backend.nextKey(timeoutMilliseconds: 500) else {
+                if backend.inputHasEnded { return }
+                if try refreshIfChanged() { backend.draw(try render(size: backend.size)) }
+                continue
+            }
+            if key == .resize { backend.draw(try render(size: backend.size)); continue }
+            if try handle(key, size: backend.size) == .quit { return }
+            backend.draw(try render(size: backend.size))
+        }
+    }
+}

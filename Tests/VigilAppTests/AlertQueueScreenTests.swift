@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import VigilApp
+import VigilCore
+import VigilStore
+import VigilTUI
+
+/// The alert queue, rendered into memory and driven by keys, over a small store with six alerts.
+@Suite struct AlertQueueScreenTests {
+    let directory: String
+    let store: Store
+    let size = TerminalSize(width: 120, height: 16)
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "vigil-queue-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try Store(path: directory + "/q.sqlite")
+        var rows: [Transaction] = []
+        for i in 0..<8 {
+            let instant: Int64 = 1_700_000_000 + Int64(i) * 3_600
+            let merchant: String = i == 4 ? "Acme Hardware" : "Shop \(i)"
+            rows.append(Transaction(sourceKey: "k\(i)", clientID: "C\(i % 2)", instant: instant, originalTime: "t\(i)",
+                                    amount: Money(minorUnits: Int64(1_000 * (i + 1))), merchant: merchant, category: "grocery"))
+        }
+        _ = try store.appendGenerated(name: "t", identity: "t") { sink in try sink(rows) }
+        var candidates: [AlertCandidate] = []
+        for id in Int64(1)...6 {
+            let reason = AlertReason(detector: "burst", score: 1, contribution: 1, text: "reason for \(id)")
+            candidates.append(AlertCandidate(transactionID: id, score: 0.9 - Double(id) / 100, reasons: [reason]))
+        }
+        _ = try store.refreshAlerts(candidates, at: 10)
+    }
+
+    func screen() throws -> AlertQueueScreen { try AlertQueueScreen(store: store, analyst: "ana") }
+
+    func press(_ screen: AlertQueueScreen, _ keys: Key...) throws {
+        for key in keys { _ = try screen.handle(key, size: size) }
+    }
+
+    func status(_ alert: Int64) throws -> String? { try store.alertSummaries(ids: [alert]).first?.status }
+
+    @Test func theQueueShowsTheAlertsByScoreWithCountsAndKeys() throws {
+        let rows = try screen().render(size: size).rows
+        #expect(rows[0].hasPrefix(" Vigil — alert queue — open alerts") && rows[0].hasSuffix("analyst ana "))
+        #expect(rows[1].contains("Score ▼") && rows[1].contains("Time (UTC)") && rows[1].contains("Top reason"))
+        #expect(rows[2].contains("0.890") && rows[2].contains("2023-11-14 22:13") && rows[2].contains("$10.00")
+                && rows[2].contains("Shop 0") && rows[2].contains("reason for 1") && rows[2].contains("open"))
+        #expect(rows[7].contains("0.840") && rows[7].contains("Shop 5"))
+        #expect(rows[8].trimmingCharacters(in: .whitespaces).isEmpty)
+        #expect(rows[14].hasPrefix(" 1/6") && rows[14].contains("open 6 · confirmed fraud 0"))
+        #expect(rows[15].contains("f fraud") && rows[15].contains("q quit"))
+    }
+
+    @Test func decisionsGoToTheStoreAndLeaveTheOpenView() throws {
+        let queue = try screen()
+        try press(queue, .character("j"), .character("f"))
+        #expect(try status(2) == "confirmed_fraud")
+        #expect(queue.ids == [1, 3, 4, 5, 6])
+        #expect(queue.message == "alert #2 → confirmed fraud (u undoes)")
+        // Mark two, decide them together.
+        try press(queue, .character("g"), .character(" "), .character(" "), .character("p"))
+        #expect(try status(1) == "false_positive" && status(3) == "false_positive")
+        #expect(queue.message == "2 alerts → false positive (u undoes)")
+        // Undo takes back the whole last decision.
+        try press(queue, .character("u"))
+        #expect(try status(1) == "open" && status(3) == "open" && status(2) == "confirmed_fraud")
+        #expect(try store.verifyAuditChain() == .intact(events: 5))
+        let rows = try queue.render(size: size).rows
+        #expect(rows[14].contains("open 5 · confirmed fraud 1 · false positive 0"))
+    }
+
+    @Test func aNoteIsWrittenInABoxAndSavedWithCtrlS() throws {
+        let queue = try screen()
+        try press(queue, .character("a"))
+        for character in "called client" { try press(queue, .character(character)) }
+        try press(queue, .enter)
+        for character in "no answer" { try press(queue, .character(character)) }
+        let rows = try queue.render(size: size).rows
+        #expect(rows.contains { $0.contains("Note on alert #1") })
+        #expect(rows.contains { $0.contains("Ctrl-S saves") })
+        try press(queue, .ctrl("s"))
+        #expect(try store.triageEvents(ofAlert: 1).map(\.note) == ["called client\nno answer"])
+        #expect(try status(1) == "open")
+        // Escape discards.
+        try press(queue, .character("a"), .character("x"), .escape)
+        #expect(try store.triageEvents(ofAlert: 1).count == 1)
+    }
+
+    @Test func aDecisionOnAnAlertSomeoneElseChangedIsRefusedWithAMessage() throws {
+        let queue = try screen()
+        _ = try queue.render(size: size)
+        let other = try Store(path: store.path)
+        try other.decide([SeenAlert(id: 1, version: 1)], status: .escalated, analyst: "bo")
+        try press(queue, .character("f"))
+        #expect(try status(1) == "escalated", "bo's decision stands")
+        #expect(queue.message == "alert #1 changed since it was shown (now escalated, last touched by bo); nothing was changed: look again and decide")
+        // Polling sees the change.
+        let queue2 = try screen()
+        try other.decide([SeenAlert(id: 2, version: 1)], status: .falsePositive, analyst: "bo")
+        #expect(try queue2.refreshIfChanged())
+        #expect(!queue2.ids.contains(2))
+        #expect(try !queue2.refreshIfChanged())
+    }
+
+    @Test func theDetailShowsTheTransactionReasonsAndTheClientsHistory() throws {
+        let queue = try screen()
+        try press(queue, .character("j"), .character("j"), .enter)
+        let rows = try queue.render(size: TerminalSize(width: 100, height: 40)).rows
+        #expect(rows[1].contains("Alert #3 · score 0.870 · open"))
+        #expect(rows.contains { $0.contains("Merchant        Shop 2") })
+        #expect(rows.contains { $0.contains("+1.00 burst: reason for 3") })
+        // Client C0 has transactions 1, 3, 5, 7: this one is the second; 1 and 5 are alerts too, 7 is not.
+        let history = rows.filter { $0.contains("(grocery)") }
+        #expect(history.count == 4)
+        #expect(history[0].contains("!") && history[0].contains("Shop 0"))
+        #expect(history[1].contains("▶") && history[1].contains("Shop 2"))
+        #expect(history[2].contains("!") && history[2].contains("Acme Hardware"))
+        #expect(history[3].contains("Shop 6") && !history[3].contains("!"))
+        // A decision from the detail applies to this alert; q goes back to the queue.
+        try press(queue, .character("e"))
+        #expect(try status(3) == "escalated")
+        try press(queue, .character("q"))
+        #expect(try queue.handle(.character("q"), size: size) == .quit)
+    }
+
+    @Test func searchSortAndViews() throws {
+        let queue = try screen()
+        try press(queue, .character("/"))
+        for character in "acme" { try press(queue, .character(character)) }
+        try press(queue, .enter)
+        #expect(queue.message == "/acme: row 5")
+        try press(queue, .character("n"))
+        #expect(queue.message == "/acme: row 5", "the only match, found again")
+        try press(queue, .character("s"))
+        #expect(queue.query.sort == .time && queue.query.descending)
+        #expect(queue.ids == [6, 5, 4, 3, 2, 1])
+        try press(queue, .character("S"))
+        #expect(queue.ids == [1, 2, 3, 4, 5, 6])
+        try press(queue, .character("f"), .character("v"))
+        #expect(queue.query.statuses == nil && queue.ids.count == 6)
+        try press(queue, .character("v"))
+        #expect(queue.query.statuses == [.confirmedFraud] && queue.ids.count == 1)
+        #expect(try queue.render(size: size).rows[0].contains("confirmed fraud alerts"))
+    }
+
+    @Test func aTinyTerminalGetsAMessageNotACrash() throws {
+        let queue = try screen()
+        for (width, height) in [(0, 0), (10, 3), (59, 20), (80, 9)] {
+            let rows = try queue.render(size: TerminalSize(width: width, height: height)).rows
+            #expect(rows.count == height)
+            if height > 0 && width > 20 { #expect(rows[0].contains("terminal too small")) }
+        }
+    }
+
+    @Test func helpListsEveryKeyAndTheRunLoopEndsWithItsInput() throws {
+        let queue = try screen()
+        try press(queue, .character("?"))
+        let rows = try queue.render(size: TerminalSize(width: 100, height: 40)).rows
+        for text in ["Move", "j/↓  k/↑", "Decide", "confirmed fraud", "undo my last decision", "q/Esc"] {
+            #expect(rows.contains { $0.contains(text) }, "\(text)")
+        }
+        try press(queue, .escape)
+        let backend = MemoryBackend(width: 120, height: 16, keys: [.character("j"), .character("f")])
+        try queue.run(backend: backend)
+        #expect(try status(2) == "confirmed_fraud")
+        #expect(backend.stopCount == 1)
+    }
+}
