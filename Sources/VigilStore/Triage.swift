@@ -98,6 +98,14 @@ extension Store {
         }
     }
 
+    /// The latest events of the whole trail, oldest first.
+    public func latestTriageEvents(limit: Int = 50) throws -> [TriageEvent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM triage_events ORDER BY id DESC LIMIT ?) ORDER BY id",
+                             arguments: [limit]).map(Self.event)
+        }
+    }
+
     /// The alert's status, if it is still at the version seen.
     private static func checkUnchanged(_ db: Database, _ seen: SeenAlert) throws -> String {
         guard let row = try Row.fetchOne(db, sql: """

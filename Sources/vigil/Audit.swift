@@ -1,20 +1,50 @@
 import ArgumentParser
+import Foundation
 import VigilCore
 import VigilStore
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify the triage audit trail: every event's hash and its link to the one before.")
+        abstract: "The triage audit trail: verify its hash chain, or list its events.",
+        subcommands: [Verify.self, Log.self], defaultSubcommand: Verify.self)
 
-    @OptionGroup var storeOption: StoreOption
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every event's hash and its link to the one before; name the first broken event.")
 
-    func run() throws {
-        switch try storeOption.openExisting().verifyAuditChain() {
-        case .intact(let events):
-            print("audit trail intact: \(Formatting.grouped(events)) triage events, every hash and link verified")
-        case .broken(let eventID, let reason):
-            printError("audit trail BROKEN at triage event #\(eventID): \(reason)")
-            throw ExitCode(1)
+        @OptionGroup var storeOption: StoreOption
+
+        func run() throws {
+            switch try storeOption.openExisting().verifyAuditChain() {
+            case .intact(let events):
+                print("audit trail intact: \(Formatting.grouped(events)) triage events, every hash and link verified")
+            case .broken(let eventID, let reason):
+                printError("audit trail BROKEN at triage event #\(eventID): \(reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the triage events of an alert, or the latest ones.")
+
+        @OptionGroup var storeOption: StoreOption
+
+        @Option(name: .long, help: "Only this alert's events.")
+        var alert: Int64?
+
+        @Option(name: .long, help: "At most this many of the latest events (without --alert).")
+        var limit: Int = 50
+
+        func run() throws {
+            let store = try storeOption.openExisting()
+            let events = try alert.map { try store.triageEvents(ofAlert: $0) } ?? store.latestTriageEvents(limit: limit)
+            for event in events {
+                var line = "#\(event.id) \(CivilTime.format(event.at)) alert #\(event.alertID) \(event.analyst) \(event.action)"
+                if let from = event.fromStatus, let to = event.toStatus { line += " \(from) → \(to)" }
+                if let note = event.note { line += ": " + note }
+                print(Sanitize.line(line))
+            }
         }
     }
 }

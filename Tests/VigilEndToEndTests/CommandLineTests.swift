@@ -102,9 +102,11 @@ import Testing
             try db.execute(sql: "INSERT INTO triage_events (alert_id, at, analyst, action, prev_hash, hash) VALUES (1, 5, 'ana', 'note', ?, 'not-a-real-hash')",
                            arguments: [String(repeating: "0", count: 64)])
         }
-        let broken = try Harness.run(["audit", "--store", store])
+        let broken = try Harness.run(["audit", "verify", "--store", store])
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("BROKEN at triage event #1"))
+        // `vigil audit` alone verifies too.
+        #expect(try Harness.run(["audit", "--store", store]).status == 1)
     }
 
     @Test func statsOnAMissingStoreIsAClearError() throws {

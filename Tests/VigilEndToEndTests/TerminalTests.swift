@@ -97,8 +97,10 @@ import Testing
         #expect(events.allSatisfy { ($0["analyst"] as String) == "tester" })
         #expect(Set(events.prefix(3).map { $0["alert_id"] as Int64 }).count == 3, "three different alerts")
         #expect(events[3]["note"] as String? == "checked with the bank")
-        let audit = try Harness.run(["audit", "--store", store])
+        let audit = try Harness.run(["audit", "verify", "--store", store])
         #expect(audit.status == 0 && audit.stdout.contains("audit trail intact: 4 triage events"))
+        let log = try Harness.run(["audit", "log", "--store", store])
+        #expect(log.stdout.split(separator: "\n").count == 4 && log.stdout.contains("tester note: checked with the bank"))
     }
 
     @Test func workbenchWithoutATerminalSaysWhatToDo() throws {
