@@ -5,7 +5,7 @@ import VigilTUI
 
 /// What a key on the alert queue asks for.
 public enum QueueAction: Hashable, Sendable {
-    case quit, help, theme, mark, open, search, searchNext, searchPrevious
+    case quit, help, theme, mark, open, search, searchNext, searchPrevious, filter
     case sortNext, sortReverse, view
     case decide(AlertStatus)
     case note, undo, reload
@@ -23,6 +23,8 @@ public final class AlertQueueScreen {
         case list
         case detail(alertID: Int64, scroll: ScrollState)
         case search(TextInputState)
+        /// The filter being typed (`AlertFilter`).
+        case filter(TextInputState)
         /// A note being written; `returnTo` is the detail it was started from, if any.
         case note(TextInputState, alerts: [SeenAlert], returnTo: Int64?)
         case help(ScrollState)
@@ -42,12 +44,26 @@ public final class AlertQueueScreen {
     private var loaded: [Int64: AlertSummary] = [:]
     private var detail: AlertDetail?
     private var lastSearch = ""
+    /// The filter in force.
+    public private(set) var filter = AlertFilter()
     private var token: StoreChangeToken?
 
     /// The statuses `v` cycles through: open work first, then everything, then each decision.
     static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
     /// The sortable columns, in table order.
-    static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category]
+    static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category, .status]
+    /// The table column each sort key sorts (the top reason is not sortable).
+    static func column(of key: AlertQuery.SortKey) -> Int {
+        switch key {
+        case .score: 0
+        case .time: 1
+        case .client: 2
+        case .amount: 3
+        case .merchant: 4
+        case .category: 5
+        case .status: 7
+        }
+    }
 
     public static let bindings: KeyBindingTable<QueueAction> = {
         do {
@@ -60,6 +76,8 @@ public final class AlertQueueScreen {
                 KeyBinding(.character("s"), action: .sortNext, description: "sort by the next column", section: "Queue"),
                 KeyBinding(.character("S"), action: .sortReverse, description: "reverse the sort", section: "Queue"),
                 KeyBinding(.character("v"), action: .view, description: "show open, all, or one decision", section: "Queue"),
+                KeyBinding(.character("F"), action: .filter,
+                           description: "filter: client=ID detector=NAME amount=MIN..MAX date=FROM..UNTIL", section: "Queue"),
                 KeyBinding(.character("r"), action: .reload, description: "reload from the store", section: "Queue"),
                 KeyBinding(.character("f"), action: .decide(.confirmedFraud), description: "confirmed fraud", section: "Decide"),
                 KeyBinding(.character("p"), action: .decide(.falsePositive), description: "false positive", section: "Decide"),
@@ -154,6 +172,32 @@ public final class AlertQueueScreen {
                 mode = .search(input)
             }
             return .handled
+        case .filter(var input):
+            switch key {
+            case .enter:
+                let parsed: AlertFilter
+                do {
+                    parsed = try AlertFilter.parse(input.text)
+                } catch {
+                    message = "filter: \(error.description)"
+                    return .handled
+                }
+                do {
+                    filter = parsed
+                    parsed.apply(to: &query)
+                    mode = .list
+                    table.selection = []
+                    try reload()
+                    table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
+                    message = parsed.isEmpty ? "filter cleared" : "filter: \(parsed.text)"
+                }
+            case .escape:
+                mode = .list
+            default:
+                _ = input.handle(key)
+                mode = .filter(input)
+            }
+            return .handled
         case .note(var input, let alerts, let returnTo):
             func back() { mode = returnTo.map { .detail(alertID: $0, scroll: ScrollState()) } ?? .list }
             switch key {
@@ -227,6 +271,8 @@ public final class AlertQueueScreen {
             if let detail { mode = .detail(alertID: detail.alert.id, scroll: ScrollState()) }
         case .search:
             mode = .search(TextInputState(text: lastSearch))
+        case .filter:
+            mode = .filter(TextInputState(text: filter.text))
         case .searchNext:
             try find(forward: true, from: table.cursor)
         case .searchPrevious:
@@ -241,7 +287,7 @@ public final class AlertQueueScreen {
                 next.descending.toggle()
             }
             query = next
-            table.sort = TableSort(column: Self.sortKeys.firstIndex(of: query.sort) ?? 0, ascending: !query.descending)
+            table.sort = TableSort(column: Self.column(of: query.sort), ascending: !query.descending)
             table.selection = []
             try reload()
         case .view:
@@ -338,7 +384,8 @@ public final class AlertQueueScreen {
         let (body, bottom) = rest.splitBottom(2)
         let (statusRow, hintRow) = bottom.splitTop(1)
         buffer.fill(titleRow, style: theme.title)
-        StatusBar(left: " Vigil — alert queue — \(Self.viewName(query.statuses))", right: "analyst \(analyst) ",
+        StatusBar(left: " Vigil — alert queue — \(Self.viewName(query.statuses))" + (filter.isEmpty ? "" : " — \(filter.text)"),
+                  right: "analyst \(analyst) ",
                   style: theme.title).render(into: &buffer, in: titleRow)
 
         switch mode {
@@ -379,6 +426,13 @@ public final class AlertQueueScreen {
                           placeholder: "merchant, client or reason; Enter finds, Esc cancels")
                 .render(into: &buffer, in: hintRow.inset(left: 3), state: &input)
             mode = .search(input)
+        case .filter(var input):
+            buffer.fill(hintRow, style: theme.text)
+            buffer.put(" F", in: hintRow, style: theme.accent)
+            _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
+                          placeholder: "client=ID detector=NAME amount=MIN..MAX date=FROM..UNTIL; empty clears")
+                .render(into: &buffer, in: hintRow.inset(left: 3), state: &input)
+            mode = .filter(input)
         case .note(var input, let alerts, let returnTo):
             let box = buffer.bounds.centered(width: min(70, size.width - 4), height: min(10, size.height - 4))
             let inside = buffer.drawBox(box, style: theme.border,

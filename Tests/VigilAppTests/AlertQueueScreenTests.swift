@@ -166,3 +166,50 @@ import VigilTUI
         #expect(backend.stopCount == 1)
     }
 }
+
+@Suite struct AlertFilterTests {
+    @Test func termsParseAndPrintBack() throws {
+        let filter = try AlertFilter.parse("client=C0  detector=burst amount=5..30.50 date=2023-11-14..2023-11-15")
+        #expect(filter.clientID == "C0" && filter.detector == "burst")
+        #expect(filter.minimumAmountMinor == 500 && filter.maximumAmountMinor == 3_050)
+        #expect(filter.from == 1_699_920_000 && filter.until == 1_699_920_000 + 2 * 86_400)
+        #expect(filter.text == "client=C0 detector=burst amount=5..30.50 date=2023-11-14..2023-11-15")
+        #expect(try AlertFilter.parse(filter.text) == filter)
+        let open = try AlertFilter.parse("amount=..100 date=2023-11-14")
+        #expect(open.minimumAmountMinor == nil && open.maximumAmountMinor == 10_000)
+        #expect(open.until! - open.from! == 86_400)
+        #expect(try AlertFilter.parse("  ").isEmpty)
+    }
+
+    @Test func badTermsSayWhatIsWrong() {
+        func message(_ text: String) -> String? {
+            do { _ = try AlertFilter.parse(text); return nil } catch { return error.description }
+        }
+        #expect(message("colour=red") == "unknown field 'colour' (fields: client, detector, amount, date)")
+        #expect(message("client") == "'client' is not field=value (fields: client, detector, amount, date)")
+        #expect(message("amount=..") == "amount=..: expected LOW..HIGH (either end may be left out)")
+        #expect(message("amount=ten..20") == "amount 'ten' is not an amount (e.g. 100 or 1,250.50)")
+        #expect(message("date=2023-02-30") == "date '2023-02-30' is not a day (YYYY-MM-DD)")
+    }
+}
+
+extension AlertQueueScreenTests {
+    @Test func theFilterPromptNarrowsTheQueue() throws {
+        let queue = try screen()
+        try press(queue, .character("F"))
+        for character in "client=C1 amount=..50" { try press(queue, .character(character)) }
+        try press(queue, .enter)
+        #expect(queue.ids == [2, 4])
+        #expect(queue.message == "filter: client=C1 amount=..50")
+        #expect(try queue.render(size: size).rows[0].contains("open alerts — client=C1 amount=..50"))
+        // A bad filter keeps the prompt open and says why.
+        try press(queue, .character("F"), .character("x"), .enter)
+        #expect(queue.message == "filter: amount '50x' is not an amount (e.g. 100 or 1,250.50)")
+        #expect(queue.ids == [2, 4], "the filter in force is unchanged")
+        // Clearing it brings every open alert back.
+        try press(queue, .escape, .character("F"))
+        for _ in 0..<40 { try press(queue, .backspace) }
+        try press(queue, .enter)
+        #expect(queue.ids == [1, 2, 3, 4, 5, 6] && queue.message == "filter cleared")
+    }
+}
