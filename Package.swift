@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "VigilApp"]),
+        .executableTarget(name: "vigil-bench", dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "VigilApp", "VigilTUI"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",

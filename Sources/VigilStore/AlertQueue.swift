@@ -37,6 +37,13 @@ public struct AlertQuery: Sendable, Equatable {
         self.descending = descending
     }
 
+    /// Whether the filter or the order needs the transactions' columns (the default queue, by status and score,
+    /// does not, and is then read from the alerts table and its index alone).
+    var needsTransactions: Bool {
+        clientID != nil || minimumAmountMinor != nil || maximumAmountMinor != nil || from != nil || until != nil
+            || ![SortKey.score, .status].contains(sort)
+    }
+
     /// The WHERE clause and its arguments.
     func filter() -> (sql: String, arguments: StatementArguments) {
         var clauses: [String] = []
@@ -80,9 +87,10 @@ extension Store {
     public func alertIDs(matching query: AlertQuery) throws -> [Int64] {
         try pool.read { db in
             let (filter, arguments) = query.filter()
-            return try Int64.fetchAll(db, sql: """
-                SELECT a.id FROM alerts a JOIN transactions t ON t.id = a.transaction_id \(filter) \(query.order())
-                """, arguments: arguments)
+            // 100,000 alerts joined to their transactions cost a random table read each (~0.3 s on 6.7 M rows);
+            // the default queue needs none.
+            let join = query.needsTransactions ? "JOIN transactions t ON t.id = a.transaction_id" : ""
+            return try Int64.fetchAll(db, sql: "SELECT a.id FROM alerts a \(join) \(filter) \(query.order())", arguments: arguments)
         }
     }
 

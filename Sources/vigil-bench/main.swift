@@ -4,6 +4,7 @@ import VigilCore
 import VigilDemo
 import VigilDetect
 import VigilStore
+import VigilTUI
 
 /// Benchmarks that print one JSON object per measurement, for bench/ scripts to compare with peers.
 ///
@@ -25,6 +26,7 @@ func usage() -> Never {
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
+               | queue --store PATH [--width W] [--height H] [--keys N]
 
         """.utf8))
     exit(2)
@@ -154,6 +156,45 @@ do {
         // The issue's speed goal counts profiles, rules and the ensemble: every stage but the models and their features.
         result["behavioural_seconds"] = ScanReport.behaviouralStages.reduce(0) { $0 + (report.stageSeconds[$1] ?? 0) }
         emit(result)
+    case "queue":
+        // The workbench's alert queue in the in-memory backend: opening the store to the first full frame, then
+        // each keypress handled and the screen redrawn, as the analyst would press them.
+        guard let path = option("--store", in: args) else { usage() }
+        let size = TerminalSize(width: Int(option("--width", in: args) ?? "") ?? 120, height: Int(option("--height", in: args) ?? "") ?? 40)
+        let presses = Int(option("--keys", in: args) ?? "") ?? 2_000
+        var started = Date()
+        let store = try Store(path: path)
+        let queue = try AlertQueueScreen(store: store, analyst: "bench")
+        let first = try queue.render(size: size)
+        let firstFrame = Date().timeIntervalSince(started)
+        guard first.rows.count == size.height else { usage() }
+        // Moving: down through the queue a row at a time and a page at a time, to the end and back.
+        var moveTimes: [Double] = []
+        let moves: [Key] = Array(repeating: .character("j"), count: presses / 2) + Array(repeating: .pageDown, count: presses / 2 - 2)
+            + [.character("G"), .character("g")]
+        for key in moves {
+            started = Date()
+            _ = try queue.handle(key, size: size)
+            _ = try queue.render(size: size)
+            moveTimes.append(Date().timeIntervalSince(started))
+        }
+        // Re-querying: each sort column once, then back to score.
+        var sortTimes: [Double] = []
+        for _ in 0..<8 {
+            started = Date()
+            _ = try queue.handle(.character("s"), size: size)
+            _ = try queue.render(size: size)
+            sortTimes.append(Date().timeIntervalSince(started))
+        }
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
+        }
+        emit(["benchmark": "queue", "alerts": queue.ids.count, "transactions": try store.transactionCount(),
+              "first_frame_ms": firstFrame * 1_000, "key_ms_median": percentile(moveTimes, 0.5) * 1_000,
+              "key_ms_p99": percentile(moveTimes, 0.99) * 1_000, "key_ms_max": (moveTimes.max() ?? 0) * 1_000,
+              "sort_ms_median": percentile(sortTimes, 0.5) * 1_000, "sort_ms_max": (sortTimes.max() ?? 0) * 1_000,
+              "keys": moveTimes.count, "peak_rss_kb": peakRSSKilobytes()])
     case "rules":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)
