@@ -103,6 +103,25 @@ import Testing
         #expect(log.stdout.split(separator: "\n").count == 4 && log.stdout.contains("tester note: checked with the bank"))
     }
 
+    @Test func twoWorkbenchesOnOneStoreSeeEachOthersDecisionsWithinASecond() throws {
+        let store = scratch.path + "/two.sqlite"
+        try Harness.run(["demo", "--store", store, "--clients", "30", "--days", "60"])
+        #expect(try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"]).status == 0)
+        let ana = try TmuxSession(width: 120, height: 30, command: "\(Harness.binary) --store \(store) --analyst ana; sleep 30")
+        let bo = try TmuxSession(width: 120, height: 30, command: "\(Harness.binary) --store \(store) --analyst bo; sleep 30")
+        for session in [ana, bo] { _ = try session.waitFor { $0.contains("open 12 · confirmed fraud 0") } }
+        try ana.send("f")
+        _ = try ana.waitFor { $0.contains("open 11 · confirmed fraud 1") }
+        // Bo presses nothing: his workbench polls the store twice a second and redraws.
+        let seen = try bo.waitFor(timeout: 10) { $0.contains("open 11 · confirmed fraud 1") }
+        #expect(seen.contains("open 11 · confirmed fraud 1"), "bo's workbench shows ana's decision")
+        try bo.send("p")
+        _ = try bo.waitFor { $0.contains("→ false positive") }
+        #expect(try ana.waitFor(timeout: 5) { $0.contains("false positive 1") }.contains("false positive 1"))
+        let audit = try Harness.run(["audit", "log", "--store", store])
+        #expect(audit.stdout.contains(" ana decide open → confirmed_fraud") && audit.stdout.contains(" bo decide open → false_positive"))
+    }
+
     @Test func workbenchWithoutATerminalSaysWhatToDo() throws {
         let result = try Harness.run(["--store", scratch.path + "/x.sqlite"])
         #expect(result.status != 0)
