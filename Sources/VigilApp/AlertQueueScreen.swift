@@ -384,7 +384,8 @@ public final class AlertQueueScreen {
         let (body, bottom) = rest.splitBottom(2)
         let (statusRow, hintRow) = bottom.splitTop(1)
         buffer.fill(titleRow, style: theme.title)
-        StatusBar(left: " Vigil — alert queue — \(Self.viewName(query.statuses))" + (filter.isEmpty ? "" : " — \(filter.text)"),
+        let file = URL(fileURLWithPath: store.path).lastPathComponent
+        StatusBar(left: " Vigil — \(file) — \(Self.viewName(query.statuses))" + (filter.isEmpty ? "" : " — \(filter.text)"),
                   right: "analyst \(analyst) ",
                   style: theme.title).render(into: &buffer, in: titleRow)
 
@@ -457,8 +458,9 @@ public final class AlertQueueScreen {
 
     private var hint: String {
         switch mode {
-        case .detail: return "q back · f fraud · p false positive · e escalate · i needs info · a note · u undo · ? keys"
-        default: return "Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find · ? keys · q quit"
+        // Most needed first: a narrow terminal cuts the end.
+        case .detail: return "q back · ? keys · f fraud · p false positive · e escalate · i needs info · a note · u undo"
+        default: return "? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find"
         }
     }
 

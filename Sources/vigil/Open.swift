@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilApp
+import VigilDetect
 import VigilStore
 import VigilTUI
 
@@ -46,9 +47,13 @@ struct Open: ParsableCommand {
         } else {
             path = Store.defaultDemoPath()
             if !FileManager.default.fileExists(atPath: path) {
-                printError("First run: generating the demo store at \(path) …")
+                printError("First run: generating the demo store at \(path) and scanning it …")
                 try DemoCommandRunner.generate(path: path, clients: DemoDefaults.clients, days: DemoDefaults.days,
                                                seed: DemoDefaults.seed, exportCSV: nil)
+                // Scanned at once, so the analyst lands on a queue; LOF, the slowest detector, waits for `vigil scan`.
+                var detectors = Set(Detector.allCases)
+                detectors.remove(.localOutlierFactor)
+                _ = try Scanner.scan(try Store(path: path), options: ScanOptions(detectors: detectors))
             }
         }
         guard FileManager.default.fileExists(atPath: path) else {

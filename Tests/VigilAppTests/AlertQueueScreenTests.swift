@@ -41,7 +41,7 @@ import VigilTUI
 
     @Test func theQueueShowsTheAlertsByScoreWithCountsAndKeys() throws {
         let rows = try screen().render(size: size).rows
-        #expect(rows[0].hasPrefix(" Vigil — alert queue — open alerts") && rows[0].hasSuffix("analyst ana "))
+        #expect(rows[0].hasPrefix(" Vigil — q.sqlite — open alerts") && rows[0].hasSuffix("analyst ana "))
         #expect(rows[1].contains("Score ▼") && rows[1].contains("Time (UTC)") && rows[1].contains("Top reason"))
         #expect(rows[2].contains("0.890") && rows[2].contains("2023-11-14 22:13") && rows[2].contains("$10.00")
                 && rows[2].contains("Shop 0") && rows[2].contains("reason for 1") && rows[2].contains("open"))

@@ -56,8 +56,10 @@ import Testing
         let data = scratch.path + "/xdg"
         let session = try TmuxSession(width: 100, height: 30,
                                       command: "XDG_DATA_HOME=\(data) VIGIL_STORE= \(Harness.binary); echo EXIT=\\$?; sleep 30")
-        let screen = try session.waitFor(timeout: 240) { $0.contains("q quit") && $0.contains("demo.sqlite") }
-        #expect(screen.contains("demo.sqlite"))
+        // Generated, scanned, and opened on its alert queue.
+        let screen = try session.waitFor(timeout: 240) { $0.contains("q quit") && $0.contains("demo.sqlite — open alerts") && $0.contains(" 1/") }
+        #expect(screen.contains("demo.sqlite — open alerts"))
+        #expect(screen.contains("Score"))
         try session.send("q")
         #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
         let path = data + "/vigil/demo.sqlite"
@@ -73,7 +75,7 @@ import Testing
         #expect(scan.status == 0 && scan.stdout.contains("alert queue: 12 opened"), "\(scan.stdout)")
         let session = try TmuxSession(width: 120, height: 40,
                                       command: "\(Harness.binary) --store \(store) --analyst tester; echo EXIT=\\$?; sleep 30")
-        let queue = try session.waitFor { $0.contains("alert queue") && $0.contains("analyst tester") && $0.contains(" 1/") }
+        let queue = try session.waitFor { $0.contains("triage.sqlite — open alerts") && $0.contains("analyst tester") && $0.contains(" 1/") }
         #expect(queue.contains("Score"))
         // Fraud on the first; the open view then shows the next one first: false positive; then escalate with a note.
         try session.send("f")
