@@ -421,18 +421,11 @@ public final class AlertQueueScreen {
             helpOverlay().render(into: &buffer, over: buffer.bounds, state: &scroll)
             mode = .help(scroll)
         case .search(var input):
-            buffer.fill(hintRow, style: theme.text)
-            buffer.put(" /", in: hintRow, style: theme.accent)
-            _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
-                          placeholder: "merchant, client or reason; Enter finds, Esc cancels")
-                .render(into: &buffer, in: hintRow.inset(left: 3), state: &input)
+            prompt("/", placeholder: "merchant, client or reason; Enter finds, Esc cancels", input: &input, in: hintRow, into: &buffer)
             mode = .search(input)
         case .filter(var input):
-            buffer.fill(hintRow, style: theme.text)
-            buffer.put(" F", in: hintRow, style: theme.accent)
-            _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
-                          placeholder: "client=ID detector=NAME amount=MIN..MAX date=FROM..UNTIL; empty clears")
-                .render(into: &buffer, in: hintRow.inset(left: 3), state: &input)
+            prompt("F", placeholder: "client=ID detector=NAME amount=MIN..MAX date=FROM..UNTIL; empty clears", input: &input,
+                   in: hintRow, into: &buffer)
             mode = .filter(input)
         case .note(var input, let alerts, let returnTo):
             let box = buffer.bounds.centered(width: min(70, size.width - 4), height: min(10, size.height - 4))
@@ -448,6 +441,14 @@ public final class AlertQueueScreen {
             break
         }
         return buffer
+    }
+
+    /// A one-line prompt in place of the key hint: its key, then the text being typed.
+    private func prompt(_ key: String, placeholder: String, input: inout TextInputState, in row: Rect, into buffer: inout CellBuffer) {
+        buffer.fill(row, style: theme.text)
+        buffer.put(" " + key, in: row, style: theme.accent)
+        _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
+                      placeholder: placeholder).render(into: &buffer, in: row.inset(left: 3), state: &input)
     }
 
     private func helpOverlay() -> HelpOverlay {
