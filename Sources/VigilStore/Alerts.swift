@@ -43,8 +43,12 @@ extension Store {
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS scan_alerts (transaction_id INTEGER PRIMARY KEY)")
             try db.execute(sql: "DELETE FROM scan_alerts")
             let status = try db.makeStatement(sql: "SELECT status FROM alerts WHERE transaction_id = ?")
+            // The transaction's sort columns are copied into the alert as it opens (`v6-alert-sort-columns`).
             let insert = try db.makeStatement(sql: """
-                INSERT INTO alerts (transaction_id, score, reasons, status, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?)
+                INSERT INTO alerts (transaction_id, score, reasons, status, created_at, updated_at,
+                                    instant, client_id, amount_minor, merchant, category)
+                SELECT ?1, ?2, ?3, 'open', ?4, ?5, t.instant, t.client_id, t.amount_minor, t.merchant, t.category
+                FROM transactions t WHERE t.id = ?1
                 """)
             let update = try db.makeStatement(sql: """
                 UPDATE alerts SET score = ?, reasons = ?, updated_at = ?, version = version + 1
@@ -57,6 +61,10 @@ extension Store {
                 switch try String.fetchOne(status, arguments: [candidate.transactionID]) {
                 case nil:
                     try insert.execute(arguments: [candidate.transactionID, candidate.score, reasons, now, now])
+                    guard db.changesCount == 1 else {
+                        throw DatabaseError(resultCode: .SQLITE_CONSTRAINT_FOREIGNKEY,
+                                            message: "no transaction #\(candidate.transactionID) to raise an alert on")
+                    }
                     refresh.opened += 1
                 case AlertStatus.open.rawValue?:
                     try update.execute(arguments: [candidate.score, reasons, now, candidate.transactionID])
