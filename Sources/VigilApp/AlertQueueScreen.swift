@@ -9,6 +9,7 @@ public enum QueueAction: Hashable, Sendable {
     case sortNext, sortReverse, view
     case decide(AlertStatus)
     case note, undo, reload
+    case nextAlert, previousAlert
 }
 
 /// The alert queue and the alert detail: the workbench's main screen.
@@ -86,6 +87,8 @@ public final class AlertQueueScreen {
                 KeyBinding(.character("o"), action: .decide(.open), description: "reopen", section: "Decide"),
                 KeyBinding(.character("a"), action: .note, description: "add a note", section: "Decide"),
                 KeyBinding(.character("u"), action: .undo, description: "undo my last decision", section: "Decide"),
+                KeyBinding(.character("]"), action: .nextAlert, description: "the next alert's detail", section: "Detail"),
+                KeyBinding(.character("["), action: .previousAlert, description: "the previous alert's detail", section: "Detail"),
                 KeyBinding(.character("t"), action: .theme, description: "next colour theme", section: "Screen"),
                 KeyBinding(.character("?"), action: .help, description: "these keys", section: "Screen"),
                 KeyBinding([.character("q"), .escape], action: .quit, description: "back, or quit", section: "Screen"),
@@ -265,6 +268,13 @@ public final class AlertQueueScreen {
             guard !ids.isEmpty else { break }
             table.toggleSelection(ofRow: table.cursor)
             table.moveCursor(to: table.cursor + 1, rowCount: ids.count, pageSize: Self.pageSize(size))
+        case .nextAlert, .previousAlert:
+            guard !ids.isEmpty else { break }
+            table.moveCursor(to: table.cursor + (action == .nextAlert ? 1 : -1), rowCount: ids.count, pageSize: Self.pageSize(size))
+            if case .detail = mode {
+                detail = try store.alertDetail(alertID: ids[table.cursor])
+                if let detail { mode = .detail(alertID: detail.alert.id, scroll: ScrollState()) }
+            }
         case .open:
             guard ids.indices.contains(table.cursor) else { break }
             detail = try store.alertDetail(alertID: ids[table.cursor])
@@ -460,7 +470,7 @@ public final class AlertQueueScreen {
     private var hint: String {
         switch mode {
         // Most needed first: a narrow terminal cuts the end.
-        case .detail: return "q back · ? keys · f fraud · p false positive · e escalate · i needs info · a note · u undo"
+        case .detail: return "q back · ? keys · ] next · [ previous · f fraud · p false positive · e escalate · i needs info · a note · u undo"
         default: return "? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find"
         }
     }

@@ -116,6 +116,11 @@ import VigilTUI
         #expect(history[1].contains("▶") && history[1].contains("Shop 2"))
         #expect(history[2].contains("!") && history[2].contains("Acme Hardware"))
         #expect(history[3].contains("Shop 6") && !history[3].contains("!"))
+        // ] and [ step through the queue without leaving the detail.
+        try press(queue, .character("]"))
+        #expect(try queue.render(size: TerminalSize(width: 100, height: 40)).rows[1].contains("Alert #4 ·"))
+        try press(queue, .character("["))
+        #expect(try queue.render(size: TerminalSize(width: 100, height: 40)).rows[1].contains("Alert #3 ·"))
         // A decision from the detail applies to this alert; q goes back to the queue.
         try press(queue, .character("e"))
         #expect(try status(3) == "escalated")
