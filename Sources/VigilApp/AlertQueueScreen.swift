@@ -314,14 +314,15 @@ public final class AlertQueueScreen {
             let alerts = try target()
             guard !alerts.isEmpty else { message = "no alert to decide"; break }
             do {
-                try store.decide(alerts, status: status, analyst: analyst)
+                let events = try store.decide(alerts, status: status, analyst: analyst)
                 message = (alerts.count == 1 ? "alert #\(alerts[0].id)" : "\(alerts.count) alerts") + " → " + Self.statusName(status.rawValue)
                     + " (u undoes)"
                 table.selection = []
+                try applied(events, size: size)
             } catch let error as TriageError {
                 message = error.description
+                try reload()
             }
-            try reload()
         case .note:
             let alerts = try target()
             guard !alerts.isEmpty else { message = "no alert to note"; break }
@@ -333,12 +334,38 @@ public final class AlertQueueScreen {
                 let undone = try store.undoLastDecision(analyst: analyst)
                 message = "undone: " + undone.map { "alert #\($0.alertID) back to \(Self.statusName($0.toStatus ?? "open"))" }
                     .joined(separator: ", ")
+                // An undone alert may come back into the view, at its place in the order: read the view again.
             } catch let error as TriageError {
                 message = error.description
             }
             try reload()
         }
         return .handled
+    }
+
+    /// Brings the view up to date after this analyst's own decisions without reading the whole view again: decided
+    /// alerts leave a view that does not show their new status, the counts move, and their rows are read afresh.
+    /// (Reading 100,000 ids and the counts again after every decision cost ~50 ms a key; anything else that
+    /// changed meanwhile is picked up by the next idle `refreshIfChanged()`.)
+    private func applied(_ events: [TriageEvent], size: TerminalSize) throws {
+        var leaving: Set<Int64> = []
+        for event in events {
+            if let from = event.fromStatus { counts[from, default: 0] -= 1 }
+            if let to = event.toStatus { counts[to, default: 0] += 1 }
+            loaded[event.alertID] = nil
+            if let statuses = query.statuses, let to = event.toStatus.flatMap(AlertStatus.init(rawValue:)), !statuses.contains(to) {
+                leaving.insert(event.alertID)
+            }
+        }
+        if !leaving.isEmpty {
+            let cursorID = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
+            let before = ids.firstIndex { $0 == cursorID } ?? table.cursor
+            ids.removeAll { leaving.contains($0) }
+            // The cursor stays at the same place in the list: on the alert after the decided one.
+            let kept = cursorID.flatMap { id in leaving.contains(id) ? nil : ids.firstIndex(of: id) }
+            table.moveCursor(to: kept ?? min(before, max(0, ids.count - 1)), rowCount: ids.count, pageSize: Self.pageSize(size))
+        }
+        if case .detail(let id, _) = mode { detail = try store.alertDetail(alertID: id) }
     }
 
     private func find(forward: Bool, from position: Int) throws {

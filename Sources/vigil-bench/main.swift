@@ -26,7 +26,7 @@ func usage() -> Never {
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
-               | queue --store PATH [--width W] [--height H] [--keys N]
+               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N]
 
         """.utf8))
     exit(2)
@@ -186,6 +186,16 @@ do {
             _ = try queue.render(size: size)
             sortTimes.append(Date().timeIntervalSince(started))
         }
+        // Deciding (with --decide N): N alerts marked false positive one by one, then each decision undone.
+        // This writes to the store: its alerts end as they began, and the audit trail keeps the 2N events.
+        var decideTimes: [Double] = []
+        for key in Array(repeating: Key.character("p"), count: Int(option("--decide", in: args) ?? "") ?? 0)
+            + Array(repeating: Key.character("u"), count: Int(option("--decide", in: args) ?? "") ?? 0) {
+            started = Date()
+            _ = try queue.handle(key, size: size)
+            _ = try queue.render(size: size)
+            decideTimes.append(Date().timeIntervalSince(started))
+        }
         func percentile(_ values: [Double], _ p: Double) -> Double {
             let sorted = values.sorted()
             return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
@@ -194,7 +204,9 @@ do {
               "first_frame_ms": firstFrame * 1_000, "key_ms_median": percentile(moveTimes, 0.5) * 1_000,
               "key_ms_p99": percentile(moveTimes, 0.99) * 1_000, "key_ms_max": (moveTimes.max() ?? 0) * 1_000,
               "sort_ms_median": percentile(sortTimes, 0.5) * 1_000, "sort_ms_max": (sortTimes.max() ?? 0) * 1_000,
-              "keys": moveTimes.count, "peak_rss_kb": peakRSSKilobytes()])
+              "keys": moveTimes.count, "peak_rss_kb": peakRSSKilobytes(),
+              "decide_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.prefix(decideTimes.count / 2)), 0.5) * 1_000,
+              "undo_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.suffix(decideTimes.count / 2)), 0.5) * 1_000])
     case "rules":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)
