@@ -69,6 +69,21 @@ import VigilTUI
         #expect(rows[14].contains("open 5 · confirmed fraud 1 · false positive 0"))
     }
 
+    @Test func inTheViewOfEveryAlertADecidedAlertStaysWithItsNewStatus() throws {
+        let queue = try screen()
+        try press(queue, .character("v"), .character("j"), .character("j"), .character("e"))
+        #expect(queue.ids == [1, 2, 3, 4, 5, 6])
+        let rows = try queue.render(size: size).rows
+        #expect(rows[4].contains("escalated") && rows[4].contains("Shop 2"), "the row shows its new status in place")
+        #expect(rows[14].contains("open 5 · confirmed fraud 0 · false positive 0 · escalated 1"))
+        // In the open view (1, 2, 4, 5, 6 now) the cursor stays where it was, so it lands on the next alert.
+        let open = try screen()
+        try press(open, .character("j"), .character("f"))
+        try press(open, .character("f"))
+        #expect(open.ids == [1, 5, 6])
+        #expect(try status(2) == "confirmed_fraud" && status(4) == "confirmed_fraud")
+    }
+
     @Test func aNoteIsWrittenInABoxAndSavedWithCtrlS() throws {
         let queue = try screen()
         try press(queue, .character("a"))
