@@ -136,6 +136,20 @@ public final class AlertQueueScreen {
         return true
     }
 
+    /// Loads the pages just above and below the one on screen, so that the next page move draws from memory.
+    /// The run loop calls it after each frame, while the analyst reads; it does nothing when they are loaded.
+    public func prefetch(size: TerminalSize) throws {
+        guard case .list = mode, !ids.isEmpty else { return }
+        let page = Self.pageSize(size)
+        let start = max(0, table.offset - page)
+        try summaries(for: start..<min(ids.count, table.offset + 2 * page))
+        // Keep memory to a few pages however far the analyst scrolls.
+        if loaded.count > 20 * page {
+            let keep = Set(ids[start..<min(ids.count, table.offset + 2 * page)])
+            loaded = loaded.filter { keep.contains($0.key) }
+        }
+    }
+
     private func summaries(for rows: Range<Int>) throws {
         let missing = rows.map { ids[$0] }.filter { loaded[$0] == nil }
         guard !missing.isEmpty else { return }
@@ -564,6 +578,7 @@ public final class AlertQueueScreen {
         defer { backend.stop() }
         backend.draw(try render(size: backend.size))
         while true {
+            try prefetch(size: backend.size)
             guard let key = backend.nextKey(timeoutMilliseconds: 500) else {
                 if backend.inputHasEnded { return }
                 if try refreshIfChanged() { backend.draw(try render(size: backend.size)) }

@@ -26,7 +26,7 @@ func usage() -> Never {
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
-               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N]
+               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
 
         """.utf8))
     exit(2)
@@ -172,7 +172,11 @@ do {
         var moveTimes: [Double] = []
         let moves: [Key] = Array(repeating: .character("j"), count: presses / 2) + Array(repeating: .pageDown, count: presses / 2 - 2)
             + [.character("G"), .character("g")]
+        // Like the workbench's run loop, the neighbouring pages are loaded after each frame, while the analyst reads
+        // (untimed here); --no-prefetch leaves that out.
+        let prefetching = !args.contains("--no-prefetch")
         for key in moves {
+            if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(key, size: size)
             _ = try queue.render(size: size)
