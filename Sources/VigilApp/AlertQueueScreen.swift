@@ -53,19 +53,6 @@ public final class AlertQueueScreen {
     static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
     /// The sortable columns, in table order.
     static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category, .status]
-    /// The table column each sort key sorts (the top reason is not sortable).
-    static func column(of key: AlertQuery.SortKey) -> Int {
-        switch key {
-        case .score: 0
-        case .time: 1
-        case .client: 2
-        case .amount: 3
-        case .merchant: 4
-        case .category: 5
-        case .status: 7
-        }
-    }
-
     public static let bindings: KeyBindingTable<QueueAction> = {
         do {
             return try KeyBindingTable([
@@ -311,7 +298,6 @@ public final class AlertQueueScreen {
                 next.descending.toggle()
             }
             query = next
-            table.sort = TableSort(column: Self.column(of: query.sort), ascending: !query.descending)
             table.selection = []
             try reload()
         case .view:
@@ -405,21 +391,66 @@ public final class AlertQueueScreen {
         return statuses.map { statusName($0.rawValue) }.sorted().joined(separator: ", ") + " alerts"
     }
 
-    static let columns = [
-        TableColumn("Score", width: .fixed(7), alignment: .right),
-        TableColumn("Time (UTC)", width: .fixed(16)),
-        TableColumn("Client", width: .fixed(19)),
-        TableColumn("Amount", width: .fixed(11), alignment: .right),
-        TableColumn("Merchant", width: .fill),
-        TableColumn("Category", width: .fixed(13)),
-        TableColumn("Top reason", width: .fill),
-        TableColumn("Status", width: .fixed(14)),
-    ]
+    /// Below this width the queue drops the category and shortens the time and status columns.
+    static let wideLayout = 120
 
-    static func cells(_ alert: AlertSummary) -> [String] {
-        [String(format: "%.3f", alert.score), String(CivilTime.format(alert.instant).prefix(16)), alert.clientID,
-         Money(minorUnits: alert.amountMinor, currency: alert.currency).description, alert.merchant, alert.category,
-         alert.reasons.first?.text ?? "", statusName(alert.status)]
+    static func columns(width: Int) -> [TableColumn] {
+        if width >= wideLayout {
+            return [
+                TableColumn("Score", width: .fixed(7), alignment: .right),
+                TableColumn("Time (UTC)", width: .fixed(16)),
+                TableColumn("Client", width: .fixed(19)),
+                TableColumn("Amount", width: .fixed(11), alignment: .right),
+                TableColumn("Merchant", width: .fill),
+                TableColumn("Category", width: .fixed(13)),
+                TableColumn("Top reason", width: .fill),
+                TableColumn("Status", width: .fixed(14)),
+            ]
+        }
+        return [
+            TableColumn("Score", width: .fixed(7), alignment: .right),
+            TableColumn("Time", width: .fixed(11)),
+            TableColumn("Client", width: .fixed(16)),
+            TableColumn("Amount", width: .fixed(10), alignment: .right),
+            TableColumn("Merchant", width: .fill),
+            TableColumn("Top reason", width: .fill),
+            TableColumn("Status", width: .fixed(10)),
+        ]
+    }
+
+    /// The table column a sort key sorts at this width, nil when that column is not shown.
+    static func column(of key: AlertQuery.SortKey, width: Int) -> Int? {
+        let wide = width >= wideLayout
+        switch key {
+        case .score: return 0
+        case .time: return 1
+        case .client: return 2
+        case .amount: return 3
+        case .merchant: return 4
+        case .category: return wide ? 5 : nil
+        case .status: return wide ? 7 : 6
+        }
+    }
+
+    static func cells(_ alert: AlertSummary, width: Int) -> [String] {
+        let amount = Money(minorUnits: alert.amountMinor, currency: alert.currency).description
+        let reason = alert.reasons.first?.text ?? ""
+        let time = CivilTime.format(alert.instant)
+        if width >= wideLayout {
+            return [String(format: "%.3f", alert.score), String(time.prefix(16)), alert.clientID, amount, alert.merchant,
+                    alert.category, reason, statusName(alert.status)]
+        }
+        return [String(format: "%.3f", alert.score), String(time.dropFirst(5).prefix(11)), alert.clientID, amount,
+                alert.merchant, reason, shortStatusName(alert.status)]
+    }
+
+    static func shortStatusName(_ status: String) -> String {
+        switch status {
+        case "confirmed_fraud": "fraud"
+        case "false_positive": "false pos."
+        case "needs_info": "needs info"
+        default: statusName(status)
+        }
     }
 
     /// Draws the screen at `size`, loading the rows it shows.
@@ -449,19 +480,22 @@ public final class AlertQueueScreen {
             let pageSize = Table.pageSize(for: body)
             table.clamp(rowCount: ids.count, pageSize: pageSize)
             try summaries(for: table.offset..<min(ids.count, table.offset + pageSize))
-            let table = Table(columns: Self.columns,
+            self.table.sort = Self.column(of: query.sort, width: size.width).map { TableSort(column: $0, ascending: !query.descending) }
+            let table = Table(columns: Self.columns(width: size.width),
                               styles: Table.Styles(header: theme.header, row: theme.text, cursor: theme.selection,
                                                    marker: theme.mark, empty: theme.dim),
                               showsMarkers: true, emptyMessage: "No alerts in this view (v changes the view)")
             let loaded = self.loaded
             let ids = self.ids
-            let source = TableRows(count: ids.count) { row in loaded[ids[row]].map(Self.cells) ?? [] }
+            let width = size.width
+            let source = TableRows(count: ids.count) { row in loaded[ids[row]].map { Self.cells($0, width: width) } ?? [] }
             table.render(source, into: &buffer, in: body, state: &self.table)
         }
 
         let position = ids.isEmpty ? "0/0" : "\(Formatting.grouped(table.cursor + 1))/\(Formatting.grouped(ids.count))"
         let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
-            .map { "\(Self.statusName($0)) \(Formatting.grouped(counts[$0] ?? 0))" }.joined(separator: " · ")
+            .map { (size.width >= Self.wideLayout ? Self.statusName($0) : Self.shortStatusName($0)) + " \(Formatting.grouped(counts[$0] ?? 0))" }
+            .joined(separator: " · ")
         let marked = table.selection.isEmpty ? "" : "  \(table.selection.count) marked"
         StatusBar(left: " " + (message ?? position + marked), right: tally + " ", style: theme.statusBar)
             .render(into: &buffer, in: statusRow)

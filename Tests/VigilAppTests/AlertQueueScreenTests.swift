@@ -51,6 +51,17 @@ import VigilTUI
         #expect(rows[15].contains("f fraud") && rows[15].contains("q quit"))
     }
 
+    @Test func at80ColumnsTheQueueDropsTheCategoryAndShortensTimeAndStatus() throws {
+        let queue = try screen()
+        try press(queue, .character("f"))
+        try press(queue, .character("v"), .character("j"), .character("k"))
+        let rows = try queue.render(size: TerminalSize(width: 80, height: 24)).rows
+        #expect(rows.allSatisfy { $0.count == 80 })
+        #expect(rows[1].contains("Score ▼") && rows[1].contains("Time ") && !rows[1].contains("Category"))
+        #expect(rows[2].contains("11-14 22:13") && rows[2].contains("$10.00") && rows[2].hasSuffix("fraud     "))
+        #expect(rows[22].hasPrefix(" 1/6") && rows[22].contains("open 5 · fraud 1 · false pos. 0"))
+    }
+
     @Test func decisionsGoToTheStoreAndLeaveTheOpenView() throws {
         let queue = try screen()
         try press(queue, .character("j"), .character("f"))
