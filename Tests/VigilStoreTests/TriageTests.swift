@@ -84,12 +84,21 @@ import VigilCore
         #expect(undone.map(\.alertID) == [2, 3])
         #expect(undone.allSatisfy { $0.fromStatus == "confirmed_fraud" && $0.toStatus == "open" })
         #expect(undone.map(\.action) == ["undo #2", "undo #3"])
+        #expect(try store.triageEvents(ofAlert: 3).first?.action == "decide with #2", "the trail says what was decided together")
         #expect(try store.alertSummaries(ids: [1, 2, 3, 4]).map(\.status) == ["escalated", "open", "open", "needs_info"])
         // The next undo reaches the decision before; then there is nothing left.
         #expect(try store.undoLastDecision(analyst: "ana", at: 40).map(\.alertID) == [1])
         #expect(throws: TriageError.nothingToUndo(analyst: "ana")) { try store.undoLastDecision(analyst: "ana") }
         // Every event is still there: history is never rewritten.
         #expect(try store.verifyAuditChain() == .intact(events: 7))
+    }
+
+    @Test func separateDecisionsInTheSameSecondAreUndoneOneAtATime() throws {
+        let store = try storeWithAlerts()
+        for id in Int64(1)...3 { try store.decide(try seen(store, [id]), status: .falsePositive, analyst: "ana", at: 100) }
+        #expect(try store.undoLastDecision(analyst: "ana", at: 100).map(\.alertID) == [3])
+        #expect(try store.undoLastDecision(analyst: "ana", at: 100).map(\.alertID) == [2])
+        #expect(try store.alertSummaries(ids: [1, 2, 3]).map(\.status) == ["false_positive", "open", "open"])
     }
 
     @Test func undoIsRefusedWhenSomeoneActedOnTheAlertSince() throws {
