@@ -54,7 +54,7 @@ public final class AlertQueueScreen {
     /// The statuses `v` cycles through: open work first, then everything, then each decision.
     static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
     /// The sortable columns, in table order.
-    static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category, .status]
+    static let sortKeys: [AlertQuery.SortKey] = [.score, .time, .client, .amount, .merchant, .category, .reason, .status]
 
     static func nextSortKey(after key: AlertQuery.SortKey) -> AlertQuery.SortKey {
         sortKeys[((sortKeys.firstIndex(of: key) ?? 0) + 1) % sortKeys.count]
@@ -463,6 +463,7 @@ public final class AlertQueueScreen {
         case .amount: return 3
         case .merchant: return 4
         case .category: return wide ? 5 : nil
+        case .reason: return wide ? 6 : 5
         case .status: return wide ? 7 : 6
         }
     }

@@ -12,6 +12,7 @@ struct AlertView {
     private let merchantRank: [Int32]
     private let categoryRank: [Int32]
     private let statusRank: [Int32]
+    private let reasonRank: [Int32]
     /// Each row's index by alert id, built when first needed (`prepareIndex`).
     private var index: [Int64: Int]?
     /// Rows taken out of the view since it was read; they keep their indices.
@@ -42,6 +43,7 @@ struct AlertView {
         merchantRank = ranks(columns.merchants, columns.merchantNames)
         categoryRank = ranks(columns.categories, columns.categoryNames)
         statusRank = ranks(columns.statuses, columns.statusNames)
+        reasonRank = ranks(columns.reasons, columns.reasonNames)
         gone = Array(repeating: false, count: columns.count)
         reorder()
     }
@@ -82,6 +84,7 @@ struct AlertView {
         case .merchant: merchantRank.map(Int64.init)
         case .category: categoryRank.map(Int64.init)
         case .status: statusRank.map(Int64.init)
+        case .reason: reasonRank.map(Int64.init)
         }
     }
 

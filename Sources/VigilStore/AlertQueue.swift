@@ -7,7 +7,7 @@ import VigilCore
 public struct AlertQuery: Sendable, Equatable {
     /// A column the queue sorts by.
     public enum SortKey: String, Sendable, CaseIterable {
-        case score, time, client, amount, merchant, category, status
+        case score, time, client, amount, merchant, category, reason, status
     }
 
     /// Statuses shown; nil shows every status.
@@ -68,6 +68,7 @@ public struct AlertQuery: Sendable, Equatable {
         case .amount: column = "a.amount_minor"
         case .merchant: column = "a.merchant"
         case .category: column = "a.category"
+        case .reason: column = "coalesce(json_extract(a.reasons, '$[0].text'), '')"
         case .status: column = "a.status"
         }
         let direction = descending ? "DESC" : "ASC"
@@ -86,10 +87,13 @@ public struct AlertSortColumns: Sendable, Equatable {
     public var merchants: [Int32] = []
     public var categories: [Int32] = []
     public var statuses: [Int32] = []
+    /// The top reason's text (the first, largest contribution).
+    public var reasons: [Int32] = []
     public var clientNames: [String] = []
     public var merchantNames: [String] = []
     public var categoryNames: [String] = []
     public var statusNames: [String] = []
+    public var reasonNames: [String] = []
 
     public init() {}
 
@@ -103,13 +107,16 @@ extension Store {
     public func alertSortColumns(matching query: AlertQuery) throws -> AlertSortColumns {
         try pool.read { db in
             let (filter, arguments) = query.filter()
-            let sql = "SELECT id, score, instant, amount_minor, client_id, merchant, category, status FROM alerts a \(filter)"
+            let sql = """
+                SELECT id, score, instant, amount_minor, client_id, merchant, category, status,
+                       coalesce(json_extract(reasons, '$[0].text'), '') FROM alerts a \(filter)
+                """
             let statement = try db.makeStatement(sql: sql)
             try statement.setArguments(arguments)
             let s = statement.sqliteStatement
             var columns = AlertSortColumns()
-            var interners = [ByteInterner(), ByteInterner(), ByteInterner(), ByteInterner()]
-            var names: [[String]] = [[], [], [], []]
+            var interners = [ByteInterner(), ByteInterner(), ByteInterner(), ByteInterner(), ByteInterner()]
+            var names: [[String]] = [[], [], [], [], []]
             func text(_ column: Int32, _ which: Int) -> Int32 {
                 let index = interners[which].index(of: sqlite3_column_text(s, column), length: Int(sqlite3_column_bytes(s, column)))
                 if Int(index) == names[which].count { names[which].append(interners[which].string(index)) }
@@ -125,10 +132,12 @@ extension Store {
                 columns.merchants.append(text(5, 1))
                 columns.categories.append(text(6, 2))
                 columns.statuses.append(text(7, 3))
+                columns.reasons.append(text(8, 4))
                 code = sqlite3_step(s)
             }
             guard code == SQLITE_DONE else { throw db.stepError(code, sql: sql) }
             (columns.clientNames, columns.merchantNames, columns.categoryNames, columns.statusNames) = (names[0], names[1], names[2], names[3])
+            columns.reasonNames = names[4]
             return columns
         }
     }

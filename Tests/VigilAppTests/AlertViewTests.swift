@@ -22,7 +22,8 @@ import VigilStore
         _ = try store.appendGenerated(name: "v", identity: "v") { sink in try sink(rows) }
         var candidates: [AlertCandidate] = []
         for id in Int64(1)...300 where id % 4 != 0 {
-            candidates.append(AlertCandidate(transactionID: id, score: Double((id * 13) % 9) / 10, reasons: []))
+            let reasons = id % 5 == 0 ? [] : [AlertReason(detector: "x", score: 1, contribution: 1, text: ["b", "a", "Ärger", "z"][Int(id % 4)])]
+            candidates.append(AlertCandidate(transactionID: id, score: Double((id * 13) % 9) / 10, reasons: reasons))
         }
         _ = try store.refreshAlerts(candidates)
         // A few decided, so the status column has several values.
