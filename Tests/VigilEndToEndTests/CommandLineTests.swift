@@ -79,6 +79,17 @@ import Testing
         #expect(broken.stderr.contains("\(file):3: alert: unknown attribute 'blink'"), "\(broken.stderr)")
     }
 
+    @Test func reportExportsNothingBeforeAnyDecisionAndRefusesABadDate() throws {
+        let store = scratch.path + "/report.sqlite"
+        try Harness.run(["demo", "--store", store, "--clients", "5", "--days", "10"])
+        let empty = try Harness.run(["report", "--store", store])
+        #expect(empty.status == 0 && empty.stdout.hasPrefix("# Vigil case report\n\n0 triaged cases."))
+        let csv = try Harness.run(["report", "--store", store, "--format", "csv"])
+        #expect(csv.stdout.hasPrefix("alert_id,transaction_id,"))
+        let bad = try Harness.run(["report", "--store", store, "--since", "2025-02-30"])
+        #expect(bad.status != 0 && bad.stderr.contains("--since must be a day like 2025-03-01, not '2025-02-30'"))
+    }
+
     @Test func aBadFileAloneNeverCreatesAStore() throws {
         let store = scratch.path + "/never.sqlite"
         let result = try Harness.run(["import", scratch.path + "/nothing.csv", "--store", store])

@@ -35,6 +35,9 @@ public struct WeekHeatmap: Sendable {
     /// Blank, then four shades from light to full.
     public static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
     static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    /// "Mon" … "Sun" for weekday 0 … 6.
+    public static func weekdayName(_ weekday: Int) -> String { weekdays[((weekday % 7) + 7) % 7] }
     /// Columns for the weekday labels.
     static let labelWidth = 4
     /// Rows drawn: hour labels, seven days, legend.

@@ -1,0 +1,101 @@
+import Foundation
+import VigilCore
+import VigilStore
+import VigilTUI
+
+/// Triaged cases written out for sharing: CSV for spreadsheets, JSON for tools, Markdown for people.
+public enum CaseReport {
+    public enum Format: String, CaseIterable, Sendable {
+        case csv, json, md
+    }
+
+    public static func render(_ cases: [TriagedCase], format: Format, heatmaps: [String: [[Double]]] = [:]) throws -> String {
+        switch format {
+        case .csv: return csv(cases)
+        case .json: return try json(cases)
+        case .md: return markdown(cases, heatmaps: heatmaps)
+        }
+    }
+
+    static let csvHeader = ["alert_id", "transaction_id", "time_utc", "client_id", "amount", "currency", "merchant", "category",
+                            "score", "decision", "analyst", "decided_at_utc", "notes", "reasons"]
+
+    /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func amount(_ alert: AlertSummary) -> String {
+        let minor = alert.amountMinor
+        let sign = minor < 0 ? "-" : ""
+        return sign + String(abs(minor) / 100) + "." + String(format: "%02d", abs(minor) % 100)
+    }
+
+    public static func csv(_ cases: [TriagedCase]) -> String {
+        var lines = [csvHeader.joined(separator: ",")]
+        for c in cases {
+            let a = c.alert
+            let fields = [String(a.id), String(a.transactionID), CivilTime.format(a.instant), a.clientID, amount(a), a.currency,
+                          a.merchant, a.category, String(format: "%.3f", a.score), a.status, c.analyst ?? "",
+                          c.decidedAt.map(CivilTime.format) ?? "", c.notes.map { "\($0.analyst): \($0.text)" }.joined(separator: " | "),
+                          a.reasons.map(\.text).joined(separator: " | ")]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    public static func json(_ cases: [TriagedCase]) throws -> String {
+        let objects: [[String: Any]] = cases.map { c in
+            let a = c.alert
+            return [
+                "alert_id": a.id, "transaction_id": a.transactionID, "time_utc": CivilTime.format(a.instant), "client_id": a.clientID,
+                "amount_minor": a.amountMinor, "currency": a.currency, "merchant": a.merchant, "category": a.category,
+                "score": a.score, "decision": a.status, "analyst": c.analyst ?? NSNull(),
+                "decided_at_utc": c.decidedAt.map(CivilTime.format) ?? NSNull(),
+                "notes": c.notes.map { ["analyst": $0.analyst, "at_utc": CivilTime.format($0.at), "text": $0.text] },
+                "reasons": a.reasons.map { ["detector": $0.detector, "contribution": $0.contribution, "text": $0.text] as [String: Any] },
+            ]
+        }
+        let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// A readable case summary: per case the transaction, decision, reasons, notes, and the client's hour × weekday
+    /// heatmap (from `heatmaps`, by client id) drawn as text with the case's hour marked in the legend.
+    public static func markdown(_ cases: [TriagedCase], heatmaps: [String: [[Double]]]) -> String {
+        var out = "# Vigil case report\n\n\(cases.count) triaged case\(cases.count == 1 ? "" : "s").\n"
+        for c in cases {
+            let a = c.alert
+            let money = Money(minorUnits: a.amountMinor, currency: a.currency).description
+            out += "\n## Alert #\(a.id): \(a.status.replacingOccurrences(of: "_", with: " "))\n\n"
+            out += "| | |\n|---|---|\n"
+            for (label, value) in [("Transaction", "#\(a.transactionID), \(CivilTime.format(a.instant)) UTC"), ("Client", a.clientID),
+                                   ("Amount", money), ("Merchant", "\(a.merchant) (\(a.category))"),
+                                   ("Score", String(format: "%.3f", a.score)),
+                                   ("Decided", [c.analyst, c.decidedAt.map { CivilTime.format($0) + " UTC" }].compactMap { $0 }.joined(separator: ", "))] {
+                out += "| \(label) | \(markdownCell(value)) |\n"
+            }
+            out += "\n**Why it was flagged**\n\n"
+            out += a.reasons.isEmpty ? "- (no reasons recorded)\n"
+                : a.reasons.map { "- \(markdownCell($0.text)) (\($0.detector), +\(String(format: "%.2f", $0.contribution)))\n" }.joined()
+            if !c.notes.isEmpty {
+                out += "\n**Notes**\n\n" + c.notes.map { "- \($0.analyst), \(CivilTime.format($0.at)) UTC: \(markdownCell($0.text))\n" }.joined()
+            }
+            if let counts = heatmaps[a.clientID] {
+                let time = CivilTime.components(a.instant)
+                var buffer = CellBuffer(width: 52, height: WeekHeatmap.height)
+                WeekHeatmap(values: counts, highlight: (weekday: time.weekday, hour: time.hour)).render(into: &buffer, in: buffer.bounds)
+                out += "\n**The client's transactions by weekday and hour (UTC)**; this one: \(WeekHeatmap.weekdayName(time.weekday)) \(time.hour):00\n\n```\n"
+                out += buffer.rows.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n") + "\n```\n"
+            }
+        }
+        return out
+    }
+
+    /// Text safe inside a Markdown table cell or list item: one line, pipes escaped, control characters shown.
+    static func markdownCell(_ text: String) -> String {
+        Sanitizer.sanitize(text.replacingOccurrences(of: "\r\n", with: " ⏎ ").replacingOccurrences(of: "\n", with: " ⏎ "))
+            .replacingOccurrences(of: "|", with: "\\|")
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import VigilApp
+import VigilCore
+import VigilStore
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export triaged cases (transaction, decision, analyst, notes, reasons) as CSV, JSON or Markdown.")
+
+    @OptionGroup var storeOption: StoreOption
+
+    @Option(name: .long, help: "csv, json or md (Markdown, with each client's hour × weekday heatmap).")
+    var format: CaseReport.Format = .md
+
+    @Option(name: .long, help: ArgumentHelp("Only cases decided on or after this UTC day.", valueName: "YYYY-MM-DD"))
+    var since: String?
+
+    func validate() throws { _ = try sinceInstant() }
+
+    private func sinceInstant() throws -> Int64? {
+        guard let since else { return nil }
+        let parts = since.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]),
+              (1...CivilTime.daysInMonth(year: parts[0], month: parts[1])).contains(parts[2]) else {
+            throw ValidationError("--since must be a day like 2025-03-01, not '\(since)'")
+        }
+        return CivilTime.epochSeconds(year: parts[0], month: parts[1], day: parts[2], hour: 0, minute: 0, second: 0)
+    }
+
+    func run() throws {
+        let store = try storeOption.openExisting()
+        let cases = try store.triagedCases(since: try sinceInstant())
+        var heatmaps: [String: [[Double]]] = [:]
+        if format == .md {
+            for clientID in Set(cases.map(\.alert.clientID)) { heatmaps[clientID] = try store.hourOfWeekCounts(clientID: clientID) }
+        }
+        FileHandle.standardOutput.write(Data(try CaseReport.render(cases, format: format, heatmaps: heatmaps).utf8))
+    }
+}
+
+extension CaseReport.Format: ExpressibleByArgument {}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import VigilApp
+import VigilCore
+import VigilStore
+
+@Suite struct CaseReportTests {
+    let store: Store
+
+    init() throws {
+        let directory = NSTemporaryDirectory() + "vigil-report-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try Store(path: directory + "/r.sqlite")
+        var rows: [Transaction] = []
+        for i in 0..<4 {
+            // 2023-11-14 was a Tuesday; 22:13 UTC.
+            let merchant: String = i == 1 ? "Quote \"and\", comma" : "Shop \(i)"
+            rows.append(Transaction(sourceKey: "k\(i)", clientID: "C\(i % 2)", instant: 1_700_000_000 + Int64(i) * 86_400,
+                                    originalTime: "t", amount: Money(minorUnits: 12_345 + Int64(i)), merchant: merchant, category: "travel"))
+        }
+        _ = try store.appendGenerated(name: "r", identity: "r") { sink in try sink(rows) }
+        let reason = AlertReason(detector: "burst", score: 1, contribution: 1, text: "3 | charges in 10 minutes")
+        _ = try store.refreshAlerts((1...4).map { AlertCandidate(transactionID: $0, score: 0.9, reasons: [reason]) })
+        try store.decide([SeenAlert(id: 1, version: 1)], status: .confirmedFraud, analyst: "ana", at: 1_700_100_000)
+        try store.addNote("called\nthe bank", to: SeenAlert(id: 2, version: 1), analyst: "bo", at: 1_700_100_100)
+        try store.decide([SeenAlert(id: 2, version: 2)], status: .falsePositive, analyst: "bo", at: 1_700_200_000)
+    }
+
+    @Test func triagedCasesAreTheDecidedAlertsWithTheirNotes() throws {
+        let cases = try store.triagedCases()
+        #expect(cases.map(\.alert.id) == [1, 2])
+        #expect(cases.map(\.analyst) == ["ana", "bo"])
+        #expect(cases[1].notes.map(\.text) == ["called\nthe bank"])
+        #expect(try store.triagedCases(since: 1_700_150_000).map(\.alert.id) == [2])
+    }
+
+    @Test func csvQuotesWhatNeedsItAndKeepsEveryCase() throws {
+        let text = CaseReport.csv(try store.triagedCases())
+        let lines = text.components(separatedBy: "\r\n")
+        #expect(lines[0] == "alert_id,transaction_id,time_utc,client_id,amount,currency,merchant,category,score,decision,analyst,decided_at_utc,notes,reasons")
+        #expect(lines[1] == "1,1,2023-11-14 22:13:20,C0,123.45,USD,Shop 0,travel,0.900,confirmed_fraud,ana,2023-11-16 02:00:00,,3 | charges in 10 minutes")
+        #expect(lines[2].hasPrefix("2,2,2023-11-15 22:13:20,C1,123.46,USD,\"Quote \"\"and\"\", comma\",travel,0.900,false_positive,bo,"))
+        #expect(lines[2].contains(",\"bo: called\nthe bank\","))
+    }
+
+    @Test func jsonParsesBackWithEveryField() throws {
+        let text = try CaseReport.json(try store.triagedCases())
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+        #expect(objects.count == 2)
+        #expect(objects[0]["decision"] as? String == "confirmed_fraud" && objects[0]["amount_minor"] as? Int == 12_345)
+        #expect((objects[1]["notes"] as? [[String: Any]])?.first?["text"] as? String == "called\nthe bank")
+    }
+
+    @Test func markdownIsAReadableSummaryWithTheClientsHeatmap() throws {
+        let cases = try store.triagedCases()
+        let heatmaps = ["C0": try store.hourOfWeekCounts(clientID: "C0")]
+        #expect(heatmaps["C0"]?[1][22] == 1 && heatmaps["C0"]?[3][22] == 1, "C0's two transactions: Tuesday and Thursday at 22:00")
+        let text = CaseReport.markdown(cases, heatmaps: heatmaps)
+        #expect(text.hasPrefix("# Vigil case report\n\n2 triaged cases.\n"))
+        #expect(text.contains("## Alert #1: confirmed fraud"))
+        #expect(text.contains("| Amount | $123.45 |"))
+        #expect(text.contains("- 3 \\| charges in 10 minutes (burst, +1.00)"), "pipes escaped in Markdown")
+        #expect(text.contains("- bo, 2023-11-16 02:01:40 UTC: called ⏎ the bank"))
+        #expect(text.contains("this one: Tue 22:00"))
+        #expect(text.contains("\nTue" + String(repeating: " ", count: 45) + "██\n"), "the heatmap as text: hour 22, two columns an hour")
+        #expect(!text.contains("## Alert #2") || !text.components(separatedBy: "## Alert #2")[1].contains("```"), "no heatmap without counts")
+    }
+}
