@@ -88,11 +88,8 @@ public struct AlertFilter: Equatable, Sendable {
     }
 
     private static func day(_ text: String) throws(ParseError) -> Int64 {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...CivilTime.daysInMonth(year: parts[0], month: parts[1])).contains(parts[2]) else {
-            throw ParseError(message: "date '\(text)' is not a day (YYYY-MM-DD)")
-        }
-        return CivilTime.epochSeconds(year: parts[0], month: parts[1], day: parts[2], hour: 0, minute: 0, second: 0)
+        guard let day = CivilTime.parseDay(text) else { throw ParseError(message: "date '\(text)' is not a day (YYYY-MM-DD)") }
+        return day
     }
 
     private static func major(_ minor: Int64) -> String {

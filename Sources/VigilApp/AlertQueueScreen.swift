@@ -201,15 +201,13 @@ public final class AlertQueueScreen {
                     message = "filter: \(error.description)"
                     return .handled
                 }
-                do {
-                    filter = parsed
-                    parsed.apply(to: &query)
-                    mode = .list
-                    table.selection = []
-                    try reload()
-                    table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
-                    message = parsed.isEmpty ? "filter cleared" : "filter: \(parsed.text)"
-                }
+                filter = parsed
+                parsed.apply(to: &query)
+                mode = .list
+                table.selection = []
+                try reload()
+                table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
+                message = parsed.isEmpty ? "filter cleared" : "filter: \(parsed.text)"
             case .escape:
                 mode = .list
             default:
@@ -353,15 +351,7 @@ public final class AlertQueueScreen {
                     .joined(separator: ", ")
                 // Alerts the decision took out of this view come back in their place; if one was never in it, the
                 // view is read again.
-                var returning: Set<Int64> = []
-                for event in undone {
-                    if let from = event.fromStatus { counts[from, default: 0] -= 1 }
-                    if let to = event.toStatus { counts[to, default: 0] += 1 }
-                    loaded[event.alertID] = nil
-                    if query.statuses.map({ statuses in event.toStatus.flatMap(AlertStatus.init(rawValue:)).map(statuses.contains) ?? false }) ?? true {
-                        returning.insert(event.alertID)
-                    }
-                }
+                let returning = account(for: undone).shown
                 let current = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
                 if view.restore(returning) {
                     ids = view.ids
@@ -382,15 +372,7 @@ public final class AlertQueueScreen {
     /// (Reading 100,000 ids and the counts again after every decision cost ~50 ms a key; anything else that
     /// changed meanwhile is picked up by the next idle `refreshIfChanged()`.)
     private func applied(_ events: [TriageEvent], size: TerminalSize) throws {
-        var leaving: Set<Int64> = []
-        for event in events {
-            if let from = event.fromStatus { counts[from, default: 0] -= 1 }
-            if let to = event.toStatus { counts[to, default: 0] += 1 }
-            loaded[event.alertID] = nil
-            if let statuses = query.statuses, let to = event.toStatus.flatMap(AlertStatus.init(rawValue:)), !statuses.contains(to) {
-                leaving.insert(event.alertID)
-            }
-        }
+        let leaving = account(for: events).hidden
         if !leaving.isEmpty {
             let cursorID = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
             let before = ids.firstIndex { $0 == cursorID } ?? table.cursor
@@ -401,6 +383,24 @@ public final class AlertQueueScreen {
             table.moveCursor(to: kept ?? min(before, max(0, ids.count - 1)), rowCount: ids.count, pageSize: Self.pageSize(size))
         }
         if case .detail(let id, _) = mode { detail = try store.alertDetail(alertID: id) }
+    }
+
+    /// Moves the counts by this analyst's own status-changing `events` and forgets their loaded rows; splits their
+    /// alerts by whether this view shows the status each now has.
+    private func account(for events: [TriageEvent]) -> (shown: Set<Int64>, hidden: Set<Int64>) {
+        var shown: Set<Int64> = [], hidden: Set<Int64> = []
+        for event in events {
+            if let from = event.fromStatus { counts[from, default: 0] -= 1 }
+            if let to = event.toStatus { counts[to, default: 0] += 1 }
+            loaded[event.alertID] = nil
+            let status = event.toStatus.flatMap(AlertStatus.init(rawValue:))
+            if query.statuses.map({ statuses in status.map(statuses.contains) ?? false }) ?? true {
+                shown.insert(event.alertID)
+            } else {
+                hidden.insert(event.alertID)
+            }
+        }
+        return (shown, hidden)
     }
 
     private func find(forward: Bool, from position: Int) throws {

@@ -20,27 +20,16 @@ public enum CaseReport {
     static let csvHeader = ["alert_id", "transaction_id", "time_utc", "client_id", "amount", "currency", "merchant", "category",
                             "score", "decision", "analyst", "decided_at_utc", "notes", "reasons"]
 
-    /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func amount(_ alert: AlertSummary) -> String {
-        let minor = alert.amountMinor
-        let sign = minor < 0 ? "-" : ""
-        return sign + String(abs(minor) / 100) + "." + String(format: "%02d", abs(minor) % 100)
-    }
-
     public static func csv(_ cases: [TriagedCase]) -> String {
         var lines = [csvHeader.joined(separator: ",")]
         for c in cases {
             let a = c.alert
-            let fields = [String(a.id), String(a.transactionID), CivilTime.format(a.instant), a.clientID, amount(a), a.currency,
+            let fields = [String(a.id), String(a.transactionID), CivilTime.format(a.instant), a.clientID,
+                          TransactionCSV.decimal(a.amountMinor), a.currency,
                           a.merchant, a.category, String(format: "%.3f", a.score), a.status, c.analyst ?? "",
                           c.decidedAt.map(CivilTime.format) ?? "", c.notes.map { "\($0.analyst): \($0.text)" }.joined(separator: " | "),
                           a.reasons.map(\.text).joined(separator: " | ")]
-            lines.append(fields.map(csvField).joined(separator: ","))
+            lines.append(fields.map(TransactionCSV.escape).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

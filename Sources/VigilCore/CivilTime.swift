@@ -74,6 +74,14 @@ public enum CivilTime {
     }
 
     /// `YYYY-MM-DD` in UTC.
+    /// Midnight UTC of a `YYYY-MM-DD` day, nil when the text is not a real day.
+    public static func parseDay(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 3, let year = parts[0], let month = parts[1], let day = parts[2],
+              (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day) else { return nil }
+        return epochSeconds(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
+    }
+
     public static func formatDate(_ epoch: Int64) -> String {
         String(format(epoch).prefix(10))
     }

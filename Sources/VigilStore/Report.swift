@@ -24,10 +24,12 @@ extension Store {
     public func triagedCases(since: Int64? = nil) throws -> [TriagedCase] {
         try pool.read { db in
             let decoder = JSONDecoder()
+            // Each case with its latest decision event (the one that set a status).
             let sql = """
-                SELECT s.*, (SELECT e.analyst FROM triage_events e WHERE e.alert_id = s.id AND e.to_status IS NOT NULL ORDER BY e.id DESC LIMIT 1) AS decider,
-                       (SELECT e.at FROM triage_events e WHERE e.alert_id = s.id AND e.to_status IS NOT NULL ORDER BY e.id DESC LIMIT 1) AS decided_at
+                SELECT s.*, e.analyst AS decider, e.at AS decided_at
                 FROM (\(Self.summaryColumns) WHERE a.status != 'open') AS s
+                LEFT JOIN triage_events e
+                    ON e.id = (SELECT max(id) FROM triage_events WHERE alert_id = s.id AND to_status IS NOT NULL)
                 """
             var cases: [TriagedCase] = []
             for row in try Row.fetchAll(db, sql: sql) {

@@ -194,8 +194,8 @@ do {
         // Deciding (with --decide N): N alerts marked false positive one by one, then each decision undone.
         // This writes to the store: its alerts end as they began, and the audit trail keeps the 2N events.
         var decideTimes: [Double] = []
-        for key in Array(repeating: Key.character("p"), count: Int(option("--decide", in: args) ?? "") ?? 0)
-            + Array(repeating: Key.character("u"), count: Int(option("--decide", in: args) ?? "") ?? 0) {
+        let decisions = Int(option("--decide", in: args) ?? "") ?? 0
+        for key in Array(repeating: Key.character("p"), count: decisions) + Array(repeating: Key.character("u"), count: decisions) {
             if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(key, size: size)

@@ -20,12 +20,8 @@ struct Report: ParsableCommand {
 
     private func sinceInstant() throws -> Int64? {
         guard let since else { return nil }
-        let parts = since.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]),
-              (1...CivilTime.daysInMonth(year: parts[0], month: parts[1])).contains(parts[2]) else {
-            throw ValidationError("--since must be a day like 2025-03-01, not '\(since)'")
-        }
-        return CivilTime.epochSeconds(year: parts[0], month: parts[1], day: parts[2], hour: 0, minute: 0, second: 0)
+        guard let day = CivilTime.parseDay(since) else { throw ValidationError("--since must be a day like 2025-03-01, not '\(since)'") }
+        return day
     }
 
     func run() throws {

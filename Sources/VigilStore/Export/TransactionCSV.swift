@@ -30,7 +30,8 @@ public enum TransactionCSV {
         return fields.joined(separator: ",")
     }
 
-    static func escape(_ s: String) -> String {
+    /// A CSV field per RFC 4180: quoted when it holds a comma, quote or line break, its quotes doubled.
+    public static func escape(_ s: String) -> String {
         guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -41,7 +42,8 @@ public enum TransactionCSV {
         return s + "Z"
     }
 
-    static func decimal(_ minor: Int64) -> String {
+    /// Minor units as a plain decimal, `-3.10`, `1234.56`: no symbol, no grouping.
+    public static func decimal(_ minor: Int64) -> String {
         let sign = minor < 0 ? "-" : ""
         let m = minor.magnitude
         let cents = m % 100
