@@ -533,8 +533,12 @@ public final class AlertQueueScreen {
             .map { (size.width >= Self.wideLayout ? Self.statusName($0) : Self.shortStatusName($0)) + " \(Formatting.grouped(counts[$0] ?? 0))" }
             .joined(separator: " · ")
         let marked = table.selection.isEmpty ? "" : "  \(table.selection.count) marked"
-        StatusBar(left: " " + (message ?? position + marked), right: tally + " ", style: theme.statusBar)
-            .render(into: &buffer, in: statusRow)
+        // In the compact layout the counts give way to a message (what a key did, or why it was refused) when both
+        // do not fit; wider, the message is cut instead and the counts stay.
+        let left = " " + (message ?? position + marked)
+        let crowded = displayWidth(of: left) + displayWidth(of: tally) + 3 > size.width
+        let right = message != nil && size.width < Self.wideLayout && crowded ? "" : tally + " "
+        StatusBar(left: left, right: right, style: theme.statusBar).render(into: &buffer, in: statusRow)
         StatusBar(left: " " + hint, style: theme.dim).render(into: &buffer, in: hintRow)
 
         switch mode {

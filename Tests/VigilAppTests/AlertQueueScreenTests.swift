@@ -95,6 +95,15 @@ import VigilTUI
         #expect(rows[22].hasPrefix(" 1/6") && rows[22].contains("open 5 · fraud 1 · false pos. 0"))
     }
 
+    @Test func onANarrowScreenAMessageTakesTheStatusLineFromTheCounts() throws {
+        let queue = try screen()
+        try press(queue, .character("p"))
+        let narrow = try queue.render(size: TerminalSize(width: 60, height: 15)).rows
+        #expect(narrow[13] == " alert #1 → false positive (u undoes)" + String(repeating: " ", count: 23))
+        try press(queue, .character("j"))
+        #expect(try queue.render(size: TerminalSize(width: 60, height: 15)).rows[13].contains("open 5 · fraud 0 · false pos. 1"))
+    }
+
     @Test func decisionsGoToTheStoreAndLeaveTheOpenView() throws {
         let queue = try screen()
         try press(queue, .character("j"), .character("f"))
