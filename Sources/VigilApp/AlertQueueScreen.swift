@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilDetect
 import VigilStore
 import VigilTUI
 
@@ -10,6 +11,7 @@ public enum QueueAction: Hashable, Sendable {
     case decide(AlertStatus)
     case note, undo, reload
     case nextAlert, previousAlert
+    case client, overview, palette, scan, cancelScan
 }
 
 /// The alert queue and the alert detail: the workbench's main screen.
@@ -29,6 +31,12 @@ public final class AlertQueueScreen {
         /// A note being written; `returnTo` is the detail it was started from, if any.
         case note(TextInputState, alerts: [SeenAlert], returnTo: Int64?)
         case help(ScrollState)
+        /// The client view (`clientScreen`), opened from an alert or the palette.
+        case client
+        /// The overview (`overviewScreen`).
+        case overview
+        /// The command palette: the text typed, and the completion chosen with Tab (an index into the completions).
+        case palette(TextInputState, completion: Int?)
     }
 
     public let store: Store
@@ -50,6 +58,13 @@ public final class AlertQueueScreen {
     /// The filter in force.
     public private(set) var filter = AlertFilter()
     private var token: StoreChangeToken?
+    /// The client view and the overview while open.
+    public private(set) var clientScreen: ClientScreen?
+    public private(set) var overviewScreen: OverviewScreen?
+    /// Where `q` goes back to from the client view: the detail it was opened from, else the list.
+    private var clientReturn: Mode = .list
+    /// Where the help overlay and the palette go back to.
+    private var helpReturn: Mode = .list
 
     /// The statuses `v` cycles through: open work first, then everything, then each decision.
     static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
@@ -76,6 +91,11 @@ public final class AlertQueueScreen {
                 KeyBinding(.character("F"), action: .filter,
                            description: "filter: client=ID detector=NAME amount=MIN..MAX date=FROM..UNTIL", section: "Queue"),
                 KeyBinding(.character("r"), action: .reload, description: "reload from the store", section: "Queue"),
+                KeyBinding(.character("c"), action: .client, description: "the alert's client: timeline, heatmaps, transactions", section: "Queue"),
+                KeyBinding(.character("O"), action: .overview, description: "overview: per day, by detector, precision, heatmaps", section: "Queue"),
+                KeyBinding(.character(":"), action: .palette, description: "command palette: client, #alert, date, command", section: "Queue"),
+                KeyBinding(.character("R"), action: .scan, description: "run detectors in the background", section: "Queue"),
+                KeyBinding(.character("X"), action: .cancelScan, description: "cancel the running scan", section: "Queue"),
                 KeyBinding(.character("f"), action: .decide(.confirmedFraud), description: "confirmed fraud", section: "Decide"),
                 KeyBinding(.character("p"), action: .decide(.falsePositive), description: "false positive", section: "Decide"),
                 KeyBinding(.character("e"), action: .decide(.escalated), description: "escalate", section: "Decide"),
@@ -201,13 +221,7 @@ public final class AlertQueueScreen {
                     message = "filter: \(error.description)"
                     return .handled
                 }
-                filter = parsed
-                parsed.apply(to: &query)
-                mode = .list
-                table.selection = []
-                try reload()
-                table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
-                message = parsed.isEmpty ? "filter cleared" : "filter: \(parsed.text)"
+                try apply(filter: parsed, size: size)
             case .escape:
                 mode = .list
             default:
@@ -237,9 +251,56 @@ public final class AlertQueueScreen {
                 mode = .note(input, alerts: alerts, returnTo: returnTo)
             }
             return .handled
+        case .palette(var input, let completion):
+            switch key {
+            case .enter:
+                mode = helpReturn
+                helpReturn = .list
+                let text = completion.flatMap { paletteCompletions(input.text).indices.contains($0) ? paletteCompletions(input.text)[$0] : nil }
+                    ?? input.text
+                return try runPalette(text, size: size)
+            case .escape:
+                mode = helpReturn
+                helpReturn = .list
+            case .tab, .backTab:
+                let choices = paletteCompletions(input.text)
+                guard !choices.isEmpty else { message = "no completions"; mode = .palette(input, completion: nil); break }
+                let step = key == .tab ? 1 : choices.count - 1
+                mode = .palette(input, completion: ((completion ?? (key == .tab ? -1 : 0)) + step) % choices.count)
+            default:
+                // Typing after choosing a completion carries on from it.
+                if let completion, case .character = key {
+                    let choices = paletteCompletions(input.text)
+                    if choices.indices.contains(completion) { input = TextInputState(text: choices[completion]) }
+                }
+                _ = input.handle(key)
+                mode = .palette(input, completion: nil)
+            }
+            return .handled
+        case .client:
+            guard let clientScreen else { mode = .list; return .handled }
+            if key == .character("?") { helpReturn = .client; mode = .help(ScrollState()); return .handled }
+            if key == .character(":") { helpReturn = .client; mode = .palette(TextInputState(), completion: nil); return .handled }
+            if key == .character("t") { return try perform(.theme, size: size) }
+            switch clientScreen.handle(key, size: size) {
+            case .handled:
+                message = clientScreen.message
+            case .back:
+                mode = clientReturn
+                self.clientScreen = nil
+            case .openAlert(let id):
+                try openAlert(id, size: size)
+            }
+            return .handled
+        case .overview:
+            guard let overviewScreen else { mode = .list; return .handled }
+            if key == .character("?") { helpReturn = .overview; mode = .help(ScrollState()); return .handled }
+            if key == .character(":") { helpReturn = .overview; mode = .palette(TextInputState(), completion: nil); return .handled }
+            if key == .character("t") { return try perform(.theme, size: size) }
+            if overviewScreen.handle(key) == .back { mode = .list; self.overviewScreen = nil }
+            return .handled
         case .help(var scroll):
-            if case .character("?") = key { mode = .list; return .handled }
-            if key == .escape || key == .character("q") { mode = .list; return .handled }
+            if key == .character("?") || key == .escape || key == .character("q") { mode = helpReturn; helpReturn = .list; return .handled }
             let overlay = helpOverlay()
             _ = scroll.handle(key, rowCount: overlay.rowCount, pageSize: overlay.pageSize(in: Rect(width: size.width, height: size.height)))
             mode = .help(scroll)
@@ -270,6 +331,7 @@ public final class AlertQueueScreen {
             if case .detail = mode { mode = .list; detail = nil; return .handled }
             return .quit
         case .help:
+            helpReturn = mode
             mode = .help(ScrollState())
         case .theme:
             if let index = themes.firstIndex(where: { $0.name == theme.name }) {
@@ -344,6 +406,24 @@ public final class AlertQueueScreen {
             var returnTo: Int64?
             if case .detail(let id, _) = mode { returnTo = id }
             mode = .note(TextInputState(multiline: true, maxLength: 4_000), alerts: alerts, returnTo: returnTo)
+        case .client:
+            guard let alertID = detail?.alert.id ?? (ids.indices.contains(table.cursor) ? ids[table.cursor] : nil),
+                  let clientID = try store.clientID(ofAlert: alertID) else { message = "no alert to open the client of"; break }
+            let transaction = try store.alertDetail(alertID: alertID, around: 0)?.transaction.id
+            try openClient(clientID, focus: transaction)
+        case .overview:
+            overviewScreen = try OverviewScreen(store: store, query: query,
+                                                scopeName: Self.viewName(query.statuses) + (filter.isEmpty ? "" : " — \(filter.text)"))
+            mode = .overview
+        case .palette:
+            helpReturn = mode
+            mode = .palette(TextInputState(), completion: nil)
+        case .scan:
+            helpReturn = mode
+            mode = .palette(TextInputState(text: "scan "), completion: nil)
+            message = "Enter runs every detector; name some to run only those (Tab completes)"
+        case .cancelScan:
+            cancelScan()
         case .undo:
             do {
                 let undone = try store.undoLastDecision(analyst: analyst)
@@ -401,6 +481,105 @@ public final class AlertQueueScreen {
             }
         }
         return (shown, hidden)
+    }
+
+    /// Opens the client view of `clientID`, marking `focus` (a transaction of theirs) when given.
+    public func openClient(_ clientID: String, focus: Int64? = nil) throws {
+        guard let activity = try store.clientActivity(clientID: clientID) else { message = "no client '\(clientID)'"; return }
+        let view = ClientView(activity: activity, profile: try? store.profile(ofClient: clientID), focusTransaction: focus)
+        if case .client = mode {} else { clientReturn = mode }
+        clientScreen = ClientScreen(view: view)
+        mode = .client
+    }
+
+    /// Opens alert `id`'s detail, whatever the view shows.
+    func openAlert(_ id: Int64, size: TerminalSize) throws {
+        guard let found = try store.alertDetail(alertID: id) else { message = "no alert #\(id)"; return }
+        detail = found
+        clientScreen = nil
+        overviewScreen = nil
+        if let row = ids.firstIndex(of: id) { table.moveCursor(to: row, rowCount: ids.count, pageSize: Self.pageSize(size)) }
+        mode = .detail(alertID: id, scroll: ScrollState())
+    }
+
+    func paletteCompletions(_ text: String) -> [String] {
+        let store = self.store
+        return (try? CommandPalette.completions(for: text) { prefix in try store.clientIDs(startingWith: prefix, limit: 8) }) ?? []
+    }
+
+    /// Carries out what was typed in the palette.
+    private func runPalette(_ text: String, size: TerminalSize) throws -> Outcome {
+        let store = self.store
+        let command: PaletteCommand
+        do {
+            command = try CommandPalette.parse(text) { word in try !store.clientIDs(startingWith: word, limit: 1).filter { $0 == word }.isEmpty }
+        } catch let error as CommandPalette.ParseError {
+            message = ":" + error.message
+            return .handled
+        }
+        switch command {
+        case .client(let id): try openClient(id)
+        case .alert(let id): try openAlert(id, size: size)
+        case .date(let start):
+            if case .client = mode, let clientScreen {
+                clientScreen.show(day: Int(start / 86_400))
+                message = "timeline at \(CivilTime.formatDate(start))"
+                return .handled
+            }
+            var day = filter
+            day.from = start
+            day.until = start + 86_400
+            try apply(filter: day, size: size)
+        case .scan(let detectors): startScan(detectors)
+        case .cancelScan: cancelScan()
+        case .overview: return try perform(.overview, size: size)
+        case .filter(let text):
+            do { try apply(filter: try AlertFilter.parse(text), size: size) } catch let error as AlertFilter.ParseError {
+                message = "filter: \(error.description)"
+            }
+        case .view(let name):
+            query.statuses = CommandPalette.views[name] ?? [.open]
+            mode = .list
+            table.selection = []
+            try reload()
+            table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
+            message = "showing \(Self.viewName(query.statuses))"
+        case .sort(let key):
+            mode = .list
+            query.sort = key
+            query.descending = Self.startsDescending(key)
+            view.sort(by: key, descending: query.descending)
+            ids = view.ids
+            table.selection = []
+            table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
+            message = "sorted by \(key.rawValue)"
+        case .theme(let name):
+            if let name {
+                guard let found = themes.first(where: { $0.name == name }) else {
+                    message = "no theme '\(name)' (" + themes.map(\.name).joined(separator: ", ") + ")"
+                    return .handled
+                }
+                theme = found
+                message = "theme: \(theme.name)"
+            } else {
+                return try perform(.theme, size: size)
+            }
+        case .help: helpReturn = mode; mode = .help(ScrollState())
+        case .quit: return .quit
+        }
+        return .handled
+    }
+
+    private func apply(filter parsed: AlertFilter, size: TerminalSize) throws {
+        filter = parsed
+        parsed.apply(to: &query)
+        mode = .list
+        clientScreen = nil
+        overviewScreen = nil
+        table.selection = []
+        try reload()
+        table.moveCursor(to: 0, rowCount: ids.count, pageSize: Self.pageSize(size))
+        message = parsed.isEmpty ? "filter cleared" : "filter: \(parsed.text)"
     }
 
     private func find(forward: Bool, from position: Int) throws {
@@ -507,11 +686,19 @@ public final class AlertQueueScreen {
                   right: "analyst \(analyst) ",
                   style: theme.title).render(into: &buffer, in: titleRow)
 
-        switch mode {
+        // What is under an overlay (help, the palette) is what it was opened from.
+        var underneath = mode
+        if case .help = mode { underneath = helpReturn }
+        if case .palette = mode { underneath = helpReturn }
+        switch underneath {
         case .detail(let id, var scroll):
             let view = TextView(lines: detailLines(width: body.width), style: theme.text)
             view.render(into: &buffer, in: body.inset(left: 1, right: 1), state: &scroll)
-            mode = .detail(alertID: id, scroll: scroll)
+            if case .detail = mode { mode = .detail(alertID: id, scroll: scroll) }
+        case .client where clientScreen != nil:
+            clientScreen!.render(into: &buffer, in: body, theme: theme)
+        case .overview where overviewScreen != nil:
+            overviewScreen!.render(into: &buffer, in: body, theme: theme)
         default:
             let pageSize = Table.pageSize(for: body)
             table.clamp(rowCount: ids.count, pageSize: pageSize)
@@ -535,7 +722,7 @@ public final class AlertQueueScreen {
         let marked = table.selection.isEmpty ? "" : "  \(table.selection.count) marked"
         // In the compact layout the counts give way to a message (what a key did, or why it was refused) when both
         // do not fit; wider, the message is cut instead and the counts stay.
-        let left = " " + (message ?? position + marked)
+        let left = " " + (message ?? scanStatus ?? position + marked)
         let crowded = displayWidth(of: left) + displayWidth(of: tally) + 3 > size.width
         let right = message != nil && size.width < Self.wideLayout && crowded ? "" : tally + " "
         StatusBar(left: left, right: right, style: theme.statusBar).render(into: &buffer, in: statusRow)
@@ -548,6 +735,21 @@ public final class AlertQueueScreen {
         case .search(var input):
             prompt("/", placeholder: "merchant, client or reason; Enter finds, Esc cancels", input: &input, in: hintRow, into: &buffer)
             mode = .search(input)
+        case .palette(var input, let completion):
+            let choices = paletteCompletions(input.text)
+            if !choices.isEmpty {
+                // The completions stand above the prompt, the chosen one highlighted.
+                let shown = Array(choices.prefix(max(0, min(8, size.height - 4))))
+                let width = min(size.width - 2, max(30, shown.map { displayWidth(of: $0) }.max() ?? 0) + 2)
+                for (index, choice) in shown.enumerated() {
+                    let row = Rect(x: 1, y: hintRow.y - shown.count + index, width: width, height: 1)
+                    buffer.fill(row, style: index == completion ? theme.selection : theme.statusBar)
+                    buffer.put(" " + choice, in: row, style: index == completion ? theme.selection : theme.statusBar)
+                }
+            }
+            prompt(":", placeholder: "client id, #alert, YYYY-MM-DD, or a command (Tab completes, Esc cancels)", input: &input,
+                   in: hintRow, into: &buffer)
+            mode = .palette(input, completion: completion)
         case .filter(var input):
             prompt("F", placeholder: "client=ID detector=NAME amount=MIN..MAX date=FROM..UNTIL; empty clears", input: &input,
                    in: hintRow, into: &buffer)
@@ -577,13 +779,26 @@ public final class AlertQueueScreen {
     }
 
     private func helpOverlay() -> HelpOverlay {
-        HelpOverlay(title: "Keys", sections: [Self.movement] + Self.bindings.helpSections,
+        var sections = [Self.movement] + Self.bindings.helpSections
+        if case .client = helpReturn { sections = ClientScreen.bindings.helpSections + [Self.movement] }
+        if case .overview = helpReturn {
+            sections = [HelpSection(title: "Overview", entries: [
+                HelpEntry(key: "1  2  Tab", description: "summary / heatmaps / next pane"),
+                HelpEntry(key: "w", description: "heatmaps of the queue's alerts, or of every transaction"),
+                HelpEntry(key: "q", description: "back to the queue"),
+            ])]
+        }
+        return HelpOverlay(title: "Keys", sections: sections,
                     styles: HelpOverlay.Styles(frame: theme.border, title: theme.header, section: theme.header,
                                                key: theme.accent, description: theme.text))
     }
 
     private var hint: String {
-        switch mode {
+        var underneath = mode
+        if case .help = mode { underneath = helpReturn }
+        switch underneath {
+        case .client: return (clientScreen?.hint ?? "q back") + " · : palette"
+        case .overview: return (overviewScreen?.hint ?? "q back") + " · : palette"
         // Most needed first: a narrow terminal cuts the end.
         case .detail: return "q back · ? keys · ] next · [ previous · f fraud · p false positive · e escalate · i needs info · a note · u undo"
         default: return "? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find"
@@ -644,6 +859,65 @@ public final class AlertQueueScreen {
         return lines
     }
 
+    // MARK: - Background scans
+
+    /// The scan running in the background, if any, and the options new scans use.
+    public private(set) var backgroundScan: BackgroundScan?
+    public var scanOptions = ScanOptions()
+
+    /// Starts a background scan of `detectors` (the configured ones when empty), unless one is running.
+    public func startScan(_ detectors: [Detector]) {
+        if let backgroundScan, case .running = backgroundScan.state {
+            message = "a scan is already running (X cancels it)"
+            return
+        }
+        var options = scanOptions
+        if !detectors.isEmpty { options.detectors = Set(detectors) }
+        let scan = BackgroundScan(store: store, options: options)
+        scan.start()
+        backgroundScan = scan
+        message = "scanning in the background: " + (detectors.isEmpty ? "every detector" : detectors.map(\.rawValue).joined(separator: ", "))
+            + " (X cancels)"
+    }
+
+    public func cancelScan() {
+        guard let backgroundScan, case .running = backgroundScan.state else { message = "no scan is running"; return }
+        backgroundScan.cancel()
+        message = "cancelling the scan…"
+    }
+
+    /// The running scan's progress for the status line, nil when none runs.
+    var scanStatus: String? {
+        guard let backgroundScan, case .running(let progress) = backgroundScan.state else { return nil }
+        return "scan: " + (progress?.description ?? "starting") + " · X cancels"
+    }
+
+    /// Called while idle: when a background scan has ended, reloads the queue and says how it went. True when the
+    /// screen changed.
+    public func pollBackgroundScan() throws -> Bool {
+        guard let scan = backgroundScan else { return false }
+        switch scan.state {
+        case .running:
+            return true
+        case .finished(let report):
+            backgroundScan = nil
+            try reload()
+            let refresh = report.alerts
+            message = "scan done in \(String(format: "%.1f", report.totalSeconds)) s: "
+                + (refresh.map { "\(Formatting.grouped($0.opened)) new alerts, \(Formatting.grouped($0.updated)) updated, "
+                    + "\(Formatting.grouped($0.withdrawn)) withdrawn, \(Formatting.grouped($0.keptTriaged)) triaged kept as they were" }
+                   ?? "\(Formatting.grouped(report.alertsSelected)) selected")
+        case .failed(let error):
+            backgroundScan = nil
+            message = "scan failed: \(error)"
+        case .cancelled:
+            backgroundScan = nil
+            try reload()
+            message = "scan cancelled: the queue is as it was"
+        }
+        return true
+    }
+
     // MARK: - Running
 
     /// Runs the queue until the analyst quits, polling the store for others' changes twice a second while idle.
@@ -651,11 +925,22 @@ public final class AlertQueueScreen {
         try backend.start()
         defer { backend.stop() }
         backend.draw(try render(size: backend.size))
+        // A background scan is waited for (cancelled) on the way out, so the store is never left mid-write by us.
+        defer {
+            if let backgroundScan {
+                backgroundScan.cancel()
+                backgroundScan.wait()
+            }
+        }
         while true {
             try prefetch(size: backend.size)
-            guard let key = backend.nextKey(timeoutMilliseconds: 500) else {
+            // Poll faster while something runs in the background, so its progress moves smoothly.
+            let busy = backgroundScan != nil || (overviewScreen != nil && overviewScreen?.storeActivity == nil)
+            guard let key = backend.nextKey(timeoutMilliseconds: busy ? 200 : 500) else {
                 if backend.inputHasEnded { return }
-                if try refreshIfChanged() { backend.draw(try render(size: backend.size)) }
+                var changed = try pollBackgroundScan()
+                if backgroundScan == nil { changed = try refreshIfChanged() || changed }
+                if busy || changed { backend.draw(try render(size: backend.size)) }
                 continue
             }
             if key == .resize { backend.draw(try render(size: backend.size)); continue }

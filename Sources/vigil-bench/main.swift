@@ -27,6 +27,7 @@ func usage() -> Never {
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
+               | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
 
         """.utf8))
     exit(2)
@@ -213,6 +214,64 @@ do {
               "keys": moveTimes.count, "peak_rss_kb": peakRSSKilobytes(),
               "decide_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.prefix(decideTimes.count / 2)), 0.5) * 1_000,
               "undo_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.suffix(decideTimes.count / 2)), 0.5) * 1_000])
+    case "client":
+        // The client view in the in-memory backend: reading a client's transactions and alerts, computing the view,
+        // and drawing the timeline and the heatmaps. Without --store, a scratch store with one client of
+        // --transactions N (10,000 by default) over two years, in 40 places, scanned by the rules.
+        let size = TerminalSize(width: Int(option("--width", in: args) ?? "") ?? 120, height: Int(option("--height", in: args) ?? "") ?? 40)
+        let repeats = Int(option("--repeat", in: args) ?? "") ?? 30
+        let store: Store
+        let clientID: String
+        if let path = option("--store", in: args) {
+            guard let id = option("--client", in: args) else { usage() }
+            store = try Store(path: path)
+            clientID = id
+        } else {
+            let count = Int(option("--transactions", in: args) ?? "") ?? 10_000
+            store = try Store(path: freshStorePath([]))
+            clientID = "C-bench"
+            var random = SystemRandomNumberGenerator()
+            let start: Int64 = 1_672_531_200
+            let rows = (0..<count).map { i -> Transaction in
+                let place = Int.random(in: 0..<40, using: &random)
+                return Transaction(sourceKey: "b\(i)", clientID: clientID, instant: start + Int64(i) * (2 * 365 * 86_400 / Int64(max(1, count))),
+                                   originalTime: "t", amount: Money(minorUnits: Int64.random(in: -2_000...50_000, using: &random)),
+                                   merchant: "Merchant \(i % 300)", category: ["grocery", "travel", "gas", "food"][i % 4],
+                                   city: "City \(place)", state: "ST", home: GeoPoint(latitude: 40, longitude: -74),
+                                   merchantLocation: GeoPoint(latitude: 40 + Double(place) / 10, longitude: -74 + Double(place % 7) / 5))
+            }
+            _ = try store.appendGenerated(name: "bench", identity: "bench-client") { sink in try sink(rows) }
+            // The rules' scan saves the client's profile and raises its alerts, as the workbench would find them.
+            _ = try Scanner.scan(store, options: ScanOptions(detectors: Set(Detector.rules)))
+        }
+        guard let probe = try store.clientActivity(clientID: clientID) else { usage() }
+        let focus = probe.alertIDs.indices.first { probe.alertIDs[$0] != nil }.map { probe.ids[$0] }
+        var open: [Double] = [], timeline: [Double] = [], heatmaps: [Double] = [], list: [Double] = [], total: [Double] = []
+        for _ in 0..<repeats {
+            let started = Date()
+            let activity = try store.clientActivity(clientID: clientID)!
+            let screen = ClientScreen(view: ClientView(activity: activity, profile: try store.profile(ofClient: clientID), focusTransaction: focus))
+            let opened = Date()
+            var buffer = CellBuffer(size: size)
+            screen.render(into: &buffer, in: buffer.bounds, theme: .default)
+            let drewTimeline = Date()
+            _ = screen.handle(.character("2"), size: size)
+            screen.render(into: &buffer, in: buffer.bounds, theme: .default)
+            let drewHeatmaps = Date()
+            _ = screen.handle(.character("3"), size: size)
+            screen.render(into: &buffer, in: buffer.bounds, theme: .default)
+            let drewList = Date()
+            open.append(opened.timeIntervalSince(started))
+            timeline.append(drewTimeline.timeIntervalSince(opened))
+            heatmaps.append(drewHeatmaps.timeIntervalSince(drewTimeline))
+            list.append(drewList.timeIntervalSince(drewHeatmaps))
+            total.append(drewHeatmaps.timeIntervalSince(started))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] * 1_000 }
+        emit(["benchmark": "client", "transactions": probe.count, "width": size.width, "height": size.height, "repeats": repeats,
+              "open_ms_median": median(open), "timeline_ms_median": median(timeline), "heatmaps_ms_median": median(heatmaps),
+              "list_ms_median": median(list), "open_timeline_heatmaps_ms_median": median(total),
+              "open_timeline_heatmaps_ms_max": (total.max() ?? 0) * 1_000, "peak_rss_kb": peakRSSKilobytes()])
     case "rules":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)

@@ -124,6 +124,40 @@ import Testing
         #expect(audit.stdout.contains(" ana decide open → confirmed_fraud") && audit.stdout.contains(" bo decide open → false_positive"))
     }
 
+    @Test func anAlertsClientViewOverviewAndBackgroundScanAreOneKeyAway() throws {
+        let store = scratch.path + "/client.sqlite"
+        try Harness.run(["demo", "--store", store, "--clients", "30", "--days", "60"])
+        #expect(try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"]).status == 0)
+        let session = try TmuxSession(width: 100, height: 30, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
+        _ = try session.waitFor { $0.contains("client.sqlite — open alerts") && $0.contains(" 1/") }
+        // The alert's client: profile and timeline, with its axis.
+        try session.send("c")
+        let timeline = try session.waitFor { $0.contains("1 Timeline") && $0.contains("Daily spend") }
+        #expect(timeline.contains("└"), "the timeline's x axis")
+        #expect(timeline.contains("▲"), "the alert is marked on the timeline")
+        try session.send("2")
+        let heatmaps = try session.waitFor { $0.contains("Hour × weekday") && $0.contains("Where the card is used") }
+        #expect(heatmaps.contains("Mon") && heatmaps.contains("Sun"), "the weekday axis")
+        #expect(heatmaps.contains("Top places"))
+        try session.send("3")
+        _ = try session.waitFor { $0.contains("Merchant") && $0.contains("▶") }
+        try session.send("q")
+        _ = try session.waitFor { $0.contains("client.sqlite — open alerts") && $0.contains("Score") }
+        // The overview.
+        try session.send("O")
+        let overview = try session.waitFor { $0.contains("Alerts by detector") && $0.contains("Triage") }
+        #expect(overview.contains("Transactions"))
+        try session.send("q")
+        // The palette runs a scan of two rules in the background; the queue comes back refreshed.
+        try session.send(":")
+        try session.send("-l 'scan burst unusual_hour'")
+        try session.send("Enter")
+        let done = try session.waitFor(timeout: 120) { $0.contains("scan done") }
+        #expect(done.contains("triaged kept as they were"))
+        try session.send("q")
+        #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
+    }
+
     @Test func workbenchWithoutATerminalSaysWhatToDo() throws {
         let result = try Harness.run(["--store", scratch.path + "/x.sqlite"])
         #expect(result.status != 0)

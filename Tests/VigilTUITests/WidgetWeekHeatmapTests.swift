@@ -15,15 +15,17 @@ import Testing
         #expect(drawn[0] == "    0     6     12    18      ")
         #expect(drawn[1] == "Mon                           ")
         #expect(drawn[2] == "Tue    █" + String(repeating: " ", count: 22), "hour 3 is column 4 + 3")
-        #expect(drawn[8] == "    ░ ▒ ▓ █ up to 5 transactio")
+        // The full legend does not fit in 26 columns: the short one does.
+        #expect(drawn[8] == "    ░▒▓█ ≤ 5/hour             ")
     }
 
     @Test func shadesSplitTheRangeIntoFourStepsAndWideRectsUseTwoColumnsAnHour() {
         let values = (0..<7).map { day in (0..<24).map { hour in day == 0 ? Double(hour) : 0 } }
         let drawn = rows(WeekHeatmap(values: values, highlight: (weekday: 0, hour: 23), unit: "spend"), width: 80)
         // Hours 0..23 of 23: 0 blank, 1–5 light, 6–11 medium, 12–17 dark, 18–23 full.
+        // The alert's hour (23) is drawn as the mark.
         #expect(drawn[1] == "Mon   " + String(repeating: "░", count: 10) + String(repeating: "▒", count: 12)
-                + String(repeating: "▓", count: 12) + String(repeating: "█", count: 12) + String(repeating: " ", count: 28))
+                + String(repeating: "▓", count: 12) + String(repeating: "█", count: 10) + "■■" + String(repeating: " ", count: 28))
         #expect(drawn[0].hasPrefix("    0           6           12          18"))
         #expect(drawn[8].hasPrefix("    ░ ▒ ▓ █ up to 23 spend an hour  ■ this alert"))
     }
@@ -36,13 +38,14 @@ import Testing
         WeekHeatmap(values: values, highlight: (weekday: 6, hour: 0), styles: styles).render(into: &buffer, in: buffer.bounds)
         #expect(buffer[4, 7].style == styles.highlight && buffer[5, 7].style == styles.highlight)
         #expect(buffer[6, 7].style == styles.cell)
+        #expect(buffer[4, 7].character == "■" && buffer[6, 7].character == "█")
         #expect(buffer[4, 1].style == styles.cell)
     }
 
     @Test func emptyNegativeAndHugeValuesAndSmallRects() {
         let empty = rows(WeekHeatmap(values: []), width: 28)
         #expect(empty[1] == "Mon" + String(repeating: " ", count: 25))
-        #expect(empty[8].hasPrefix("    ░ ▒ ▓ █ up to 0 "))
+        #expect(empty[8].hasPrefix("    ░▒▓█ ≤ 0/hour"))
         var values = Array(repeating: Array(repeating: -4.0, count: 24), count: 7)
         values[2][5] = 1e15
         values[2][6] = .nan

@@ -87,14 +87,18 @@ public struct WeekHeatmap: Sendable {
             let y = rect.y + 1 + day
             buffer.put(Self.weekdays[day], at: rect.x, y: y, style: styles.label)
             for hour in 0..<24 {
-                let shade = String(repeating: String(Self.shade(value(day, hour), maximum: top)), count: cellWidth)
                 let isHighlight = highlight.map { $0.weekday == day && $0.hour == hour } ?? false
+                // The alert's cell is drawn as a mark, so it shows without colour too.
+                let shade = String(repeating: isHighlight ? "■" : String(Self.shade(value(day, hour), maximum: top)), count: cellWidth)
                 buffer.put(shade, at: rect.x + Self.labelWidth + hour * cellWidth, y: y,
                            style: isHighlight ? styles.highlight : styles.cell)
             }
         }
-        let legend = "░ ▒ ▓ █ up to " + Self.formatted(top) + " " + unit + " an hour"
+        var legend = "░ ▒ ▓ █ up to " + Self.formatted(top) + " " + unit + " an hour"
             + (highlight == nil ? "" : "  ■ this alert")
+        if displayWidth(of: legend) > rect.width - Self.labelWidth {
+            legend = "░▒▓█ ≤ " + Self.formatted(top) + "/hour" + (highlight == nil ? "" : "  ■ alert")
+        }
         buffer.put(legend, at: rect.x + Self.labelWidth, y: rect.y + 8, style: styles.label, maxWidth: rect.width - Self.labelWidth)
     }
 

@@ -1,0 +1,169 @@
+import Foundation
+import VigilCore
+import VigilDetect
+import VigilStore
+import VigilTUI
+
+/// What the client view shows, computed from a client's activity: daily totals and marks for the timeline, the hour
+/// × weekday grid, the places, the transaction list. Pure data: the screen draws it, tests check it.
+public struct ClientView: Sendable {
+    /// The timeline's spans: a month, a quarter, a year.
+    public static let ranges = [30, 90, 365]
+
+    public let activity: ClientActivity
+    /// The client's saved profile (written by a scan), nil before one.
+    public let profile: ClientProfile?
+    /// The row of the transaction the view was opened for (an alert's), if any.
+    public let focus: Int?
+    public let currency: String
+    /// UTC day numbers of the first and last transactions.
+    public let firstDay: Int
+    public let lastDay: Int
+    /// Spend per day from `firstDay` to `lastDay`, in major units (refunds subtract).
+    public let dailySpend: [Double]
+    /// The strongest mark of each day that has one, by day number.
+    public let marks: [Int: TimelineMark]
+
+    public init(activity: ClientActivity, profile: ClientProfile?, focusTransaction: Int64? = nil) {
+        self.activity = activity
+        self.profile = profile
+        focus = focusTransaction.flatMap(activity.row(ofTransaction:))
+        currency = activity.predominantCurrency
+        let days = activity.instants.map { Int(CivilTime.dayNumber($0)) }
+        firstDay = days.min() ?? 0
+        lastDay = days.max() ?? 0
+        var spend = [Double](repeating: 0, count: activity.count == 0 ? 0 : lastDay - firstDay + 1)
+        var marks: [Int: TimelineMark] = [:]
+        let scale = 100.0  // Money keeps two decimals for every currency
+        for (row, day) in days.enumerated() {
+            spend[day - firstDay] += Double(activity.amounts[row]) / scale
+            var mark = Self.mark(status: activity.alertStatuses[row])
+            if row == focus { mark = .current }
+            if let mark { marks[day] = max(marks[day] ?? mark, mark) }
+        }
+        dailySpend = spend
+        self.marks = marks
+    }
+
+    /// How an alert's status shows on the timeline.
+    static func mark(status: String?) -> TimelineMark? {
+        switch status {
+        case nil: nil
+        case "confirmed_fraud": .confirmed
+        case "escalated": .escalated
+        case "false_positive": .cleared
+        default: .flagged
+        }
+    }
+
+    /// The day the timeline centres on first: the focus transaction's, else the last.
+    public var anchorDay: Int {
+        focus.map { Int(CivilTime.dayNumber(activity.instants[$0])) } ?? lastDay
+    }
+
+    /// The timeline's values and marks for the `span` days ending on `endDay` (inclusive); days without spend are 0.
+    public func timeline(span: Int, endDay: Int) -> (values: [Double], firstDay: Int, marks: [Int: TimelineMark]) {
+        let start = endDay - span + 1
+        var values = [Double](repeating: 0, count: max(0, span))
+        var marks: [Int: TimelineMark] = [:]
+        for index in values.indices {
+            let day = start + index
+            if day >= firstDay, day <= lastDay, !dailySpend.isEmpty { values[index] = dailySpend[day - firstDay] }
+            if let mark = self.marks[day] { marks[index] = mark }
+        }
+        return (values, start, marks)
+    }
+
+    /// The end day that shows `span` days around `anchorDay` without running past the last transaction's day.
+    public func initialEndDay(span: Int) -> Int {
+        let centred = anchorDay + span / 2
+        return max(min(centred, lastDay), firstDay + span - 1 > lastDay ? lastDay : firstDay + span - 1)
+    }
+
+    /// Transactions (or spend, in major units) by weekday and UTC hour, `[weekday][hour]`, Monday 0.
+    public func hourOfWeek(spend: Bool) -> [[Double]] {
+        var grid = Array(repeating: Array(repeating: 0.0, count: 24), count: 7)
+        let scale = 100.0
+        for (row, instant) in activity.instants.enumerated() {
+            let c = CivilTime.components(instant)
+            grid[c.weekday][c.hour] += spend ? Double(activity.amounts[row]) / scale : 1
+        }
+        return grid
+    }
+
+    /// The focus transaction's (weekday, hour), for the heatmap's highlight.
+    public var focusCell: (weekday: Int, hour: Int)? {
+        focus.map { let c = CivilTime.components(activity.instants[$0]); return (c.weekday, c.hour) }
+    }
+
+    /// A place the client transacts: every transaction at one place name (or, without a name, at one 0.1° cell).
+    public struct Place: Sendable, Equatable {
+        public var name: String
+        public var location: GeoPoint?
+        public var transactions: Int
+        public var spendMinor: Int64
+        /// Kilometres from home, when both are known.
+        public var distanceKm: Double?
+    }
+
+    /// The client's places, busiest first: each named place at the mean of its merchants' locations.
+    public func places() -> [Place] {
+        struct Accumulator { var lat = 0.0, lon = 0.0, located = 0, count = 0, spend: Int64 = 0 }
+        var byName: [String: Accumulator] = [:]
+        for row in 0..<activity.count {
+            let location = activity.locations[row]
+            var name = activity.places[row]
+            if name.isEmpty {
+                name = location.map { String(format: "%.1f, %.1f", $0.latitude, $0.longitude) } ?? "(no place)"
+            }
+            var entry = byName[name, default: Accumulator()]
+            entry.count += 1
+            entry.spend += activity.amounts[row]
+            if let location, location.isValid {
+                entry.lat += location.latitude
+                entry.lon += location.longitude
+                entry.located += 1
+            }
+            byName[name] = entry
+        }
+        return byName.map { name, entry in
+            let location = entry.located > 0
+                ? GeoPoint(latitude: entry.lat / Double(entry.located), longitude: entry.lon / Double(entry.located)) : nil
+            let distance = location.flatMap { place in activity.home.map { $0.distanceKm(to: place) } }
+            return Place(name: name, location: location, transactions: entry.count, spendMinor: entry.spend, distanceKm: distance)
+        }.sorted { ($0.transactions, $1.name) > ($1.transactions, $0.name) }
+    }
+
+    /// The merchants' locations counted at 0.01°, for the location map.
+    public func mapPoints() -> [(latitude: Double, longitude: Double, weight: Double)] {
+        var cells: [GeoPoint: Double] = [:]
+        for case let location? in activity.locations where location.isValid {
+            cells[GeoPoint(latitude: (location.latitude * 100).rounded() / 100,
+                           longitude: (location.longitude * 100).rounded() / 100), default: 0] += 1
+        }
+        return cells.sorted { ($0.key.latitude, $0.key.longitude) < ($1.key.latitude, $1.key.longitude) }
+            .map { (latitude: $0.key.latitude, longitude: $0.key.longitude, weight: $0.value) }
+    }
+
+    /// The lines summing up the client: the saved profile's, or plain counts before any scan.
+    public func summaryLines() -> [String] {
+        if let profile { return profile.summary(currency: currency) }
+        guard activity.count > 0 else { return ["no transactions"] }
+        let total = activity.amounts.reduce(0, +)
+        return [
+            "\(Formatting.grouped(activity.count)) transactions from \(CivilTime.formatDate(activity.instants.first!)) "
+                + "to \(CivilTime.formatDate(activity.instants.last!)), \(Money(minorUnits: total, currency: currency)) in all",
+            "no profile yet: a scan (R) learns the client's usual hours, places and spend",
+        ]
+    }
+
+    /// Rows whose merchant, category or place contains `text` (case-insensitive), in row order.
+    public func rows(matching text: String) -> [Int] {
+        let needle = text.lowercased()
+        guard !needle.isEmpty else { return [] }
+        return (0..<activity.count).filter {
+            activity.merchants[$0].lowercased().contains(needle) || activity.categories[$0].lowercased().contains(needle)
+                || activity.places[$0].lowercased().contains(needle)
+        }
+    }
+}
