@@ -40,11 +40,31 @@ public enum LocalOutlierFactor {
     /// Fits on `reference` (at least two rows, finite values) and computes every reference row's factor.
     public static func fit(_ reference: FeatureMatrix,
                            _ configuration: Configuration = .init()) -> LocalOutlierFactorModel {
+        fit(reference, configuration, stoppingWhen: nil)!
+    }
+
+    /// As `fit(_:_:)`, for a fit long enough that a caller may want to stop it: `shouldStop` is asked from the worker
+    /// threads before each batch of 512 neighbour queries, and once it answers true (it must then stay true) the fit
+    /// ends early and throws `CancellationError`. Results are those of `fit(_:_:)` otherwise.
+    public static func fit(_ reference: FeatureMatrix, _ configuration: Configuration = .init(),
+                           shouldStop: @escaping @Sendable () -> Bool) throws(CancellationError) -> LocalOutlierFactorModel {
+        guard !shouldStop(), let model = fit(reference, configuration, stoppingWhen: shouldStop) else {
+            throw CancellationError()
+        }
+        return model
+    }
+
+    /// The fit, or nil when `shouldStop` answered true along the way.
+    private static func fit(_ reference: FeatureMatrix, _ configuration: Configuration,
+                            stoppingWhen shouldStop: (@Sendable () -> Bool)?) -> LocalOutlierFactorModel? {
         precondition(reference.rowCount >= 2, "LOF needs at least two rows, got \(reference.rowCount)")
         let neighbourCount = min(configuration.neighbourCount, reference.rowCount - 1)
         let tree = KDTree(reference, leafSize: configuration.leafSize, parallelism: configuration.parallelism)
         let neighbours = tree.nearestNeighboursOfIndexedPoints(count: neighbourCount,
-                                                               parallelism: configuration.parallelism)
+                                                               parallelism: configuration.parallelism,
+                                                               shouldStop: shouldStop)
+        // A stop is final, so a batch skipped above shows here.
+        if let shouldStop, shouldStop() { return nil }
         let kDistances = (0 ..< reference.rowCount).map {
             neighbours.distances[($0 + 1) * neighbourCount - 1]
         }

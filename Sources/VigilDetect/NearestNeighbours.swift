@@ -42,9 +42,16 @@ extension KDTree {
     ///
     /// Points are queried in tree order, so consecutive queries visit the same leaves and find them in cache.
     public func nearestNeighboursOfIndexedPoints(count: Int, parallelism: Parallelism = .automatic) -> NeighbourTable {
+        nearestNeighboursOfIndexedPoints(count: count, parallelism: parallelism, shouldStop: nil)
+    }
+
+    /// As the public method; a batch of queries is skipped, its answers left as zeros, once `shouldStop` (which must
+    /// stay true once it is) answers true, so the caller must ask it again afterwards and discard the table then.
+    func nearestNeighboursOfIndexedPoints(count: Int, parallelism: Parallelism,
+                                          shouldStop: (@Sendable () -> Bool)?) -> NeighbourTable {
         precondition(count < max(pointCount, 1), "each of \(pointCount) points has only \(pointCount - 1) others")
         let tree = self
-        return search(queryCount: pointCount, neighbourCount: count, parallelism: parallelism,
+        return search(queryCount: pointCount, neighbourCount: count, parallelism: parallelism, shouldStop: shouldStop,
                       outputSlot: { rowOfPosition[$0] }) { position, into in
             let (leaf, slot) = tree.leafAndSlot(ofPosition: position)
             for feature in 0 ..< tree.dimension {
@@ -58,7 +65,9 @@ extension KDTree {
     ///
     /// `fillQuery(i, coordinates)` writes query i's `dimension` coordinates and returns the tree-order position to
     /// exclude, if any. `outputSlot(i)` is the row of the table where query i's answer goes.
+    /// `shouldStop`, when given, is asked before each batch of 512 queries; the batch is skipped once it answers true.
     private func search(queryCount: Int, neighbourCount: Int, parallelism: Parallelism,
+                        shouldStop: (@Sendable () -> Bool)? = nil,
                         outputSlot: @escaping @Sendable (Int) -> Int32 = { Int32($0) },
                         fillQuery: @escaping @Sendable (Int, UnsafeMutablePointer<Float>) -> Int?) -> NeighbourTable {
         precondition(neighbourCount >= 1 && neighbourCount <= pointCount,
@@ -71,6 +80,7 @@ extension KDTree {
                 let rowsOutput = DisjointWrites(rows)
                 let distancesOutput = DisjointWrites(distances)
                 parallelism.forEachChunk(of: queryCount, chunkSize: 512) { chunk in
+                    if let shouldStop, shouldStop() { return }
                     tree.withSearcher(neighbourCount: neighbourCount) { searcher in
                         for index in chunk {
                             let excluded = searcher.setQuery { fillQuery(index, $0) }

@@ -220,6 +220,22 @@ extension Store {
         }
     }
 
+    /// Marks runs that a cancelled scan began as 'cancelled' and deletes whatever scores they had written, in one
+    /// transaction, complete runs included: the newest complete run of each detector is then again the one the last
+    /// whole scan wrote, so evaluation and the alert queue's reasons stay consistent with each other.
+    public func cancelDetectorRuns(_ runIDs: [Int64]) throws {
+        guard !runIDs.isEmpty else { return }
+        try pool.write { db in
+            let now = Int64(Date().timeIntervalSince1970)
+            for id in runIDs {
+                try db.execute(sql: "DELETE FROM score_blocks WHERE run_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM scores WHERE run_id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE detector_runs SET status = 'cancelled', finished_at = ? WHERE id = ?",
+                               arguments: [now, id])
+            }
+        }
+    }
+
     /// Detector runs, newest first.
     public func detectorRuns() throws -> [DetectorRun] {
         try pool.read { db in

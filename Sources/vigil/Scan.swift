@@ -66,7 +66,7 @@ struct Scan: ParsableCommand {
         var options = ScanOptions(detectors: try chosenDetectors(), config: config)
         options.fillAlerts = !noAlerts
         let progress = ProgressLine()
-        let report = try Scanner.scan(store, options: options) { progress.update($0) }
+        let report = try Scanner.scan(store, options: options, progress: { (p: ScanProgress) in progress.update(p.description) })
         progress.clear()
         guard !report.runs.isEmpty else {
             print("\(Sanitize.line(store.path)): \(report.transactions) transactions; nothing to score")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import VigilDetect
 
@@ -81,5 +82,39 @@ import Testing
         let threaded = LocalOutlierFactor.fit(matrix, .init(leafSize: 7, parallelism: .init(threadCount: 3)))
         #expect(serial.referenceFactors == threaded.referenceFactors)
         #expect(serial.factors(queries, parallelism: .serial) == threaded.factors(queries))
+    }
+
+    @Test func aFitThatMayStopGivesTheSameModelUnlessItStops() throws {
+        let (matrix, _) = TestData.clustersWithOutliers(rows: 3000, columns: 4, outliers: 10, seed: 12)
+        let configuration = LocalOutlierFactor.Configuration(neighbourCount: 10, parallelism: .init(threadCount: 2))
+        let plain = LocalOutlierFactor.fit(matrix, configuration)
+        let watched = try LocalOutlierFactor.fit(matrix, configuration, shouldStop: { false })
+        #expect(watched.referenceFactors == plain.referenceFactors)
+        #expect(throws: CancellationError.self) { try LocalOutlierFactor.fit(matrix, configuration, shouldStop: { true }) }
+        // Asked before every batch of 512 queries (6 here); once it says stop, it keeps saying so, and the fit throws.
+        let asked = StopAfter(calls: 3)
+        #expect(throws: CancellationError.self) { try LocalOutlierFactor.fit(matrix, configuration, shouldStop: asked.shouldStop) }
+        #expect(asked.calls >= 3)
+    }
+}
+
+/// Answers "stop" from its `calls`-th question on, from any thread.
+private final class StopAfter: @unchecked Sendable {
+    // Unchecked: `asked` is only touched under `lock`.
+    private let lock = NSLock()
+    private var asked = 0
+    private let limit: Int
+
+    init(calls: Int) { limit = calls }
+
+    var calls: Int { lock.withLock { asked } }
+
+    var shouldStop: @Sendable () -> Bool {
+        { [self] in
+            lock.withLock {
+                asked += 1
+                return asked >= limit
+            }
+        }
     }
 }

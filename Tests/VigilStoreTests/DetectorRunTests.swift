@@ -26,6 +26,31 @@ import VigilDemo
         #expect(stored?.status == "complete" && stored?.transactionsScored == count)
     }
 
+    @Test func cancellingRunsMarksThemAndDropsTheirScoresAlone() throws {
+        let store = try scratch.store()
+        let generator = try DemoGenerator(config: DemoConfig(clients: 2, days: 10, seed: 4))
+        _ = try store.appendGenerated(name: "demo", identity: "d") { sink in try generator.generate(sink) }
+        let kept = try store.beginDetectorRun(detector: "iforest", parameters: "{}", seed: 1)
+        try store.finishDetectorRun(kept, transactionIDs: [1, 2, 3], scores: [0.1, 0.2, 0.3], flagged: 0, timings: "{}",
+                                    storage: .blocks)
+        // A cancelled scan's runs: one complete with blocks, one complete with rows, one still running.
+        let dense = try store.beginDetectorRun(detector: "iforest", parameters: "{}", seed: 1)
+        try store.finishDetectorRun(dense, transactionIDs: [1, 2, 3], scores: [0.4, 0.5, 0.6], flagged: 0, timings: "{}",
+                                    storage: .blocks)
+        let sparse = try store.beginDetectorRun(detector: "burst", parameters: "{}", seed: nil)
+        try store.finishDetectorRun(sparse, transactionIDs: [2], scores: [0.9], reasons: ["many"], transactionsScored: 3,
+                                    flagged: 1, timings: "{}")
+        let running = try store.beginDetectorRun(detector: "ensemble", parameters: "{}", seed: nil)
+        try store.cancelDetectorRuns([dense, sparse, running])
+        try store.cancelDetectorRuns([])
+
+        let runs = try store.detectorRuns()
+        #expect(runs.map(\.status) == ["cancelled", "cancelled", "cancelled", "complete"])
+        #expect(runs.prefix(3).allSatisfy { $0.finishedAt != nil })
+        for run in [dense, sparse, running] { #expect(try store.runScores(runID: run).ids.isEmpty) }
+        #expect(try store.runScores(runID: kept).scores == [0.1, 0.2, 0.3])
+    }
+
     @Test func blocksAndRowsJudgeAlike() throws {
         let store = try scratch.store()
         let generator = try DemoGenerator(config: DemoConfig(clients: 25, days: 60, seed: 4))

@@ -101,6 +101,31 @@ import VigilDemo
         #expect(expected.map(\.client).first == "B" && expected.map(\.client).last == "é")
     }
 
+    @Test func theReadReportsItsRowsAndStopsWhenTheReportThrows() throws {
+        struct Stop: Error {}
+        let store = try scratch.store()
+        let generator = try DemoGenerator(config: DemoConfig(clients: 10, days: 30, seed: 5))
+        _ = try store.appendGenerated(name: "demo", identity: "r") { sink in try generator.generate(sink) }
+        let total = try store.transactionCount()
+        var reports: [Int] = []
+        var rows = 0
+        try store.forEachClientChunk(rowsPerChunk: 100, readingEvery: 97, reading: { reports.append($0) }) { chunk in
+            // Every report comes before the first chunk.
+            #expect(reports.count == total / 97)
+            rows += chunk.count
+        }
+        #expect(reports == Array(stride(from: 97, through: total, by: 97)))
+        #expect(rows == total)
+
+        var chunks = 0
+        #expect(throws: Stop.self) {
+            try store.forEachClientChunk(rowsPerChunk: 100, readingEvery: 97, reading: { if $0 >= 2 * 97 { throw Stop() } }) { _ in
+                chunks += 1
+            }
+        }
+        #expect(chunks == 0)
+    }
+
     @Test func aSampleTakesEveryKthRowID() throws {
         let store = try scratch.store()
         _ = try store.appendGenerated(name: "demo", identity: "s") { sink in

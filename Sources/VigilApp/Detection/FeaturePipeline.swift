@@ -11,8 +11,12 @@ public enum FeaturePipeline {
 
     /// The population prior of a store, from a deterministic sample (every k-th row id).
     public static func prior(of store: Store) throws -> PopulationPrior {
-        let total = try store.transactionCount()
-        return PopulationPrior.estimate(from: try store.transactionSample(every: max(1, total / priorSampleSize)))
+        try prior(of: store, transactionCount: try store.transactionCount())
+    }
+
+    /// The same, for a store whose transactions have just been counted.
+    static func prior(of store: Store, transactionCount total: Int) throws -> PopulationPrior {
+        PopulationPrior.estimate(from: try store.transactionSample(every: max(1, total / priorSampleSize)))
     }
 
     /// Feature rows for every transaction, in (client, time) order; `progress` gets the rows done so far.

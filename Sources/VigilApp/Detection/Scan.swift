@@ -10,6 +10,16 @@ public struct ScanOptions: Sendable {
     /// Whether the scan ends by refreshing the alert queue.
     public var fillAlerts = true
 
+    // How often a scan reports and checks for cancellation; tests make them small to cut small stores into pieces.
+    /// Transactions per chunk of the read pass.
+    var rowsPerChunk = 250_000
+    /// Rows read from the table between two reports.
+    var readingEvery = Store.readingInterval
+    /// Rows Isolation Forest scores at a time (about 0.3 s on two cores).
+    var isolationSliceRows = 262_144
+    /// Rows LOF scores against its reference at a time (about 0.3 s on two cores).
+    var lofSliceRows = 32_768
+
     public init(detectors: Set<Detector> = Set(Detector.allCases), config: VigilConfig = VigilConfig()) {
         self.detectors = detectors
         self.config = config
@@ -51,6 +61,75 @@ public struct ScanReport: Sendable {
     public static let behaviouralStages = ["read", "profiles", "rules", "save_profiles", "rule_runs", "ensemble", "alerts", "prune"]
 }
 
+/// How far a scan has come, as `Scanner.scan` reports it.
+public struct ScanProgress: Sendable, Equatable, CustomStringConvertible {
+    /// The stage under way, in a few words: `reading`, a model's title, `rules`, `ensemble` or `alertQueue`.
+    public var stage: String
+    /// The stage's place among the scan's stages (`Scanner.stages(for:)`), from 1.
+    public var stageNumber: Int
+    public var stageCount: Int
+    /// The share of the whole scan done, 0 to 1, each stage weighted by the work it is expected to take. It never
+    /// goes back from one report to the next, and the last report of a scan that completes says 1.
+    public var fraction: Double
+    public var elapsedSeconds: Double
+    /// How long the rest should take at the pace so far; nil until enough is done to tell.
+    public var secondsLeft: Double?
+
+    public init(stage: String, stageNumber: Int, stageCount: Int, fraction: Double, elapsedSeconds: Double,
+                secondsLeft: Double?) {
+        self.stage = stage
+        self.stageNumber = stageNumber
+        self.stageCount = stageCount
+        self.fraction = fraction
+        self.elapsedSeconds = elapsedSeconds
+        self.secondsLeft = secondsLeft
+    }
+
+    /// The first stage: the store read once for client profiles, the models' features and every rule's hits.
+    public static let reading = "reading transactions"
+    /// Writing the rules' runs.
+    public static let rules = "rules"
+    /// Combining the detectors and writing the ensemble's run.
+    public static let ensemble = "ensemble"
+    /// Refreshing the alert queue (the last stage unless the scan leaves the queue as it is).
+    public static let alertQueue = "alert queue"
+
+    /// The whole percent done, 100 only at the very end.
+    public var percent: Int { Int((min(max(fraction, 0), 1) * 100 + 1e-9).rounded(.down)) }
+
+    /// One line, such as "Isolation Forest · 3/6 · 45% · 12 s left".
+    public var description: String {
+        var text = "\(stage) · \(stageNumber)/\(stageCount) · \(percent)%"
+        if let secondsLeft, fraction < 1 { text += " · \(Formatting.duration(secondsLeft)) left" }
+        return text
+    }
+}
+
+/// Why a scan stopped without a report.
+public enum ScanError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The scan's `ScanCancellation` was cancelled. The runs the scan had begun are marked cancelled, the alert queue
+    /// was not touched, and the previous scan's runs and alerts are as they were.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .cancelled: return "the scan was cancelled; the alert queue and the earlier detector runs are as they were"
+        }
+    }
+}
+
+/// Stops a scan from another thread: `Scanner.scan` asks it between stages and every fraction of a second within
+/// them, and throws `ScanError.cancelled` once it is cancelled. A cancellation cannot be undone.
+public final class ScanCancellation: Sendable {
+    private let flag = Guarded(false)
+
+    public init() {}
+
+    public func cancel() { flag.update { $0 = true } }
+
+    public var isCancelled: Bool { flag.read { $0 } }
+}
+
 /// Runs the detectors over every transaction of a store, writes one detector run each, combines them into the
 /// ensemble, and refreshes the alert queue. Labels are carried for evaluation only; nothing here reads them.
 public enum Scanner {
@@ -59,16 +138,122 @@ public enum Scanner {
     /// LOF flags a factor above 1.5 (scikit-learn's `offset_` of −1.5).
     public static let factorThreshold = 1.5
 
+    /// Runs the scan, reporting each step as a line of text (`ScanProgress.description`).
     public static func scan(_ store: Store, options: ScanOptions, progress: @escaping (String) -> Void = { _ in }) throws -> ScanReport {
+        try scan(store, options: options, progress: { progress($0.description) }, cancellation: nil)
+    }
+
+    /// The stages a scan with `options` goes through, in order, as `ScanProgress.stage` names them.
+    public static func stages(for options: ScanOptions) -> [String] {
+        plan(options, transactions: 0).map(\.name)
+    }
+
+    /// Runs the scan. `progress` is called on the calling thread at the start of every stage and every fraction of a
+    /// second within it (a few hundred times on millions of transactions). Once `cancellation` is cancelled the scan
+    /// stops at its next check and throws `ScanError.cancelled`: the runs it began are marked cancelled and their
+    /// scores deleted, the alert queue is left as it was (it is refreshed in one transaction, after the last check),
+    /// and the previous scan's runs stay the newest complete ones. Client profiles, which depend on the transactions
+    /// only, may have been saved by then.
+    public static func scan(_ store: Store, options: ScanOptions, progress: (ScanProgress) -> Void,
+                            cancellation: ScanCancellation? = nil) throws -> ScanReport {
+        try withoutActuallyEscaping(progress) { progress in
+            // Cancelled before it began: not even the count.
+            if cancellation?.isCancelled == true { throw ScanError.cancelled }
+            let count = try store.transactionCount()
+            let meter = ScanMeter(stages: plan(options, transactions: count), cancellation: cancellation, report: progress)
+            do {
+                return try scan(store, options: options, transactionCount: count, meter: meter)
+            } catch let error where error is ScanError || error is CancellationError {
+                try? store.cancelDetectorRuns(meter.begun)
+                throw ScanError.cancelled
+            }
+        }
+    }
+
+    /// The stages of a scan with their expected cost in microseconds per transaction, from a release build on two
+    /// cores at 6.7 M transactions (bench/RESULTS.md): the read pass about 1.5 µs plus 0.45 for the rules and 0.7
+    /// for the models' features, Isolation Forest 1.3, the rules' runs, the ensemble and the queue 0.3, 0.3 and 0.1.
+    /// Those all grow with the number of transactions; LOF does not quite (`LOFShares`).
+    static func plan(_ options: ScanOptions, transactions: Int) -> [ScanMeter.Stage] {
+        var stages = [ScanMeter.Stage(name: ScanProgress.reading, weight: ReadingShares(options).total)]
+        for detector in Detector.models where options.detectors.contains(detector) {
+            let lof = LOFShares(transactions: transactions, referenceLimit: options.config.lofReferenceLimit)
+            stages.append(.init(name: detector.title, weight: detector == .isolationForest ? 1.3 : lof.perTransaction))
+        }
+        if Detector.rules.contains(where: options.detectors.contains) { stages.append(.init(name: ScanProgress.rules, weight: 0.3)) }
+        stages.append(.init(name: ScanProgress.ensemble, weight: 0.3))
+        if options.fillAlerts { stages.append(.init(name: ScanProgress.alertQueue, weight: 0.1)) }
+        return stages
+    }
+
+    /// The parts of the read pass, in the same units as the stages' weights.
+    struct ReadingShares {
+        /// Counting the transactions and sampling the population prior.
+        let prior = 0.05
+        /// Reading the table, row by row.
+        let rows = 0.75
+        /// Putting the rows in client order, before the first chunk.
+        let order = 0.15
+        /// Profiles, features and rules, chunk by chunk.
+        let chunks: Double
+        /// Saving the profiles.
+        let save = 0.26
+
+        init(_ options: ScanOptions) {
+            chunks = 0.34 + (Detector.rules.contains(where: options.detectors.contains) ? 0.45 : 0)
+                + (Detector.models.contains(where: options.detectors.contains) ? 0.7 : 0)
+        }
+
+        var total: Double { prior + rows + order + chunks + save }
+
+        /// The share of the stage done with `rows` of `count` transactions read from the table.
+        func reading(_ read: Int, of count: Int) -> Double {
+            (prior + rows * share(read, count)) / total
+        }
+
+        /// The share of the stage done with the chunks holding `done` of `count` transactions handled.
+        func chunks(_ done: Int, of count: Int) -> Double {
+            (prior + rows + order + chunks * share(done, count)) / total
+        }
+
+        var afterPrior: Double { prior / total }
+        var beforeSaving: Double { (total - save) / total }
+
+        private func share(_ part: Int, _ whole: Int) -> Double { min(1, Double(part) / Double(max(1, whole))) }
+    }
+
+    /// LOF's cost: fitting on the reference rows (all transactions up to the reference limit) about 15 µs a row,
+    /// then about 10 µs for each other transaction scored against them (27 s for 2.6 M on two cores).
+    struct LOFShares {
+        let transactions: Int
+        let fit: Double
+        let scoring: Double
+
+        init(transactions: Int, referenceLimit: Int) {
+            self.transactions = transactions
+            fit = 15 * Double(min(transactions, referenceLimit))
+            scoring = 10 * Double(max(0, transactions - referenceLimit))
+        }
+
+        /// The stage's weight, in microseconds per transaction.
+        var perTransaction: Double { transactions == 0 ? 10 : (fit + scoring) / Double(transactions) }
+
+        /// The share of the stage done once the reference is fitted (the rest: scoring, then 2 % for the write).
+        var afterFit: Double { fit + scoring == 0 ? 0 : 0.98 * fit / (fit + scoring) }
+    }
+
+    static func scan(_ store: Store, options: ScanOptions, transactionCount count: Int, meter: ScanMeter) throws -> ScanReport {
         let started = Date()
         let config = options.config
         let models = Detector.models.filter(options.detectors.contains)
         let rules = Set(Detector.rules.filter(options.detectors.contains))
-        progress("sampling the population")
-        let prior = try FeaturePipeline.prior(of: store)
+        let shares = ReadingShares(options)
+        try meter.enter(ScanProgress.reading)
+        let prior = try FeaturePipeline.prior(of: store, transactionCount: count)
         let currency = try store.predominantCurrency() ?? "USD"
         let extractor = FeatureExtractor(prior: prior)
         let ruleSet = RuleSet(parameters: config.rules, prior: prior, currency: currency, enabled: rules)
+        try meter.advance(shares.afterPrior)
 
         // One pass over the store: features for the models and every rule's hits, chunk by chunk, rows in
         // (client, time, id) order throughout.
@@ -85,7 +270,10 @@ public enum Scanner {
         }
         let readStart = Date()
         var computing = 0.0
-        try store.forEachClientChunk { chunk in
+        try store.forEachClientChunk(rowsPerChunk: options.rowsPerChunk, readingEvery: options.readingEvery, reading: { read in
+            try meter.advance(shares.reading(read, of: count))
+        }) { chunk in
+            try meter.advance(shares.chunks(ids.count, of: count))
             let chunkStart = Date()
             defer { computing += Date().timeIntervalSince(chunkStart) }
             timed("profiles") { profiles += ClientProfile.profiles(of: chunk) }
@@ -103,16 +291,17 @@ public enum Scanner {
                     }
                 }
             }
-            progress("read \(Formatting.grouped(ids.count)) transactions")
         }
         seconds["read"] = Date().timeIntervalSince(readStart) - computing
         // Each client's profile as of their last transaction, for the workbench and for live scoring.
+        try meter.advance(shares.beforeSaving)
         try timed("save_profiles") { try store.saveProfiles(profiles) }
         var report = ScanReport(transactions: ids.count, passSeconds: Date().timeIntervalSince(started), runs: [])
         report.profiles = profiles.count
         report.stageSeconds = seconds
         guard ids.count >= 2 else {
             report.totalSeconds = Date().timeIntervalSince(started)
+            meter.finish()
             return report
         }
         let priorJSON = String(decoding: try JSONEncoder.sorted.encode(prior), as: UTF8.self)
@@ -126,7 +315,8 @@ public enum Scanner {
         var dense: [Detector: [Double]] = [:]
         var modelReasons: [Detector: (TailScale, [Double])] = [:]
         for detector in models {
-            let (raw, run) = try runModel(detector, set: set, config: config, priorJSON: priorJSON, store: store, progress: progress)
+            try meter.enter(detector.title)
+            let (raw, run) = try runModel(detector, set: set, options: options, priorJSON: priorJSON, store: store, meter: meter)
             report.runs.append(run)
             let scale = TailScale(fitting: raw, tail: config.modelTail)
             dense[detector] = scale.normalise(raw)
@@ -137,11 +327,15 @@ public enum Scanner {
         // Rules: one run each, holding the transactions it flagged with their reasons.
         var sparse: [Detector: [(row: Int, score: Double)]] = [:]
         let hitsByDetector = Dictionary(grouping: hits, by: \.detector)
-        for detector in Detector.rules where rules.contains(detector) {
+        let chosenRules = Detector.rules.filter(rules.contains)
+        if !chosenRules.isEmpty { try meter.enter(ScanProgress.rules) }
+        for (position, detector) in chosenRules.enumerated() {
+            try meter.advance(Double(position) / Double(chosenRules.count))
             let mine = hitsByDetector[detector] ?? []
             sparse[detector] = mine.map { (row: $0.row, score: $0.score) }
             let parameters = try ruleParameters(detector, config.rules)
             let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: parameters, seed: nil)
+            meter.begun.append(runID)
             let writeStart = Date()
             do {
                 try store.finishDetectorRun(runID, transactionIDs: mine.map { ids[$0.row] }, scores: mine.map(\.score),
@@ -157,15 +351,17 @@ public enum Scanner {
 
         stage("rule_runs")
         // The ensemble over whatever ran.
-        progress("combining the detectors")
+        try meter.enter(ScanProgress.ensemble)
         let ensemble = config.ensemble
         let evidence = ensemble.evidence(rowCount: ids.count, dense: dense, sparse: sparse)
         let scores = evidence.map(Ensemble.score(evidence:))
         let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors)
-        let ensembleRun = try store.beginDetectorRun(detector: "ensemble", parameters: ensembleParameters,
-                                                     seed: Int64(config.seed))
         let selected = Ensemble.select(scores: scores, instants: instants, threshold: config.alertThreshold,
                                        dailyBudget: config.dailyBudget)
+        try meter.advance(0.5)
+        let ensembleRun = try store.beginDetectorRun(detector: "ensemble", parameters: ensembleParameters,
+                                                     seed: Int64(config.seed))
+        meter.begun.append(ensembleRun)
         do {
             try store.finishDetectorRun(ensembleRun, transactionIDs: ids, scores: scores, flagged: selected.count,
                                         timings: "{}", storage: .blocks)
@@ -178,7 +374,7 @@ public enum Scanner {
         stage("ensemble")
 
         if options.fillAlerts {
-            progress("refreshing the alert queue")
+            try meter.enter(ScanProgress.alertQueue)
             var hitsByRow: [Int: [RuleHit]] = [:]
             let wanted = Set(selected)
             for hit in hits where wanted.contains(hit.row) { hitsByRow[hit.row, default: []].append(hit) }
@@ -201,18 +397,22 @@ public enum Scanner {
                 reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
                 return AlertCandidate(transactionID: ids[row], score: scores[row], reasons: reasons)
             }
+            // The last check: the refresh is one transaction, and once it has committed the scan has done its work.
+            try meter.check()
             report.alerts = try store.refreshAlerts(candidates)
             stage("alerts")
         }
         report.runsPruned = try store.pruneDetectorRuns()
         stage("prune")
         report.totalSeconds = Date().timeIntervalSince(started)
+        meter.finish()
         return report
     }
 
     /// Fits and scores one model, writing its run; returns the raw scores in row order and what the run did.
-    static func runModel(_ detector: Detector, set: FeatureSet, config: VigilConfig, priorJSON: String, store: Store,
-                         progress: (String) -> Void) throws -> ([Double], ScanRun) {
+    static func runModel(_ detector: Detector, set: FeatureSet, options: ScanOptions, priorJSON: String, store: Store,
+                         meter: ScanMeter) throws -> ([Double], ScanRun) {
+        let config = options.config
         var parameters: [String: String] = ["features": "\"\(TransactionFeature.names.joined(separator: ","))\"", "prior": priorJSON]
         let maxSamples = config.maxSamples > 0 ? config.maxSamples : min(256, set.count)
         switch detector {
@@ -227,33 +427,62 @@ public enum Scanner {
         let json = "{" + parameters.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
         let seed = UInt64(config.seed)
         let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: json, seed: Int64(config.seed))
+        meter.begun.append(runID)
         do {
-            progress("\(detector.title): fitting and scoring")
             let fitStart = Date()
             let scores: [Double]
             let threshold: Double
             switch detector {
             case .isolationForest:
                 let model = IsolationForest.fit(set.matrix, .init(treeCount: config.treeCount, maxSamples: maxSamples, seed: seed))
-                scores = model.scores(set.matrix)
+                try meter.advance(0.02)
+                scores = try inSlices(of: set.matrix, rows: options.isolationSliceRows, meter: meter, from: 0.02, to: 0.9) {
+                    model.scores($0)
+                }
                 threshold = isolationThreshold
             default:
-                scores = lofScores(set.matrix, neighbours: config.neighbourCount, referenceLimit: config.lofReferenceLimit,
-                                   seed: seed, progress: progress)
+                scores = try lofScores(set.matrix, neighbours: config.neighbourCount, referenceLimit: config.lofReferenceLimit,
+                                       seed: seed, sliceRows: options.lofSliceRows, meter: meter)
                 threshold = factorThreshold
             }
             let fitSeconds = Date().timeIntervalSince(fitStart)
             let flagged = scores.reduce(0) { $0 + ($1 > threshold ? 1 : 0) }
-            progress("\(detector.title): writing scores")
+            try meter.advance(detector == .isolationForest ? 0.9 : 0.98)
             let writeStart = Date()
             try store.finishDetectorRun(runID, transactionIDs: set.ids, scores: scores, flagged: flagged,
                                         timings: String(format: "{\"fit_and_score\":%.3f}", fitSeconds), storage: .blocks)
             return (scores, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: scores.count,
                                            flagged: flagged, seconds: fitSeconds, writeSeconds: Date().timeIntervalSince(writeStart)))
-        } catch {
+        } catch let error where !(error is ScanError || error is CancellationError) {
+            // A cancelled scan marks its runs itself.
             try? store.failDetectorRun(runID)
             throw error
         }
+    }
+
+    /// `score` over `matrix` a slice of `rows` rows at a time, the scores put end to end, reporting the stage from
+    /// `from` to `to` and checking for cancellation after each slice. Each row's score depends on that row alone
+    /// (in both models), so the result is that of one call over the whole matrix.
+    static func inSlices(of matrix: FeatureMatrix, rows: Int, meter: ScanMeter, from: Double, to: Double,
+                         _ score: (FeatureMatrix) -> [Double]) throws -> [Double] {
+        let count = matrix.rowCount
+        guard count > rows else {
+            let scores = score(matrix)
+            try meter.advance(to)
+            return scores
+        }
+        var scores: [Double] = []
+        scores.reserveCapacity(count)
+        var start = 0
+        while start < count {
+            let end = min(count, start + rows)
+            let width = matrix.columnCount
+            scores += score(FeatureMatrix(rowCount: end - start, columnCount: width,
+                                          values: Array(matrix.values[start * width ..< end * width])))
+            start = end
+            try meter.advance(from + (to - from) * Double(end) / Double(count))
+        }
+        return scores
     }
 
     /// What a model's score means, in words: how it ranks among all transactions.
@@ -272,20 +501,25 @@ public enum Scanner {
     }
 
     /// LOF factors for every row. Up to `referenceLimit` rows, LOF runs in outlier mode over all of them; above it,
-    /// it is fitted on a seeded sample of that size and scores every other row in novelty mode against it.
-    static func lofScores(_ raw: FeatureMatrix, neighbours: Int, referenceLimit: Int, seed: UInt64,
-                          progress: (String) -> Void) -> [Double] {
+    /// it is fitted on a seeded sample of that size and scores every other row in novelty mode against it,
+    /// `sliceRows` at a time.
+    static func lofScores(_ raw: FeatureMatrix, neighbours: Int, referenceLimit: Int, seed: UInt64, sliceRows: Int,
+                          meter: ScanMeter) throws -> [Double] {
         let configuration = LocalOutlierFactor.Configuration(neighbourCount: neighbours)
         if raw.rowCount <= referenceLimit {
             let matrix = Standardizer(fitting: raw).transform(raw)
-            return LocalOutlierFactor.fit(matrix, configuration).referenceFactors
+            return try LocalOutlierFactor.fit(matrix, configuration, shouldStop: meter.shouldStop).referenceFactors
         }
         let reference = referenceRows(count: raw.rowCount, limit: referenceLimit, seed: seed)
         let referenceMatrix = raw.rows(reference)
         let scaler = Standardizer(fitting: referenceMatrix)
-        let model = LocalOutlierFactor.fit(scaler.transform(referenceMatrix), configuration)
-        progress("Local Outlier Factor: scoring \(Formatting.grouped(raw.rowCount)) transactions against the reference")
-        var factors = model.factors(scaler.transform(raw))
+        let model = try LocalOutlierFactor.fit(scaler.transform(referenceMatrix), configuration, shouldStop: meter.shouldStop)
+        let shares = LOFShares(transactions: raw.rowCount, referenceLimit: referenceLimit)
+        try meter.advance(shares.afterFit)
+        // Standardising is row by row too, so each slice is standardised as it is scored.
+        var factors = try inSlices(of: raw, rows: sliceRows, meter: meter, from: shares.afterFit, to: 0.98) {
+            model.factors(scaler.transform($0))
+        }
         for (position, row) in reference.enumerated() { factors[row] = model.referenceFactors[position] }
         return factors
     }
@@ -331,5 +565,84 @@ extension JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
+    }
+}
+
+/// A scan's stages and their weights: turns "this far into that stage" into `ScanProgress` for the caller, and is
+/// where the scan checks for cancellation. Used on the scanning thread only.
+final class ScanMeter {
+    struct Stage {
+        var name: String
+        /// The stage's expected share of the work, in any unit common to all stages.
+        var weight: Double
+    }
+
+    let stages: [Stage]
+    private let total: Double
+    private let cancellation: ScanCancellation?
+    private let report: (ScanProgress) -> Void
+    private let started = ContinuousClock.now
+    private var index = 0
+    /// The weight of the stages before `index`.
+    private var passed = 0.0
+    private var reported = 0.0
+    /// Runs this scan began: a cancellation marks them cancelled.
+    var begun: [Int64] = []
+
+    init(stages: [Stage], cancellation: ScanCancellation?, report: @escaping (ScanProgress) -> Void) {
+        precondition(!stages.isEmpty)
+        self.stages = stages
+        total = stages.reduce(0) { $0 + $1.weight }
+        self.cancellation = cancellation
+        self.report = report
+    }
+
+    /// For work on other threads (LOF's neighbour queries): whether the scan is cancelled.
+    var shouldStop: @Sendable () -> Bool {
+        guard let cancellation else { return { false } }
+        return { cancellation.isCancelled }
+    }
+
+    /// Throws `ScanError.cancelled` once the scan is cancelled.
+    func check() throws {
+        if cancellation?.isCancelled == true { throw ScanError.cancelled }
+    }
+
+    /// Moves on to the stage named `name` (later than the current one; any between count as done) and reports it.
+    func enter(_ name: String) throws {
+        guard let target = stages.firstIndex(where: { $0.name == name }), target >= index else {
+            preconditionFailure("no stage '\(name)' after '\(stages[index].name)'")
+        }
+        while index < target {
+            passed += stages[index].weight
+            index += 1
+        }
+        try advance(0)
+    }
+
+    /// Checks for cancellation, then reports `done` (0 to 1) of the current stage.
+    func advance(_ done: Double) throws {
+        try check()
+        publish(passed + stages[index].weight * min(max(done, 0), 1))
+    }
+
+    /// Reports the whole scan done, at its last stage.
+    func finish() {
+        index = stages.count - 1
+        publish(total)
+    }
+
+    private func publish(_ weightDone: Double) {
+        let finished = weightDone >= total
+        // Never backwards, and 1 only at the end (weights that add up unevenly must not reach it early).
+        var fraction = total > 0 ? weightDone / total : 1
+        fraction = finished ? 1 : min(max(fraction, reported), 0.999)
+        reported = fraction
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        // The pace needs a little of the work and of the time behind it to mean anything.
+        let left: Double? = finished ? 0 : (fraction >= 0.01 && seconds >= 0.5 ? seconds * (1 - fraction) / fraction : nil)
+        report(ScanProgress(stage: stages[index].name, stageNumber: index + 1, stageCount: stages.count,
+                            fraction: fraction, elapsedSeconds: seconds, secondsLeft: left))
     }
 }
