@@ -54,7 +54,9 @@ public struct AlertFilter: Equatable, Sendable {
         if minimumAmountMinor != nil || maximumAmountMinor != nil {
             terms.append("amount=" + (minimumAmountMinor.map(Self.major) ?? "") + ".." + (maximumAmountMinor.map(Self.major) ?? ""))
         }
-        if from != nil || until != nil {
+        if let from, let until, until == from + 86_400 {
+            terms.append("date=" + CivilTime.formatDate(from))
+        } else if from != nil || until != nil {
             terms.append("date=" + (from.map(CivilTime.formatDate) ?? "") + ".." + (until.map { CivilTime.formatDate($0 - 86_400) } ?? ""))
         }
         return terms.joined(separator: " ")

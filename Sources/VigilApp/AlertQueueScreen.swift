@@ -722,10 +722,19 @@ public final class AlertQueueScreen {
         let marked = table.selection.isEmpty ? "" : "  \(table.selection.count) marked"
         // In the compact layout the counts give way to a message (what a key did, or why it was refused) when both
         // do not fit; wider, the message is cut instead and the counts stay.
-        let left = " " + (message ?? scanStatus ?? position + marked)
+        let left = " " + (message ?? position + marked)
         let crowded = displayWidth(of: left) + displayWidth(of: tally) + 3 > size.width
         let right = message != nil && size.width < Self.wideLayout && crowded ? "" : tally + " "
         StatusBar(left: left, right: right, style: theme.statusBar).render(into: &buffer, in: statusRow)
+        // A running scan draws its progress bar over the position (a message still wins).
+        if message == nil, let backgroundScan, case .running(let progress) = backgroundScan.state {
+            let detail = (progress.map { "\($0.stage) · \($0.stageNumber)/\($0.stageCount)" + ($0.secondsLeft.map { " · \(Self.duration($0)) left" } ?? "") }
+                          ?? "starting") + " · X cancels"
+            // The whole line: the counts come back when the scan ends.
+            buffer.fill(statusRow, style: theme.statusBar)
+            ProgressBar(fraction: progress?.fraction, label: " scan", detail: detail, styles: ProgressBar.Styles(theme: theme))
+                .render(into: &buffer, in: statusRow)
+        }
         StatusBar(left: " " + hint, style: theme.dim).render(into: &buffer, in: hintRow)
 
         switch mode {
@@ -873,23 +882,24 @@ public final class AlertQueueScreen {
         }
         var options = scanOptions
         if !detectors.isEmpty { options.detectors = Set(detectors) }
-        let scan = BackgroundScan(store: store, options: options)
+        // Its own connection, so the screen's reads never queue behind the scan's.
+        let scan = BackgroundScan(storePath: store.path, options: options)
         scan.start()
         backgroundScan = scan
-        message = "scanning in the background: " + (detectors.isEmpty ? "every detector" : detectors.map(\.rawValue).joined(separator: ", "))
-            + " (X cancels)"
+        // The status line shows its progress from the next frame on.
+        message = nil
+    }
+
+    /// "45 s", "3 min 10 s".
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        return s < 60 ? "\(s) s" : "\(s / 60) min \(s % 60) s"
     }
 
     public func cancelScan() {
         guard let backgroundScan, case .running = backgroundScan.state else { message = "no scan is running"; return }
         backgroundScan.cancel()
         message = "cancelling the scan…"
-    }
-
-    /// The running scan's progress for the status line, nil when none runs.
-    var scanStatus: String? {
-        guard let backgroundScan, case .running(let progress) = backgroundScan.state else { return nil }
-        return "scan: " + (progress?.description ?? "starting") + " · X cancels"
     }
 
     /// Called while idle: when a background scan has ended, reloads the queue and says how it went. True when the

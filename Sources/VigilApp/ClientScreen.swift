@@ -119,10 +119,11 @@ public final class ClientScreen {
         case .zoomOut, .zoomIn:
             let index = ClientView.ranges.firstIndex(of: span) ?? 1
             let next = min(max(index + (action == .zoomOut ? 1 : -1), 0), ClientView.ranges.count - 1)
-            // Zoom about the middle of what is shown.
-            let middle = endDay - span / 2
+            // Zoom about the alert's day while it is on screen, else about the middle of what is shown.
+            let shown = (endDay - span + 1)...endDay
+            let pivot = shown.contains(view.anchorDay) ? view.anchorDay : endDay - span / 2
             span = ClientView.ranges[next]
-            endDay = middle + span / 2
+            endDay = view.endDay(centredOn: pivot, span: span)
             pane = .timeline
             message = "timeline: \(span) days"
         case .recentre:

@@ -75,9 +75,12 @@ public struct ClientView: Sendable {
     }
 
     /// The end day that shows `span` days around `anchorDay` without running past the last transaction's day.
-    public func initialEndDay(span: Int) -> Int {
-        let centred = anchorDay + span / 2
-        return max(min(centred, lastDay), firstDay + span - 1 > lastDay ? lastDay : firstDay + span - 1)
+    public func initialEndDay(span: Int) -> Int { endDay(centredOn: anchorDay, span: span) }
+
+    /// The end day of a `span`-day window with `day` as near its middle as the client's history allows: the window
+    /// neither ends after the last transaction's day nor (when the history is long enough) starts before the first.
+    public func endDay(centredOn day: Int, span: Int) -> Int {
+        max(min(day + span / 2, lastDay), min(firstDay + span - 1, lastDay))
     }
 
     /// Transactions (or spend, in major units) by weekday and UTC hour, `[weekday][hour]`, Monday 0.

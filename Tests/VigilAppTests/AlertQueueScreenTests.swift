@@ -229,8 +229,14 @@ import VigilTUI
         let queue = try screen()
         try press(queue, .character("?"))
         let rows = try queue.render(size: TerminalSize(width: 100, height: 40)).rows
-        for text in ["Move", "j/↓  k/↑", "Decide", "confirmed fraud", "undo my last decision", "q/Esc"] {
+        for text in ["Move", "j/↓  k/↑", "Queue", "command palette", "Decide", "confirmed fraud"] {
             #expect(rows.contains { $0.contains(text) }, "\(text)")
+        }
+        // The rest is a scroll away.
+        try press(queue, .end)
+        let end = try queue.render(size: TerminalSize(width: 100, height: 40)).rows
+        for text in ["undo my last decision", "q/Esc"] {
+            #expect(end.contains { $0.contains(text) }, "\(text)")
         }
         try press(queue, .escape)
         let backend = MemoryBackend(width: 120, height: 16, keys: [.character("j"), .character("f")])

@@ -62,7 +62,8 @@ import VigilStore
         #expect(text.contains("- 3 \\| charges in 10 minutes (burst, +1.00)"), "pipes escaped in Markdown")
         #expect(text.contains("- bo, 2023-11-16 02:01:40 UTC: called ⏎ the bank"))
         #expect(text.contains("this one: Tue 22:00"))
-        #expect(text.contains("\nTue" + String(repeating: " ", count: 45) + "██\n"), "the heatmap as text: hour 22, two columns an hour")
+        #expect(text.contains("\nTue" + String(repeating: " ", count: 45) + "■■\n"), "the heatmap as text: this case's hour 22 marked, two columns an hour")
+        #expect(text.contains("\nThu" + String(repeating: " ", count: 45) + "██\n"), "the client's other transaction, shaded")
         #expect(!text.contains("## Alert #2") || !text.components(separatedBy: "## Alert #2")[1].contains("```"), "no heatmap without counts")
     }
 }
