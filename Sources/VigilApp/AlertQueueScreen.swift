@@ -412,7 +412,7 @@ public final class AlertQueueScreen {
             let transaction = try store.alertDetail(alertID: alertID, around: 0)?.transaction.id
             try openClient(clientID, focus: transaction)
         case .overview:
-            overviewScreen = try OverviewScreen(store: store, query: query,
+            overviewScreen = OverviewScreen(store: store, query: query,
                                                 scopeName: Self.viewName(query.statuses) + (filter.isEmpty ? "" : " — \(filter.text)"))
             mode = .overview
         case .palette:
@@ -945,7 +945,7 @@ public final class AlertQueueScreen {
         while true {
             try prefetch(size: backend.size)
             // Poll faster while something runs in the background, so its progress moves smoothly.
-            let busy = backgroundScan != nil || (overviewScreen != nil && overviewScreen?.storeActivity == nil)
+            let busy = backgroundScan != nil || overviewScreen?.isCounting == true
             guard let key = backend.nextKey(timeoutMilliseconds: busy ? 200 : 500) else {
                 if backend.inputHasEnded { return }
                 var changed = try pollBackgroundScan()

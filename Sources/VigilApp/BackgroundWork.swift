@@ -8,6 +8,12 @@ public final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
         case finished(Value)
         case failed(String)
         case cancelled
+
+        /// The error's text, when the work failed.
+        public var failure: String? {
+            if case .failed(let message) = self { return message }
+            return nil
+        }
     }
 
     // `state` and `cancelled` only under `lock`.

@@ -9,11 +9,11 @@ public enum CaseReport {
         case csv, json, md
     }
 
-    public static func render(_ cases: [TriagedCase], format: Format, heatmaps: [String: [[Double]]] = [:]) throws -> String {
+    public static func render(_ cases: [TriagedCase], format: Format, clients: [String: ClientActivity] = [:]) throws -> String {
         switch format {
         case .csv: return csv(cases)
         case .json: return try json(cases)
-        case .md: return markdown(cases, heatmaps: heatmaps)
+        case .md: return markdown(cases, clients: clients)
         }
     }
 
@@ -52,7 +52,7 @@ public enum CaseReport {
 
     /// A readable case summary: per case the transaction, decision, reasons, notes, and the client's hour × weekday
     /// heatmap (from `heatmaps`, by client id) drawn as text with the case's hour marked in the legend.
-    public static func markdown(_ cases: [TriagedCase], heatmaps: [String: [[Double]]]) -> String {
+    public static func markdown(_ cases: [TriagedCase], clients: [String: ClientActivity]) -> String {
         var out = "# Vigil case report\n\n\(cases.count) triaged case\(cases.count == 1 ? "" : "s").\n"
         for c in cases {
             let a = c.alert
@@ -71,15 +71,41 @@ public enum CaseReport {
             if !c.notes.isEmpty {
                 out += "\n**Notes**\n\n" + c.notes.map { "- \($0.analyst), \(CivilTime.format($0.at)) UTC: \(markdownCell($0.text))\n" }.joined()
             }
-            if let counts = heatmaps[a.clientID] {
+            if let activity = clients[a.clientID], activity.count > 0 {
+                let view = ClientView(activity: activity, profile: nil, focusTransaction: a.transactionID)
                 let time = CivilTime.components(a.instant)
                 var buffer = CellBuffer(width: 52, height: WeekHeatmap.height)
-                WeekHeatmap(values: counts, highlight: (weekday: time.weekday, hour: time.hour)).render(into: &buffer, in: buffer.bounds)
-                out += "\n**The client's transactions by weekday and hour (UTC)**; this one: \(WeekHeatmap.weekdayName(time.weekday)) \(time.hour):00\n\n```\n"
-                out += buffer.rows.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n") + "\n```\n"
+                WeekHeatmap(values: view.hourOfWeek(spend: false), highlight: (weekday: time.weekday, hour: time.hour))
+                    .render(into: &buffer, in: buffer.bounds)
+                out += "\n**The client's transactions by weekday and hour (UTC)**; this one (■): "
+                    + "\(WeekHeatmap.weekdayName(time.weekday)) \(time.hour):00\n\n```\n" + trimmed(buffer.rows) + "\n```\n"
+                out += placesMarkdown(view)
             }
         }
         return out
+    }
+
+    /// Where the client transacts: the location map (home H, this case X) and the top places with their distance
+    /// from home.
+    static func placesMarkdown(_ view: ClientView) -> String {
+        let points = view.mapPoints()
+        guard !points.isEmpty else { return "" }
+        var out = "\n**Where the client transacts** (H home, X this transaction)\n\n```\n"
+        var buffer = CellBuffer(width: 64, height: 16)
+        let home = view.activity.home.map { (latitude: $0.latitude, longitude: $0.longitude) }
+        let here = view.focus.flatMap { view.activity.locations[$0] }.map { (latitude: $0.latitude, longitude: $0.longitude) }
+        LocationMap(points: points, home: home, alert: here).render(into: &buffer, in: buffer.bounds)
+        out += trimmed(buffer.rows) + "\n```\n\n| Place | Transactions | km from home |\n|---|---:|---:|\n"
+        for place in view.places().prefix(5) {
+            out += "| \(markdownCell(place.name)) | \(Formatting.grouped(place.transactions)) | "
+                + (place.distanceKm.map { Formatting.grouped(Int($0.rounded())) } ?? "—") + " |\n"
+        }
+        return out
+    }
+
+    /// Rows without their trailing blanks, one per line.
+    static func trimmed(_ rows: [String]) -> String {
+        rows.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n")
     }
 
     /// Text safe inside a Markdown table cell or list item: one line, pipes escaped, control characters shown.

@@ -7,8 +7,10 @@ import VigilTUI
 /// and each detector's precision so far as measured by the analysts' own decisions. A second pane draws the
 /// hour × weekday and location heatmaps of the alerts in the queue's view, or of every stored transaction.
 ///
-/// The alerts' figures are read when the screen opens (a few hundred milliseconds at 100,000 alerts); the whole
-/// store's, which walk every transaction, are counted in the background and drawn when ready.
+/// Both sets of figures are counted on background threads and drawn as they become ready, so the screen opens at
+/// once: the alerts' take about a second at 100,000 alerts (their reasons are JSON, and their places need the
+/// transactions), the whole store's a few seconds at 6.7 M transactions (every row is read).
+/// The queue's own counts by status are drawn while the alerts are being counted.
 public final class OverviewScreen {
     public enum Pane: Int, CaseIterable, Sendable { case summary, heatmaps }
 
@@ -20,34 +22,43 @@ public final class OverviewScreen {
     }
 
     public let store: Store
-    public let alerts: AlertOverview
     /// What the alert figures are of, as the queue names its view ("open alerts — client=C1").
     public let scopeName: String
     public private(set) var pane: Pane = .summary
     public private(set) var scope: Scope = .alerts
-    private var activity: BackgroundWork<ActivityOverview>?
+    private let alertWork: BackgroundWork<AlertOverview>
+    private let activityWork: BackgroundWork<ActivityOverview>
 
-    public init(store: Store, query: AlertQuery, scopeName: String) throws {
+    public init(store: Store, query: AlertQuery, scopeName: String) {
         self.store = store
-        alerts = try store.alertOverview(matching: query)
         self.scopeName = scopeName
-        startCounting()
-    }
-
-    deinit { activity?.cancel() }
-
-    private func startCounting() {
-        let store = self.store
-        activity = BackgroundWork(name: "vigil-overview") { isCancelled in
+        alertWork = BackgroundWork(name: "vigil-overview-alerts") { _ in try store.alertOverview(matching: query) }
+        activityWork = BackgroundWork(name: "vigil-overview-store") { isCancelled in
             try store.activityOverview(isCancelled: isCancelled)
         }
     }
 
-    /// The whole store's figures, once counted.
-    public var storeActivity: ActivityOverview? { activity?.value }
+    deinit {
+        alertWork.cancel()
+        activityWork.cancel()
+    }
 
-    /// Blocks until the store's figures are counted (tests, benchmarks).
-    public func waitForStoreActivity() { activity?.wait() }
+    /// The alerts' figures, once counted.
+    public var alerts: AlertOverview? { alertWork.value }
+    /// The whole store's figures, once counted.
+    public var storeActivity: ActivityOverview? { activityWork.value }
+    /// Whether anything is still being counted (the workbench then redraws as it polls).
+    public var isCounting: Bool { alerts == nil || storeActivity == nil }
+
+    /// Blocks until both sets of figures are counted (tests, benchmarks).
+    public func waitForAlerts() { alertWork.wait() }
+    public func waitForStoreActivity() { activityWork.wait() }
+
+    /// What went wrong counting, if anything did.
+    var failure: String? {
+        for state in [alertWork.state.failure, activityWork.state.failure] { if let state { return state } }
+        return nil
+    }
 
     public enum Outcome: Equatable { case handled, back }
 
@@ -99,7 +110,8 @@ public final class OverviewScreen {
         }
         let label = 16
         let storeDays = storeActivity?.perDay
-        let days = Array((storeDays ?? [:]).keys) + Array(alerts.perDay.keys)
+        if let failure { line("could not count: \(failure)", theme.alert) }
+        let days = Array((storeDays ?? [:]).keys) + Array((alerts?.perDay ?? [:]).keys)
         let first = days.min() ?? 0, last = days.max() ?? -1
         // The sparklines take what the notes after them leave.
         let sparkWidth = max(0, min(area.width - label - 26, 90))
@@ -120,9 +132,13 @@ public final class OverviewScreen {
         line("Per day, \(range)", theme.dim)
         sparkRow("Transactions", storeDays,
                  note: storeActivity.map { "\(Formatting.grouped($0.transactions)) · max \(Formatting.grouped($0.perDay.values.max() ?? 0))" } ?? "")
-        sparkRow("Alerts", alerts.perDay,
-                 note: "\(Formatting.grouped(alerts.total)) · max \(Formatting.grouped(alerts.perDay.values.max() ?? 0))")
+        sparkRow("Alerts", alerts?.perDay,
+                 note: alerts.map { "\(Formatting.grouped($0.total)) · max \(Formatting.grouped($0.perDay.values.max() ?? 0))" } ?? "")
         y += 1
+        guard let alerts else {
+            line("Counting the alerts…", theme.dim)
+            return
+        }
 
         // Triage progress: how much of the view the analysts have decided.
         let decided = alerts.total - (alerts.statuses["open"] ?? 0)
@@ -173,6 +189,10 @@ public final class OverviewScreen {
         let name: String
         switch scope {
         case .alerts:
+            guard let alerts else {
+                _ = buffer.put("Counting the alerts…", in: area, style: theme.dim)
+                return
+            }
             grid = alerts.hourOfWeek
             places = alerts.places
             name = scopeName

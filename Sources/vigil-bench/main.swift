@@ -28,6 +28,7 @@ func usage() -> Never {
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
+               | overview --store PATH
 
         """.utf8))
     exit(2)
@@ -272,6 +273,28 @@ do {
               "open_ms_median": median(open), "timeline_ms_median": median(timeline), "heatmaps_ms_median": median(heatmaps),
               "list_ms_median": median(list), "open_timeline_heatmaps_ms_median": median(total),
               "open_timeline_heatmaps_ms_max": (total.max() ?? 0) * 1_000, "peak_rss_kb": peakRSSKilobytes()])
+    case "overview":
+        // The overview screen: opening it (the open alerts' figures, read at once) and the whole store's figures
+        // (counted in the background), then drawing both panes.
+        guard let path = option("--store", in: args) else { usage() }
+        let store = try Store(path: path)
+        var started = Date()
+        let screen = OverviewScreen(store: store, query: AlertQuery(), scopeName: "open alerts")
+        var buffer = CellBuffer(width: 120, height: 40)
+        screen.render(into: &buffer, in: buffer.bounds, theme: .default)
+        let opened = Date().timeIntervalSince(started)
+        screen.waitForAlerts()
+        let alertsCounted = Date().timeIntervalSince(started)
+        screen.waitForStoreActivity()
+        let counted = Date().timeIntervalSince(started)
+        started = Date()
+        screen.render(into: &buffer, in: buffer.bounds, theme: .default)
+        _ = screen.handle(.character("w"))
+        screen.render(into: &buffer, in: buffer.bounds, theme: .default)
+        let drawn = Date().timeIntervalSince(started)
+        emit(["benchmark": "overview", "alerts": screen.alerts?.total ?? 0, "transactions": screen.storeActivity?.transactions ?? 0,
+              "first_frame_ms": opened * 1_000, "alerts_counted_after_ms": alertsCounted * 1_000,
+              "store_counted_after_ms": counted * 1_000, "draw_both_panes_ms": drawn * 1_000])
     case "rules":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)

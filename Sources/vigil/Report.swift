@@ -10,7 +10,7 @@ struct Report: ParsableCommand {
 
     @OptionGroup var storeOption: StoreOption
 
-    @Option(name: .long, help: "csv, json or md (Markdown, with each client's hour × weekday heatmap).")
+    @Option(name: .long, help: "csv, json or md (Markdown, with each client's hour × weekday and location heatmaps).")
     var format: CaseReport.Format = .md
 
     @Option(name: .long, help: ArgumentHelp("Only cases decided on or after this UTC day.", valueName: "YYYY-MM-DD"))
@@ -27,11 +27,11 @@ struct Report: ParsableCommand {
     func run() throws {
         let store = try storeOption.openExisting()
         let cases = try store.triagedCases(since: try sinceInstant())
-        var heatmaps: [String: [[Double]]] = [:]
+        var clients: [String: ClientActivity] = [:]
         if format == .md {
-            for clientID in Set(cases.map(\.alert.clientID)) { heatmaps[clientID] = try store.hourOfWeekCounts(clientID: clientID) }
+            for clientID in Set(cases.map(\.alert.clientID)) { clients[clientID] = try store.clientActivity(clientID: clientID) }
         }
-        FileHandle.standardOutput.write(Data(try CaseReport.render(cases, format: format, heatmaps: heatmaps).utf8))
+        FileHandle.standardOutput.write(Data(try CaseReport.render(cases, format: format, clients: clients).utf8))
     }
 }
 

@@ -15,8 +15,13 @@ import VigilStore
         for i in 0..<4 {
             // 2023-11-14 was a Tuesday; 22:13 UTC.
             let merchant: String = i == 1 ? "Quote \"and\", comma" : "Shop \(i)"
+            // C0 lives in New York and was in New York (i = 0, the fraud) and Boston (i = 2); C1 has no places.
+            let place: (String, GeoPoint)? = i % 2 == 1 ? nil
+                : (i == 0 ? ("New York", GeoPoint(latitude: 40.75, longitude: -73.99)) : ("Boston", GeoPoint(latitude: 42.36, longitude: -71.06)))
             rows.append(Transaction(sourceKey: "k\(i)", clientID: "C\(i % 2)", instant: 1_700_000_000 + Int64(i) * 86_400,
-                                    originalTime: "t", amount: Money(minorUnits: 12_345 + Int64(i)), merchant: merchant, category: "travel"))
+                                    originalTime: "t", amount: Money(minorUnits: 12_345 + Int64(i)), merchant: merchant, category: "travel",
+                                    city: place?.0, home: i % 2 == 0 ? GeoPoint(latitude: 40.7, longitude: -74.0) : nil,
+                                    merchantLocation: place?.1))
         }
         _ = try store.appendGenerated(name: "r", identity: "r") { sink in try sink(rows) }
         let reason = AlertReason(detector: "burst", score: 1, contribution: 1, text: "3 | charges in 10 minutes")
@@ -55,15 +60,21 @@ import VigilStore
         let cases = try store.triagedCases()
         let heatmaps = ["C0": try store.hourOfWeekCounts(clientID: "C0")]
         #expect(heatmaps["C0"]?[1][22] == 1 && heatmaps["C0"]?[3][22] == 1, "C0's two transactions: Tuesday and Thursday at 22:00")
-        let text = CaseReport.markdown(cases, heatmaps: heatmaps)
+        let text = CaseReport.markdown(cases, clients: ["C0": try #require(try store.clientActivity(clientID: "C0"))])
         #expect(text.hasPrefix("# Vigil case report\n\n2 triaged cases.\n"))
         #expect(text.contains("## Alert #1: confirmed fraud"))
         #expect(text.contains("| Amount | $123.45 |"))
         #expect(text.contains("- 3 \\| charges in 10 minutes (burst, +1.00)"), "pipes escaped in Markdown")
         #expect(text.contains("- bo, 2023-11-16 02:01:40 UTC: called ⏎ the bank"))
-        #expect(text.contains("this one: Tue 22:00"))
+        #expect(text.contains("this one (■): Tue 22:00"))
         #expect(text.contains("\nTue" + String(repeating: " ", count: 45) + "■■\n"), "the heatmap as text: this case's hour 22 marked, two columns an hour")
         #expect(text.contains("\nThu" + String(repeating: " ", count: 45) + "██\n"), "the client's other transaction, shaded")
+        // Where C0 transacts: the map with home and this case's place, and the places with their distances.
+        #expect(text.contains("**Where the client transacts** (H home, X this transaction)"))
+        let map = try #require(text.components(separatedBy: "**Where the client transacts**").last)
+        #expect(map.contains("X") && map.contains("H home") && map.contains("┌"))
+        #expect(map.contains("| Boston | 1 | 307 |"), "Boston is 307 km from home")
+        #expect(map.contains("| New York | 1 | 6 |"))
         #expect(!text.contains("## Alert #2") || !text.components(separatedBy: "## Alert #2")[1].contains("```"), "no heatmap without counts")
     }
 }

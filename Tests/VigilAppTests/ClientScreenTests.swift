@@ -152,6 +152,7 @@ import VigilTUI
         try press(q, .character("f"))  // the first alert (unusual place) is confirmed fraud
         try press(q, .character("v"))  // every alert
         try press(q, .character("O"))
+        q.overviewScreen?.waitForAlerts()
         q.overviewScreen?.waitForStoreActivity()
         let rows = try q.render(size: size).rows
         #expect(rows[1].hasPrefix("  1 Summary   2 Heatmaps"))
