@@ -174,9 +174,11 @@ public final class ClientScreen {
             x += buffer.put(label, at: x, y: tabs.y, style: p == pane ? theme.selection : theme.dim) + 1
         }
         let a = view.activity
-        let client = " client \(a.clientID) · \(Formatting.grouped(a.count)) transactions"
-        if x + displayWidth(of: client) < tabs.maxX {
+        // The client and their count, or just the client when both do not fit (card numbers are long).
+        for client in [" client \(a.clientID) · \(Formatting.grouped(a.count)) transactions", " client \(a.clientID)"]
+        where x + displayWidth(of: client) < tabs.maxX {
             _ = buffer.put(client, in: Rect(x: x, y: tabs.y, width: tabs.maxX - x, height: 1), style: theme.dim, alignment: .right)
+            break
         }
         let area = rest.inset(top: 1, left: 1, right: 1)
         switch pane {

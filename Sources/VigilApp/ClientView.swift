@@ -109,32 +109,59 @@ public struct ClientView: Sendable {
         public var distanceKm: Double?
     }
 
-    /// The client's places, busiest first: each named place at the mean of its merchants' locations.
+    /// A named place whose merchants lie farther than this from their mean is not one place (some exports name the
+    /// cardholder's city on every row): its transactions are grouped by where the merchants are instead.
+    static let placeSpreadKm = 100.0
+
+    /// The client's places, busiest first: each named place at the mean of its merchants' locations, or, where a
+    /// name spans more than `placeSpreadKm` (or there is none), half-degree cells named by their centre.
     public func places() -> [Place] {
         struct Accumulator { var lat = 0.0, lon = 0.0, located = 0, count = 0, spend: Int64 = 0 }
-        var byName: [String: Accumulator] = [:]
-        for row in 0..<activity.count {
-            let location = activity.locations[row]
-            var name = activity.places[row]
-            if name.isEmpty {
-                name = location.map { String(format: "%.1f, %.1f", $0.latitude, $0.longitude) } ?? "(no place)"
-            }
-            var entry = byName[name, default: Accumulator()]
+        func centre(_ entry: Accumulator) -> GeoPoint? {
+            entry.located > 0 ? GeoPoint(latitude: entry.lat / Double(entry.located), longitude: entry.lon / Double(entry.located)) : nil
+        }
+        func add(_ row: Int, to entry: inout Accumulator) {
             entry.count += 1
             entry.spend += activity.amounts[row]
-            if let location, location.isValid {
+            if let location = activity.locations[row], location.isValid {
                 entry.lat += location.latitude
                 entry.lon += location.longitude
                 entry.located += 1
             }
-            byName[name] = entry
         }
-        return byName.map { name, entry in
-            let location = entry.located > 0
-                ? GeoPoint(latitude: entry.lat / Double(entry.located), longitude: entry.lon / Double(entry.located)) : nil
+        // The names' centres, then how far each name's merchants spread from it.
+        var byName: [String: Accumulator] = [:]
+        for row in 0..<activity.count where !activity.places[row].isEmpty { add(row, to: &byName[activity.places[row], default: Accumulator()]) }
+        let centres = byName.compactMapValues(centre)
+        var spread: [String: Double] = [:]
+        for row in 0..<activity.count {
+            let name = activity.places[row]
+            guard let centre = centres[name], let location = activity.locations[row], location.isValid else { continue }
+            spread[name] = max(spread[name] ?? 0, centre.distanceKm(to: location))
+        }
+        var groups: [String: Accumulator] = [:]
+        for row in 0..<activity.count {
+            var name = activity.places[row]
+            if name.isEmpty || (spread[name] ?? 0) > Self.placeSpreadKm {
+                if let location = activity.locations[row], location.isValid {
+                    name = Self.cellName(location)
+                } else if name.isEmpty {
+                    name = "(no place)"
+                }
+            }
+            add(row, to: &groups[name, default: Accumulator()])
+        }
+        return groups.map { name, entry in
+            let location = centre(entry)
             let distance = location.flatMap { place in activity.home.map { $0.distanceKm(to: place) } }
             return Place(name: name, location: location, transactions: entry.count, spendMinor: entry.spend, distanceKm: distance)
         }.sorted { ($0.transactions, $1.name) > ($1.transactions, $0.name) }
+    }
+
+    /// "39.5N 76.5W": the centre of the half-degree cell holding `point`.
+    static func cellName(_ point: GeoPoint) -> String {
+        let lat = (point.latitude * 2).rounded() / 2, lon = (point.longitude * 2).rounded() / 2
+        return String(format: "%.1f%@ %.1f%@", abs(lat), lat < 0 ? "S" : "N", abs(lon), lon < 0 ? "W" : "E")
     }
 
     /// The merchants' locations counted at 0.01°, for the location map.

@@ -78,6 +78,21 @@ import VigilTUI
         #expect(view.mapPoints().map(\.weight).reduce(0, +) == 4)
     }
 
+    @Test func aNameSpreadOverHundredsOfKilometresIsSplitByWhereTheMerchantsAre() {
+        // As in card exports that name the cardholder's city on every row: "Essex, MD" with merchants 300 km apart.
+        var a = ClientActivity(clientID: "E", home: GeoPoint(latitude: 39.3, longitude: -76.45))
+        for (i, point) in [(39.3, -76.45), (39.31, -76.46), (41.6, -74.6), (39.29, -76.44)].enumerated() {
+            a.ids.append(Int64(i)); a.instants.append(Int64(i) * 3_600); a.amounts.append(100); a.currencies.append("USD")
+            a.merchants.append("M"); a.categories.append("c"); a.places.append("Essex, MD")
+            a.locations.append(GeoPoint(latitude: point.0, longitude: point.1))
+            a.alertIDs.append(nil); a.alertStatuses.append(nil); a.alertScores.append(nil)
+        }
+        let places = ClientView(activity: a, profile: nil).places()
+        #expect(places.map(\.name) == ["39.5N 76.5W", "41.5N 74.5W"])
+        #expect(places.map(\.transactions) == [3, 1])
+        #expect(Int(places[1].distanceKm!.rounded()) == 300, "hand-checked: 2.3° north, 1.85° east at 40.5°N")
+    }
+
     @Test func searchMatchesMerchantCategoryAndPlaceIgnoringCase() {
         let view = ClientView(activity: Self.activity(), profile: nil)
         #expect(view.rows(matching: "ELECTRONICS") == [2])
