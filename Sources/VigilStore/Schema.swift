@@ -235,6 +235,24 @@ enum Schema {
                      WHERE t.id = alerts.transaction_id);
                 """)
         }
+        migrator.registerMigration("v7-sequence-models") { db in
+            // A trained sequence model (the LSTM): its parameters as VigilDetect's versioned binary, the encoder that
+            // turns transactions into its inputs (vocabulary included) and its training figures as JSON. Scans and
+            // live scoring reuse the newest one until it is retrained.
+            try db.execute(sql: """
+                CREATE TABLE sequence_models (
+                    id INTEGER PRIMARY KEY,
+                    detector TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    transactions_trained INTEGER NOT NULL,
+                    encoder TEXT NOT NULL,
+                    training TEXT NOT NULL,
+                    report TEXT NOT NULL,
+                    parameters BLOB NOT NULL
+                );
+                CREATE INDEX sequence_models_by_detector ON sequence_models(detector, id);
+                """)
+        }
         return migrator
     }
 }
