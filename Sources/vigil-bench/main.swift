@@ -17,6 +17,9 @@ import VigilTUI
 ///                                                fit and score; scores as little-endian float64 for the peers to compare
 ///     vigil-bench features --store PATH          features of every transaction of a store
 ///     vigil-bench rules --store PATH             the behavioural rules over every client, counted against labels
+///     vigil-bench lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--write PREFIX]
+///                                                train and score the LSTM sequence model on synthetic sequences;
+///                                                --write also saves them for bench/lstm_torch.py
 ///     vigil-bench scan --store PATH [--with-lof] `vigil scan`: profiles, rules, Isolation Forest (and LOF), ensemble,
 ///                                                alert queue; writes its runs into the store
 func usage() -> Never {
@@ -29,6 +32,7 @@ func usage() -> Never {
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
                | overview --store PATH
+               | lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--threads T] [--write PREFIX]
 
         """.utf8))
     exit(2)
@@ -313,6 +317,41 @@ do {
         }
         emit(["benchmark": "rules", "rows": rows, "fraud": fraud, "seconds": Date().timeIntervalSince(started),
               "flagged": flagged, "flagged_fraud": flaggedFraud])
+    case "lstm":
+        let steps = Int(option("--steps", in: args) ?? "") ?? 1_000_000
+        let sequences = Int(option("--sequences", in: args) ?? "") ?? max(1, steps / 1_000)
+        let hidden = Int(option("--hidden", in: args) ?? "") ?? 32
+        let epochs = Int(option("--epochs", in: args) ?? "") ?? 3
+        let seed = UInt64(option("--seed", in: args) ?? "") ?? 42
+        let threads = Int(option("--threads", in: args) ?? "") ?? 0
+        let (data, labels) = LSTMBenchData.make(steps: steps, sequences: sequences, seed: seed)
+        let shape = LSTMShape(numericInputs: LSTMBenchData.numericInputs, categories: LSTMBenchData.categories,
+                              embedding: 8, hidden: hidden)
+        if let prefix = option("--write", in: args) {
+            try LSTMBenchData.write(data, labels: labels, prefix: prefix, meta: [
+                "steps": data.stepCount, "sequences": data.count, "numeric_inputs": shape.numericInputs,
+                "categories": shape.categories, "embedding": shape.embedding, "hidden": hidden, "seed": seed])
+        }
+        let training = LSTMTraining(maxEpochs: epochs, patience: epochs, seed: seed, threads: threads)
+        var epochSeconds: [Double] = []
+        var epochStarted = Date()
+        let (model, report) = try LSTMModel.train(data, shape: shape, training: training) { epoch, train, validation in
+            epochSeconds.append(Date().timeIntervalSince(epochStarted))
+            epochStarted = Date()
+            FileHandle.standardError.write(Data("epoch \(epoch): train \(train) validation \(validation)\n".utf8))
+        }
+        let started = Date()
+        let scores = model.score(data, threads: threads)
+        let scoreSeconds = Date().timeIntervalSince(started)
+        let auc = Metrics.rocAUC(scores: scores.map { Double($0.nll) }, labels: labels) ?? .nan
+        emit(["benchmark": "lstm", "steps": data.stepCount, "sequences": data.count, "hidden": hidden,
+              "epochs": report.epochs, "best_epoch": report.bestEpoch, "train_seconds": report.seconds,
+              "seconds_per_epoch": report.seconds / Double(max(1, report.epochs)),
+              "epoch_seconds": epochSeconds, "trained_steps": report.steps,
+              "train_steps_per_second": Double(report.steps) / report.seconds,
+              "score_seconds": scoreSeconds, "score_steps_per_second": Double(data.stepCount) / scoreSeconds,
+              "train_loss": report.trainLoss.last ?? .nan, "validation_loss": report.validationLoss.last ?? .nan,
+              "roc_auc": auc, "anomalies": labels.filter { $0 }.count, "peak_rss_kb": peakRSSKilobytes()])
     default:
         usage()
     }
