@@ -32,6 +32,7 @@ func usage() -> Never {
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
                | overview --store PATH
+               | lstm-store --store PATH [--train N] [--epochs E] [--hidden H]
                | lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--threads T] [--write PREFIX]
 
         """.utf8))
@@ -317,6 +318,57 @@ do {
         }
         emit(["benchmark": "rules", "rows": rows, "fraud": fraud, "seconds": Date().timeIntervalSince(started),
               "flagged": flagged, "flagged_fraud": flaggedFraud])
+    case "lstm-store":
+        // The LSTM on a store's transactions: trains on whole clients (seeded, up to --train N steps), scores every
+        // transaction, and judges each part of the score against the store's labels (the labels are read here only).
+        guard let path = option("--store", in: args) else { usage() }
+        let store = try Store(path: path)
+        let limit = Int(option("--train", in: args) ?? "") ?? 1_000_000
+        let epochs = Int(option("--epochs", in: args) ?? "") ?? 4
+        let hidden = Int(option("--hidden", in: args) ?? "") ?? 32
+        var started = Date()
+        var encoder: SequenceEncoder?
+        var steps = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
+        var labels: [Bool] = []
+        try store.forEachClientChunk { chunk in
+            if encoder == nil { encoder = SequenceEncoder.fitting(chunk.categoryNames) }
+            steps.append(encoder!.encode(chunk))
+            labels += chunk.labels.map { $0 == 1 }
+        }
+        let encodeSeconds = Date().timeIntervalSince(started)
+        guard let encoder else { usage() }
+        var order = Array(0..<steps.sequenceCount)
+        var random = SeededRandom(seed: 0, stream: 0x4C53544D)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.nextInt(below: i + 1)) }
+        var chosen: [Int] = [], total = 0
+        for s in order where total < limit { chosen.append(s); total += steps.starts[s + 1] - steps.starts[s] }
+        let subset = steps.sequences(chosen.sorted())
+        func data(_ s: SequenceSteps) -> SequenceData {
+            SequenceData(numeric: s.numeric, categories: s.categories, logAmount: s.logAmount, logGap: s.logGap, starts: s.starts)
+        }
+        started = Date()
+        let (model, report) = try LSTMModel.train(data(subset), shape: LSTMShape(numericInputs: SequenceEncoder.numericNames.count,
+                                                                                 categories: encoder.categoryCount, hidden: hidden),
+                                                  training: LSTMTraining(maxEpochs: epochs, seed: 0))
+        let trainSeconds = Date().timeIntervalSince(started)
+        started = Date()
+        let scored = model.score(data(steps))
+        let scoreSeconds = Date().timeIntervalSince(started)
+        var judged: [String: Any] = [:]
+        let parts: [(String, (LSTMStepScore) -> Double)] = [
+            ("nll", { Double($0.nll) }), ("amount", { Double($0.amountNLL) }), ("category", { Double($0.categoryNLL) }),
+            ("gap", { Double($0.gapNLL) }), ("amount+category", { Double($0.amountNLL + $0.categoryNLL) }),
+        ]
+        for (name, part) in parts {
+            let values = scored.map(part)
+            judged[name] = ["roc_auc": Metrics.rocAUC(scores: values, labels: labels) ?? 0,
+                            "average_precision": Metrics.averagePrecision(scores: values, labels: labels) ?? 0,
+                            "precision_at_100": Metrics.precision(atTop: 100, scores: values, labels: labels) ?? 0]
+        }
+        emit(["benchmark": "lstm-store", "transactions": steps.count, "trained_steps": subset.count, "epochs": report.epochs,
+              "best_epoch": report.bestEpoch, "encode_seconds": encodeSeconds, "train_seconds": trainSeconds,
+              "score_seconds": scoreSeconds, "scored_per_second": Double(steps.count) / scoreSeconds, "judged": judged,
+              "validation_loss": report.validationLoss])
     case "lstm":
         let steps = Int(option("--steps", in: args) ?? "") ?? 1_000_000
         let sequences = Int(option("--sequences", in: args) ?? "") ?? max(1, steps / 1_000)

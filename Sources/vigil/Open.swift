@@ -50,9 +50,11 @@ struct Open: ParsableCommand {
                 printError("First run: generating the demo store at \(path) and scanning it …")
                 try DemoCommandRunner.generate(path: path, clients: DemoDefaults.clients, days: DemoDefaults.days,
                                                seed: DemoDefaults.seed, exportCSV: nil)
-                // Scanned at once, so the analyst lands on a queue; LOF, the slowest detector, waits for `vigil scan`.
+                // Scanned at once, so the analyst lands on a queue; LOF and the LSTM, the slowest detectors (the LSTM
+                // trains first), wait for `vigil scan` or `R` in the workbench.
                 var detectors = Set(Detector.allCases)
                 detectors.remove(.localOutlierFactor)
+                detectors.remove(.lstm)
                 _ = try Scanner.scan(try Store(path: path), options: ScanOptions(detectors: detectors))
             }
         }

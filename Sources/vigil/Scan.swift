@@ -9,7 +9,8 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the detectors over every transaction and refresh the alert queue.",
         discussion: """
-            Runs the Isolation Forest and LOF on the transaction features and every behavioural rule (impossible \
+            Runs the Isolation Forest and LOF on the transaction features, the LSTM on each client's sequence (trained \
+            the first time, then reused until --retrain), and every behavioural rule (impossible \
             travel, card testing, unusual place, over usual daily and monthly spend, unusual hour, burst), writes one \
             detector run each, combines them into the ensemble score and refreshes the alert queue: new alerts open, \
             open ones are updated, and alerts an analyst has triaged are never touched. Labels are never used; \
@@ -31,6 +32,9 @@ struct Scan: ParsableCommand {
 
     @Flag(name: .long, help: "Write the detector runs but leave the alert queue as it is.")
     var noAlerts = false
+
+    @Flag(name: .long, help: "Train the LSTM afresh even when the store keeps a trained model.")
+    var retrain = false
 
     func validate() throws {
         _ = try chosenDetectors()
@@ -65,6 +69,7 @@ struct Scan: ParsableCommand {
         let store = try storeOption.openExisting()
         var options = ScanOptions(detectors: try chosenDetectors(), config: config)
         options.fillAlerts = !noAlerts
+        options.retrainSequenceModel = retrain
         let progress = ProgressLine()
         let report = try Scanner.scan(store, options: options, progress: { (p: ScanProgress) in progress.update(p.description) })
         progress.clear()

@@ -13,6 +13,9 @@ private let generousTimeout = 600.0
     func options(sliced: Bool = true) -> ScanOptions {
         var config = VigilConfig()
         config.lofReferenceLimit = 500
+        // A small, short-trained LSTM: these tests are about the scan's stages, not the model.
+        config.lstmEpochs = 2
+        config.lstmHidden = 8
         var options = ScanOptions(config: config)
         if sliced {
             options.rowsPerChunk = 400
@@ -39,7 +42,7 @@ private let generousTimeout = 600.0
         let sliced = try Scanner.scan(demo.store, options: options()) { reports.all.append($0) }
 
         let stages = Scanner.stages(for: options())
-        #expect(stages == [ScanProgress.reading, "Isolation Forest", "Local Outlier Factor", ScanProgress.rules,
+        #expect(stages == [ScanProgress.reading, "Isolation Forest", "Local Outlier Factor", "LSTM sequence model", ScanProgress.rules,
                            ScanProgress.ensemble, ScanProgress.alertQueue])
         let fractions = reports.all.map(\.fraction)
         #expect(zip(fractions, fractions.dropFirst()).allSatisfy { $0 <= $1 })

@@ -26,6 +26,8 @@ final class DemoStore {
     func options(_ configure: (inout VigilConfig) -> Void = { _ in }) -> ScanOptions {
         var config = VigilConfig()
         config.lofReferenceLimit = 2_000
+        config.lstmEpochs = 2
+        config.lstmHidden = 8
         configure(&config)
         return ScanOptions(config: config)
     }

@@ -20,12 +20,18 @@ public struct VigilConfig: Sendable, Equatable {
     public var neighbourCount = 20
     public var lofReferenceLimit = 20_000
     public var rules = RuleSet.Parameters()
+    /// The LSTM sequence model: hidden size, training epochs at most, and how many transactions (whole clients,
+    /// chosen by the seed) it trains on; every transaction is scored.
+    public var lstmHidden = 32
+    public var lstmEpochs = 10
+    public var lstmTrainingTransactions = 1_000_000
 
     public init() {}
 
     public static let defaultWeights: [Detector: Double] = [
         .isolationForest: 0.25,
         .localOutlierFactor: 0.25,
+        .lstm: 0.25,
         .impossibleTravel: 1.0,
         .cardTesting: 1.0,
         .unusualPlace: 0.5,
@@ -73,6 +79,10 @@ extension VigilConfig {
             .int("lof.neighbours", \.neighbourCount, 1...1_000, "k, the neighbours each transaction is compared with"),
             .int("lof.reference_limit", \.lofReferenceLimit, 100...10_000_000,
                  "above this many transactions, LOF is fitted on a seeded sample of this size and scores the rest against it"),
+            .int("lstm.hidden", \.lstmHidden, 4...256, "hidden size of the LSTM (a change takes effect when the model is retrained)"),
+            .int("lstm.epochs", \.lstmEpochs, 1...100, "passes over the training transactions at most (training stops early when held-back loss stops falling)"),
+            .int("lstm.training_transactions", \.lstmTrainingTransactions, 1_000...100_000_000,
+                 "the LSTM trains on whole clients, chosen by the seed, up to about this many transactions; it scores every one"),
 
             .double("rules.impossible_travel.max_speed_kmh", \.rules.impossibleTravel.maxSpeedKmh, 1...100_000,
                     "card-present transactions further apart than this speed allows are flagged (an airliner: 900)"),

@@ -9,6 +9,8 @@ public struct ScanOptions: Sendable {
     public var config: VigilConfig
     /// Whether the scan ends by refreshing the alert queue.
     public var fillAlerts = true
+    /// Whether the LSTM trains afresh even when the store keeps a model (`vigil scan --retrain`).
+    public var retrainSequenceModel = false
 
     // How often a scan reports and checks for cancellation; tests make them small to cut small stores into pieces.
     /// Transactions per chunk of the read pass.
@@ -160,9 +162,12 @@ public enum Scanner {
             // Cancelled before it began: not even the count.
             if cancellation?.isCancelled == true { throw ScanError.cancelled }
             let count = try store.transactionCount()
-            let meter = ScanMeter(stages: plan(options, transactions: count), cancellation: cancellation, report: progress)
+            let saved = options.detectors.contains(.lstm)
+                ? try SequenceDetector.saved(in: store, retrain: options.retrainSequenceModel) : nil
+            let meter = ScanMeter(stages: plan(options, transactions: count, training: saved == nil), cancellation: cancellation,
+                                  report: progress)
             do {
-                return try scan(store, options: options, transactionCount: count, meter: meter)
+                return try scan(store, options: options, transactionCount: count, savedSequenceModel: saved, meter: meter)
             } catch let error where error is ScanError || error is CancellationError {
                 try? store.cancelDetectorRuns(meter.begun)
                 throw ScanError.cancelled
@@ -174,11 +179,19 @@ public enum Scanner {
     /// cores at 6.7 M transactions (bench/RESULTS.md): the read pass about 1.5 µs plus 0.45 for the rules and 0.7
     /// for the models' features, Isolation Forest 1.3, the rules' runs, the ensemble and the queue 0.3, 0.3 and 0.1.
     /// Those all grow with the number of transactions; LOF does not quite (`LOFShares`).
-    static func plan(_ options: ScanOptions, transactions: Int) -> [ScanMeter.Stage] {
+    static func plan(_ options: ScanOptions, transactions: Int, training: Bool = true) -> [ScanMeter.Stage] {
         var stages = [ScanMeter.Stage(name: ScanProgress.reading, weight: ReadingShares(options).total)]
         for detector in Detector.models where options.detectors.contains(detector) {
-            let lof = LOFShares(transactions: transactions, referenceLimit: options.config.lofReferenceLimit)
-            stages.append(.init(name: detector.title, weight: detector == .isolationForest ? 1.3 : lof.perTransaction))
+            let weight: Double
+            switch detector {
+            case .isolationForest: weight = 1.3
+            case .lstm:
+                // Scoring about 0.6 µs a transaction; training about 1.5 µs per transaction trained and epoch.
+                let trained = training ? Double(min(transactions, options.config.lstmTrainingTransactions) * options.config.lstmEpochs) : 0
+                weight = 0.6 + 1.5 * trained / Double(max(1, transactions))
+            default: weight = LOFShares(transactions: transactions, referenceLimit: options.config.lofReferenceLimit).perTransaction
+            }
+            stages.append(.init(name: detector.title, weight: weight))
         }
         if Detector.rules.contains(where: options.detectors.contains) { stages.append(.init(name: ScanProgress.rules, weight: 0.3)) }
         stages.append(.init(name: ScanProgress.ensemble, weight: 0.3))
@@ -201,7 +214,8 @@ public enum Scanner {
 
         init(_ options: ScanOptions) {
             chunks = 0.34 + (Detector.rules.contains(where: options.detectors.contains) ? 0.45 : 0)
-                + (Detector.models.contains(where: options.detectors.contains) ? 0.7 : 0)
+                + (Detector.matrixModels.contains(where: options.detectors.contains) ? 0.7 : 0)
+                + (options.detectors.contains(.lstm) ? 0.4 : 0)
         }
 
         var total: Double { prior + rows + order + chunks + save }
@@ -242,7 +256,8 @@ public enum Scanner {
         var afterFit: Double { fit + scoring == 0 ? 0 : 0.98 * fit / (fit + scoring) }
     }
 
-    static func scan(_ store: Store, options: ScanOptions, transactionCount count: Int, meter: ScanMeter) throws -> ScanReport {
+    static func scan(_ store: Store, options: ScanOptions, transactionCount count: Int, savedSequenceModel: SequenceDetector.Saved?,
+                     meter: ScanMeter) throws -> ScanReport {
         let started = Date()
         let config = options.config
         let models = Detector.models.filter(options.detectors.contains)
@@ -262,6 +277,12 @@ public enum Scanner {
         var instants: [Int64] = []
         var hits: [RuleHit] = []
         var profiles: [ClientProfile] = []
+        // The LSTM's steps, encoded with the saved model's vocabulary or one learned from the store's categories.
+        let sequences = models.contains(.lstm)
+        var encoder = savedSequenceModel?.encoder
+        var steps = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
+        var amounts: [Int64] = []
+        let matrixModels = models.filter { Detector.matrixModels.contains($0) }
         var seconds: [String: Double] = [:]
         func timed<T>(_ stage: String, _ work: () throws -> T) rethrows -> T {
             let start = Date()
@@ -280,7 +301,14 @@ public enum Scanner {
             let offset = ids.count
             ids += chunk.ids
             instants += chunk.instants
-            if !models.isEmpty {
+            if sequences {
+                timed("sequences") {
+                    if encoder == nil { encoder = SequenceEncoder.fitting(chunk.categoryNames) }
+                    steps.append(encoder!.encode(chunk))
+                    amounts += chunk.amountMinor
+                }
+            }
+            if !matrixModels.isEmpty {
                 timed("features") { set.append(FeatureSet(matrix: extractor.features(of: chunk), ids: chunk.ids, labels: chunk.labels)) }
             }
             if !rules.isEmpty {
@@ -314,9 +342,18 @@ public enum Scanner {
         }
         var dense: [Detector: [Double]] = [:]
         var modelReasons: [Detector: (TailScale, [Double])] = [:]
+        var predictions: SequenceDetector.Predictions?
         for detector in models {
             try meter.enter(detector.title)
-            let (raw, run) = try runModel(detector, set: set, options: options, priorJSON: priorJSON, store: store, meter: meter)
+            let raw: [Double], run: ScanRun
+            if detector == .lstm, let encoder {
+                let predicted: SequenceDetector.Predictions
+                (raw, run, predicted) = try SequenceDetector.run(steps: steps, encoder: encoder, saved: savedSequenceModel, ids: ids,
+                                                                 options: options, store: store, meter: meter)
+                predictions = predicted
+            } else {
+                (raw, run) = try runModel(detector, set: set, options: options, priorJSON: priorJSON, store: store, meter: meter)
+            }
             report.runs.append(run)
             let scale = TailScale(fitting: raw, tail: config.modelTail)
             dense[detector] = scale.normalise(raw)
@@ -388,9 +425,15 @@ public enum Scanner {
                     let (scale, raw) = modelReasons[detector]!
                     // A model speaks as a reason only where it ranks the transaction in its top tenth.
                     guard scale.exceedance(raw[row]) <= 0.1 else { continue }
+                    var text = modelReason(detector, raw: raw[row], scale: scale, neighbours: config.neighbourCount)
+                    if detector == .lstm, let predictions, let encoder {
+                        text = SequenceDetector.reason(row: row, steps: steps, predictions: predictions, encoder: encoder,
+                                                       instants: instants, amountMinor: amounts[row], currency: currency,
+                                                       share: percentile(scale, raw[row]))
+                    }
                     reasons.append(AlertReason(detector: detector.rawValue, score: normalised[row],
                                                contribution: ensemble.contribution(of: detector, score: normalised[row]),
-                                               text: modelReason(detector, raw: raw[row], scale: scale, neighbours: config.neighbourCount)))
+                                               text: text))
                 }
                 // A reason that adds under 0.01 of evidence is noise to the reader.
                 reasons = reasons.filter { $0.contribution >= 0.01 }
@@ -485,15 +528,23 @@ public enum Scanner {
         return scores
     }
 
+    /// How a raw score ranks among all transactions, as a percentage ("98.2", "99.95"); the very top reads as 99.99,
+    /// since "more than 100 %" would be false.
+    static func percentile(_ scale: TailScale, _ raw: Double) -> String {
+        let share = min(0.9999, 1 - scale.exceedance(raw))
+        return share >= 0.99 ? String(format: "%.2f", share * 100) : String(format: "%.1f", share * 100)
+    }
+
     /// What a model's score means, in words: how it ranks among all transactions.
     static func modelReason(_ detector: Detector, raw: Double, scale: TailScale, neighbours: Int) -> String {
-        // "More than 100 %" would be false: the very top reads as 99.99 %.
-        let share = min(0.9999, 1 - scale.exceedance(raw))
-        let percent = share >= 0.99 ? String(format: "%.2f", share * 100) : String(format: "%.1f", share * 100)
+        let percent = percentile(scale, raw)
         switch detector {
         case .isolationForest:
             return "Isolation Forest: easier to isolate than \(percent) % of transactions (anomaly score "
                 + String(format: "%.3f", raw) + ")"
+        case .lstm:
+            return "LSTM: less likely after the client's earlier transactions than \(percent) % of transactions (NLL "
+                + String(format: "%.1f", raw) + ")"
         default:
             return "Local Outlier Factor: its neighbourhood is " + String(format: "%.1f", raw) + "× sparser than those of its "
                 + "\(neighbours) nearest transactions, more than \(percent) % of transactions"

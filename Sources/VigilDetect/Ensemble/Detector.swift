@@ -2,6 +2,7 @@
 public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
     case isolationForest = "iforest"
     case localOutlierFactor = "lof"
+    case lstm
     case impossibleTravel = "impossible_travel"
     case cardTesting = "card_testing"
     case unusualPlace = "unusual_place"
@@ -12,17 +13,20 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
     case burst
 
     /// The model-based detectors, fitted on the feature matrix and scoring every transaction.
-    public static let models: [Detector] = [.isolationForest, .localOutlierFactor]
+    public static let models: [Detector] = [.isolationForest, .localOutlierFactor, .lstm]
+    /// The models fitted on the per-transaction feature matrix (the LSTM reads sequences instead).
+    public static let matrixModels: [Detector] = [.isolationForest, .localOutlierFactor]
     /// The behavioural rules, which score only the transactions they flag.
     public static let rules: [Detector] = allCases.filter { !$0.isModel }
 
-    public var isModel: Bool { self == .isolationForest || self == .localOutlierFactor }
+    public var isModel: Bool { Detector.models.contains(self) }
 
     /// How an analyst reads the detector's name.
     public var title: String {
         switch self {
         case .isolationForest: return "Isolation Forest"
         case .localOutlierFactor: return "Local Outlier Factor"
+        case .lstm: return "LSTM sequence model"
         case .impossibleTravel: return "impossible travel"
         case .cardTesting: return "card testing"
         case .unusualPlace: return "unusual place"
