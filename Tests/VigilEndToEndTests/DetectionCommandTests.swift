@@ -30,7 +30,7 @@ import Testing
 
     @Test func scanWritesRunsAndScoresThatEvalJudges() throws {
         let store = try importedSample("s")
-        let scan = try Harness.run(["scan", "--store", store, "--seed", "11", "--detectors", "models"])
+        let scan = try Harness.run(["scan", "--store", store, "--seed", "11", "--detectors", "iforest,lof"])
         #expect(scan.status == 0, "\(scan.stderr)")
         #expect(scan.stdout.contains("Isolation Forest (run #1)"))
         #expect(scan.stdout.contains("Local Outlier Factor (run #2)"))
@@ -75,6 +75,28 @@ import Testing
         let table = try Harness.run(["eval", "--store", store])
         #expect(table.stdout.contains("ROC-AUC"))
         #expect(table.stdout.contains("iforest") && table.stdout.contains("lof"))
+    }
+
+    @Test func theLSTMTrainsOnceIsReusedRetrainsOnRequestAndIsJudged() throws {
+        let store = try importedSample("l")
+        let first = try Harness.run(["scan", "--store", store, "--detectors", "lstm"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("LSTM sequence model (run #1)"))
+        let second = try Harness.run(["scan", "--store", store, "--detectors", "lstm"])
+        #expect(second.status == 0)
+        #expect(try Harness.run(["scan", "--store", store, "--detectors", "lstm", "--retrain"]).status == 0)
+        let (models, parameters) = try DatabaseQueue(path: store).read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sequence_models")!,
+             try String.fetchAll(db, sql: "SELECT parameters FROM detector_runs WHERE detector = 'lstm' ORDER BY id"))
+        }
+        #expect(models == 2, "trained by the first scan and by --retrain, reused by the second")
+        #expect(parameters.count == 3)
+        #expect(parameters[0].contains("\"trained_now\":true") && parameters[1].contains("\"trained_now\":false")
+                && parameters[2].contains("\"trained_now\":true"))
+        let eval = try Harness.run(["eval", "--store", store, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: [String: Any]])
+        let auc = try #require(object["lstm"]?["roc_auc"] as? Double)
+        #expect(auc > 0.5, "better than chance on the sample's nine frauds")
     }
 
     @Test func aFullScanFillsTheAlertQueueThatAlertsLists() throws {
