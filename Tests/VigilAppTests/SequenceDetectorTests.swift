@@ -50,7 +50,11 @@ import VigilStore
 
         // Eval judges the run beside the others.
         let evaluations = try Evaluator.evaluateLatestRuns(demo.store)
-        #expect(evaluations.contains { $0.detector == "lstm" && $0.rocAUC != nil })
+        let lstm = try #require(evaluations.first { $0.detector == "lstm" })
+        #expect(lstm.rocAUC != nil)
+        // Per kind of planted anomaly, the LSTM (which has no threshold of its own) is judged by its top 1 %.
+        let found = lstm.recallByKind.values.reduce(0) { $0 + $1.found }
+        #expect(!lstm.recallByKind.isEmpty && found <= first.transactions / 100 + 1)
     }
 
     @Test func aCancelledTrainingSavesNoModelAndLeavesNoRun() throws {

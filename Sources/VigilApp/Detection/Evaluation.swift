@@ -15,7 +15,8 @@ public struct RunEvaluation: Sendable {
     /// Share of the fraud found when the top 1 % of transactions are alerted.
     public var recallAt1Percent: Double?
     /// Per kind of labelled anomaly (demo data): how many there are and how many the detector flagged (a rule: any
-    /// score; a model: past its flag threshold; the ensemble: at or above the alert threshold).
+    /// score; Isolation Forest and LOF: past their flag thresholds; the LSTM, which has none: its top 1 %; the
+    /// ensemble: at or above the alert threshold).
     public var recallByKind: [String: (total: Int, found: Int)] = [:]
 
     /// The figures as a JSON-ready dictionary (NaN-free: a figure that cannot be computed is null).
@@ -41,16 +42,21 @@ public enum Evaluator {
         return try latest.values.sorted { $0.detector < $1.detector }.map { run in
             let (scores, labels) = try store.labelledScores(runID: run.id)
             var evaluation = evaluate(detector: run.detector, runID: run.id, scores: scores, labels: labels)
-            evaluation.recallByKind = try store.recallByKind(runID: run.id, threshold: flagThreshold(of: run))
+            evaluation.recallByKind = try store.recallByKind(runID: run.id, threshold: flagThreshold(of: run, scores: scores))
             return evaluation
         }
     }
 
-    /// The score above which a run counts a transaction as flagged.
-    static func flagThreshold(of run: DetectorRun) -> Double {
+    /// The score above which a run counts a transaction as flagged; `scores` are the run's (for a detector without a
+    /// threshold of its own, judged by its top 1 %).
+    static func flagThreshold(of run: DetectorRun, scores: [Double] = []) -> Double {
         switch run.detector {
         case "iforest": return Scanner.isolationThreshold
         case "lof": return Scanner.factorThreshold
+        case "lstm":
+            guard !scores.isEmpty else { return .infinity }
+            let sorted = scores.sorted()
+            return sorted[min(sorted.count - 1, Int(0.99 * Double(sorted.count)))]
         case "ensemble":
             // Alerts are scores at or above the threshold: just below it, as the comparison is strict.
             let parameters = (try? JSONSerialization.jsonObject(with: Data(run.parameters.utf8))) as? [String: Any]
