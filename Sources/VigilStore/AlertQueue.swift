@@ -113,6 +113,7 @@ extension Store {
                 """
             let statement = try db.makeStatement(sql: sql)
             try statement.setArguments(arguments)
+            defer { withExtendedLifetime(statement) {} }
             let s = statement.sqliteStatement
             var columns = AlertSortColumns()
             var interners = [ByteInterner(), ByteInterner(), ByteInterner(), ByteInterner(), ByteInterner()]

@@ -18,6 +18,7 @@ extension Store {
                     as_of = excluded.as_of, transactions = excluded.transactions, profile = excluded.profile,
                     updated_at = excluded.updated_at
                 """)
+            defer { withExtendedLifetime(statement) {} }
             let s = statement.sqliteStatement
             for profile in profiles {
                 let json = try encoder.encode(profile)

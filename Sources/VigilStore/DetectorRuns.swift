@@ -63,6 +63,7 @@ extension Store {
         if storage == .blocks {
             try pool.write { db in
                 let statement = try db.makeStatement(sql: "INSERT INTO score_blocks (run_id, first_id, count, ids, scores) VALUES (?, ?, ?, ?, ?)")
+                defer { withExtendedLifetime(statement) {} }
                 let s = statement.sqliteStatement
                 var start = 0
                 var ids: [Int64] = []
@@ -98,6 +99,7 @@ extension Store {
     private static func insertScoreRows(_ db: Database, _ runID: Int64, order: [Int], transactionIDs: [Int64], scores: [Double],
                                         reasons: [String]?) throws {
             let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score, reasons) VALUES (?, ?, ?, ?)")
+            defer { withExtendedLifetime(statement) {} }
             let s = statement.sqliteStatement
             for index in order {
                 let (id, score) = (transactionIDs[index], scores[index])
@@ -132,6 +134,7 @@ extension Store {
         var ids: [Int64] = []
         var scores: [Double] = []
         let blocks = try db.makeStatement(sql: "SELECT count, ids, scores FROM score_blocks WHERE run_id = ? ORDER BY first_id")
+        defer { withExtendedLifetime(blocks) {} }
         let b = blocks.sqliteStatement
         sqlite3_bind_int64(b, 1, runID)
         var code = sqlite3_step(b)
@@ -152,6 +155,7 @@ extension Store {
         guard code == SQLITE_DONE else { throw db.stepError(code, sql: blocks.sql) }
         if !ids.isEmpty { return (ids, scores) }
         let rows = try db.makeStatement(sql: "SELECT transaction_id, score FROM scores WHERE run_id = ? ORDER BY transaction_id")
+        defer { withExtendedLifetime(rows) {} }
         let r = rows.sqliteStatement
         sqlite3_bind_int64(r, 1, runID)
         code = sqlite3_step(r)
@@ -170,6 +174,7 @@ extension Store {
                                    _ body: (_ score: Double, _ statement: OpaquePointer) -> Void) throws {
         let (ids, scores) = try runScores(db, runID)
         let statement = try db.makeStatement(sql: sql)
+        defer { withExtendedLifetime(statement) {} }
         let s = statement.sqliteStatement
         var next = 0
         var code = sqlite3_step(s)

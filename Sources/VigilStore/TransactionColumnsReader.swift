@@ -30,6 +30,8 @@ extension Store {
                 FROM transactions ORDER BY id
                 """
             let statement = try db.makeStatement(sql: sql)
+            // The reader steps the raw statement: keep the Statement (which finalizes it) alive until the end.
+            defer { withExtendedLifetime(statement) {} }
             var reader = ColumnReader(statement: statement.sqliteStatement)
             var all = TransactionColumns()
             var clients = ByteInterner()
@@ -125,6 +127,8 @@ extension Store {
             // scattered page reads into a memory access instead of a system call (15 s -> 9 s at 6.7 M rows).
             try db.execute(sql: "PRAGMA mmap_size = \(Self.readMapSize)")
             let statement = try db.makeStatement(sql: sql)
+            // The reader steps the raw statement: keep the Statement (which finalizes it) alive until the end.
+            defer { withExtendedLifetime(statement) {} }
             var reader = ColumnReader(statement: statement.sqliteStatement)
             var chunk = TransactionColumns()
             chunk.reserveCapacity(min(rowsPerChunk, 1 << 20))
