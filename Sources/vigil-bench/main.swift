@@ -337,22 +337,15 @@ do {
         }
         let encodeSeconds = Date().timeIntervalSince(started)
         guard let encoder else { usage() }
-        var order = Array(0..<steps.sequenceCount)
-        var random = SeededRandom(seed: 0, stream: 0x4C53544D)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.nextInt(below: i + 1)) }
-        var chosen: [Int] = [], total = 0
-        for s in order where total < limit { chosen.append(s); total += steps.starts[s + 1] - steps.starts[s] }
-        let subset = steps.sequences(chosen.sorted())
-        func data(_ s: SequenceSteps) -> SequenceData {
-            SequenceData(numeric: s.numeric, categories: s.categories, logAmount: s.logAmount, logGap: s.logGap, starts: s.starts)
-        }
+        // The scan's choice of training clients (seed 0).
+        let subset = steps.sequences(steps.sequences(upTo: limit, seed: 0))
         started = Date()
-        let (model, report) = try LSTMModel.train(data(subset), shape: LSTMShape(numericInputs: SequenceEncoder.numericNames.count,
+        let (model, report) = try LSTMModel.train(subset.data, shape: LSTMShape(numericInputs: SequenceEncoder.numericNames.count,
                                                                                  categories: encoder.categoryCount, hidden: hidden),
                                                   training: LSTMTraining(maxEpochs: epochs, seed: 0))
         let trainSeconds = Date().timeIntervalSince(started)
         started = Date()
-        let scored = model.score(data(steps))
+        let scored = model.score(steps.data)
         let scoreSeconds = Date().timeIntervalSince(started)
         var judged: [String: Any] = [:]
         let parts: [(String, (LSTMStepScore) -> Double)] = [

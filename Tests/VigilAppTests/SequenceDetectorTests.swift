@@ -108,11 +108,11 @@ import VigilStore
             one.starts.append(length)
             steps.append(one)
         }
-        let chosen = SequenceDetector.trainingSequences(steps, limit: 9, seed: 3)
+        let chosen = steps.sequences(upTo: 9, seed: 3)
         #expect(chosen == chosen.sorted())
         let total = chosen.reduce(0) { $0 + steps.starts[$1 + 1] - steps.starts[$1] }
         #expect(total >= 9 && total < 9 + 8, "whole clients until the limit is reached")
-        #expect(SequenceDetector.trainingSequences(steps, limit: 9, seed: 3) == chosen)
-        #expect(SequenceDetector.trainingSequences(steps, limit: 1_000, seed: 3) == [0, 1, 2, 3, 4])
+        #expect(steps.sequences(upTo: 9, seed: 3) == chosen)
+        #expect(steps.sequences(upTo: 1_000, seed: 3) == [0, 1, 2, 3, 4])
     }
 }

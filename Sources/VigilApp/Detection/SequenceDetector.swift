@@ -34,27 +34,6 @@ struct SequenceDetector {
         return Saved(id: stored.id, model: model, encoder: encoder)
     }
 
-    static func data(_ steps: SequenceSteps) -> SequenceData {
-        SequenceData(numeric: steps.numeric, categories: steps.categories, logAmount: steps.logAmount, logGap: steps.logGap,
-                     starts: steps.starts)
-    }
-
-    /// Whole sequences, chosen by `seed`, until about `limit` steps: what the model trains on.
-    static func trainingSequences(_ steps: SequenceSteps, limit: Int, seed: UInt64) -> [Int] {
-        var order = Array(0..<steps.sequenceCount)
-        var random = SeededRandom(seed: seed, stream: 0x4C53544D)  // "LSTM"
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, random.nextInt(below: i + 1))
-        }
-        var chosen: [Int] = []
-        var total = 0
-        for s in order where total < limit {
-            chosen.append(s)
-            total += steps.starts[s + 1] - steps.starts[s]
-        }
-        return chosen.sorted()
-    }
-
     /// Trains (when `saved` is nil) and scores every step; writes the run. Returns the raw scores (NLL, higher is
     /// more unusual) in row order, the run, and the predictions for reasons.
     static func run(steps: SequenceSteps, encoder: SequenceEncoder, saved: Saved?, ids: [Int64], options: ScanOptions,
@@ -68,7 +47,7 @@ struct SequenceDetector {
         if let saved {
             model = saved.model
         } else {
-            let chosen = trainingSequences(steps, limit: config.lstmTrainingTransactions, seed: UInt64(config.seed))
+            let chosen = steps.sequences(upTo: config.lstmTrainingTransactions, seed: UInt64(config.seed))
             let training = LSTMTraining(maxEpochs: config.lstmEpochs, seed: UInt64(config.seed))
             let shape = LSTMShape(numericInputs: SequenceEncoder.numericNames.count, categories: encoder.categoryCount,
                                   hidden: config.lstmHidden)
@@ -77,7 +56,7 @@ struct SequenceDetector {
             // Training is most of the stage when it happens: its share, by the work it does against scoring's.
             trainingShare = Double(trainedSteps * config.lstmEpochs) / Double(trainedSteps * config.lstmEpochs + steps.count)
             let epochs = config.lstmEpochs
-            let (trained, report) = try LSTMModel.train(data(subset), shape: shape, training: training, progress: { epoch, _, _ in
+            let (trained, report) = try LSTMModel.train(subset.data, shape: shape, training: training, progress: { epoch, _, _ in
                 try? meter.advance(trainingShare * Double(epoch) / Double(epochs))
             }, shouldStop: meter.shouldStop)
             try meter.check()
@@ -98,7 +77,7 @@ struct SequenceDetector {
         let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: json, seed: Int64(config.seed))
         meter.begun.append(runID)
         do {
-            let scored = model.score(data(steps))
+            let scored = model.score(steps.data)
             try meter.advance(0.98)
             let raw = scored.map { Double($0.nll) }
             let predictions = Predictions(expectedLogAmount: scored.map(\.expectedLogAmount),

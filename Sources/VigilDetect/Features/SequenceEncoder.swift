@@ -158,6 +158,25 @@ public struct SequenceSteps: Sendable, Equatable {
         return out
     }
 
+    /// The LSTM's view of these steps.
+    public var data: SequenceData {
+        SequenceData(numeric: numeric, categories: categories, logAmount: logAmount, logGap: logGap, starts: starts)
+    }
+
+    /// Whole sequences, chosen by `seed`, until about `limit` steps, in index order: what a model trains on.
+    public func sequences(upTo limit: Int, seed: UInt64) -> [Int] {
+        var order = Array(0..<sequenceCount)
+        var random = SeededRandom(seed: seed, stream: 0x4C53544D)  // "LSTM"
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.nextInt(below: i + 1)) }
+        var chosen: [Int] = []
+        var total = 0
+        for s in order where total < limit {
+            chosen.append(s)
+            total += starts[s + 1] - starts[s]
+        }
+        return chosen.sorted()
+    }
+
     /// The median km from home over up to `last` placed steps before `step` in its sequence, nil without any.
     public func usualKmHome(before step: Int, last: Int = 50) -> Double? {
         // The sequence holding `step`: the last start at or before it.
