@@ -8,6 +8,7 @@ import VigilStore
 /// Long enough for any of these scans on a loaded machine; only there so that a broken scan fails instead of hanging.
 private let generousTimeout = 600.0
 
+extension WholeScans {
 @Suite(.serialized) struct BackgroundScanTests {
     /// A small store's scan, cut into many small pieces: many reports, chunks, slices and cancellation checks.
     func options(sliced: Bool = true) -> ScanOptions {
@@ -299,4 +300,5 @@ private let generousTimeout = 600.0
         #expect(Scanner.stages(for: ScanOptions(detectors: [.localOutlierFactor]))
                 == [ScanProgress.reading, "Local Outlier Factor", ScanProgress.ensemble, ScanProgress.alertQueue])
     }
+}
 }

@@ -22,6 +22,13 @@ final class DemoStore {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 }
 
+/// The suites that run whole scans, one test at a time across all of them: each scan already uses every core, and
+/// several at once only oversubscribe a two-core machine. While they ran side by side, the test process aborted
+/// with glibc heap corruption in two of three clean CI runs; neither ThreadSanitizer nor AddressSanitizer reproduced
+/// it, and the cause is not yet found (README, Tests).
+@Suite(.serialized) enum WholeScans {}
+
+extension WholeScans {
 @Suite(.serialized) struct ScanTests {
     func options(_ configure: (inout VigilConfig) -> Void = { _ in }) -> ScanOptions {
         var config = VigilConfig()
@@ -96,6 +103,7 @@ final class DemoStore {
         #expect(after.filter { $0.status == "open" }.allSatisfy { $0.score >= 0.9 || $0.id == noted.id })
         #expect(try demo.store.verifyAuditChain() == .intact(events: 2))
     }
+}
 }
 
 extension AlertSummary {

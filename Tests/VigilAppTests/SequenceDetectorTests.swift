@@ -8,6 +8,7 @@ import VigilStore
 
 /// The LSTM as a scan stage: trained once and kept in the store, reused, retrained on request, judged by eval, and
 /// speaking in alerts' reasons with what it expected.
+extension WholeScans {
 @Suite(.serialized) struct SequenceDetectorTests {
     func options(retrain: Bool = false) -> ScanOptions {
         var config = VigilConfig()
@@ -115,4 +116,5 @@ import VigilStore
         #expect(steps.sequences(upTo: 9, seed: 3) == chosen)
         #expect(steps.sequences(upTo: 1_000, seed: 3) == [0, 1, 2, 3, 4])
     }
+}
 }
