@@ -47,6 +47,15 @@ public final class Store: Sendable {
         get throws { try watcherConnection.queue(path: path) }
     }
 
+    /// Closes the store's connections now rather than when the last reference goes. Call it before removing the
+    /// store's files: SQLite keeps one record per open file (by device and inode) for the whole process, and a file
+    /// deleted under open connections, whose inode a new store then reuses, would share that record with it.
+    /// Using the store afterwards throws.
+    public func closeConnections() throws {
+        try watcherConnection.close()
+        try pool.close()
+    }
+
     /// Opens the store at `path`, creating it (mode 0600) and its directory when missing.
     public convenience init(path: String) throws {
         try self.init(path: path, building: false)
@@ -185,5 +194,11 @@ private final class WatcherConnection: @unchecked Sendable {
         let queue = try DatabaseQueue(path: path, configuration: config)
         opened = queue
         return queue
+    }
+
+    func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try opened?.close()
     }
 }

@@ -11,6 +11,7 @@ import VigilStore
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(path: directory + "/v.sqlite")
+        defer { try? store.closeConnections() }  // before its files are removed: see `Store.closeConnections()`
         let merchants = ["Ärzte", "Zebra", "apple", "Apple", "Éclair", "zebra", ""]
         var rows: [Transaction] = []
         for i in 0..<300 {

@@ -79,3 +79,18 @@ import VigilCore
         #expect(row["home_lat"] as Double == 40.123456)
     }
 }
+
+@Suite struct StoreCloseTests {
+    let scratch = ScratchDirectory()
+
+    @Test func aClosedStoreRefusesWorkAndItsFilesCanGo() throws {
+        let store = try scratch.store()
+        _ = try store.changeToken()
+        #expect(try store.transactionCount() == 0)
+        try store.closeConnections()
+        #expect(throws: (any Error).self) { _ = try store.transactionCount() }
+        // Reopening the path works: nothing of the closed connections lingers.
+        let again = try scratch.store()
+        #expect(try again.transactionCount() == 0)
+    }
+}

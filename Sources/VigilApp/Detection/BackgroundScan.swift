@@ -108,6 +108,7 @@ public final class BackgroundScan: Sendable {
         let outcome: State
         do {
             let store: Store
+            var opened: Store?
             switch source {
             case .store(let given):
                 store = given
@@ -116,7 +117,11 @@ public final class BackgroundScan: Sendable {
                 if cancellation.isCancelled { throw ScanError.cancelled }
                 guard FileManager.default.fileExists(atPath: path) else { throw BackgroundScanError.noStore(path: path) }
                 store = try Store(path: path)
+                opened = store
             }
+            // The scan's own connections are closed before it says it has ended, so that whoever waited for it may
+            // remove the store's files at once (see `Store.closeConnections()`).
+            defer { try? opened?.closeConnections() }
             let report = try Scanner.scan(store, options: options, progress: { progress in
                 shared.update { $0.state = .running(progress) }
                 observer?(self, progress)
