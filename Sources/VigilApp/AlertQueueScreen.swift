@@ -256,8 +256,8 @@ public final class AlertQueueScreen {
             case .enter:
                 mode = helpReturn
                 helpReturn = .list
-                let text = completion.flatMap { paletteCompletions(input.text).indices.contains($0) ? paletteCompletions(input.text)[$0] : nil }
-                    ?? input.text
+                let choices = completion == nil ? [] : paletteCompletions(input.text)
+                let text = completion.flatMap { choices.indices.contains($0) ? choices[$0] : nil } ?? input.text
                 return try runPalette(text, size: size)
             case .escape:
                 mode = helpReturn

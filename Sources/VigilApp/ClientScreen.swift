@@ -38,15 +38,14 @@ public final class ClientScreen {
     private var search: TextInputState?
     private var lastSearch = ""
     private var summaryScroll = ScrollState()
-    /// The list shows newest first: row r of the table is the activity's row `count - 1 - r`.
-    private var newestFirst: Bool { true }
 
     public init(view: ClientView) {
         self.view = view
         endDay = view.initialEndDay(span: 90)
-        if let focus = view.focus { list.moveCursor(to: view.activity.count - 1 - focus, rowCount: view.activity.count, pageSize: 1) }
+        if let focus = view.focus { list.moveCursor(to: listRow(ofActivityRow: focus), rowCount: view.activity.count, pageSize: 1) }
     }
 
+    /// The list shows newest first: list row r is the activity's row `count - 1 - r`, and back.
     func activityRow(ofListRow row: Int) -> Int { view.activity.count - 1 - row }
     func listRow(ofActivityRow row: Int) -> Int { view.activity.count - 1 - row }
 

@@ -94,9 +94,10 @@ extension Store {
     public func clientIDs(startingWith prefix: String, limit: Int = 20) throws -> [String] {
         try pool.read { db in
             // A range on the primary key rather than LIKE, which would not use it (and would treat % and _ as wildcards).
+            // Ids starting with the prefix come first among those at or after it, so `limit` rows hold them all.
             try String.fetchAll(db, sql: "SELECT id FROM clients WHERE id >= ? ORDER BY id LIMIT ?",
-                                arguments: [prefix, limit * 4])
-                .filter { $0.hasPrefix(prefix) }.prefix(limit).map { $0 }
+                                arguments: [prefix, limit])
+                .filter { $0.hasPrefix(prefix) }
         }
     }
 

@@ -45,15 +45,4 @@ extension Store {
         }
     }
 
-    /// A client's transactions counted by weekday (0 = Monday) and UTC hour, through the client+time index.
-    public func hourOfWeekCounts(clientID: String) throws -> [[Double]] {
-        try pool.read { db in
-            var counts = Array(repeating: Array(repeating: 0.0, count: 24), count: 7)
-            for instant in try Int64.fetchAll(db, sql: "SELECT instant FROM transactions WHERE client_id = ?", arguments: [clientID]) {
-                let c = CivilTime.components(instant)
-                counts[c.weekday][c.hour] += 1
-            }
-            return counts
-        }
-    }
 }

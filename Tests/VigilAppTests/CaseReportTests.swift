@@ -58,9 +58,10 @@ import VigilStore
 
     @Test func markdownIsAReadableSummaryWithTheClientsHeatmap() throws {
         let cases = try store.triagedCases()
-        let heatmaps = ["C0": try store.hourOfWeekCounts(clientID: "C0")]
-        #expect(heatmaps["C0"]?[1][22] == 1 && heatmaps["C0"]?[3][22] == 1, "C0's two transactions: Tuesday and Thursday at 22:00")
-        let text = CaseReport.markdown(cases, clients: ["C0": try #require(try store.clientActivity(clientID: "C0"))])
+        let activity = try #require(try store.clientActivity(clientID: "C0"))
+        let heatmap = ClientView(activity: activity, profile: nil).hourOfWeek(spend: false)
+        #expect(heatmap[1][22] == 1 && heatmap[3][22] == 1, "C0's two transactions: Tuesday and Thursday at 22:00")
+        let text = CaseReport.markdown(cases, clients: ["C0": activity])
         #expect(text.hasPrefix("# Vigil case report\n\n2 triaged cases.\n"))
         #expect(text.contains("## Alert #1: confirmed fraud"))
         #expect(text.contains("| Amount | $123.45 |"))

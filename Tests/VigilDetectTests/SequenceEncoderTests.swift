@@ -45,6 +45,7 @@ import VigilCore
         #expect(steps.kmHome[1].isNaN && abs(steps.kmHome[2] - 1.0007) < 0.01)
         #expect(steps.usualKmHome(before: 2) == 0)
         #expect(steps.usualKmHome(before: 0) == nil && steps.usualKmHome(before: 3) == nil)
+        #expect(steps.sequenceStart(of: 0) == 0 && steps.sequenceStart(of: 2) == 0 && steps.sequenceStart(of: 3) == 3)
     }
 
     @Test func unknownCategoriesShareTheOtherIdAndStepsAppendAndSelect() {

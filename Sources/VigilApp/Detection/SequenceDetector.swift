@@ -100,11 +100,11 @@ struct SequenceDetector {
     static func reason(row: Int, steps: SequenceSteps, predictions: Predictions, encoder: SequenceEncoder, instants: [Int64],
                        amountMinor: Int64, currency: String, share: String) -> String {
         let expectedAmount = SequenceEncoder.amount(fromTarget: predictions.expectedLogAmount[row])
-        var expected = ["~" + Money(minorUnits: Int64((rounded(expectedAmount) * 100).rounded()), currency: currency).description
-                        .replacingOccurrences(of: ".00", with: "")]
+        let expected = "~" + Money(minorUnits: Int64((rounded(expectedAmount) * 100).rounded()), currency: currency).description
+            .replacingOccurrences(of: ".00", with: "")
         var context = [encoder.categoryName(predictions.expectedCategory[row])]
-        let first = isFirstStep(row, steps)
-        if !first, row > 0 {
+        // The time it was due: the previous transaction plus the expected gap (none before a client's first).
+        if steps.sequenceStart(of: row) < row {
             let due = Double(instants[row - 1]) + SequenceEncoder.gapSeconds(fromTarget: predictions.expectedLogGap[row])
             if due.isFinite, abs(due) < 1e12 {
                 let c = CivilTime.components(Int64(due))
@@ -112,22 +112,12 @@ struct SequenceDetector {
             }
         }
         if let usual = steps.usualKmHome(before: row) { context.append("within \(Formatting.grouped(Int(max(1, usual.rounded(.up))))) km") }
-        expected[0] += " (" + context.joined(separator: ", ") + ")"
         let c = CivilTime.components(instants[row])
         var got = Money(minorUnits: amountMinor, currency: currency).description + " " + encoder.categoryName(steps.categories[row])
             + String(format: " at %02d:%02d", c.hour, c.minute)
         let km = steps.kmHome[row]
         if !km.isNaN { got += ", \(Formatting.grouped(Int(Double(km).rounded()))) km from home" }
-        return "LSTM: expected " + expected[0] + "; got " + got + " — less likely than \(share) % of transactions"
-    }
-
-    static func isFirstStep(_ row: Int, _ steps: SequenceSteps) -> Bool {
-        var low = 0, high = steps.starts.count - 1
-        while low < high {
-            let mid = (low + high) / 2
-            if steps.starts[mid] < row { low = mid + 1 } else { high = mid }
-        }
-        return steps.starts[low] == row
+        return "LSTM: expected " + expected + " (" + context.joined(separator: ", ") + "); got " + got + " — less likely than \(share) % of transactions"
     }
 
     /// Two significant figures: "~$45", "~$1,200".

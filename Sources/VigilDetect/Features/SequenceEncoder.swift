@@ -177,15 +177,19 @@ public struct SequenceSteps: Sendable, Equatable {
         return chosen.sorted()
     }
 
-    /// The median km from home over up to `last` placed steps before `step` in its sequence, nil without any.
-    public func usualKmHome(before step: Int, last: Int = 50) -> Double? {
-        // The sequence holding `step`: the last start at or before it.
+    /// The first step of the sequence holding `step` (the last start at or before it).
+    public func sequenceStart(of step: Int) -> Int {
         var low = 0, high = starts.count - 1
         while low < high - 1 {
             let mid = (low + high) / 2
             if starts[mid] <= step { low = mid } else { high = mid }
         }
-        let first = max(starts[low], step - last)
+        return starts[low]
+    }
+
+    /// The median km from home over up to `last` placed steps before `step` in its sequence, nil without any.
+    public func usualKmHome(before step: Int, last: Int = 50) -> Double? {
+        let first = max(sequenceStart(of: step), step - last)
         let values = kmHome[first..<step].filter { !$0.isNaN }.sorted()
         guard !values.isEmpty else { return nil }
         return Double(values[values.count / 2])
