@@ -253,6 +253,48 @@ enum Schema {
                 CREATE INDEX sequence_models_by_detector ON sequence_models(detector, id);
                 """)
         }
+        migrator.registerMigration("v8-live-scoring") { db in
+            // The detectors a scan fitted (Isolation Forest's trees, LOF's reference rows, each model's score scale,
+            // the population prior), kept so that later scans and live scoring score with them unchanged; each
+            // part is VigilDetect's binary or JSON, under a name. `live_scores` holds what live scoring gave each
+            // transaction it scored; `live_cursor` the highest transaction id scored, by a scan or live, so each
+            // arriving transaction is scored exactly once; `live_scorers` the processes scoring now, with their
+            // heartbeat and arrival rate, for the workbench's live indicator.
+            try db.execute(sql: """
+                CREATE TABLE fitted_models (
+                    id INTEGER PRIMARY KEY,
+                    created_at INTEGER NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    through_transaction INTEGER NOT NULL,
+                    prior TEXT NOT NULL,
+                    currency TEXT NOT NULL
+                );
+                CREATE TABLE fitted_parts (
+                    fitted_id INTEGER NOT NULL REFERENCES fitted_models(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    data BLOB NOT NULL,
+                    PRIMARY KEY (fitted_id, name)
+                );
+                CREATE TABLE live_scores (
+                    transaction_id INTEGER PRIMARY KEY REFERENCES transactions(id),
+                    fitted_id INTEGER NOT NULL,
+                    score REAL NOT NULL,
+                    detectors TEXT NOT NULL,
+                    scored_at REAL NOT NULL
+                );
+                CREATE TABLE live_cursor (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    scored_through INTEGER NOT NULL
+                );
+                CREATE TABLE live_scorers (
+                    pid INTEGER PRIMARY KEY,
+                    started_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    scored INTEGER NOT NULL DEFAULT 0,
+                    rate REAL NOT NULL DEFAULT 0
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
             With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
             Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
             """,
-        subcommands: [Open.self, Import.self, Demo.self, Stats.self, Rejected.self, Audit.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
+        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
         defaultSubcommand: Open.self
     )
 }

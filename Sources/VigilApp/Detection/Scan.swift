@@ -164,10 +164,12 @@ public enum Scanner {
             let count = try store.transactionCount()
             let saved = options.detectors.contains(.lstm)
                 ? try SequenceDetector.saved(in: store, retrain: options.retrainSequenceModel) : nil
+            let fitted = options.retrainSequenceModel ? nil : try FittedDetectors.load(store, config: options.config)
             let meter = ScanMeter(stages: plan(options, transactions: count, training: saved == nil), cancellation: cancellation,
                                   report: progress)
             do {
-                return try scan(store, options: options, transactionCount: count, savedSequenceModel: saved, meter: meter)
+                return try scan(store, options: options, transactionCount: count, savedSequenceModel: saved, fitted: fitted,
+                                meter: meter)
             } catch let error where error is ScanError || error is CancellationError {
                 try? store.cancelDetectorRuns(meter.begun)
                 throw ScanError.cancelled
@@ -257,15 +259,17 @@ public enum Scanner {
     }
 
     static func scan(_ store: Store, options: ScanOptions, transactionCount count: Int, savedSequenceModel: SequenceDetector.Saved?,
-                     meter: ScanMeter) throws -> ScanReport {
+                     fitted: FittedDetectors?, meter: ScanMeter) throws -> ScanReport {
         let started = Date()
         let config = options.config
         let models = Detector.models.filter(options.detectors.contains)
         let rules = Set(Detector.rules.filter(options.detectors.contains))
         let shares = ReadingShares(options)
         try meter.enter(ScanProgress.reading)
-        let prior = try FeaturePipeline.prior(of: store, transactionCount: count)
-        let currency = try store.predominantCurrency() ?? "USD"
+        // With fitted detectors to reuse, the prior and currency they were fitted with: the features and rules must
+        // be those the models saw.
+        let prior = try fitted?.prior ?? FeaturePipeline.prior(of: store, transactionCount: count)
+        let currency = try fitted?.currency ?? store.predominantCurrency() ?? "USD"
         let extractor = FeatureExtractor(prior: prior)
         let ruleSet = RuleSet(parameters: config.rules, prior: prior, currency: currency, enabled: rules)
         try meter.advance(shares.afterPrior)
@@ -343,21 +347,47 @@ public enum Scanner {
         var dense: [Detector: [Double]] = [:]
         var modelReasons: [Detector: (TailScale, [Double])] = [:]
         var predictions: SequenceDetector.Predictions?
+        // What is reused and what this scan fits: a new set is kept when anything was fitted.
+        var kept = fitted ?? FittedDetectors(fingerprint: FittedDetectors.fingerprint(config), throughTransaction: ids.max() ?? 0,
+                                             prior: prior, currency: currency)
+        var fittedNow = false
         for detector in models {
             try meter.enter(detector.title)
             let raw: [Double], run: ScanRun
+            var reused = false
             if detector == .lstm, let encoder {
                 let predicted: SequenceDetector.Predictions
                 (raw, run, predicted) = try SequenceDetector.run(steps: steps, encoder: encoder, saved: savedSequenceModel, ids: ids,
                                                                  options: options, store: store, meter: meter)
                 predictions = predicted
+                let modelID = try store.latestSequenceModel(detector: Detector.lstm.rawValue)?.id
+                reused = savedSequenceModel != nil && modelID == kept.sequenceModelID
+                kept.sequenceModelID = modelID
             } else {
-                (raw, run) = try runModel(detector, set: set, options: options, priorJSON: priorJSON, store: store, meter: meter)
+                let model: FittedModel?
+                (raw, run, model) = try runModel(detector, set: set, options: options, priorJSON: priorJSON, fitted: fitted,
+                                                 store: store, meter: meter)
+                switch model {
+                case .isolation(let forest)?: kept.isolation = forest
+                case .lof(let lof)?: kept.lof = lof
+                case nil: reused = true
+                }
             }
             report.runs.append(run)
-            let scale = TailScale(fitting: raw, tail: config.modelTail)
+            let scale: TailScale
+            if reused, let saved = kept.scales[detector] {
+                scale = saved
+            } else {
+                scale = TailScale(fitting: raw, tail: config.modelTail)
+                kept.scales[detector] = scale
+                fittedNow = true
+            }
             dense[detector] = scale.normalise(raw)
             modelReasons[detector] = (scale, raw)
+        }
+        if fittedNow {
+            kept.throughTransaction = ids.max() ?? 0
+            kept.storedID = try store.saveFittedModels(kept.stored(createdAt: Int64(Date().timeIntervalSince1970)))
         }
 
         stage("models")
@@ -445,6 +475,8 @@ public enum Scanner {
             report.alerts = try store.refreshAlerts(candidates)
             stage("alerts")
         }
+        // Every transaction seen is scored: live scoring starts after them.
+        try store.markScored(through: ids.max() ?? 0)
         report.runsPruned = try store.pruneDetectorRuns()
         stage("prune")
         report.totalSeconds = Date().timeIntervalSince(started)
@@ -452,9 +484,16 @@ public enum Scanner {
         return report
     }
 
-    /// Fits and scores one model, writing its run; returns the raw scores in row order and what the run did.
-    static func runModel(_ detector: Detector, set: FeatureSet, options: ScanOptions, priorJSON: String, store: Store,
-                         meter: ScanMeter) throws -> ([Double], ScanRun) {
+    /// A model a scan fitted.
+    enum FittedModel {
+        case isolation(IsolationForestModel)
+        case lof(FittedLOF)
+    }
+
+    /// Fits (unless `fitted` holds the model) and scores one model, writing its run; returns the raw scores in row
+    /// order, what the run did, and the model when it was fitted here.
+    static func runModel(_ detector: Detector, set: FeatureSet, options: ScanOptions, priorJSON: String, fitted: FittedDetectors?,
+                         store: Store, meter: ScanMeter) throws -> ([Double], ScanRun, FittedModel?) {
         let config = options.config
         var parameters: [String: String] = ["features": "\"\(TransactionFeature.names.joined(separator: ","))\"", "prior": priorJSON]
         let maxSamples = config.maxSamples > 0 ? config.maxSamples : min(256, set.count)
@@ -475,17 +514,28 @@ public enum Scanner {
             let fitStart = Date()
             let scores: [Double]
             let threshold: Double
+            var model: FittedModel?
             switch detector {
             case .isolationForest:
-                let model = IsolationForest.fit(set.matrix, .init(treeCount: config.treeCount, maxSamples: maxSamples, seed: seed))
+                let forest = fitted?.isolation
+                    ?? IsolationForest.fit(set.matrix, .init(treeCount: config.treeCount, maxSamples: maxSamples, seed: seed))
+                if fitted?.isolation == nil { model = .isolation(forest) }
                 try meter.advance(0.02)
                 scores = try inSlices(of: set.matrix, rows: options.isolationSliceRows, meter: meter, from: 0.02, to: 0.9) {
-                    model.scores($0)
+                    forest.scores($0)
                 }
                 threshold = isolationThreshold
             default:
-                scores = try lofScores(set.matrix, neighbours: config.neighbourCount, referenceLimit: config.lofReferenceLimit,
-                                       seed: seed, sliceRows: options.lofSliceRows, meter: meter)
+                if let lof = fitted?.lof {
+                    try meter.advance(0.05)
+                    scores = lof.factors(set.matrix, ids: set.ids)
+                } else {
+                    let lof: FittedLOF
+                    (scores, lof) = try lofScores(set.matrix, ids: set.ids, neighbours: config.neighbourCount,
+                                                  referenceLimit: config.lofReferenceLimit, seed: seed,
+                                                  sliceRows: options.lofSliceRows, meter: meter)
+                    model = .lof(lof)
+                }
                 threshold = factorThreshold
             }
             let fitSeconds = Date().timeIntervalSince(fitStart)
@@ -495,7 +545,8 @@ public enum Scanner {
             try store.finishDetectorRun(runID, transactionIDs: set.ids, scores: scores, flagged: flagged,
                                         timings: String(format: "{\"fit_and_score\":%.3f}", fitSeconds), storage: .blocks)
             return (scores, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: scores.count,
-                                           flagged: flagged, seconds: fitSeconds, writeSeconds: Date().timeIntervalSince(writeStart)))
+                                           flagged: flagged, seconds: fitSeconds, writeSeconds: Date().timeIntervalSince(writeStart)),
+                    model)
         } catch let error where !(error is ScanError || error is CancellationError) {
             // A cancelled scan marks its runs itself.
             try? store.failDetectorRun(runID)
@@ -551,15 +602,16 @@ public enum Scanner {
         }
     }
 
-    /// LOF factors for every row. Up to `referenceLimit` rows, LOF runs in outlier mode over all of them; above it,
-    /// it is fitted on a seeded sample of that size and scores every other row in novelty mode against it,
-    /// `sliceRows` at a time.
-    static func lofScores(_ raw: FeatureMatrix, neighbours: Int, referenceLimit: Int, seed: UInt64, sliceRows: Int,
-                          meter: ScanMeter) throws -> [Double] {
+    /// LOF factors for every row (of transactions `ids`), and the fitted LOF. Up to `referenceLimit` rows, LOF runs
+    /// in outlier mode over all of them; above it, it is fitted on a seeded sample of that size and scores every
+    /// other row in novelty mode against it, `sliceRows` at a time.
+    static func lofScores(_ raw: FeatureMatrix, ids: [Int64], neighbours: Int, referenceLimit: Int, seed: UInt64, sliceRows: Int,
+                          meter: ScanMeter) throws -> ([Double], FittedLOF) {
         let configuration = LocalOutlierFactor.Configuration(neighbourCount: neighbours)
         if raw.rowCount <= referenceLimit {
-            let matrix = Standardizer(fitting: raw).transform(raw)
-            return try LocalOutlierFactor.fit(matrix, configuration, shouldStop: meter.shouldStop).referenceFactors
+            let scaler = Standardizer(fitting: raw)
+            let model = try LocalOutlierFactor.fit(scaler.transform(raw), configuration, shouldStop: meter.shouldStop)
+            return (model.referenceFactors, FittedLOF(referenceIDs: ids, reference: raw, scaler: scaler, model: model))
         }
         let reference = referenceRows(count: raw.rowCount, limit: referenceLimit, seed: seed)
         let referenceMatrix = raw.rows(reference)
@@ -572,7 +624,7 @@ public enum Scanner {
             model.factors(scaler.transform($0))
         }
         for (position, row) in reference.enumerated() { factors[row] = model.referenceFactors[position] }
-        return factors
+        return (factors, FittedLOF(referenceIDs: reference.map { ids[$0] }, reference: referenceMatrix, scaler: scaler, model: model))
     }
 
     /// A seeded sample of `limit` distinct rows out of `count`, in row order.

@@ -53,91 +53,130 @@ public struct FeatureExtractor: Sendable {
     /// Walks one client's rows in order, carrying what the client has done so far.
     private func extract(client: Int, of c: TransactionColumns, categoryPrior: [Double],
                          into output: UnsafeMutableBufferPointer<Float>) {
-        let rows = c.rows(ofClient: client)
+        var state = ClientState()
         let width = Self.columnCount
-        var recentAmounts = RecentValues(capacity: Self.amountWindow)
-        var recentDaySpends = RecentValues(capacity: Self.amountWindow)
-        var daySpendMinor: Int64 = 0  // spend of rows dayStart ..< row, refunds left out; exact, so no drift
+        for row in c.rows(ofClient: client) {
+            let event = TransactionEvent(row: row, of: c)
+            let target = UnsafeMutableBufferPointer(rebasing: output[(row * width) ..< ((row + 1) * width)])
+            features(of: event, categoryPrior: categoryPrior[Int(event.category)], state: &state, into: target)
+        }
+    }
+
+    /// What a client's earlier transactions leave behind for the features of the next one: the state a batch pass
+    /// carries from row to row, and live scoring keeps per client between arrivals.
+    public struct ClientState: Sendable {
+        var recentAmounts = RecentValues(capacity: FeatureExtractor.amountWindow)
+        var recentDaySpends = RecentValues(capacity: FeatureExtractor.amountWindow)
+        /// Spend of the window's transactions from `dayHead` on, refunds left out; exact, so no drift.
+        var daySpendMinor: Int64 = 0
         var categoryCounts: [Int32: Int] = [:]
         var hourCounts = [Int](repeating: 0, count: 24)
         var history = 0
         var previousInstant: Int64?
         var previousPlace: GeoPoint?
-        var hourStart = rows.lowerBound
-        var dayStart = rows.lowerBound
-        let hourPrior: [Double] = (0..<24).map { (h: Int) -> Double in
-            let before: Double = prior.hourShare[(h + 23) % 24]
-            let after: Double = prior.hourShare[(h + 1) % 24]
-            return before + prior.hourShare[h] + after
+        /// The client's recent transactions, oldest first: those from `dayHead` are within a day of the newest,
+        /// those from `hourHead` within an hour.
+        var windowInstants: [Int64] = []
+        var windowAmounts: [Int64] = []
+        var dayHead = 0
+        var hourHead = 0
+
+        public init() {}
+
+        /// How many transactions the client has had.
+        public var count: Int { history }
+    }
+
+    /// The feature row of `event` (the client's next transaction, in time order) written to `output`
+    /// (`columnCount` values), then `event` taken into `state`. `categoryPrior` is the population's share of the
+    /// event's category (`PopulationPrior.share(ofCategory:)`). The batch pass is this, row after row.
+    public func features(of event: TransactionEvent, categoryPrior: Double, state s: inout ClientState,
+                         into output: UnsafeMutableBufferPointer<Float>) {
+        let instant = event.instant
+        let logAmount = Self.logAmount(event.amountMinor)
+        let secondOfDay = Double(((instant % 86_400) + 86_400) % 86_400)
+        let hour = Self.hourOfDay(instant)
+        let dayAngle = 2 * Double.pi * secondOfDay / 86_400
+        let weekAngle = 2 * Double.pi * Double(Self.weekday(instant)) / 7
+        let home = Self.place(event.homeLatitude, event.homeLongitude)
+        let merchant = Self.place(event.merchantLatitude, event.merchantLongitude)
+
+        let n = Double(s.history)
+        let category = event.category
+        let categoryShare = (Double(s.categoryCounts[category, default: 0]) + Self.smoothing * categoryPrior)
+            / (n + Self.smoothing)
+        let nearbyHours = s.hourCounts[(hour + 23) % 24] + s.hourCounts[hour] + s.hourCounts[(hour + 1) % 24]
+        let before: Double = prior.hourShare[(hour + 23) % 24]
+        let after: Double = prior.hourShare[(hour + 1) % 24]
+        let hourPrior = before + prior.hourShare[hour] + after
+        let hourShare = (Double(nearbyHours) + Self.smoothing * hourPrior) / (n + Self.smoothing)
+
+        let kmFromHome = home.flatMap { h in merchant.map { h.distanceKm(to: $0) } } ?? 0
+        let kmFromPrevious: Double
+        let hoursSincePrevious: Double
+        var speed = 0.0
+        if let previousInstant = s.previousInstant {
+            let from = s.previousPlace ?? home
+            kmFromPrevious = from.flatMap { f in merchant.map { f.distanceKm(to: $0) } } ?? 0
+            hoursSincePrevious = Double(instant - previousInstant) / 3600
+            speed = kmFromPrevious / max(hoursSincePrevious, 1.0 / 60)
+        } else {
+            kmFromPrevious = kmFromHome
+            hoursSincePrevious = 24
         }
 
-        for row in rows {
-            let instant = c.instants[row]
-            let logAmount = Self.logAmount(c.amountMinor[row])
-            let secondOfDay = Double(((instant % 86_400) + 86_400) % 86_400)
-            let hour = Self.hourOfDay(instant)
-            let dayAngle = 2 * Double.pi * secondOfDay / 86_400
-            let weekAngle = 2 * Double.pi * Double(Self.weekday(instant)) / 7
-            let home = Self.place(c.homeLatitude[row], c.homeLongitude[row])
-            let merchant = Self.place(c.merchantLatitude[row], c.merchantLongitude[row])
+        let deviation = robustDeviation(of: logAmount, from: s.recentAmounts, history: s.history)
 
-            let n = Double(history)
-            let category = c.categories[row]
-            let categoryShare = (Double(categoryCounts[category, default: 0]) + Self.smoothing * categoryPrior[Int(category)])
-                / (n + Self.smoothing)
-            let nearbyHours = hourCounts[(hour + 23) % 24] + hourCounts[hour] + hourCounts[(hour + 1) % 24]
-            let hourShare = (Double(nearbyHours) + Self.smoothing * hourPrior[hour]) / (n + Self.smoothing)
-
-            let kmFromHome = home.flatMap { h in merchant.map { h.distanceKm(to: $0) } } ?? 0
-            let kmFromPrevious: Double
-            let hoursSincePrevious: Double
-            var speed = 0.0
-            if let previousInstant {
-                let from = previousPlace ?? home
-                kmFromPrevious = from.flatMap { f in merchant.map { f.distanceKm(to: $0) } } ?? 0
-                hoursSincePrevious = Double(instant - previousInstant) / 3600
-                speed = kmFromPrevious / max(hoursSincePrevious, 1.0 / 60)
-            } else {
-                kmFromPrevious = kmFromHome
-                hoursSincePrevious = 24
-            }
-
-            let deviation = robustDeviation(of: logAmount, from: recentAmounts, history: history)
-
-            while c.instants[hourStart] < instant - 3_600 { hourStart += 1 }
-            while c.instants[dayStart] < instant - 86_400 {
-                daySpendMinor -= max(0, c.amountMinor[dayStart])
-                dayStart += 1
-            }
-            let logDaySpend = log1p(Double(daySpendMinor + max(0, c.amountMinor[row])) / 100)
-            let dayDeviation = robustDeviation(of: logDaySpend, from: recentDaySpends, history: history)
-
-            let base = row * width
-            output[base + TransactionFeature.logAmount.column] = Float(logAmount)
-            output[base + TransactionFeature.hourSin.column] = Float(sin(dayAngle))
-            output[base + TransactionFeature.hourCos.column] = Float(cos(dayAngle))
-            output[base + TransactionFeature.weekdaySin.column] = Float(sin(weekAngle))
-            output[base + TransactionFeature.weekdayCos.column] = Float(cos(weekAngle))
-            output[base + TransactionFeature.categoryRarity.column] = Float(1 - min(1, categoryShare))
-            output[base + TransactionFeature.hourRarity.column] = Float(1 - min(1, hourShare))
-            output[base + TransactionFeature.logKmFromHome.column] = Float(log1p(kmFromHome))
-            output[base + TransactionFeature.logKmFromPrevious.column] = Float(log1p(kmFromPrevious))
-            output[base + TransactionFeature.logHoursSincePrevious.column] = Float(log1p(max(0, hoursSincePrevious)))
-            output[base + TransactionFeature.logSpeedKmh.column] = Float(log1p(speed))
-            output[base + TransactionFeature.amountDeviation.column] = Float(min(50, max(-50, deviation)))
-            output[base + TransactionFeature.daySpendDeviation.column] = Float(min(50, max(-50, dayDeviation)))
-            output[base + TransactionFeature.logCountLastHour.column] = Float(log1p(Double(row - hourStart)))
-            output[base + TransactionFeature.logCountLastDay.column] = Float(log1p(Double(row - dayStart)))
-
-            recentAmounts.add(logAmount)
-            recentDaySpends.add(logDaySpend)
-            daySpendMinor += max(0, c.amountMinor[row])
-            categoryCounts[category, default: 0] += 1
-            hourCounts[hour] += 1
-            history += 1
-            previousInstant = instant
-            if let merchant { previousPlace = merchant }
+        let windowCount = s.windowInstants.count
+        while s.hourHead < windowCount && s.windowInstants[s.hourHead] < instant - 3_600 { s.hourHead += 1 }
+        while s.dayHead < windowCount && s.windowInstants[s.dayHead] < instant - 86_400 {
+            s.daySpendMinor -= max(0, s.windowAmounts[s.dayHead])
+            s.dayHead += 1
         }
+        s.hourHead = max(s.hourHead, s.dayHead)
+        let logDaySpend = log1p(Double(s.daySpendMinor + max(0, event.amountMinor)) / 100)
+        let dayDeviation = robustDeviation(of: logDaySpend, from: s.recentDaySpends, history: s.history)
+
+        output[TransactionFeature.logAmount.column] = Float(logAmount)
+        output[TransactionFeature.hourSin.column] = Float(sin(dayAngle))
+        output[TransactionFeature.hourCos.column] = Float(cos(dayAngle))
+        output[TransactionFeature.weekdaySin.column] = Float(sin(weekAngle))
+        output[TransactionFeature.weekdayCos.column] = Float(cos(weekAngle))
+        output[TransactionFeature.categoryRarity.column] = Float(1 - min(1, categoryShare))
+        output[TransactionFeature.hourRarity.column] = Float(1 - min(1, hourShare))
+        output[TransactionFeature.logKmFromHome.column] = Float(log1p(kmFromHome))
+        output[TransactionFeature.logKmFromPrevious.column] = Float(log1p(kmFromPrevious))
+        output[TransactionFeature.logHoursSincePrevious.column] = Float(log1p(max(0, hoursSincePrevious)))
+        output[TransactionFeature.logSpeedKmh.column] = Float(log1p(speed))
+        output[TransactionFeature.amountDeviation.column] = Float(min(50, max(-50, deviation)))
+        output[TransactionFeature.daySpendDeviation.column] = Float(min(50, max(-50, dayDeviation)))
+        output[TransactionFeature.logCountLastHour.column] = Float(log1p(Double(windowCount - s.hourHead)))
+        output[TransactionFeature.logCountLastDay.column] = Float(log1p(Double(windowCount - s.dayHead)))
+
+        s.recentAmounts.add(logAmount)
+        s.recentDaySpends.add(logDaySpend)
+        s.daySpendMinor += max(0, event.amountMinor)
+        s.categoryCounts[category, default: 0] += 1
+        s.hourCounts[hour] += 1
+        s.history += 1
+        s.previousInstant = instant
+        if let merchant { s.previousPlace = merchant }
+        // The window keeps the day behind the newest transaction; what has left it is dropped now and then.
+        if s.dayHead >= 256 && s.dayHead * 2 >= windowCount {
+            s.windowInstants.removeFirst(s.dayHead)
+            s.windowAmounts.removeFirst(s.dayHead)
+            s.hourHead -= s.dayHead
+            s.dayHead = 0
+        }
+        s.windowInstants.append(instant)
+        s.windowAmounts.append(event.amountMinor)
+    }
+
+    /// The feature row of `event` as an array (see `features(of:categoryPrior:state:into:)`).
+    public func features(of event: TransactionEvent, categoryPrior: Double, state: inout ClientState) -> [Float] {
+        var row = [Float](repeating: 0, count: Self.columnCount)
+        row.withUnsafeMutableBufferPointer { features(of: event, categoryPrior: categoryPrior, state: &state, into: $0) }
+        return row
     }
 
     /// (value − median) / (1.4826 · MAD) against the client's recent values, or against the population's amounts

@@ -62,44 +62,69 @@ public struct SequenceEncoder: Codable, Sendable, Equatable {
         steps.reserveCapacity(columns.count)
         let categoryIDs = ids(of: columns.categoryNames)
         for client in 0..<columns.clientCount {
-            let rows = columns.rows(ofClient: client)
-            var previousInstant: Int64?
-            var previousPlace: (Double, Double)?
-            for row in rows {
-                let minor = columns.amountMinor[row]
-                let instant = columns.instants[row]
-                let gap = previousInstant.map { instant - $0 }
-                let c = CivilTime.components(instant)
-                let hour = Double(c.hour) + Double(c.minute) / 60
-                let home = (columns.homeLatitude[row], columns.homeLongitude[row])
-                let place = (columns.merchantLatitude[row], columns.merchantLongitude[row])
-                let placed = place.0.isFinite && place.1.isFinite
-                let kmHome = placed && home.0.isFinite && home.1.isFinite ? Self.km(home, place) : nil
-                let kmPrevious = placed ? previousPlace.map { Self.km($0, place) } : nil
-                let amountTarget = Self.amountTarget(minorUnits: minor)
-                // One append per input: an array literal per row would allocate millions of times.
-                steps.numeric.append(amountTarget / 5)
-                steps.numeric.append(minor < 0 ? 1 : 0)
-                steps.numeric.append(gap.map { Float(log1p(Double(max(0, $0)) / 60)) / 10 } ?? 0)
-                steps.numeric.append(Float(sin(2 * .pi * hour / 24)))
-                steps.numeric.append(Float(cos(2 * .pi * hour / 24)))
-                steps.numeric.append(Float(sin(2 * .pi * Double(c.weekday) / 7)))
-                steps.numeric.append(Float(cos(2 * .pi * Double(c.weekday) / 7)))
-                steps.numeric.append(kmHome.map { Float(log1p($0)) / 5 } ?? 0)
-                steps.numeric.append(kmPrevious.map { Float(log1p($0)) / 5 } ?? 0)
-                steps.numeric.append(placed ? 1 : 0)
-                steps.numeric.append(columns.channels[row] == .online ? 1 : 0)
+            var state = ClientState()
+            for row in columns.rows(ofClient: client) {
                 let category = columns.categories[row]
-                steps.categories.append(categoryIDs.indices.contains(Int(category)) ? categoryIDs[Int(category)] : Int32(categoryNames.count))
-                steps.logAmount.append(amountTarget)
-                steps.logGap.append(gap.map { Self.gapTarget(seconds: $0) } ?? .nan)
-                steps.kmHome.append(kmHome.map(Float.init) ?? .nan)
-                previousInstant = instant
-                if placed { previousPlace = place }
+                let id = categoryIDs.indices.contains(Int(category)) ? categoryIDs[Int(category)] : Int32(categoryNames.count)
+                encode(TransactionEvent(row: row, of: columns), categoryID: id, state: &state, into: &steps)
             }
             steps.starts.append(steps.logAmount.count)
         }
         return steps
+    }
+
+    /// What a client's earlier transactions leave behind for the encoding of the next one.
+    public struct ClientState: Sendable, Equatable, Codable {
+        var previousInstant: Int64?
+        var previousLatitude: Double?
+        var previousLongitude: Double?
+
+        public init() {}
+    }
+
+    /// The id of category `name` in this vocabulary (the "other" id when it is not in it).
+    public func id(ofCategory name: String) -> Int32 {
+        categoryNames.firstIndex(of: name).map { Int32($0) } ?? Int32(categoryNames.count)
+    }
+
+    /// Appends the step of `event` (the client's next transaction, whose category has id `categoryID` in this
+    /// vocabulary) to `steps`, without ending a sequence, and takes `event` into `state`.
+    public func encode(_ event: TransactionEvent, categoryID: Int32, state: inout ClientState, into steps: inout SequenceSteps) {
+        let minor = event.amountMinor
+        let instant = event.instant
+        let gap = state.previousInstant.map { instant - $0 }
+        let c = CivilTime.components(instant)
+        let hour = Double(c.hour) + Double(c.minute) / 60
+        let home = (event.homeLatitude, event.homeLongitude)
+        let place = (event.merchantLatitude, event.merchantLongitude)
+        let placed = place.0.isFinite && place.1.isFinite
+        let kmHome = placed && home.0.isFinite && home.1.isFinite ? Self.km(home, place) : nil
+        var kmPrevious: Double?
+        if placed, let latitude = state.previousLatitude, let longitude = state.previousLongitude {
+            kmPrevious = Self.km((latitude, longitude), place)
+        }
+        let amountTarget = Self.amountTarget(minorUnits: minor)
+        // One append per input: an array literal per row would allocate millions of times.
+        steps.numeric.append(amountTarget / 5)
+        steps.numeric.append(minor < 0 ? 1 : 0)
+        steps.numeric.append(gap.map { Float(log1p(Double(max(0, $0)) / 60)) / 10 } ?? 0)
+        steps.numeric.append(Float(sin(2 * .pi * hour / 24)))
+        steps.numeric.append(Float(cos(2 * .pi * hour / 24)))
+        steps.numeric.append(Float(sin(2 * .pi * Double(c.weekday) / 7)))
+        steps.numeric.append(Float(cos(2 * .pi * Double(c.weekday) / 7)))
+        steps.numeric.append(kmHome.map { Float(log1p($0)) / 5 } ?? 0)
+        steps.numeric.append(kmPrevious.map { Float(log1p($0)) / 5 } ?? 0)
+        steps.numeric.append(placed ? 1 : 0)
+        steps.numeric.append(event.channel == .online ? 1 : 0)
+        steps.categories.append(categoryID)
+        steps.logAmount.append(amountTarget)
+        steps.logGap.append(gap.map { Self.gapTarget(seconds: $0) } ?? .nan)
+        steps.kmHome.append(kmHome.map(Float.init) ?? .nan)
+        state.previousInstant = instant
+        if placed {
+            state.previousLatitude = place.0
+            state.previousLongitude = place.1
+        }
     }
 
     static func km(_ a: (Double, Double), _ b: (Double, Double)) -> Double {

@@ -1,0 +1,281 @@
+import Foundation
+import VigilCore
+import VigilDetect
+import VigilStore
+
+/// Why live scoring cannot start.
+public enum LiveScoringError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No scan has fitted the detectors yet.
+    case noFittedDetectors(store: String)
+
+    public var description: String {
+        switch self {
+        case .noFittedDetectors(let store):
+            return "\(store): no detectors are fitted yet; run `vigil scan --store \(store)` once, then live scoring uses what it fitted"
+        }
+    }
+}
+
+/// What live scoring gave one transaction.
+public struct LiveVerdict: Sendable {
+    public var transactionID: Int64
+    public var clientID: String
+    /// The ensemble's score, 0 to 1.
+    public var score: Double
+    /// Each detector's part on the ensemble's scale (models normalised by their fitted scale, rules' own scores).
+    public var detectors: [Detector: Double]
+    /// Models' raw scores (Isolation Forest's anomaly score, LOF's factor, the LSTM's NLL).
+    public var raw: [Detector: Double]
+    /// Rule hits, in detector order.
+    public var hits: [RuleHit]
+    /// Whether the transaction is older than its client's newest one scored before it.
+    public var late: Bool
+}
+
+/// Scores transactions as they arrive, each from its client's saved state, with the detectors the last scan fitted
+/// (`FittedDetectors`): Isolation Forest, LOF and the LSTM when fitted, every behavioural rule, and the ensemble.
+///
+/// Each client's state is what a scan carries from one of the client's transactions to the next (the features'
+/// windows and counts, every rule's state, the LSTM's hidden state), built by replaying the store once at start
+/// (`catchUp`) and then advanced by every transaction scored. The per-transaction code is the batch scan's own,
+/// so a transaction gets the scores a scan reusing the same fitted detectors gives it, provided each client's
+/// transactions arrive in time order (a late one is scored as if it came last, and marked late).
+public final class LiveScorer {
+    public let store: Store
+    public let config: VigilConfig
+    let fitted: FittedDetectors
+    let fittedID: Int64
+    let extractor: FeatureExtractor
+    let ruleSet: RuleSet
+    let ensemble: Ensemble
+    let sequence: SequenceDetector.Saved?
+    /// The models that take part, in detector order.
+    public let models: [Detector]
+
+    /// Categories by first sight: the states' category ids.
+    private var categoryNames: [String] = []
+    private var categoryIndex: [String: Int32] = [:]
+    private var categoryPriors: [Double] = []
+    private var sequenceCategory: [Int32] = []
+
+    struct ClientState {
+        var features = FeatureExtractor.ClientState()
+        var rules = RuleSet.ClientState()
+        var encoder = SequenceEncoder.ClientState()
+        var lstm: LSTMStreamState?
+        /// Km from home of the client's last placed steps (NaN where unknown), for the LSTM's reason.
+        var recentKmHome: [Float] = []
+        var lastInstant: Int64?
+    }
+
+    private var clients: [String: ClientState] = [:]
+    /// Every transaction up to this id is in the clients' states.
+    public private(set) var seenThrough: Int64 = 0
+
+    /// Loads the fitted detectors; throws `LiveScoringError.noFittedDetectors` before any scan fitted them.
+    public init(store: Store, config: VigilConfig = VigilConfig()) throws {
+        guard let fitted = try FittedDetectors.load(store, config: config), let id = fitted.storedID else {
+            throw LiveScoringError.noFittedDetectors(store: store.path)
+        }
+        self.store = store
+        self.config = config
+        self.fitted = fitted
+        fittedID = id
+        extractor = FeatureExtractor(prior: fitted.prior, concurrency: 1)
+        ruleSet = RuleSet(parameters: config.rules, prior: fitted.prior, currency: fitted.currency, enabled: Set(Detector.rules))
+        ensemble = config.ensemble
+        var sequence: SequenceDetector.Saved?
+        if let modelID = fitted.sequenceModelID, fitted.scales[.lstm] != nil,
+           let saved = try SequenceDetector.saved(in: store, retrain: false), saved.id == modelID {
+            sequence = saved
+        }
+        self.sequence = sequence
+        models = Detector.models.filter { detector in
+            guard fitted.scales[detector] != nil else { return false }
+            switch detector {
+            case .isolationForest: return fitted.isolation != nil
+            case .localOutlierFactor: return fitted.lof != nil
+            default: return sequence != nil
+            }
+        }
+    }
+
+    /// The id of category `name` in the states' vocabulary, added on first sight.
+    private func category(_ name: String) -> Int32 {
+        if let id = categoryIndex[name] { return id }
+        let id = Int32(categoryNames.count)
+        categoryNames.append(name)
+        categoryIndex[name] = id
+        categoryPriors.append(fitted.prior.share(ofCategory: name))
+        sequenceCategory.append(sequence?.encoder.id(ofCategory: name) ?? 0)
+        return id
+    }
+
+    /// Builds every client's state from the transactions already scored (ids up to the store's scored mark), in
+    /// the scan's order. Transactions above the mark are left for `scorePending`.
+    public func catchUp() throws {
+        let through = try store.liveScoredThrough()
+        clients = [:]
+        try store.forEachClientChunk { chunk in
+            let ids = chunk.categoryNames.map { category($0) }
+            for client in 0 ..< chunk.clientCount {
+                var state = newClient()
+                for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
+                    var event = TransactionEvent(row: row, of: chunk)
+                    event.category = ids[Int(event.category)]
+                    _ = advance(&state, event: event, transactionID: chunk.ids[row])
+                }
+                if state.lastInstant != nil { clients[chunk.clientIDs[client]] = state }
+            }
+        }
+        seenThrough = through
+    }
+
+    private func newClient() -> ClientState {
+        var state = ClientState()
+        state.lstm = sequence?.model.streamState()
+        return state
+    }
+
+    /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in.
+    private func advance(_ state: inout ClientState, event: TransactionEvent, transactionID: Int64)
+        -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?) {
+        var raw: [Detector: Double] = [:]
+        let row = extractor.features(of: event, categoryPrior: categoryPriors[Int(event.category)], state: &state.features)
+        if models.contains(.isolationForest) || models.contains(.localOutlierFactor) {
+            let matrix = FeatureMatrix(rowCount: 1, columnCount: FeatureExtractor.columnCount, values: row)
+            if models.contains(.isolationForest), let forest = fitted.isolation {
+                raw[.isolationForest] = forest.scores(matrix, parallelism: .serial)[0]
+            }
+            if models.contains(.localOutlierFactor), let lof = fitted.lof {
+                raw[.localOutlierFactor] = lof.factors(matrix, ids: [transactionID])[0]
+            }
+        }
+        let names = categoryNames
+        let hits = ruleSet.hits(event, row: 0, state: &state.rules, categoryName: { names[Int($0)] })
+        var lstm: LSTMStepScore?
+        var step: SequenceSteps?
+        if let sequence, var stream = state.lstm {
+            var one = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
+            sequence.encoder.encode(event, categoryID: sequenceCategory[Int(event.category)], state: &state.encoder, into: &one)
+            one.starts.append(1)
+            let scored = sequence.model.scoreNext(one.data, state: &stream)
+            state.lstm = stream
+            raw[.lstm] = Double(scored.nll)
+            lstm = scored
+            step = one
+            state.recentKmHome.append(one.kmHome[0])
+            if state.recentKmHome.count > 64 { state.recentKmHome.removeFirst(state.recentKmHome.count - 50) }
+        }
+        state.lastInstant = max(state.lastInstant ?? event.instant, event.instant)
+        return (raw, hits, lstm, step)
+    }
+
+    /// Scores one arriving transaction of client `clientID` and takes it into the client's state. Does not write.
+    public func score(_ event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) -> LiveVerdict {
+        var event = event
+        event.category = category(categoryName)
+        var state = clients[clientID] ?? newClient()
+        let late = state.lastInstant.map { event.instant < $0 } ?? false
+        let (raw, hits, _, _) = advance(&state, event: event, transactionID: transactionID)
+        clients[clientID] = state
+        seenThrough = max(seenThrough, transactionID)
+        return verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late)
+    }
+
+    /// The ensemble over one transaction's scores, summed in the scan's order (models, then rules, each in detector
+    /// order), so that it is the scan's number to the last bit.
+    private func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool) -> LiveVerdict {
+        var detectors: [Detector: Double] = [:]
+        var evidence = 0.0
+        for detector in models.sorted() {
+            guard let value = raw[detector], let scale = fitted.scales[detector] else { continue }
+            let normalised = scale.normalise(value)
+            detectors[detector] = normalised
+            let w = ensemble.weight(detector)
+            if w > 0 { evidence += w * normalised }
+        }
+        for hit in hits.sorted(by: { $0.detector < $1.detector }) {
+            detectors[hit.detector] = hit.score
+            let w = ensemble.weight(hit.detector)
+            if w > 0 { evidence += w * hit.score }
+        }
+        return LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: evidence),
+                           detectors: detectors, raw: raw, hits: hits, late: late)
+    }
+
+    /// What one call of `scorePending` did.
+    public struct Batch: Sendable {
+        public var scored = 0
+        /// Transactions older than their client's newest when they arrived.
+        public var late = 0
+        /// Alerts opened, by id.
+        public var alertsOpened: [Int64] = []
+        /// Seconds spent scoring each transaction (featurise, every detector, the ensemble), in order.
+        public var latencies: [Double] = []
+        public var verdicts: [LiveVerdict] = []
+    }
+
+    /// Scores up to `limit` transactions the store holds beyond what this scorer has seen, in id order, and commits
+    /// their scores, the alerts they raise and the scored mark together. Transactions another process scored in
+    /// the meantime only advance the states.
+    public func scorePending(limit: Int = 10_000) throws -> Batch {
+        let arrived = try store.transactions(after: seenThrough, limit: limit)
+        var batch = Batch()
+        guard arrived.count > 0 else { return batch }
+        let scoredThrough = try store.liveScoredThrough()
+        let columns = arrived.columns
+        var scores: [LiveScore] = []
+        var candidates: [AlertCandidate] = []
+        var alertsPerDay: [Int64: Int] = [:]
+        let now = Date().timeIntervalSince1970
+        for row in 0 ..< arrived.count {
+            let id = columns.ids[row]
+            let start = DispatchTime.now().uptimeNanoseconds
+            let verdict = score(TransactionEvent(row: row, of: columns), categoryName: columns.categoryNames[Int(columns.categories[row])],
+                                clientID: arrived.clientIDs[row], transactionID: id)
+            batch.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            guard id > scoredThrough else { continue }
+            batch.scored += 1
+            if verdict.late { batch.late += 1 }
+            let parts = Dictionary(uniqueKeysWithValues: verdict.detectors.map { ($0.key.rawValue, $0.value) })
+            let json = String(decoding: (try? JSONSerialization.data(withJSONObject: parts, options: [.sortedKeys])) ?? Data("{}".utf8),
+                              as: UTF8.self)
+            scores.append(LiveScore(transactionID: id, fittedID: fittedID, score: verdict.score, detectors: json, scoredAt: now))
+            if verdict.score >= config.alertThreshold && verdict.score > 0 {
+                let day = CivilTime.dayNumber(columns.instants[row])
+                if alertsPerDay[day] == nil { alertsPerDay[day] = try store.alertCount(onDay: day) }
+                if config.dailyBudget == 0 || alertsPerDay[day]! < config.dailyBudget {
+                    alertsPerDay[day]! += 1
+                    candidates.append(AlertCandidate(transactionID: id, score: verdict.score,
+                                                     reasons: reasons(verdict, amountMinor: columns.amountMinor[row])))
+                }
+            }
+            batch.verdicts.append(verdict)
+        }
+        batch.alertsOpened = try store.commitLiveScores(scores, alerts: candidates, through: columns.ids.last ?? seenThrough)
+        return batch
+    }
+
+    /// An alert's reasons, ordered by contribution, as a scan writes them.
+    func reasons(_ verdict: LiveVerdict, amountMinor: Int64) -> [AlertReason] {
+        var reasons: [AlertReason] = []
+        for hit in verdict.hits {
+            reasons.append(AlertReason(detector: hit.detector.rawValue, score: hit.score,
+                                       contribution: ensemble.contribution(of: hit.detector, score: hit.score), text: hit.reason))
+        }
+        for detector in models.sorted() {
+            guard let normalised = verdict.detectors[detector], normalised > 0, let raw = verdict.raw[detector],
+                  let scale = fitted.scales[detector], scale.exceedance(raw) <= 0.1 else { continue }
+            reasons.append(AlertReason(detector: detector.rawValue, score: normalised,
+                                       contribution: ensemble.contribution(of: detector, score: normalised),
+                                       text: Scanner.modelReason(detector, raw: raw, scale: scale, neighbours: config.neighbourCount)))
+        }
+        reasons = reasons.filter { $0.contribution >= 0.01 }
+        reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
+        return reasons
+    }
+
+    /// Clients with a state.
+    public var clientCount: Int { clients.count }
+}

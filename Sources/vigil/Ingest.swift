@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import VigilApp
+import VigilCore
+import VigilStore
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Live mode: take CSV lines as they arrive, store them and score each one at once.",
+        discussion: """
+            Reads CSV from standard input (`-`) or follows a growing file (--follow FILE, like `tail -f`); the first
+            line is the header, mapped as `vigil import` maps one. Each batch of lines that arrives is imported (bad
+            rows rejected with their line, field and value; repeats skipped) and every new transaction is scored from
+            its client's saved state by the detectors the last `vigil scan` fitted, and the ensemble. An alert appears
+            in every open workbench within a second. Scores are those a `vigil scan` reusing the same fitted detectors
+            gives the same transactions. Transactions other processes add to the store are scored too.
+            A kill at any moment loses nothing committed: each batch's rows, scores and alerts commit together, and
+            the transaction ids already scored are never scored twice.
+            """)
+
+    @Argument(help: "`-` for standard input.")
+    var input: String?
+
+    @Option(name: .long, help: "Follow a growing file instead of standard input; runs until interrupted.")
+    var follow: String?
+
+    @OptionGroup var storeOption: StoreOption
+    @OptionGroup var configOption: ConfigOption
+
+    @Option(name: .customLong("map"), help: ArgumentHelp("Map a field to a column, e.g. --map client=account_no.", valueName: "FIELD=COLUMN"))
+    var mappings: [String] = []
+
+    @Option(name: .long, help: "Currency of amounts that name none.")
+    var currency: String = "USD"
+
+    @Option(name: .customLong("utc-offset"), help: ArgumentHelp("Zone of timestamps that carry none, e.g. +02:00.", valueName: "±HH:MM"))
+    var utcOffset: String = "+00:00"
+
+    @Flag(name: .long, help: "Print only the summary, not a line per alert raised.")
+    var quiet = false
+
+    func validate() throws {
+        switch (input, follow) {
+        case ("-"?, nil), (nil, _?): break
+        case (nil, nil): throw ValidationError("give `-` to read standard input, or --follow FILE")
+        case (_?, _?): throw ValidationError("give either `-` or --follow FILE, not both")
+        default: throw ValidationError("the input must be `-` (standard input); to read a file as it grows, use --follow FILE")
+        }
+        _ = try Import.parseOffset(utcOffset)
+        do { _ = try ColumnMapping.parseOverrides(mappings) } catch { throw ValidationError(error.description) }
+    }
+
+    func run() throws {
+        let store = try storeOption.openExisting()
+        let options = ImportOptions(overrides: try ColumnMapping.parseOverrides(mappings), defaultCurrency: currency.uppercased(),
+                                    defaultOffsetSeconds: try Import.parseOffset(utcOffset), batchSize: 20_000)
+        let descriptor: Int32
+        if let follow {
+            descriptor = open(follow, O_RDONLY)
+            guard descriptor >= 0 else {
+                throw ValidationError("cannot read \(Sanitize.line(follow)): \(String(cString: strerror(errno)))")
+            }
+        } else {
+            descriptor = STDIN_FILENO
+        }
+        let ingest = try LiveIngest(store: store, config: try configOption.load(), options: options)
+        if let reason = ingest.notScoring { printError("warning: transactions are stored but not scored: \(Sanitize.line(reason))") }
+        let pid = Int64(getpid())
+        let started = Date().timeIntervalSince1970
+        var splitter = RecordSplitter()
+        var header: [UInt8]?
+        var totals = LiveIngest.Outcome()
+        var recent: [(at: Double, count: Int)] = []
+        var lastBeat = 0.0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        defer {
+            try? store.liveSignOff(pid: pid)
+            if follow != nil { close(descriptor) }
+        }
+
+        func beat(force: Bool = false) {
+            let now = Date().timeIntervalSince1970
+            guard force || now - lastBeat >= 0.5 else { return }
+            lastBeat = now
+            recent.removeAll { now - $0.at > 5 }
+            let window = min(5, max(0.5, now - started))
+            let rate = Double(recent.reduce(0) { $0 + $1.count }) / window
+            try? store.liveHeartbeat(pid: pid, startedAt: started, scored: totals.scoring.scored, rate: rate, at: now)
+        }
+
+        func handle(_ records: [[UInt8]]) throws {
+            var records = records[...]
+            if header == nil, let first = records.first {
+                header = first
+                records = records.dropFirst()
+            }
+            var outcome = LiveIngest.Outcome()
+            if let header, !records.isEmpty {
+                outcome = try ingest.ingest(header: header, lines: Array(records))
+            } else {
+                outcome.scoring = try ingest.scoreArrivals()
+            }
+            totals.imported += outcome.imported
+            totals.rejected += outcome.rejected
+            totals.duplicate += outcome.duplicate
+            totals.scoring.scored += outcome.scoring.scored
+            totals.scoring.late += outcome.scoring.late
+            totals.scoring.alertsOpened += outcome.scoring.alertsOpened
+            recent.append((Date().timeIntervalSince1970, outcome.scoring.scored))
+            for rejection in outcome.rejections { printError("rejected: \(Sanitize.line(rejection))") }
+            if !quiet {
+                for alert in outcome.scoring.alertsOpened { print("alert #\(alert) raised") }
+            }
+            beat(force: outcome.scoring.scored > 0)
+        }
+
+        beat(force: true)
+        while true {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = follow == nil ? poll(&poller, 1, 1000) : 1
+            beat()
+            if ready == 0 {
+                try handle([])
+                continue
+            }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw ValidationError("reading input: \(String(cString: strerror(errno)))")
+            }
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw ValidationError("reading input: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 {
+                // The end of standard input ends the run; a followed file is waited on for more.
+                if follow == nil { break }
+                usleep(100_000)
+                try handle([])
+                continue
+            }
+            try handle(splitter.add(buffer[0 ..< count]))
+        }
+        if let last = splitter.finish() { try handle([last]) }
+        // Whatever another process appended meanwhile is scored before the end.
+        try handle([])
+        print("ingested: \(Formatting.grouped(totals.imported)) stored, \(Formatting.grouped(totals.rejected)) rejected, "
+              + "\(Formatting.grouped(totals.duplicate)) duplicate; \(Formatting.grouped(totals.scoring.scored)) scored, "
+              + "\(Formatting.grouped(totals.scoring.alertsOpened.count)) alerts raised"
+              + (totals.scoring.late > 0 ? "; \(Formatting.grouped(totals.scoring.late)) arrived after a later transaction of their client" : ""))
+        if totals.rejected > 0 { throw ExitCode(1) }
+    }
+}
