@@ -28,7 +28,6 @@ enum RuleTestData {
         var id: Int64 = 1
         for client in 0..<clients {
             let rows = makeClient(meanRows: meanRows, random: &random)
-            c.reserveCapacity(c.count + rows.count)
             for row in rows {
                 c.append(id: id, instant: row.instant, amountMinor: row.amount, category: row.category, home: row.home,
                          merchant: row.merchant, label: 0, channel: row.channel)
