@@ -65,40 +65,71 @@ public struct BurstRule: Sendable {
         return min(1, total)
     }
 
-    /// Findings for client `client` of `columns` (rows in time order): card testing where it applies, else burst.
+    /// What the rule remembers of one client between transactions: when their first transaction was, how many they
+    /// have made, and their transactions still inside the burst window (instants) and the card-testing window
+    /// (instants and amounts), each dropped as it leaves its window.
+    public struct State: Sendable, Equatable, Codable {
+        struct Charge: Sendable, Equatable, Codable {
+            var instant: Int64
+            var amountMinor: Int64
+        }
+
+        var firstInstant: Int64?
+        var earlier = 0
+        var window = WindowQueue<Int64>()
+        var testWindow = WindowQueue<Charge>()
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// Judges `event` (the client's transaction at `row`) against the client's earlier transactions in `state`, then
+    /// takes it into account: card testing where it applies, else a burst, else nothing.
+    public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        let instant = event.instant
+        state.window.dropFirst { $0 <= instant - parameters.windowSeconds }
+        state.testWindow.dropFirst { $0.instant < instant - parameters.testWindowSeconds }
+        let finding = judge(event, row: row, state: state)
+        state.window.append(instant)
+        state.testWindow.append(State.Charge(instant: instant, amountMinor: event.amountMinor))
+        if state.firstInstant == nil { state.firstInstant = instant }
+        state.earlier += 1
+        return finding
+    }
+
+    /// The finding for `event`, its windows in `state` already brought up to its instant.
+    private func judge(_ event: TransactionEvent, row: Int, state: State) -> Finding? {
+        let amount = event.amountMinor
+        if amount >= parameters.largeMinor {
+            var small = 0
+            for charge in state.testWindow.elements where charge.amountMinor > 0 && charge.amountMinor <= parameters.smallMinor {
+                small += 1
+            }
+            if small >= parameters.testCount {
+                return Finding(row: row, kind: .cardTesting, score: 1, count: small + 1, expected: 0, probability: 0)
+            }
+        }
+
+        let count = state.window.count + 1
+        let earlier = state.earlier
+        guard count >= parameters.minimumCount, earlier >= parameters.minimumHistory else { return nil }
+        let days = Double(event.instant - (state.firstInstant ?? event.instant)) / 86_400
+        let dailyRate = max(parameters.minimumDailyRate, days > 0 ? Double(earlier) / days : 0)
+        let expected = dailyRate * Double(parameters.windowSeconds) / 86_400
+        let probability = Self.tail(atLeast: count, mean: expected)
+        guard probability < parameters.tailProbability else { return nil }
+        // 0 at the threshold, 1 four orders of magnitude beyond it.
+        let score = min(1, log10(parameters.tailProbability / max(probability, .leastNormalMagnitude)) / 4)
+        return Finding(row: row, kind: .burst, score: score, count: count, expected: expected, probability: probability)
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order): card testing where it applies, else burst;
+    /// `step` over the client's rows from an empty state.
     public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
         var found: [Finding] = []
-        let rows = columns.rows(ofClient: client)
-        guard let first = rows.first else { return [] }
-        var windowStart = first
-        var testStart = first
-        for row in rows {
-            let instant = columns.instants[row]
-            while columns.instants[windowStart] <= instant - parameters.windowSeconds { windowStart += 1 }
-            while columns.instants[testStart] < instant - parameters.testWindowSeconds { testStart += 1 }
-
-            let amount = columns.amountMinor[row]
-            if amount >= parameters.largeMinor {
-                let small = (testStart..<row).filter { columns.amountMinor[$0] > 0 && columns.amountMinor[$0] <= parameters.smallMinor }
-                if small.count >= parameters.testCount {
-                    found.append(Finding(row: row, kind: .cardTesting, score: 1, count: small.count + 1, expected: 0,
-                                         probability: 0))
-                    continue
-                }
-            }
-
-            let count = row - windowStart + 1
-            let earlier = row - first
-            guard count >= parameters.minimumCount, earlier >= parameters.minimumHistory else { continue }
-            let days = Double(instant - columns.instants[first]) / 86_400
-            let dailyRate = max(parameters.minimumDailyRate, days > 0 ? Double(earlier) / days : 0)
-            let expected = dailyRate * Double(parameters.windowSeconds) / 86_400
-            let probability = Self.tail(atLeast: count, mean: expected)
-            guard probability < parameters.tailProbability else { continue }
-            // 0 at the threshold, 1 four orders of magnitude beyond it.
-            let score = min(1, log10(parameters.tailProbability / max(probability, .leastNormalMagnitude)) / 4)
-            found.append(Finding(row: row, kind: .burst, score: score, count: count, expected: expected,
-                                 probability: probability))
+        var state = State()
+        for row in columns.rows(ofClient: client) {
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
         }
         return found
     }

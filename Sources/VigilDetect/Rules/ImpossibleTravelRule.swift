@@ -55,40 +55,70 @@ public struct ImpossibleTravelRule: Sendable {
         self.populationRadiusKm = populationRadiusKm
     }
 
-    /// Findings for the client `client` of `columns` (rows in time order), one per flagged transaction.
+    /// What the rule remembers of one client between transactions: their previous card-present transaction with a
+    /// known place, and their last 200 card-present distances from home (for their usual area).
+    public struct State: Sendable, Equatable, Codable {
+        struct Previous: Sendable, Equatable, Codable {
+            var row: Int
+            var instant: Int64
+            var place: GeoPoint
+            var fromHome: Double?
+        }
+
+        var previous: Previous?
+        var fromHome = RecentSample()
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// How many card-present distances from home a client's usual area is measured over.
+    static let usualAreaSample = 200
+
+    /// Judges `event` (the client's transaction at `row`) against the client's earlier transactions in `state`,
+    /// then takes it into account: the finding when the leg from the previous card-present transaction is too
+    /// fast. `row` is only carried into findings (as `row`, and later as `previousRow`).
+    public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        guard event.channel == .cardPresent else { return nil }
+        let place = GeoPoint(latitude: event.merchantLatitude, longitude: event.merchantLongitude)
+        guard place.isValid else { return nil }
+        let home = GeoPoint(latitude: event.homeLatitude, longitude: event.homeLongitude)
+        let distanceFromHome = home.isValid ? home.distanceKm(to: place) : nil
+        var local = false
+        var tolerance = parameters.toleranceKm
+        let known = state.fromHome.count >= parameters.localAreaHistory
+        if parameters.noiseQuantile > 0,
+           let usual = known ? state.fromHome.quantile(parameters.noiseQuantile) : populationRadiusKm {
+            tolerance = max(tolerance, 2 * usual)
+        }
+        if parameters.localAreaQuantile > 0,
+           let radius = known ? state.fromHome.quantile(parameters.localAreaQuantile) : populationRadiusKm,
+           let here = distanceFromHome, let there = state.previous?.fromHome {
+            local = here <= radius && there <= radius
+        }
+        var finding: Finding?
+        if let previous = state.previous, !local {
+            let distance = previous.place.distanceKm(to: place)
+            let elapsed = event.instant - previous.instant
+            let needed = speed(distanceKm: distance, elapsedSeconds: elapsed, toleranceKm: tolerance)
+            let score = RuleScore.logarithmic(needed, limit: parameters.maxSpeedKmh, saturation: parameters.saturation)
+            if score > 0 {
+                finding = Finding(row: row, previousRow: previous.row, score: score, distanceKm: distance,
+                                  elapsedSeconds: elapsed, speedKmh: needed)
+            }
+        }
+        state.previous = State.Previous(row: row, instant: event.instant, place: place, fromHome: distanceFromHome)
+        if let distanceFromHome { state.fromHome.add(distanceFromHome, capacity: Self.usualAreaSample) }
+        return finding
+    }
+
+    /// Findings for the client `client` of `columns` (rows in time order), one per flagged transaction: `step` over
+    /// the client's rows from an empty state.
     public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
         var found: [Finding] = []
-        var previous: (row: Int, place: GeoPoint, fromHome: Double?)?
-        var fromHome = RecentValues(capacity: 200)
-        for row in columns.rows(ofClient: client) where columns.channels[row] == .cardPresent {
-            let place = GeoPoint(latitude: columns.merchantLatitude[row], longitude: columns.merchantLongitude[row])
-            guard place.isValid else { continue }
-            let home = GeoPoint(latitude: columns.homeLatitude[row], longitude: columns.homeLongitude[row])
-            let distanceFromHome = home.isValid ? home.distanceKm(to: place) : nil
-            defer { if let distanceFromHome { fromHome.add(distanceFromHome) } }
-            var local = false
-            var tolerance = parameters.toleranceKm
-            let known = fromHome.count >= parameters.localAreaHistory
-            if parameters.noiseQuantile > 0,
-               let usual = known ? fromHome.quantile(parameters.noiseQuantile) : populationRadiusKm {
-                tolerance = max(tolerance, 2 * usual)
-            }
-            if parameters.localAreaQuantile > 0,
-               let radius = known ? fromHome.quantile(parameters.localAreaQuantile) : populationRadiusKm,
-               let here = distanceFromHome, let there = previous?.fromHome {
-                local = here <= radius && there <= radius
-            }
-            if let previous, !local {
-                let distance = previous.place.distanceKm(to: place)
-                let elapsed = columns.instants[row] - columns.instants[previous.row]
-                let needed = speed(distanceKm: distance, elapsedSeconds: elapsed, toleranceKm: tolerance)
-                let score = RuleScore.logarithmic(needed, limit: parameters.maxSpeedKmh, saturation: parameters.saturation)
-                if score > 0 {
-                    found.append(Finding(row: row, previousRow: previous.row, score: score, distanceKm: distance,
-                                         elapsedSeconds: elapsed, speedKmh: needed))
-                }
-            }
-            previous = (row, place, distanceFromHome)
+        var state = State()
+        for row in columns.rows(ofClient: client) {
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
         }
         return found
     }

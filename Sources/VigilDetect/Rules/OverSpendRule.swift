@@ -69,27 +69,43 @@ public struct OverSpendRule: Sendable {
         }
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var earlier = RecentValues(capacity: parameters.window)
+    /// What the rule remembers of one client between transactions: the spend of their last `window` periods with
+    /// any, and the period of their last transaction with its spend so far.
+    public struct State: Sendable, Equatable, Codable {
+        var earlier = RecentSample()
         var current: Int?
         var spend: Int64 = 0
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// Takes `event` (the client's transaction at `row`) into the spend of its period, then judges that spend
+    /// against the client's earlier periods in `state`: the finding when a charge takes the period past the limit.
+    public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        let period = period(of: event.instant)
+        if period != state.current {
+            if state.current != nil, state.spend > 0 { state.earlier.add(Double(state.spend), capacity: parameters.window) }
+            state.current = period
+            state.spend = 0
+        }
+        state.spend += max(0, event.amountMinor)
+        guard event.amountMinor > 0, state.earlier.count >= parameters.minimumPeriods,
+              let usual = state.earlier.quantile(parameters.quantile) else { return nil }
+        let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
+        guard Double(state.spend) > limit else { return nil }
+        let score = RuleScore.logarithmic(Double(state.spend), limit: limit, saturation: parameters.saturation)
+        return Finding(row: row, score: score, spendMinor: state.spend, limitMinor: Int64(limit.rounded()),
+                       usualMinor: Int64(usual.rounded()), periods: state.earlier.count)
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
+    /// client's rows from an empty state.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var state = State()
         for row in columns.rows(ofClient: client) {
-            let period = period(of: columns.instants[row])
-            if period != current {
-                if current != nil, spend > 0 { earlier.add(Double(spend)) }
-                current = period
-                spend = 0
-            }
-            spend += max(0, columns.amountMinor[row])
-            guard columns.amountMinor[row] > 0, earlier.count >= parameters.minimumPeriods,
-                  let usual = earlier.quantile(parameters.quantile) else { continue }
-            let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
-            guard Double(spend) > limit else { continue }
-            let score = RuleScore.logarithmic(Double(spend), limit: limit, saturation: parameters.saturation)
-            found.append(Finding(row: row, score: score, spendMinor: spend, limitMinor: Int64(limit.rounded()),
-                                 usualMinor: Int64(usual.rounded()), periods: earlier.count))
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
         }
         return found
     }

@@ -52,50 +52,85 @@ public struct RuleSet: Sendable {
         bursts = BurstRule(parameters: parameters.burst)
     }
 
-    /// The hits of every enabled rule on client `client` of `columns`, by row then detector order.
+    /// What every rule remembers of one client between transactions, for scoring the client's next transaction
+    /// without their history: the rule set's `hits(_:row:state:categoryName:)` judges a transaction against it and
+    /// then takes the transaction into account.
+    ///
+    /// A state belongs to the rule set that built it: the rules' parameters size its windows, and the rules that
+    /// are not enabled leave their parts empty. Category ids are ids in a vocabulary the caller keeps fixed for the
+    /// state's life. It holds only finite numbers, so it encodes as JSON (`JSONEncoder`) and decodes to an equal
+    /// state that goes on exactly as the original would have.
+    public struct ClientState: Sendable, Equatable, Codable {
+        public var impossibleTravel = ImpossibleTravelRule.State()
+        public var unusualPlace = UnusualPlaceRule.State()
+        public var unusualHour = UnusualHourRule.State()
+        public var unusualAmount = UnusualAmountRule.State()
+        public var overDailySpend = OverSpendRule.State()
+        public var overMonthlySpend = OverSpendRule.State()
+        /// Bursts and card testing (one rule).
+        public var burst = BurstRule.State()
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// The hits of every enabled rule on one transaction of a client (`row` is only carried into the hits), judged
+    /// against the client's earlier transactions in `state`, which then takes it into account; in detector order,
+    /// exactly the hits `hits(client:of:)` gives for that row when `state` has seen the client's earlier rows.
+    /// `categoryName` names a category id for the reasons (nil for an id it does not know).
+    public func hits(_ event: TransactionEvent, row: Int, state: inout ClientState,
+                     categoryName: (Int32) -> String?) -> [RuleHit] {
+        var hits: [RuleHit] = []
+        step(event, row: row, state: &state, categoryName: categoryName, into: &hits)
+        return hits
+    }
+
+    /// `hits(_:row:state:categoryName:)`, appending to `hits`.
+    func step(_ event: TransactionEvent, row: Int, state: inout ClientState, categoryName: (Int32) -> String?,
+              into hits: inout [RuleHit]) {
+        let start = hits.count
+        if enabled.contains(.impossibleTravel), let f = travel.step(event, row: row, state: &state.impossibleTravel) {
+            hits.append(RuleHit(row: row, detector: .impossibleTravel, score: f.score, reason: travel.reason(for: f)))
+        }
+        if enabled.contains(.unusualPlace), let f = place.step(event, row: row, state: &state.unusualPlace) {
+            hits.append(RuleHit(row: row, detector: .unusualPlace, score: f.score, reason: place.reason(for: f)))
+        }
+        if enabled.contains(.unusualHour), let f = hour.step(event, row: row, state: &state.unusualHour) {
+            hits.append(RuleHit(row: row, detector: .unusualHour, score: f.score, reason: hour.reason(for: f)))
+        }
+        if enabled.contains(.unusualAmount), let f = amount.step(event, row: row, state: &state.unusualAmount) {
+            hits.append(RuleHit(row: row, detector: .unusualAmount, score: f.score,
+                                reason: amount.reason(for: f, categoryName: categoryName, currency: currency)))
+        }
+        if enabled.contains(.overDailySpend), let f = daySpend.step(event, row: row, state: &state.overDailySpend) {
+            hits.append(RuleHit(row: row, detector: .overDailySpend, score: f.score,
+                                reason: daySpend.reason(for: f, currency: currency)))
+        }
+        if enabled.contains(.overMonthlySpend), let f = monthSpend.step(event, row: row, state: &state.overMonthlySpend) {
+            hits.append(RuleHit(row: row, detector: .overMonthlySpend, score: f.score,
+                                reason: monthSpend.reason(for: f, currency: currency)))
+        }
+        if enabled.contains(.burst) || enabled.contains(.cardTesting),
+           let f = bursts.step(event, row: row, state: &state.burst) {
+            let detector: Detector = f.kind == .cardTesting ? .cardTesting : .burst
+            if enabled.contains(detector) {
+                hits.append(RuleHit(row: row, detector: detector, score: f.score, reason: bursts.reason(for: f, currency: currency)))
+            }
+        }
+        // One hit per detector at most: put this transaction's in detector order.
+        if hits.count - start > 1 { hits[start...].sort { $0.detector < $1.detector } }
+    }
+
+    /// The hits of every enabled rule on client `client` of `columns`, by row then detector order: the client's rows
+    /// stepped through one `ClientState` from empty.
     public func hits(client: Int, of columns: TransactionColumns) -> [RuleHit] {
         var hits: [RuleHit] = []
-        if enabled.contains(.impossibleTravel) {
-            for f in travel.findings(client: client, of: columns) {
-                hits.append(RuleHit(row: f.row, detector: .impossibleTravel, score: f.score, reason: travel.reason(for: f)))
-            }
+        var state = ClientState()
+        let names = columns.categoryNames
+        let categoryName = { (id: Int32) -> String? in id >= 0 && Int(id) < names.count ? names[Int(id)] : nil }
+        for row in columns.rows(ofClient: client) {
+            step(TransactionEvent(row: row, of: columns), row: row, state: &state, categoryName: categoryName, into: &hits)
         }
-        if enabled.contains(.unusualPlace) {
-            for f in place.findings(client: client, of: columns) {
-                hits.append(RuleHit(row: f.row, detector: .unusualPlace, score: f.score, reason: place.reason(for: f)))
-            }
-        }
-        if enabled.contains(.unusualHour) {
-            for f in hour.findings(client: client, of: columns) {
-                hits.append(RuleHit(row: f.row, detector: .unusualHour, score: f.score, reason: hour.reason(for: f)))
-            }
-        }
-        if enabled.contains(.unusualAmount) {
-            for f in amount.findings(client: client, of: columns) {
-                hits.append(RuleHit(row: f.row, detector: .unusualAmount, score: f.score,
-                                    reason: amount.reason(for: f, categoryNames: columns.categoryNames, currency: currency)))
-            }
-        }
-        if enabled.contains(.overDailySpend) {
-            for f in daySpend.findings(client: client, of: columns) {
-                hits.append(RuleHit(row: f.row, detector: .overDailySpend, score: f.score,
-                                    reason: daySpend.reason(for: f, currency: currency)))
-            }
-        }
-        if enabled.contains(.overMonthlySpend) {
-            for f in monthSpend.findings(client: client, of: columns) {
-                hits.append(RuleHit(row: f.row, detector: .overMonthlySpend, score: f.score,
-                                    reason: monthSpend.reason(for: f, currency: currency)))
-            }
-        }
-        if enabled.contains(.burst) || enabled.contains(.cardTesting) {
-            for f in bursts.findings(client: client, of: columns) {
-                let detector: Detector = f.kind == .cardTesting ? .cardTesting : .burst
-                guard enabled.contains(detector) else { continue }
-                hits.append(RuleHit(row: f.row, detector: detector, score: f.score, reason: bursts.reason(for: f, currency: currency)))
-            }
-        }
-        hits.sort { $0.row != $1.row ? $0.row < $1.row : $0.detector < $1.detector }
         return hits
     }
 

@@ -39,30 +39,49 @@ public struct UnusualAmountRule: Sendable {
         self.parameters = parameters
     }
 
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var overall = RecentValues(capacity: parameters.window)
-        var perCategory: [Int32: RecentValues] = [:]
-        for row in columns.rows(ofClient: client) {
-            let amount = columns.amountMinor[row]
-            guard amount > 0 else { continue }
-            let category = columns.categories[row]
-            let own = perCategory[category]
-            if overall.count >= parameters.minimumHistory {
-                let inCategory = (own?.count ?? 0) >= parameters.minimumInCategory
-                let source = inCategory ? own! : overall
-                if let usual = source.quantile(parameters.quantile) {
-                    let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
-                    if Double(amount) > limit {
-                        found.append(Finding(row: row, score: RuleScore.logarithmic(Double(amount), limit: limit, saturation: parameters.saturation),
-                                             amountMinor: amount, usualMinor: Int64(usual.rounded()),
-                                             category: inCategory ? category : nil, history: source.count))
-                    }
+    /// What the rule remembers of one client between transactions: their last `window` charges overall and in
+    /// each category they have used (by category id, in the vocabulary the caller keeps fixed for the state's life).
+    public struct State: Sendable, Equatable, Codable {
+        var overall = RecentSample()
+        var perCategory: [Int32: RecentSample] = [:]
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// Judges `event` (the client's transaction at `row`) against the client's earlier charges in `state`, then
+    /// takes it into account: the finding when a charge is far above the client's usual ones in its category.
+    /// Refunds and zero amounts are neither judged nor remembered.
+    public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        let amount = event.amountMinor
+        guard amount > 0 else { return nil }
+        let category = event.category
+        var finding: Finding?
+        if state.overall.count >= parameters.minimumHistory {
+            let own = state.perCategory[category]
+            let inCategory = (own?.count ?? 0) >= parameters.minimumInCategory
+            let source = inCategory ? own! : state.overall
+            if let usual = source.quantile(parameters.quantile) {
+                let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
+                if Double(amount) > limit {
+                    finding = Finding(row: row, score: RuleScore.logarithmic(Double(amount), limit: limit, saturation: parameters.saturation),
+                                      amountMinor: amount, usualMinor: Int64(usual.rounded()),
+                                      category: inCategory ? category : nil, history: source.count)
                 }
             }
-            overall.add(Double(amount))
-            if own == nil { perCategory[category] = RecentValues(capacity: parameters.window) }
-            perCategory[category]!.add(Double(amount))
+        }
+        state.overall.add(Double(amount), capacity: parameters.window)
+        state.perCategory[category, default: RecentSample()].add(Double(amount), capacity: parameters.window)
+        return finding
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
+    /// client's rows from an empty state.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var state = State()
+        for row in columns.rows(ofClient: client) {
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
         }
         return found
     }
@@ -70,12 +89,18 @@ public struct UnusualAmountRule: Sendable {
     /// "$300.82 is 2.1× this client's usual largest grocery_pos charge ($142.00, the 95th percentile of their last 37
     /// there)".
     public func reason(for finding: Finding, categoryNames: [String], currency: String = "USD") -> String {
+        reason(for: finding, categoryName: { $0 >= 0 && Int($0) < categoryNames.count ? categoryNames[Int($0)] : nil },
+               currency: currency)
+    }
+
+    /// The same, with the category's name from `categoryName` (nil for an id it does not know, which reads as a
+    /// category new to the client): live scoring's vocabulary outlives any chunk's `categoryNames`.
+    public func reason(for finding: Finding, categoryName: (Int32) -> String?, currency: String = "USD") -> String {
         let times = String(format: "%.1f×", Double(finding.amountMinor) / Double(max(1, finding.usualMinor)))
         let percentile = "\(Int((parameters.quantile * 100).rounded()))th percentile"
         let amount = Money(minorUnits: finding.amountMinor, currency: currency)
         let usual = Money(minorUnits: finding.usualMinor, currency: currency)
-        if let category = finding.category, Int(category) < categoryNames.count {
-            let name = categoryNames[Int(category)]
+        if let category = finding.category, let name = categoryName(category) {
             return "\(amount) is \(times) this client's usual largest \(name) charge (\(usual), the \(percentile) of their "
                 + "last \(finding.history) there)"
         }

@@ -45,38 +45,58 @@ public struct UnusualHourRule: Sendable {
         share >= parameters.threshold ? 0 : 1 - share / parameters.threshold
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
+    /// What the rule remembers of one client between transactions: their decayed hour histogram as of their last
+    /// transaction, and how many transactions they have made.
+    public struct State: Sendable, Equatable, Codable {
+        /// 24 one-hour bins (UTC) and their total, decayed to `lastInstant`.
         var bins = [Double](repeating: 0, count: 24)
         var total = 0.0
         var history = 0
         var lastInstant: Int64?
-        let decayPerSecond = log(2) / (parameters.halfLifeDays * 86_400)
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// Judges `event` (the client's transaction at `row`) against the client's hours in `state`, then takes it into
+    /// account: the finding when few of the client's earlier transactions fall within an hour of its time.
+    public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        let instant = event.instant
+        if let lastInstant = state.lastInstant, instant > lastInstant {
+            let decayPerSecond = log(2) / (parameters.halfLifeDays * 86_400)
+            let factor = exp(-decayPerSecond * Double(instant - lastInstant))
+            for h in 0..<24 { state.bins[h] *= factor }
+            state.total *= factor
+        }
+        let hour = FeatureExtractor.hourOfDay(instant)
+        var finding: Finding?
+        if state.history >= parameters.minimumHistory {
+            // The hour either side, summed in this order from 0 (as the rule always has, for the same bits).
+            let before = (hour + 23) % 24, after = (hour + 1) % 24
+            let observed = 0.0 + state.bins[before] + state.bins[hour] + state.bins[after]
+            let expected = 0.0 + prior.hourShare[before] + prior.hourShare[hour] + prior.hourShare[after]
+            let share = (observed + parameters.priorWeight * expected) / (state.total + parameters.priorWeight)
+            let score = score(share: share)
+            if score > 0 {
+                let secondOfDay = Int(((instant % 86_400) + 86_400) % 86_400)
+                finding = Finding(row: row, score: score, share: share, history: state.history, hour: hour,
+                                  minute: secondOfDay % 3_600 / 60, weekday: FeatureExtractor.weekday(instant))
+            }
+        }
+        state.bins[hour] += 1
+        state.total += 1
+        state.history += 1
+        state.lastInstant = instant
+        return finding
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
+    /// client's rows from an empty state.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var state = State()
         for row in columns.rows(ofClient: client) {
-            let instant = columns.instants[row]
-            if let lastInstant, instant > lastInstant {
-                let factor = exp(-decayPerSecond * Double(instant - lastInstant))
-                for h in 0..<24 { bins[h] *= factor }
-                total *= factor
-            }
-            let hour = FeatureExtractor.hourOfDay(instant)
-            let window = [(hour + 23) % 24, hour, (hour + 1) % 24]
-            if history >= parameters.minimumHistory {
-                let observed = window.reduce(0.0) { $0 + bins[$1] }
-                let expected = window.reduce(0.0) { $0 + prior.hourShare[$1] }
-                let share = (observed + parameters.priorWeight * expected) / (total + parameters.priorWeight)
-                let score = score(share: share)
-                if score > 0 {
-                    let secondOfDay = Int(((instant % 86_400) + 86_400) % 86_400)
-                    found.append(Finding(row: row, score: score, share: share, history: history, hour: hour,
-                                         minute: secondOfDay % 3_600 / 60, weekday: FeatureExtractor.weekday(instant)))
-                }
-            }
-            bins[hour] += 1
-            total += 1
-            history += 1
-            lastInstant = instant
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
         }
         return found
     }

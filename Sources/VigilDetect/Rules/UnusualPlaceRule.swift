@@ -39,25 +39,49 @@ public struct UnusualPlaceRule: Sendable {
         RuleScore.logarithmic(nearestKm, limit: parameters.minimumKm, saturation: parameters.saturation)
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
+    /// What the rule remembers of one client between transactions: the places they have used the card (and their
+    /// homes), at most `maximumPlaces`, and how many placed in-person transactions they have made.
+    public struct State: Sendable, Equatable, Codable {
         var places: [GeoPoint] = []
         var history = 0
-        for row in columns.rows(ofClient: client) {
-            let home = GeoPoint(latitude: columns.homeLatitude[row], longitude: columns.homeLongitude[row])
-            if home.isValid { remember(home, in: &places) }
-            guard columns.channels[row] == .cardPresent || columns.channels[row] == .atm else { continue }
-            let place = GeoPoint(latitude: columns.merchantLatitude[row], longitude: columns.merchantLongitude[row])
-            guard place.isValid else { continue }
-            if history >= parameters.minimumHistory, let nearest = places.map({ $0.distanceKm(to: place) }).min() {
-                let score = score(nearestKm: nearest)
-                if score > 0 {
-                    found.append(Finding(row: row, score: score, nearestKm: nearest, history: history, knownPlaces: places.count))
-                }
+
+        /// The state of a client with no transactions yet.
+        public init() {}
+    }
+
+    /// Judges `event` (the client's transaction at `row`) against the places in `state`, then takes its home and
+    /// place into account: the finding when an in-person transaction is far from every known place.
+    public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        let home = GeoPoint(latitude: event.homeLatitude, longitude: event.homeLongitude)
+        if home.isValid { remember(home, in: &state.places) }
+        guard event.channel == .cardPresent || event.channel == .atm else { return nil }
+        let place = GeoPoint(latitude: event.merchantLatitude, longitude: event.merchantLongitude)
+        guard place.isValid else { return nil }
+        var finding: Finding?
+        if state.history >= parameters.minimumHistory, !state.places.isEmpty {
+            var nearest = Double.infinity
+            for known in state.places {
+                let distance = known.distanceKm(to: place)
+                if distance < nearest { nearest = distance }
             }
-            remember(place, in: &places)
-            history += 1
+            let score = score(nearestKm: nearest)
+            if score > 0 {
+                finding = Finding(row: row, score: score, nearestKm: nearest, history: state.history,
+                                  knownPlaces: state.places.count)
+            }
+        }
+        remember(place, in: &state.places)
+        state.history += 1
+        return finding
+    }
+
+    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
+    /// client's rows from an empty state.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var state = State()
+        for row in columns.rows(ofClient: client) {
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
         }
         return found
     }

@@ -1,0 +1,108 @@
+/// The last values of a stream (as many as the rule that owns it keeps), kept sorted for quantiles in O(count) per
+/// value instead of a sort: the rules' bounded memory of a client's recent amounts, spends or distances.
+///
+/// The same arithmetic as `RecentValues` (the features' copy), but a value a rule's state can save and load: it
+/// encodes the values oldest first and sorts them again when decoded, and two samples are equal when they hold
+/// the same values in the same arrival order.
+struct RecentSample: Sendable, Codable, Equatable {
+    /// The values in arrival order (a ring once full), to know which one leaves next.
+    private var arrivals: [Double] = []
+    private var oldest = 0
+    private var sorted: [Double] = []
+
+    init() {}
+
+    var count: Int { sorted.count }
+
+    /// Adds `value`; when `capacity` values are already kept, the oldest leaves.
+    mutating func add(_ value: Double, capacity: Int) {
+        if arrivals.count < capacity {
+            arrivals.append(value)
+        } else {
+            let leaving = arrivals[oldest]
+            arrivals[oldest] = value
+            oldest = (oldest + 1) % arrivals.count
+            sorted.remove(at: Self.firstIndex(notBelow: leaving, in: sorted))
+        }
+        sorted.insert(value, at: Self.firstIndex(notBelow: value, in: sorted))
+    }
+
+    /// The values oldest first.
+    var inArrivalOrder: [Double] { Array(arrivals[oldest...] + arrivals[..<oldest]) }
+
+    /// The `q`-quantile (0…1) by linear interpolation between order statistics (numpy's default); nil when empty.
+    func quantile(_ q: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let position = min(1, max(0, q)) * Double(sorted.count - 1)
+        let below = Int(position.rounded(.down))
+        let above = min(sorted.count - 1, below + 1)
+        return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
+    }
+
+    private static func firstIndex(notBelow value: Double, in values: [Double]) -> Int {
+        var low = 0
+        var high = values.count
+        while low < high {
+            let mid = (low + high) / 2
+            if values[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    init(from decoder: any Decoder) throws {
+        arrivals = try decoder.singleValueContainer().decode([Double].self)
+        sorted = arrivals.sorted()
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(inArrivalOrder)
+    }
+
+    static func == (lhs: RecentSample, rhs: RecentSample) -> Bool {
+        lhs.count == rhs.count && lhs.inArrivalOrder == rhs.inArrivalOrder
+    }
+}
+
+/// A first-in first-out queue for a look-back window: a rule appends each transaction and drops the front as it
+/// leaves the window, so the queue holds only the window. Encoded as its elements, front first.
+struct WindowQueue<Element: Sendable & Codable & Equatable>: Sendable, Codable, Equatable {
+    private var storage: [Element] = []
+    /// Elements before `head` have left; they are dropped from the storage now and then, not one by one.
+    private var head = 0
+
+    init() {}
+
+    var count: Int { storage.count - head }
+    var isEmpty: Bool { head == storage.count }
+    var first: Element? { head < storage.count ? storage[head] : nil }
+    var elements: ArraySlice<Element> { storage[head...] }
+
+    mutating func append(_ element: Element) {
+        if head >= 32 && head * 2 >= storage.count {
+            storage.removeSubrange(..<head)
+            head = 0
+        }
+        storage.append(element)
+    }
+
+    /// Drops elements from the front while `leaves` says they have left the window.
+    mutating func dropFirst(while leaves: (Element) -> Bool) {
+        while head < storage.count && leaves(storage[head]) { head += 1 }
+        if head == storage.count {
+            storage.removeAll(keepingCapacity: true)
+            head = 0
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        storage = try decoder.singleValueContainer().decode([Element].self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Array(elements))
+    }
+
+    static func == (lhs: WindowQueue, rhs: WindowQueue) -> Bool { lhs.elements.elementsEqual(rhs.elements) }
+}
