@@ -20,6 +20,8 @@ import VigilTUI
 ///     vigil-bench lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--write PREFIX]
 ///                                                train and score the LSTM sequence model on synthetic sequences;
 ///                                                --write also saves them for bench/lstm_torch.py
+///     vigil-bench live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE]
+///                                                live scoring: per-transaction latency and ingest throughput
 ///     vigil-bench scan --store PATH [--with-lof] `vigil scan`: profiles, rules, Isolation Forest (and LOF), ensemble,
 ///                                                alert queue; writes its runs into the store
 func usage() -> Never {
@@ -33,6 +35,7 @@ func usage() -> Never {
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
                | overview --store PATH
                | lstm-store --store PATH [--train N] [--epochs E] [--hidden H]
+               | live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE]
                | lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--threads T] [--write PREFIX]
 
         """.utf8))
@@ -362,6 +365,8 @@ do {
               "best_epoch": report.bestEpoch, "encode_seconds": encodeSeconds, "train_seconds": trainSeconds,
               "score_seconds": scoreSeconds, "scored_per_second": Double(steps.count) / scoreSeconds, "judged": judged,
               "validation_loss": report.validationLoss])
+    case "live":
+        try LiveBench.run(args)
     case "lstm":
         let steps = Int(option("--steps", in: args) ?? "") ?? 1_000_000
         let sequences = Int(option("--sequences", in: args) ?? "") ?? max(1, steps / 1_000)

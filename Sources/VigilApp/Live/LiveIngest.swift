@@ -27,6 +27,8 @@ public final class LiveIngest {
         /// Rejections as "line N, column C, value 'V': reason", line numbers those of the input stream.
         public var rejections: [String] = []
         public var scoring = LiveScorer.Batch()
+
+        public init() {}
     }
 
     public init(store: Store, config: VigilConfig, options: ImportOptions = ImportOptions()) throws {

@@ -214,6 +214,8 @@ public final class LiveScorer {
         /// Seconds spent scoring each transaction (featurise, every detector, the ensemble), in order.
         public var latencies: [Double] = []
         public var verdicts: [LiveVerdict] = []
+
+        public init() {}
     }
 
     /// Scores up to `limit` transactions the store holds beyond what this scorer has seen, in id order, and commits

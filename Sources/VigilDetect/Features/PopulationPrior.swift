@@ -70,7 +70,7 @@ public struct PopulationPrior: Sendable, Equatable, Codable {
     }
 
     /// The share of a category the sample never saw: as rare as one transaction in the whole sample would be.
-    func share(ofCategory name: String) -> Double { categoryShare[name] ?? 1e-4 }
+    public func share(ofCategory name: String) -> Double { categoryShare[name] ?? 1e-4 }
 
     /// Median by sorting (the sample is small); the mean of the middle two for an even count.
     static func median(_ values: inout [Double]) -> Double {

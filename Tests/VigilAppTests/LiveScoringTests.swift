@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilDemo
+import VigilDetect
+import VigilStore
+@testable import VigilApp
+
+/// Live scoring: transactions that arrive after a scan are scored one by one from their clients' saved state, and
+/// get exactly the scores a scan reusing the same fitted detectors gives them.
+extension WholeScans {
+@Suite(.serialized) struct LiveScoringTests {
+    /// A demo whose first `fittedDays` days are in a store and scanned; the rest arrive as CSV lines, a day a batch.
+    final class Arrivals {
+        let directory = NSTemporaryDirectory() + "vigil-live-tests-" + UUID().uuidString
+        let store: Store
+        let config: VigilConfig
+        /// The later days' transactions as CSV records (Vigil's layout), a batch per day.
+        var batches: [[[UInt8]]] = []
+        let header = Array(TransactionCSV.header.utf8)
+
+        init(clients: Int = 30, days: Int = 75, fittedDays: Int = 60, detectors: Set<Detector> = Set(Detector.allCases)) throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            store = try Store(path: directory + "/live.sqlite")
+            var config = VigilConfig()
+            // Small models, and a LOF reference smaller than the store so both of LOF's modes are exercised.
+            config.lofReferenceLimit = 600
+            config.lstmEpochs = 1
+            config.lstmHidden = 6
+            config.treeCount = 30
+            self.config = config
+            let generator = try DemoGenerator(config: DemoConfig(clients: clients, days: days, seed: 5))
+            var days: [[Transaction]] = []
+            generator.generate { days.append($0) }
+            let fitted = days.prefix(fittedDays)
+            _ = try store.appendGenerated(name: "demo", identity: "live-tests") { sink in
+                for day in fitted { try sink(day) }
+            }
+            batches = days.dropFirst(fittedDays).map { day in day.map { Array(TransactionCSV.row($0).utf8) } }
+            var options = ScanOptions(detectors: detectors, config: config)
+            options.fillAlerts = true
+            _ = try Scanner.scan(store, options: options)
+        }
+
+        deinit {
+            try? store.closeConnections()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    @Test func arrivalsGetTheScoresOfAScanWithTheSameFittedDetectors() throws {
+        let arrivals = try Arrivals()
+        let ingest = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        let scorer = try #require(ingest.scorer)
+        #expect(scorer.models == [.isolationForest, .localOutlierFactor, .lstm])
+        var live: [Int64: LiveVerdict] = [:]
+        var opened: [Int64] = []
+        for batch in arrivals.batches {
+            let outcome = try ingest.ingest(header: arrivals.header, lines: batch)
+            #expect(outcome.imported == batch.count && outcome.rejected == 0)
+            #expect(outcome.scoring.scored == batch.count)
+            for verdict in outcome.scoring.verdicts { live[verdict.transactionID] = verdict }
+            opened += outcome.scoring.alertsOpened
+        }
+        let arrived = arrivals.batches.reduce(0) { $0 + $1.count }
+        #expect(live.count == arrived && arrived > 500)
+        #expect(try arrivals.store.liveScoredThrough() == arrivals.store.newestTransactionID())
+        // Stored as given, and the alerts they raised are in the queue.
+        let stored = try arrivals.store.liveScores(of: Array(live.keys))
+        #expect(stored.count == live.count)
+        for (id, verdict) in live { #expect(stored[id]?.score == verdict.score) }
+        #expect(!opened.isEmpty)
+
+        // A scan reusing the fitted detectors gives every arrival the same scores, detector by detector.
+        var options = ScanOptions(config: arrivals.config)
+        options.fillAlerts = false
+        let report = try Scanner.scan(arrivals.store, options: options)
+        let ensemble = try arrivals.store.runScores(runID: try #require(report.ensembleRunID))
+        let batchScore = Dictionary(uniqueKeysWithValues: zip(ensemble.ids, ensemble.scores))
+        var compared = 0
+        for (id, verdict) in live {
+            #expect(batchScore[id] == verdict.score, "transaction \(id)")
+            compared += 1
+        }
+        #expect(compared == arrived)
+        for run in report.runs where Detector.models.map(\.rawValue).contains(run.detector) {
+            let detector = try #require(Detector(rawValue: run.detector))
+            let raw = try arrivals.store.runScores(runID: run.runID)
+            let rawByID = Dictionary(uniqueKeysWithValues: zip(raw.ids, raw.scores))
+            for (id, verdict) in live { #expect(rawByID[id] == verdict.raw[detector], "\(detector.rawValue), transaction \(id)") }
+        }
+        // Nothing was refitted: the scan kept the fitted set it found.
+        #expect(try arrivals.store.latestFittedModelsID() == FittedDetectors.load(arrivals.store, config: arrivals.config)?.storedID)
+    }
+
+    @Test func aSecondScorerCatchesUpAndScoresNothingTwice() throws {
+        let arrivals = try Arrivals(clients: 12, days: 40, fittedDays: 35, detectors: [.isolationForest, .unusualAmount, .burst])
+        let first = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        let firstBatch = try first.ingest(header: arrivals.header, lines: arrivals.batches[0])
+        #expect(firstBatch.scoring.scored == arrivals.batches[0].count)
+        // Another process appends the next day; a scorer started afterwards replays the store and scores only it.
+        let second = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        let secondBatch = try second.ingest(header: arrivals.header, lines: arrivals.batches[1])
+        #expect(secondBatch.scoring.scored == arrivals.batches[1].count)
+        // The first scorer sees the second's rows, takes them into its states, and scores none of them again.
+        let caughtUp = try first.scoreArrivals()
+        #expect(caughtUp.scored == 0 && caughtUp.latencies.count == arrivals.batches[1].count)
+        // Sending the same lines again adds nothing and scores nothing.
+        let repeated = try second.ingest(header: arrivals.header, lines: arrivals.batches[1])
+        #expect(repeated.imported == 0 && repeated.scoring.scored == 0)
+    }
+
+    @Test func aBadLineIsRejectedWithItsStreamLineAndTheRestAreScored() throws {
+        let arrivals = try Arrivals(clients: 12, days: 40, fittedDays: 35, detectors: [.isolationForest, .unusualAmount])
+        let ingest = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        var lines = arrivals.batches[0]
+        let good = lines.count
+        lines.insert(Array("demo-x-1,C9,not a time,12.00,USD,M,grocery_pos,,,,,,,,online,,".utf8), at: 2)
+        let outcome = try ingest.ingest(header: arrivals.header, lines: lines)
+        #expect(outcome.imported == good && outcome.rejected == 1)
+        // The header is line 1, so the third record is line 4 of the stream.
+        #expect(outcome.rejections.count == 1)
+        #expect(outcome.rejections.first?.hasPrefix("line 4, column time, value 'not a time'") == true, "\(outcome.rejections)")
+        #expect(outcome.scoring.scored == good)
+    }
+
+    @Test func withoutAScanLiveScoringExplainsWhatToDo() throws {
+        let directory = NSTemporaryDirectory() + "vigil-live-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(path: directory + "/empty.sqlite")
+        defer { try? store.closeConnections() }
+        #expect(throws: LiveScoringError.noFittedDetectors(store: store.path)) { try LiveScorer(store: store) }
+        let ingest = try LiveIngest(store: store, config: VigilConfig())
+        #expect(ingest.scorer == nil)
+        #expect(ingest.notScoring?.contains("vigil scan") == true)
+    }
+}
+}
+
+/// Splitting a byte stream into CSV records.
+@Suite struct RecordSplitterTests {
+    @Test func recordsEndAtLineEndsOutsideQuotesWhateverTheChunking() {
+        let text = "a,b\r\n1,\"two\nlines\"\n3,4\nlast"
+        let bytes = Array(text.utf8)
+        for chunk in 1 ... bytes.count {
+            var splitter = RecordSplitter()
+            var records: [[UInt8]] = []
+            var start = 0
+            while start < bytes.count {
+                records += splitter.add(bytes[start ..< min(bytes.count, start + chunk)])
+                start += chunk
+            }
+            if let last = splitter.finish() { records.append(last) }
+            #expect(records.map { String(decoding: $0, as: UTF8.self) } == ["a,b", "1,\"two\nlines\"", "3,4", "last"], "chunk \(chunk)")
+        }
+    }
+
+    @Test func bytesThatAreNotUTF8PassThroughUnchanged() {
+        var splitter = RecordSplitter()
+        let records = splitter.add([0x61, 0xFF, 0xFE, 0x0A])
+        #expect(records == [[0x61, 0xFF, 0xFE]])
+    }
+}
