@@ -13,10 +13,48 @@ struct Vigil: ParsableCommand {
             With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
             Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
             """,
-        subcommands: [Open.self, Import.self, Demo.self, Stats.self, Rejected.self, Audit.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
+        subcommands: [Open.self, Import.self, Demo.self, Stats.self, Rejected.self, Audit.self, Triage.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
         defaultSubcommand: Open.self
     )
+
+    /// Runs the command, and turns the store's own failures (locked, full disk, read-only, I/O) into a message that
+    /// names the store and what to do, instead of a raw SQLite error.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            if let store = (command as? any StoreCommand)?.storeOption.resolved(),
+               let explained = StoreError.explaining(error, path: store) as? StoreError {
+                printError("error: \(Sanitize.line(explained.description))")
+                exit(withError: ExitCode(1))
+            }
+            exit(withError: error)
+        }
+    }
 }
+
+/// A command that works on the store named by `--store`.
+protocol StoreCommand: ParsableCommand {
+    var storeOption: StoreOption { get }
+}
+
+extension Import: StoreCommand {}
+extension Rejected: StoreCommand {}
+extension Stats: StoreCommand {}
+extension Audit.Verify: StoreCommand {}
+extension Audit.Log: StoreCommand {}
+extension Triage: StoreCommand {}
+extension Report: StoreCommand {}
+extension Features: StoreCommand {}
+extension Scan: StoreCommand {}
+extension Alerts: StoreCommand {}
+extension Eval: StoreCommand {}
 
 /// `--store`, resolved the same way by every command.
 struct StoreOption: ParsableArguments {
