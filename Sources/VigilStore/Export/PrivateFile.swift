@@ -6,7 +6,7 @@ public enum PrivateFile {
     public struct CannotWrite: Error, Sendable, CustomStringConvertible {
         public var path: String
         public var reason: String
-        public var description: String { "\(path): cannot write: \(reason)" }
+        public var description: String { "cannot write \(path): \(reason)" }
     }
 
     /// Opens `path` for writing, created or truncated, with mode 0600. A file that was there already is set to 0600
