@@ -29,7 +29,7 @@ struct Vigil: ParsableCommand {
         do {
             try command.run()
         } catch {
-            if let store = (command as? any StoreCommand)?.storeOption.resolved(),
+            if let store = (command as? any StoreCommand)?.storePath,
                let explained = StoreError.explaining(error, path: store) as? StoreError {
                 printError("error: \(Sanitize.line(explained.description))")
                 exit(withError: ExitCode(1))
@@ -39,22 +39,41 @@ struct Vigil: ParsableCommand {
     }
 }
 
-/// A command that works on the store named by `--store`.
+/// A command that works on a store: its failures name it.
 protocol StoreCommand: ParsableCommand {
+    var storePath: String? { get }
+}
+
+/// A command whose store is the shared `--store` option.
+protocol StoreOptionCommand: StoreCommand {
     var storeOption: StoreOption { get }
 }
 
-extension Import: StoreCommand {}
-extension Rejected: StoreCommand {}
-extension Stats: StoreCommand {}
-extension Audit.Verify: StoreCommand {}
-extension Audit.Log: StoreCommand {}
-extension Triage: StoreCommand {}
-extension Report: StoreCommand {}
-extension Features: StoreCommand {}
-extension Scan: StoreCommand {}
-extension Alerts: StoreCommand {}
-extension Eval: StoreCommand {}
+extension StoreOptionCommand {
+    var storePath: String? { storeOption.resolved() }
+}
+
+extension Open: StoreCommand {
+    var storePath: String? {
+        store ?? ProcessInfo.processInfo.environment["VIGIL_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? Store.defaultDemoPath()
+    }
+}
+
+extension Demo: StoreCommand {
+    var storePath: String? { csvOnly ? nil : (store ?? Store.defaultDemoPath()) }
+}
+
+extension Import: StoreOptionCommand {}
+extension Rejected: StoreOptionCommand {}
+extension Stats: StoreOptionCommand {}
+extension Audit.Verify: StoreOptionCommand {}
+extension Audit.Log: StoreOptionCommand {}
+extension Triage: StoreOptionCommand {}
+extension Report: StoreOptionCommand {}
+extension Features: StoreOptionCommand {}
+extension Scan: StoreOptionCommand {}
+extension Alerts: StoreOptionCommand {}
+extension Eval: StoreOptionCommand {}
 
 /// `--store`, resolved the same way by every command.
 struct StoreOption: ParsableArguments {
