@@ -24,7 +24,7 @@ enum KillLoop {
     }
 
     /// Runs `vigil arguments` `iterations` times, each killed with SIGKILL after a delay drawn (from `seed`) between
-    /// 2 % and 90 % of `typicalSeconds`, the time one uninterrupted run took. The command runs with umask 000, so the
+    /// 2 % and 98 % of `typicalSeconds`, the time one uninterrupted run took. The command runs with umask 000, so the
     /// mode checks see what Vigil asks for, not what the umask leaves. Returns how many runs the kill interrupted.
     @discardableResult
     static func run(_ arguments: [String], store: String, iterations: Int, seed: UInt64, typicalSeconds: Double,
@@ -33,7 +33,7 @@ enum KillLoop {
         var random = SplitMix64(seed: seed)
         var interrupted = 0
         for iteration in 0..<iterations {
-            let delay = typicalSeconds * (0.02 + 0.88 * random.nextUnit())
+            let delay = typicalSeconds * (0.02 + 0.96 * random.nextUnit())
             let base = NSTemporaryDirectory() + "vigil-kill-\(UUID().uuidString)"
             defer {
                 try? FileManager.default.removeItem(atPath: base + ".out")
