@@ -90,6 +90,11 @@ extension Store {
             """, arguments: [event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
                              event.note, event.previousHash, event.hash])
         event.id = db.lastInsertedRowID
+        try db.execute(sql: "UPDATE audit_head SET events = events + 1, last_id = ?, last_hash = ? WHERE id = 1",
+                       arguments: [event.id, event.hash])
+        guard db.changesCount == 1 else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the audit trail's head is missing")
+        }
         return event
     }
 
@@ -99,11 +104,14 @@ extension Store {
                     previousHash: row["prev_hash"], hash: row["hash"])
     }
 
-    /// Walks the whole log in order and checks every link and every hash.
+    /// Walks the whole log in order and checks every link and every hash, that ids run 1, 2, 3, … (events are
+    /// never deleted, so a gap or a shift means rows were removed or renumbered), and that the trail ends where its
+    /// head (`audit_head`, written with every event) says, so events cut from its end are noticed too.
     public func verifyAuditChain() throws -> AuditVerification {
         try pool.read { db in
             var expectedPrevious = Store.genesisHash
-            var count = 0
+            var count: Int64 = 0
+            var lastID: Int64 = 0
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM triage_events ORDER BY id")
             while let row = try cursor.next() {
                 let event = Self.event(row)
@@ -113,10 +121,29 @@ extension Store {
                 guard Self.hash(of: event) == event.hash else {
                     return .broken(eventID: event.id, reason: "its content does not match its hash (it was altered)")
                 }
+                guard event.id == lastID + 1 else {
+                    return .broken(eventID: event.id, reason: "it follows event #\(lastID) (events were removed or renumbered)")
+                }
                 expectedPrevious = event.hash
+                lastID = event.id
                 count += 1
             }
-            return .intact(events: count)
+            guard let head = try Row.fetchOne(db, sql: "SELECT events, last_id, last_hash FROM audit_head WHERE id = 1") else {
+                return .broken(eventID: lastID, reason: "the trail's head record is missing (it was removed)")
+            }
+            let headEvents: Int64 = head["events"]
+            let headID: Int64 = head["last_id"]
+            let headHash: String = head["last_hash"]
+            if headEvents != count || headID != lastID || headHash != expectedPrevious {
+                if headEvents > count {
+                    return .broken(eventID: lastID + 1, reason: "the trail ends at event #\(lastID) but its head records "
+                                   + "\(headEvents) events up to #\(headID) (events were removed from its end)")
+                }
+                return .broken(eventID: headID + 1 > lastID ? lastID : headID + 1,
+                               reason: "the trail does not end where its head records (\(headEvents) events up to #\(headID)): "
+                               + "events were added, removed or altered outside Vigil")
+            }
+            return .intact(events: Int(count))
         }
     }
 

@@ -293,6 +293,20 @@ enum Schema {
                     scored INTEGER NOT NULL DEFAULT 0,
                     rate REAL NOT NULL DEFAULT 0
                 );
+        migrator.registerMigration("v9-audit-head") { db in
+            // The trail's head: how many events it holds and the last one's hash, updated with every event in the
+            // same transaction. The hash chain shows an event edited, removed or moved within the trail; the head
+            // shows events removed from its end, which leave a shorter chain that is intact in itself.
+            try db.execute(sql: """
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    events INTEGER NOT NULL,
+                    last_id INTEGER NOT NULL,
+                    last_hash TEXT NOT NULL
+                );
+                INSERT INTO audit_head (id, events, last_id, last_hash)
+                    SELECT 1, (SELECT COUNT(*) FROM triage_events), coalesce((SELECT max(id) FROM triage_events), 0),
+                           coalesce((SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1), '\(String(repeating: "0", count: 64))');
                 """)
         }
         return migrator

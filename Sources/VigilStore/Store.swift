@@ -13,6 +13,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A load that skipped per-row identity checks (into an empty store) found repeated row ids when it built
     /// the unique index at its end.
     case repeatedKeysInNewStore
+    /// The store cannot be written: the file or its directory is not writable by this user, or the file system is
+    /// mounted read-only. Nothing was changed.
+    case readOnly(path: String, reason: String)
+    /// Another connection (another process's import, scan or workbench) held the store's write lock for longer than
+    /// the busy timeout.
+    case locked(path: String, waitedSeconds: Double)
+    /// The disk (or the file system's quota, or the store's size limit) is full.
+    case diskFull(path: String)
+    /// The operating system refused a read or a write.
+    case ioFailure(path: String, reason: String)
+    /// SQLite found the file damaged.
+    case damaged(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -27,7 +39,84 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(rows) rows of \(table) refer to a client or import that is not stored (a bug in Vigil; please report it)"
         case .identityCollision(let key, let existing):
             return "row identity '\(key)' shares its 64-bit hash with stored row '\(existing)'"
+        case .readOnly(let path, let reason):
+            return "\(path): the store is read-only (\(reason)); nothing was changed. "
+                + "Use a copy you can write to, or fix the permissions of the file and its directory"
+        case .locked(let path, let waited):
+            return "\(path): the store is locked by another process that is writing to it (an import, a scan or a "
+                + "workbench's decision); waited \(Self.seconds(waited)) and nothing was changed. Try again when it has "
+                + "finished, or stop the other process"
+        case .diskFull(let path):
+            return "\(path): the disk is full; the step that needed the space was rolled back and everything committed "
+                + "before it is intact. Free some space and run the command again (an interrupted import resumes)"
+        case .ioFailure(let path, let reason):
+            return "\(path): the disk refused a read or write (\(reason)); the step that failed was rolled back"
+        case .damaged(let path, let reason):
+            return "\(path): the store is damaged (\(reason)); check it with `sqlite3 \(path) 'PRAGMA integrity_check'`"
         }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
+
+    /// `error` as a store error naming `path` and its cause, when it is one of the database's own failures that a
+    /// user can act on (locked, full, read-only, I/O); any other error unchanged.
+    public static func explaining(_ error: any Error, path: String, waitedSeconds: Double = Store.busyTimeout) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError.locked(path: path, waitedSeconds: waitedSeconds)
+        case .SQLITE_FULL: return StoreError.diskFull(path: path)
+        case .SQLITE_READONLY: return StoreError.readOnly(path: path, reason: Store.readOnlyReason(path: path))
+        case .SQLITE_IOERR:
+            // SQLite reports a write refused for lack of space as a full disk; a write past the process's file-size
+            // limit (EFBIG) and other failures arrive here.
+            return StoreError.ioFailure(path: path, reason: error.message ?? "disk I/O error")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return StoreError.damaged(path: path, reason: error.message ?? "corrupt")
+        default: return error
+        }
+    }
+}
+
+extension Store {
+    /// How long a write waits for another connection's write lock before giving up with `StoreError.locked`:
+    /// long enough to ride out another process's batch or decision, short enough that a user is not left
+    /// wondering. `$VIGIL_BUSY_TIMEOUT` (seconds) overrides it.
+    public static let busyTimeout: Double = {
+        if let text = ProcessInfo.processInfo.environment["VIGIL_BUSY_TIMEOUT"], let value = Double(text), value >= 0 {
+            return value
+        }
+        return 5
+    }()
+
+    /// `path` escaped for a SQLite URI filename.
+    static func uriPath(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+    }
+
+    /// Why this process cannot write the store at `path`, in words.
+    static func readOnlyReason(path: String) -> String {
+        if access(path, W_OK) != 0 {
+            return errno == EROFS ? "its file system is mounted read-only" : "the file is not writable by this user"
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if access(directory, W_OK) != 0 {
+            return errno == EROFS ? "its file system is mounted read-only"
+                : "its directory is not writable by this user, and SQLite keeps the store's -wal and -shm files there"
+        }
+        return "SQLite could not open it for writing"
+    }
+
+    /// Whether this process can write the store at `path`: the file, and its directory when the WAL's files must be
+    /// made there. `access` asks with this user's real permissions, and for a read-only file system says so for root too.
+    static func isWritable(path: String) -> Bool {
+        guard access(path, W_OK) == 0 else { return false }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if access(directory, W_OK) == 0 { return true }
+        // An existing -wal and -shm that we may write will do without a writable directory.
+        return access(path + "-wal", W_OK) == 0 && access(path + "-shm", W_OK) == 0
     }
 }
 
@@ -40,6 +129,9 @@ public final class Store: Sendable {
     let pool: any DatabaseWriter
     /// True while this is a new store being built beside its final path.
     let isBuilding: Bool
+    /// True when this process may not write the store (`isWritable(path:)`): it was opened read-only, and every
+    /// write fails with `StoreError.readOnly`.
+    public let isReadOnly: Bool
     private let watcherConnection = WatcherConnection()
 
     /// A read-only connection of its own for `changeToken()`, opened on first use.
@@ -84,26 +176,50 @@ public final class Store: Sendable {
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(Store.busyTimeout)
+        // A store this process may not write (its permissions, or a read-only mount) is opened read-only, so that
+        // reading commands work and writing ones fail with `StoreError.readOnly` instead of an I/O error.
+        let readOnly = !building && !Self.isWritable(path: path)
+        config.readonly = readOnly
+        isReadOnly = readOnly
         config.label = "vigil-store"
         config.prepareDatabase { db in
             // A store being built is a private file that is thrown away unless the whole load succeeds, so it
             // needs neither a journal nor syncs until it is complete (`Store.build`).
+            if readOnly { return }
             try db.execute(sql: building ? "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF" : "PRAGMA synchronous = FULL")
         }
         do {
-            pool = building ? try DatabaseQueue(path: path, configuration: config)
-                            : try DatabasePool(path: path, configuration: config)
+            if readOnly && !FileManager.default.fileExists(atPath: path + "-wal")
+                && access(url.deletingLastPathComponent().path, W_OK) != 0 {
+                // SQLite reads a WAL store only through its -shm file, which cannot be made here; with no -wal file
+                // there is nothing beyond the main file to read, so it is read as an immutable file instead.
+                pool = try DatabaseQueue(path: "file:" + Self.uriPath(path) + "?immutable=1", configuration: config)
+            } else {
+                pool = building ? try DatabaseQueue(path: path, configuration: config)
+                                : try DatabasePool(path: path, configuration: config)
+            }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notAStore(path: path)
         } catch {
+            let explained = StoreError.explaining(error, path: path)
+            if explained is StoreError { throw explained }
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
         do {
-            try Schema.migrator.migrate(pool)
-            try pool.write { db in try Schema.ensureIndexes(db) }
+            if readOnly {
+                let current = try pool.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+                if !current {
+                    throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
+                }
+            } else {
+                try Schema.migrator.migrate(pool)
+                try pool.write { db in try Schema.ensureIndexes(db) }
+            }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notAStore(path: path)
+        } catch let error as DatabaseError {
+            throw StoreError.explaining(error, path: path)
         }
     }
 

@@ -102,10 +102,7 @@ final class CSVFileWriter {
     private var buffer = Data()
 
     init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) , let handle = FileHandle(forWritingAtPath: path) else {
-            throw ValidationError("cannot write \(path)")
-        }
-        self.handle = handle
+        handle = try PrivateFile.create(path)
         buffer.reserveCapacity(1 << 20)
     }
 

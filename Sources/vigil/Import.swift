@@ -93,7 +93,7 @@ struct Import: ParsableCommand {
                     try importAll(again, into: path, failures: &failures, isNewStore: isNewStore)
                 }
             } catch {
-                printError("error: \(Sanitize.line(String(describing: error)))"
+                printError("error: \(Sanitize.line(String(describing: StoreError.explaining(error, path: path))))"
                            + (isNewStore ? "; nothing was stored and \(Sanitize.line(path)) was not created" : ""))
                 failures += 1
             }
@@ -110,7 +110,8 @@ struct Import: ParsableCommand {
                     printError("error: \(Sanitize.line(error.description))")
                     failures += 1
                 } catch where !isNewStore {
-                    printError("error: \(Sanitize.line(file.path)): \(Sanitize.line(String(describing: error)))")
+                    printError("error: \(Sanitize.line(file.path)): "
+                               + Sanitize.line(String(describing: StoreError.explaining(error, path: path))))
                     failures += 1
                 }
             }

@@ -13,10 +13,67 @@ struct Vigil: ParsableCommand {
             With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
             Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
             """,
-        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
+        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Triage.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
         defaultSubcommand: Open.self
     )
+
+    /// Runs the command, and turns the store's own failures (locked, full disk, read-only, I/O) into a message that
+    /// names the store and what to do, instead of a raw SQLite error.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            if let store = (command as? any StoreCommand)?.storePath,
+               let explained = StoreError.explaining(error, path: store) as? StoreError {
+                printError("error: \(Sanitize.line(explained.description))")
+                exit(withError: ExitCode(1))
+            }
+            exit(withError: error)
+        }
+    }
 }
+
+/// A command that works on a store: its failures name it.
+protocol StoreCommand: ParsableCommand {
+    var storePath: String? { get }
+}
+
+/// A command whose store is the shared `--store` option.
+protocol StoreOptionCommand: StoreCommand {
+    var storeOption: StoreOption { get }
+}
+
+extension StoreOptionCommand {
+    var storePath: String? { storeOption.resolved() }
+}
+
+extension Open: StoreCommand {
+    var storePath: String? {
+        store ?? ProcessInfo.processInfo.environment["VIGIL_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? Store.defaultDemoPath()
+    }
+}
+
+extension Demo: StoreCommand {
+    var storePath: String? { csvOnly ? nil : (store ?? Store.defaultDemoPath()) }
+}
+
+extension Import: StoreOptionCommand {}
+extension Rejected: StoreOptionCommand {}
+extension Stats: StoreOptionCommand {}
+extension Audit.Verify: StoreOptionCommand {}
+extension Audit.Log: StoreOptionCommand {}
+extension Triage: StoreOptionCommand {}
+extension Report: StoreOptionCommand {}
+extension Features: StoreOptionCommand {}
+extension Scan: StoreOptionCommand {}
+extension Alerts: StoreOptionCommand {}
+extension Eval: StoreOptionCommand {}
 
 /// `--store`, resolved the same way by every command.
 struct StoreOption: ParsableArguments {

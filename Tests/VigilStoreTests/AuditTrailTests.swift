@@ -6,8 +6,8 @@ import Testing
 @Suite struct AuditTrailTests {
     let scratch = ScratchDirectory()
 
-    func storeWithAlerts() throws -> Store {
-        let store = try scratch.store()
+    func storeWithAlerts(named name: String = "store.sqlite") throws -> Store {
+        let store = try Store(path: scratch.path + "/" + name)
         _ = try store.importFile(try PreparedImport(path: Fixtures.path("cards-2023-sample.csv")))
         try store.pool.write { db in
             try db.execute(sql: "INSERT INTO alerts (transaction_id, score, created_at, updated_at) SELECT id, 0.9, 0, 0 FROM transactions ORDER BY id LIMIT 3")
@@ -55,5 +55,122 @@ import Testing
         } else {
             Issue.record("a deleted event went unnoticed")
         }
+    }
+
+    /// A store with five chained events, then a raw connection of its own, as someone editing the file would use,
+    /// with the append-only triggers dropped.
+    func tamperable() throws -> (store: Store, raw: DatabaseQueue) {
+        let store = try storeWithAlerts(named: "tampered-\(UUID().uuidString).sqlite")
+        for i in 1...5 {
+            try store.recordTriage(alertID: Int64(1 + i % 3), analyst: "ana", action: i % 2 == 0 ? "note" : "decide",
+                                   toStatus: i % 2 == 0 ? nil : .escalated, note: "n\(i)", at: Int64(i))
+        }
+        #expect(try store.verifyAuditChain() == .intact(events: 5))
+        let raw = try DatabaseQueue(path: store.path)
+        try raw.write { db in
+            try db.execute(sql: "DROP TRIGGER triage_events_no_update; DROP TRIGGER triage_events_no_delete")
+        }
+        return (store, raw)
+    }
+
+    func brokenAt(_ store: Store) throws -> (id: Int64, reason: String)? {
+        if case .broken(let id, let reason) = try store.verifyAuditChain() { return (id, reason) }
+        return nil
+    }
+
+    @Test func anEditedEventIsDetectedWhicheverFieldChanged() throws {
+        for (column, value) in [("note", "'n3 (edited)'"), ("analyst", "'bo'"), ("at", "99"), ("alert_id", "2"),
+                                ("action", "'note'"), ("from_status", "NULL")] {
+            let (store, raw) = try tamperable()
+            try raw.write { db in try db.execute(sql: "UPDATE triage_events SET \(column) = \(value) WHERE id = 3") }
+            try raw.close()
+            let broken = try brokenAt(store)
+            #expect(broken?.id == 3, "an edited \(column) went unnoticed")
+            #expect(broken?.reason.contains("altered") == true)
+        }
+    }
+
+    @Test func aDeletedEventIsDetectedWhereverItWas() throws {
+        for id in 1...5 {
+            let (store, raw) = try tamperable()
+            try raw.write { db in try db.execute(sql: "DELETE FROM triage_events WHERE id = ?", arguments: [id]) }
+            try raw.close()
+            let broken = try brokenAt(store)
+            #expect(broken != nil, "deleting event #\(id) went unnoticed")
+            if id == 5 { #expect(broken?.reason.contains("removed from its end") == true) }
+        }
+        // The whole trail, and the trail with its head.
+        let (store, raw) = try tamperable()
+        try raw.write { db in try db.execute(sql: "DELETE FROM triage_events") }
+        #expect(try brokenAt(store) != nil, "an emptied trail went unnoticed")
+        try raw.write { db in try db.execute(sql: "DELETE FROM audit_head") }
+        try raw.close()
+        #expect(try brokenAt(store) != nil, "an emptied trail without its head went unnoticed")
+    }
+
+    @Test func aReorderedEventIsDetected() throws {
+        // Two events' ids swapped.
+        do {
+            let (store, raw) = try tamperable()
+            try raw.write { db in
+                try db.execute(sql: "UPDATE triage_events SET id = 100 WHERE id = 2")
+                try db.execute(sql: "UPDATE triage_events SET id = 2 WHERE id = 4")
+                try db.execute(sql: "UPDATE triage_events SET id = 4 WHERE id = 100")
+            }
+            try raw.close()
+            #expect(try brokenAt(store)?.id == 2)
+        }
+        // Every row's content moved one place along (ids kept, contents rotated).
+        do {
+            let (store, raw) = try tamperable()
+            try raw.write { db in
+                try db.execute(sql: "UPDATE triage_events SET id = id + 100")
+                try db.execute(sql: "UPDATE triage_events SET id = CASE WHEN id = 105 THEN 1 ELSE id - 99 END")
+            }
+            try raw.close()
+            #expect(try brokenAt(store) != nil, "rotated events went unnoticed")
+        }
+        // Rows renumbered with their order kept: `decide with #N` and `undo #N` would point elsewhere.
+        do {
+            let (store, raw) = try tamperable()
+            try raw.write { db in try db.execute(sql: "UPDATE triage_events SET id = id + 10") }
+            try raw.close()
+            #expect(try brokenAt(store)?.id == 11)
+        }
+        do {
+            let (store, raw) = try tamperable()
+            try raw.write { db in
+                try db.execute(sql: "UPDATE triage_events SET id = id + 100 WHERE id >= 4")
+                try db.execute(sql: "UPDATE triage_events SET id = id - 99 WHERE id >= 100")
+            }
+            try raw.close()
+            #expect(try brokenAt(store)?.id == 5)
+        }
+    }
+
+    @Test func anEventAddedOutsideVigilIsDetected() throws {
+        let (store, raw) = try tamperable()
+        // Chained correctly by hand, but the head was not told.
+        let last = try #require(try store.latestTriageEvents(limit: 1).last)
+        var forged = TriageEvent(id: 6, alertID: 1, at: 9, analyst: "mallory", action: "note", fromStatus: "open",
+                                 toStatus: nil, note: "forged", previousHash: last.hash, hash: "")
+        forged.hash = Store.hash(of: forged)
+        try raw.write { db in
+            try db.execute(sql: """
+                INSERT INTO triage_events (id, alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
+                VALUES (6, 1, 9, 'mallory', 'note', 'open', NULL, 'forged', ?, ?)
+                """, arguments: [forged.previousHash, forged.hash])
+        }
+        try raw.close()
+        #expect(try brokenAt(store) != nil)
+    }
+
+    @Test func theHeadFollowsEveryWayOfAppending() throws {
+        let store = try storeWithAlerts()
+        let decided = try store.decide([SeenAlert(id: 1, version: 1), SeenAlert(id: 2, version: 1)], status: .confirmedFraud, analyst: "ana")
+        try store.addNote("more", to: SeenAlert(id: 3, version: 1), analyst: "bo")
+        try store.undoLastDecision(analyst: "ana")
+        #expect(decided.count == 2)
+        #expect(try store.verifyAuditChain() == .intact(events: 5))
     }
 }
