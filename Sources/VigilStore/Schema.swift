@@ -293,6 +293,8 @@ enum Schema {
                     scored INTEGER NOT NULL DEFAULT 0,
                     rate REAL NOT NULL DEFAULT 0
                 );
+                """)
+        }
         migrator.registerMigration("v9-audit-head") { db in
             // The trail's head: how many events it holds and the last one's hash, updated with every event in the
             // same transaction. The hash chain shows an event edited, removed or moved within the trail; the head

@@ -98,6 +98,64 @@ import Testing
         }
     }
 
+    /// Live scores as (source key, score, alert or not) for every transaction scored live: equal between two stores
+    /// only if each arrival was scored once, alike.
+    func liveState(_ store: String) throws -> [String] {
+        try KillLoop.read(store) { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.source_key, s.score, a.id IS NOT NULL AS alerted, a.score AS alert_score
+                FROM live_scores s JOIN transactions t ON t.id = s.transaction_id
+                LEFT JOIN alerts a ON a.transaction_id = s.transaction_id ORDER BY t.source_key
+                """).map { row in "\(row[0] as String) \(row[1] as Double) \(row[2] as Bool) \((row[3] as Double?) ?? -1)" }
+        }
+    }
+
+    @Test func aKilledIngestLosesNothingAndARerunScoresTheRestOnce() throws {
+        let (csv, _) = try generatedCSV()
+        // The first 100 days are imported and scanned; the last 20 arrive through `vigil ingest -`.
+        let text = try String(contentsOfFile: csv, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let header = lines.removeFirst()
+        let cut = lines.firstIndex { $0.contains(",2025-04-11T") } ?? lines.count * 5 / 6
+        let early = scratch.path + "/early.csv", late = scratch.path + "/late.csv"
+        try ([header] + lines[..<cut]).joined(separator: "\n").appending("\n").write(toFile: early, atomically: true, encoding: .utf8)
+        try ([header] + lines[cut...]).joined(separator: "\n").appending("\n").write(toFile: late, atomically: true, encoding: .utf8)
+        let arrivals = lines.count - cut
+        #expect(arrivals > 3_000)
+        let store = scratch.path + "/ingest.sqlite"
+        try scannedStore(store, csv: early)
+        let reference = scratch.path + "/ingest-reference.sqlite"
+        try copyStore(store, to: reference)
+        let started = Date()
+        let whole = try Harness.shell("VIGIL_STORE= \(Harness.binary) ingest --quiet --store \(reference) - < \(late)")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(whole.contains("\(Formatting.grouped(arrivals)) stored") && whole.contains("\(Formatting.grouped(arrivals)) scored"), "\(whole)")
+        let expected = try liveState(reference)
+        #expect(expected.count == arrivals)
+
+        let command = ["ingest", "--quiet", "--store", store, "-"]
+        let interrupted = try KillLoop.run(command, store: store, iterations: 4, seed: 808, typicalSeconds: seconds, input: late) { run in
+            // Scores commit with the scored mark: every arrival up to the mark has its score, none beyond it has one.
+            let (marked, scored, pending) = try KillLoop.read(store) { db in
+                let mark = try Int64.fetchOne(db, sql: "SELECT scored_through FROM live_cursor")!
+                return (mark, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM live_scores")!,
+                        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM live_scores WHERE transaction_id > ?", arguments: [mark])!)
+            }
+            #expect(pending == 0, "scores beyond the mark \(marked) after run \(run.iteration)")
+            // What was scored so far was scored as the uninterrupted run scored it.
+            let state = try liveState(store)
+            #expect(state.count == scored)
+            #expect(Set(state).isSubset(of: Set(expected)), "scores differ from the uninterrupted run's after run \(run.iteration)")
+        }
+        #expect(interrupted >= 1, "no kill landed during an ingest")
+        // Sending the same input again stores nothing twice and scores what the kills left unscored, once.
+        let rerun = try Harness.shell("VIGIL_STORE= \(Harness.binary) ingest --quiet --store \(store) - < \(late)")
+        #expect(rerun.contains("0 rejected"), "\(rerun)")
+        #expect(try transactionFingerprint(store) == transactionFingerprint(reference))
+        #expect(try liveState(store) == expected)
+        try KillLoop.checkStore(store, after: "the final ingest")
+    }
+
     @Test func aKilledScanLeavesTheQueueAsItWasAndARerunCompletes() throws {
         let (csv, _) = try generatedCSV()
         let store = scratch.path + "/scan.sqlite"

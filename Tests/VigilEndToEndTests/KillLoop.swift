@@ -7,7 +7,7 @@ import Testing
 /// its audit trail verifies, every file beside it is mode 0600); what a particular command must leave is the
 /// caller's `afterEachKill`.
 ///
-/// To cover another command (`vigil ingest`, say): build its store, measure one uninterrupted run on a copy (its
+/// To cover another command: build its store, measure one uninterrupted run on a copy (its
 /// seconds set the delays), call `KillLoop.run` with its arguments and a closure that checks what it must never
 /// lose or duplicate, then run it once more to the end and compare with the uninterrupted copy. `FaultTests` does
 /// exactly this for import, scan and triage.
@@ -28,7 +28,7 @@ enum KillLoop {
     /// mode checks see what Vigil asks for, not what the umask leaves. Returns how many runs the kill interrupted.
     @discardableResult
     static func run(_ arguments: [String], store: String, iterations: Int, seed: UInt64, typicalSeconds: Double,
-                    sourceLocation: SourceLocation = #_sourceLocation,
+                    input: String? = nil, sourceLocation: SourceLocation = #_sourceLocation,
                     afterEachKill: (Interruption) throws -> Void) throws -> Int {
         var random = SplitMix64(seed: seed)
         var interrupted = 0
@@ -41,8 +41,14 @@ enum KillLoop {
             }
             var environment = ProcessInfo.processInfo.environment
             environment.removeValue(forKey: "VIGIL_STORE")
-            // `exec` keeps the pid, so the kill reaches vigil itself, not a shell around it.
-            let child = try ChildProcess("/bin/sh", ["-c", "umask 000; exec \"$0\" \"$@\"", Harness.binary] + arguments,
+            // `exec` keeps the pid, so the kill reaches vigil itself, not a shell around it. `input`, when given, is
+            // the command's standard input.
+            var script = "umask 000; exec \"$0\" \"$@\""
+            if let input {
+                environment["VIGIL_KILL_INPUT"] = input
+                script += " < \"$VIGIL_KILL_INPUT\""
+            }
+            let child = try ChildProcess("/bin/sh", ["-c", script, Harness.binary] + arguments,
                                          environment: environment, stdout: base + ".out", stderr: base + ".err")
             let deadline = Date().addingTimeInterval(delay)
             while child.isRunning && Date() < deadline { usleep(1_000) }

@@ -32,10 +32,19 @@ struct FittedDetectors {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The store's newest fitted detectors when their settings are those of `config`; nil otherwise.
+    /// The store's newest fitted detectors when their settings are those of `config` (what a scan may reuse); nil
+    /// otherwise.
     static func load(_ store: Store, config: VigilConfig) throws -> FittedDetectors? {
         guard let stored = try store.latestFittedModels(), stored.fingerprint == fingerprint(config) else { return nil }
         return try FittedDetectors(stored, neighbours: config.neighbourCount)
+    }
+
+    /// The store's newest fitted detectors, whatever settings fitted them (what live scoring uses); nil before any.
+    static func latest(_ store: Store) throws -> FittedDetectors? {
+        guard let stored = try store.latestFittedModels() else { return nil }
+        let settings = (try? JSONSerialization.jsonObject(with: Data(stored.fingerprint.utf8))) as? [String: Any]
+        let neighbours = (settings?["neighbours"] as? Int) ?? VigilConfig().neighbourCount
+        return try FittedDetectors(stored, neighbours: neighbours)
     }
 
     init(fingerprint: String, throughTransaction: Int64, prior: PopulationPrior, currency: String) {

@@ -74,7 +74,7 @@ public final class LiveScorer {
 
     /// Loads the fitted detectors; throws `LiveScoringError.noFittedDetectors` before any scan fitted them.
     public init(store: Store, config: VigilConfig = VigilConfig()) throws {
-        guard let fitted = try FittedDetectors.load(store, config: config), let id = fitted.storedID else {
+        guard let fitted = try FittedDetectors.latest(store), let id = fitted.storedID else {
             throw LiveScoringError.noFittedDetectors(store: store.path)
         }
         self.store = store
@@ -271,7 +271,8 @@ public final class LiveScorer {
                   let scale = fitted.scales[detector], scale.exceedance(raw) <= 0.1 else { continue }
             reasons.append(AlertReason(detector: detector.rawValue, score: normalised,
                                        contribution: ensemble.contribution(of: detector, score: normalised),
-                                       text: Scanner.modelReason(detector, raw: raw, scale: scale, neighbours: config.neighbourCount)))
+                                       text: Scanner.modelReason(detector, raw: raw, scale: scale,
+                                                                  neighbours: fitted.lof?.model.neighbourCount ?? config.neighbourCount)))
         }
         reasons = reasons.filter { $0.contribution >= 0.01 }
         reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
