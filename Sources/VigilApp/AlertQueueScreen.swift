@@ -65,6 +65,12 @@ public final class AlertQueueScreen {
     private var clientReturn: Mode = .list
     /// Where the help overlay and the palette go back to.
     private var helpReturn: Mode = .list
+    /// Alerts above this id arrived while the queue was open (live scoring, a scan): they show as new until the
+    /// analyst opens them.
+    public private(set) var newSince: Int64 = 0
+    private var seenNew: Set<Int64> = []
+    /// The processes scoring arriving transactions now, as their heartbeats say (`pollLive`).
+    public private(set) var liveScorers: [LiveScorerStatus] = []
 
     /// The statuses `v` cycles through: open work first, then everything, then each decision.
     static let views: [Set<AlertStatus>?] = [[.open], nil, [.confirmedFraud], [.falsePositive], [.escalated], [.needsInfo]]
@@ -127,7 +133,9 @@ public final class AlertQueueScreen {
         self.theme = theme
         self.themes = themes.isEmpty ? [theme] : themes
         query = AlertQuery()
+        newSince = try store.newestAlertID()
         try reload()
+        liveScorers = try store.liveScorers()
     }
 
     // MARK: - Data
@@ -354,7 +362,10 @@ public final class AlertQueueScreen {
         case .open:
             guard ids.indices.contains(table.cursor) else { break }
             detail = try store.alertDetail(alertID: ids[table.cursor])
-            if let detail { mode = .detail(alertID: detail.alert.id, scroll: ScrollState()) }
+            if let detail {
+                mode = .detail(alertID: detail.alert.id, scroll: ScrollState())
+                seenNew.insert(detail.alert.id)
+            }
         case .search:
             mode = .search(TextInputState(text: lastSearch))
         case .filter:
@@ -647,16 +658,39 @@ public final class AlertQueueScreen {
         }
     }
 
-    static func cells(_ alert: AlertSummary, width: Int) -> [String] {
+    /// A row's cells; an open alert that arrived while the queue was open reads "● new" in the status column.
+    static func cells(_ alert: AlertSummary, width: Int, new: Bool = false) -> [String] {
         let amount = Money(minorUnits: alert.amountMinor, currency: alert.currency).description
         let reason = alert.reasons.first?.text ?? ""
         let time = CivilTime.format(alert.instant)
         if width >= wideLayout {
             return [String(format: "%.3f", alert.score), String(time.prefix(16)), alert.clientID, amount, alert.merchant,
-                    alert.category, reason, statusName(alert.status)]
+                    alert.category, reason, new ? "● new" : statusName(alert.status)]
         }
         return [String(format: "%.3f", alert.score), String(time.dropFirst(5).prefix(11)), alert.clientID, amount,
-                alert.merchant, reason, shortStatusName(alert.status)]
+                alert.merchant, reason, new ? "● new" : shortStatusName(alert.status)]
+    }
+
+    /// Alerts in the view that arrived while the queue was open and are not read yet.
+    var newCount: Int { ids.reduce(0) { $0 + ($1 > newSince && !seenNew.contains($1) ? 1 : 0) } }
+
+    /// Whether `alert` arrived while the queue was open and is still open and unread.
+    func isNew(_ alert: AlertSummary) -> Bool {
+        alert.id > newSince && alert.status == AlertStatus.open.rawValue && !seenNew.contains(alert.id)
+    }
+
+    /// "● live 1,250/s" while a process scores arriving transactions (the sum of their rates), nil otherwise.
+    public var liveIndicator: String? {
+        guard !liveScorers.isEmpty else { return nil }
+        let rate = liveScorers.reduce(0) { $0 + $1.rate }
+        return "● live \(Formatting.grouped(Int(rate.rounded())))/s"
+    }
+
+    /// Called while idle: reads which processes are scoring live. True when the indicator changed.
+    public func pollLive() throws -> Bool {
+        let before = liveIndicator
+        liveScorers = try store.liveScorers()
+        return liveIndicator != before
     }
 
     static func shortStatusName(_ status: String) -> String {
@@ -683,7 +717,7 @@ public final class AlertQueueScreen {
         buffer.fill(titleRow, style: theme.title)
         let file = URL(fileURLWithPath: store.path).lastPathComponent
         StatusBar(left: " Vigil — \(file) — \(Self.viewName(query.statuses))" + (filter.isEmpty ? "" : " — \(filter.text)"),
-                  right: "analyst \(analyst) ",
+                  right: (liveIndicator.map { $0 + "  " } ?? "") + "analyst \(analyst) ",
                   style: theme.title).render(into: &buffer, in: titleRow)
 
         // What is under an overlay (help, the palette) is what it was opened from.
@@ -711,7 +745,10 @@ public final class AlertQueueScreen {
             let loaded = self.loaded
             let ids = self.ids
             let width = size.width
-            let source = TableRows(count: ids.count) { row in loaded[ids[row]].map { Self.cells($0, width: width) } ?? [] }
+            let isNew = { (alert: AlertSummary) in self.isNew(alert) }
+            let source = TableRows(count: ids.count) { row in
+                loaded[ids[row]].map { Self.cells($0, width: width, new: isNew($0)) } ?? []
+            }
             table.render(source, into: &buffer, in: body, state: &self.table)
         }
 
@@ -719,7 +756,8 @@ public final class AlertQueueScreen {
         let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
             .map { (size.width >= Self.wideLayout ? Self.statusName($0) : Self.shortStatusName($0)) + " \(Formatting.grouped(counts[$0] ?? 0))" }
             .joined(separator: " · ")
-        let marked = table.selection.isEmpty ? "" : "  \(table.selection.count) marked"
+        let marked = (table.selection.isEmpty ? "" : "  \(table.selection.count) marked")
+            + (newCount > 0 ? "  \(Formatting.grouped(newCount)) new" : "")
         // In the compact layout the counts give way to a message (what a key did, or why it was refused) when both
         // do not fit; wider, the message is cut instead and the counts stay.
         let left = " " + (message ?? position + marked)
@@ -950,6 +988,7 @@ public final class AlertQueueScreen {
                 if backend.inputHasEnded { return }
                 var changed = try pollBackgroundScan()
                 if backgroundScan == nil { changed = try refreshIfChanged() || changed }
+                changed = try pollLive() || changed
                 if busy || changed { backend.draw(try render(size: backend.size)) }
                 continue
             }

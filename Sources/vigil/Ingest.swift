@@ -24,6 +24,9 @@ struct Ingest: ParsableCommand {
     @Option(name: .long, help: "Follow a growing file instead of standard input; runs until interrupted.")
     var follow: String?
 
+    @Flag(name: .long, help: "Read nothing: score what other processes (`vigil import`, another program) add to the store, until interrupted.")
+    var watch = false
+
     @OptionGroup var storeOption: StoreOption
     @OptionGroup var configOption: ConfigOption
 
@@ -40,9 +43,14 @@ struct Ingest: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if watch {
+            guard input == nil && follow == nil else { throw ValidationError("--watch reads no input: give neither `-` nor --follow") }
+            _ = try Import.parseOffset(utcOffset)
+            return
+        }
         switch (input, follow) {
         case ("-"?, nil), (nil, _?): break
-        case (nil, nil): throw ValidationError("give `-` to read standard input, or --follow FILE")
+        case (nil, nil): throw ValidationError("give `-` to read standard input, --follow FILE, or --watch")
         case (_?, _?): throw ValidationError("give either `-` or --follow FILE, not both")
         default: throw ValidationError("the input must be `-` (standard input); to read a file as it grows, use --follow FILE")
         }
@@ -115,6 +123,14 @@ struct Ingest: ParsableCommand {
         }
 
         beat(force: true)
+        if watch {
+            guard ingest.scorer != nil else { throw ExitCode(1) }
+            while true {
+                usleep(250_000)
+                try handle([])
+                beat()
+            }
+        }
         while true {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = follow == nil ? poll(&poller, 1, 1000) : 1
