@@ -71,10 +71,13 @@ struct Ingest: ParsableCommand {
         } else {
             descriptor = STDIN_FILENO
         }
-        let ingest = try LiveIngest(store: store, config: try configOption.load(), options: options)
-        if let reason = ingest.notScoring { printError("warning: transactions are stored but not scored: \(Sanitize.line(reason))") }
+        // The workbench shows the indicator from the start, while the scorer replays the store to build the
+        // clients' states (seconds on millions of transactions).
         let pid = Int64(getpid())
         let started = Date().timeIntervalSince1970
+        try store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0)
+        let ingest = try LiveIngest(store: store, config: try configOption.load(), options: options)
+        if let reason = ingest.notScoring { printError("warning: transactions are stored but not scored: \(Sanitize.line(reason))") }
         var splitter = RecordSplitter()
         var header: [UInt8]?
         var totals = LiveIngest.Outcome()

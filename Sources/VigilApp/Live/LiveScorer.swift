@@ -123,7 +123,7 @@ public final class LiveScorer {
                 for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
                     var event = TransactionEvent(row: row, of: chunk)
                     event.category = ids[Int(event.category)]
-                    _ = advance(&state, event: event, transactionID: chunk.ids[row])
+                    _ = advance(&state, event: event, transactionID: chunk.ids[row], scoring: false)
                 }
                 if state.lastInstant != nil { clients[chunk.clientIDs[client]] = state }
             }
@@ -137,12 +137,13 @@ public final class LiveScorer {
         return state
     }
 
-    /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in.
-    private func advance(_ state: inout ClientState, event: TransactionEvent, transactionID: Int64)
+    /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in. Without
+    /// `scoring` (replaying history) only the states move: the matrix models, which keep no state, are skipped.
+    private func advance(_ state: inout ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool = true)
         -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?) {
         var raw: [Detector: Double] = [:]
         let row = extractor.features(of: event, categoryPrior: categoryPriors[Int(event.category)], state: &state.features)
-        if models.contains(.isolationForest) || models.contains(.localOutlierFactor) {
+        if scoring && (models.contains(.isolationForest) || models.contains(.localOutlierFactor)) {
             let matrix = FeatureMatrix(rowCount: 1, columnCount: FeatureExtractor.columnCount, values: row)
             if models.contains(.isolationForest), let forest = fitted.isolation {
                 raw[.isolationForest] = forest.scores(matrix, parallelism: .serial)[0]
