@@ -90,9 +90,16 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: store)
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory) }
+        // `nobody` may not be able to reach the build folder (a clone under /root, say): it runs a copy of the binary
+        // from the scratch directory, which it can read.
+        let binary = scratch.path + "/vigil-as-nobody"
+        if geteuid() == 0 {
+            try FileManager.default.copyItem(atPath: Harness.binary, toPath: binary)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
+        }
         func restricted(_ arguments: [String]) throws -> Harness.Output {
             geteuid() == 0
-                ? try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Harness.binary] + arguments)
+                ? try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + arguments)
                 : try run(Harness.binary, arguments)
         }
 

@@ -136,14 +136,14 @@ struct FittedLOF {
 
     /// Each row's factor: a reference transaction's own (outlier mode), any other's against the reference (novelty
     /// mode), as the fitting scan gave them.
-    func factors(_ matrix: FeatureMatrix, ids: [Int64]) -> [Double] {
+    func factors(_ matrix: FeatureMatrix, ids: [Int64], parallelism: Parallelism = .automatic) -> [Double] {
         var novel: [Int] = []
         var factors = [Double](repeating: 0, count: ids.count)
         for (row, id) in ids.enumerated() {
             if let own = factorByID[id] { factors[row] = own } else { novel.append(row) }
         }
         guard !novel.isEmpty else { return factors }
-        let scored = model.factors(scaler.transform(novel.count == ids.count ? matrix : matrix.rows(novel)))
+        let scored = model.factors(scaler.transform(novel.count == ids.count ? matrix : matrix.rows(novel)), parallelism: parallelism)
         for (position, row) in novel.enumerated() { factors[row] = scored[position] }
         return factors
     }

@@ -149,7 +149,7 @@ public final class LiveScorer {
                 raw[.isolationForest] = forest.scores(matrix, parallelism: .serial)[0]
             }
             if models.contains(.localOutlierFactor), let lof = fitted.lof {
-                raw[.localOutlierFactor] = lof.factors(matrix, ids: [transactionID])[0]
+                raw[.localOutlierFactor] = lof.factors(matrix, ids: [transactionID], parallelism: .serial)[0]
             }
         }
         let names = categoryNames
