@@ -17,6 +17,10 @@ struct RecentSample: Sendable, Codable, Equatable {
     /// Adds `value`; when `capacity` values are already kept, the oldest leaves.
     mutating func add(_ value: Double, capacity: Int) {
         if arrivals.count < capacity {
+            if arrivals.isEmpty {
+                arrivals.reserveCapacity(capacity)
+                sorted.reserveCapacity(capacity)
+            }
             arrivals.append(value)
         } else {
             let leaving = arrivals[oldest]
