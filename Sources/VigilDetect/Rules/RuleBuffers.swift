@@ -83,6 +83,13 @@ struct WindowQueue<Element: Sendable & Codable & Equatable>: Sendable, Codable, 
     var elements: ArraySlice<Element> { storage[head...] }
 
     mutating func append(_ element: Element) {
+        if head > 0 && head == storage.count {
+            // Empty (as a quiet client's window mostly is): start again at the front of the storage.
+            storage[0] = element
+            if storage.count > 1 { storage.removeSubrange(1...) }
+            head = 0
+            return
+        }
         if head >= 32 && head * 2 >= storage.count {
             storage.removeSubrange(..<head)
             head = 0
@@ -93,10 +100,6 @@ struct WindowQueue<Element: Sendable & Codable & Equatable>: Sendable, Codable, 
     /// Drops elements from the front while `leaves` says they have left the window.
     mutating func dropFirst(while leaves: (Element) -> Bool) {
         while head < storage.count && leaves(storage[head]) { head += 1 }
-        if head == storage.count {
-            storage.removeAll(keepingCapacity: true)
-            head = 0
-        }
     }
 
     init(from decoder: any Decoder) throws {
