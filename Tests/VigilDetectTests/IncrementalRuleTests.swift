@@ -272,25 +272,29 @@ extension BurstRule: SteppedRule {}
         #expect(RecentSample().quantile(0.5) == nil)
     }
 
-    /// `WindowQueue` behaves as a plain array dropped from the front, through its compactions and a save.
+    /// `WindowQueue` behaves as a plain array dropped from the front, through its compactions, emptyings and saves.
     @Test func windowQueueIsAFirstInFirstOutWindow() throws {
         var random = SeededRandom(seed: 4)
         var queue = WindowQueue<Int64>()
         var reference: [Int64] = []
         var now: Int64 = 0
+        var emptied = 0
         for i in 0..<3_000 {
             now += Int64(random.nextInt(below: 100))
-            let span = Int64(i % 700 < 350 ? 2_000 : 200)
+            // Long windows (compactions), short ones, and ones shorter than most gaps (the queue often empty).
+            let span: Int64 = [2_000, 200, 30][i / 300 % 3]
             queue.dropFirst { $0 <= now - span }
             reference.removeFirst(reference.prefix { $0 <= now - span }.count)
             queue.append(now)
             reference.append(now)
             #expect(Array(queue.elements) == reference && queue.count == reference.count && queue.first == reference.first)
+            if reference.count == 1 { emptied += 1 }
             if i % 97 == 0 {
                 let copy = try JSONDecoder().decode(WindowQueue<Int64>.self, from: JSONEncoder().encode(queue))
                 #expect(copy == queue && Array(copy.elements) == reference)
                 queue = copy
             }
         }
+        #expect(emptied > 100, "the window was seldom down to the one just appended")
     }
 }
