@@ -98,6 +98,7 @@ public struct BurstRule: Sendable {
     }
 
     /// The finding for `event`, its windows in `state` already brought up to its instant.
+    @inline(__always)
     private func judge(_ event: TransactionEvent, row: Int, state: State) -> Finding? {
         let amount = event.amountMinor
         if amount >= parameters.largeMinor {

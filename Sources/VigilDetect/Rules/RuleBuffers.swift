@@ -17,6 +17,10 @@ struct RecentSample: Sendable, Codable, Equatable {
     /// Adds `value`; when `capacity` values are already kept, the oldest leaves.
     mutating func add(_ value: Double, capacity: Int) {
         if arrivals.count < capacity {
+            if arrivals.isEmpty {
+                arrivals.reserveCapacity(capacity)
+                sorted.reserveCapacity(capacity)
+            }
             arrivals.append(value)
         } else {
             let leaving = arrivals[oldest]
@@ -79,6 +83,13 @@ struct WindowQueue<Element: Sendable & Codable & Equatable>: Sendable, Codable, 
     var elements: ArraySlice<Element> { storage[head...] }
 
     mutating func append(_ element: Element) {
+        if head > 0 && head == storage.count {
+            // Empty (as a quiet client's window mostly is): start again at the front of the storage.
+            storage[0] = element
+            if storage.count > 1 { storage.removeSubrange(1...) }
+            head = 0
+            return
+        }
         if head >= 32 && head * 2 >= storage.count {
             storage.removeSubrange(..<head)
             head = 0
@@ -89,10 +100,6 @@ struct WindowQueue<Element: Sendable & Codable & Equatable>: Sendable, Codable, 
     /// Drops elements from the front while `leaves` says they have left the window.
     mutating func dropFirst(while leaves: (Element) -> Bool) {
         while head < storage.count && leaves(storage[head]) { head += 1 }
-        if head == storage.count {
-            storage.removeAll(keepingCapacity: true)
-            head = 0
-        }
     }
 
     init(from decoder: any Decoder) throws {

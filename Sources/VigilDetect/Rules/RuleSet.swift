@@ -37,6 +37,23 @@ public struct RuleSet: Sendable {
     let daySpend: OverSpendRule
     let monthSpend: OverSpendRule
     let bursts: BurstRule
+    /// `enabled` as flags, read once per transaction.
+    let runs: Runs
+
+    struct Runs: Sendable {
+        var travel, place, hour, amount, daySpend, monthSpend, burst, cardTesting: Bool
+
+        init(_ enabled: Set<Detector>) {
+            travel = enabled.contains(.impossibleTravel)
+            place = enabled.contains(.unusualPlace)
+            hour = enabled.contains(.unusualHour)
+            amount = enabled.contains(.unusualAmount)
+            daySpend = enabled.contains(.overDailySpend)
+            monthSpend = enabled.contains(.overMonthlySpend)
+            burst = enabled.contains(.burst)
+            cardTesting = enabled.contains(.cardTesting)
+        }
+    }
 
     public init(parameters: Parameters = Parameters(), prior: PopulationPrior, currency: String = "USD",
                 enabled: Set<Detector> = Set(Detector.rules)) {
@@ -50,6 +67,7 @@ public struct RuleSet: Sendable {
         daySpend = OverSpendRule(parameters: parameters.overDailySpend)
         monthSpend = OverSpendRule(parameters: parameters.overMonthlySpend)
         bursts = BurstRule(parameters: parameters.burst)
+        runs = Runs(enabled)
     }
 
     /// What every rule remembers of one client between transactions, for scoring the client's next transaction
@@ -89,31 +107,31 @@ public struct RuleSet: Sendable {
     func step(_ event: TransactionEvent, row: Int, state: inout ClientState, categoryName: (Int32) -> String?,
               into hits: inout [RuleHit]) {
         let start = hits.count
-        if enabled.contains(.impossibleTravel), let f = travel.step(event, row: row, state: &state.impossibleTravel) {
+        if runs.travel, let f = travel.step(event, row: row, state: &state.impossibleTravel) {
             hits.append(RuleHit(row: row, detector: .impossibleTravel, score: f.score, reason: travel.reason(for: f)))
         }
-        if enabled.contains(.unusualPlace), let f = place.step(event, row: row, state: &state.unusualPlace) {
+        if runs.place, let f = place.step(event, row: row, state: &state.unusualPlace) {
             hits.append(RuleHit(row: row, detector: .unusualPlace, score: f.score, reason: place.reason(for: f)))
         }
-        if enabled.contains(.unusualHour), let f = hour.step(event, row: row, state: &state.unusualHour) {
+        if runs.hour, let f = hour.step(event, row: row, state: &state.unusualHour) {
             hits.append(RuleHit(row: row, detector: .unusualHour, score: f.score, reason: hour.reason(for: f)))
         }
-        if enabled.contains(.unusualAmount), let f = amount.step(event, row: row, state: &state.unusualAmount) {
+        if runs.amount, let f = amount.step(event, row: row, state: &state.unusualAmount) {
             hits.append(RuleHit(row: row, detector: .unusualAmount, score: f.score,
                                 reason: amount.reason(for: f, categoryName: categoryName, currency: currency)))
         }
-        if enabled.contains(.overDailySpend), let f = daySpend.step(event, row: row, state: &state.overDailySpend) {
+        if runs.daySpend, let f = daySpend.step(event, row: row, state: &state.overDailySpend) {
             hits.append(RuleHit(row: row, detector: .overDailySpend, score: f.score,
                                 reason: daySpend.reason(for: f, currency: currency)))
         }
-        if enabled.contains(.overMonthlySpend), let f = monthSpend.step(event, row: row, state: &state.overMonthlySpend) {
+        if runs.monthSpend, let f = monthSpend.step(event, row: row, state: &state.overMonthlySpend) {
             hits.append(RuleHit(row: row, detector: .overMonthlySpend, score: f.score,
                                 reason: monthSpend.reason(for: f, currency: currency)))
         }
-        if enabled.contains(.burst) || enabled.contains(.cardTesting),
+        if runs.burst || runs.cardTesting,
            let f = bursts.step(event, row: row, state: &state.burst) {
             let detector: Detector = f.kind == .cardTesting ? .cardTesting : .burst
-            if enabled.contains(detector) {
+            if f.kind == .cardTesting ? runs.cardTesting : runs.burst {
                 hits.append(RuleHit(row: row, detector: detector, score: f.score, reason: bursts.reason(for: f, currency: currency)))
             }
         }
