@@ -9,8 +9,9 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the detectors over every transaction and refresh the alert queue.",
         discussion: """
-            Runs the Isolation Forest and LOF on the transaction features, the LSTM on each client's sequence (trained \
-            the first time, then reused until --retrain), and every behavioural rule (impossible \
+            Runs the Isolation Forest and LOF on the transaction features and the LSTM on each client's sequence (each \
+            fitted the first time, kept in the store, and reused by later scans and live scoring while the settings \
+            it depends on are unchanged, until --retrain), and every behavioural rule (impossible \
             travel, card testing, unusual place, over usual daily and monthly spend, unusual hour, burst), writes one \
             detector run each, combines them into the ensemble score and refreshes the alert queue: new alerts open, \
             open ones are updated, and alerts an analyst has triaged are never touched. Labels are never used; \
@@ -33,7 +34,7 @@ struct Scan: ParsableCommand {
     @Flag(name: .long, help: "Write the detector runs but leave the alert queue as it is.")
     var noAlerts = false
 
-    @Flag(name: .long, help: "Train the LSTM afresh even when the store keeps a trained model.")
+    @Flag(name: .long, help: "Fit Isolation Forest and LOF and train the LSTM afresh, even when the store keeps fitted ones.")
     var retrain = false
 
     func validate() throws {
@@ -79,10 +80,15 @@ struct Scan: ParsableCommand {
         }
         print("\(Sanitize.line(store.path)): \(Formatting.grouped(report.transactions)) transactions read; features, rules and \(Formatting.grouped(report.profiles)) client profiles in \(seconds(report.passSeconds))")
         for run in report.runs {
-            let timing = run.seconds > 0 ? "fit and score \(seconds(run.seconds)), " : ""
+            let reused = report.reused.contains { $0.rawValue == run.detector }
+            let timing = run.seconds > 0 ? (reused ? "score" : "fit and score") + " \(seconds(run.seconds)), " : ""
             print("  \(run.title) (run #\(run.runID)): flagged \(Formatting.grouped(run.flagged)); \(timing)write \(seconds(run.writeSeconds))")
         }
         if let ensemble = report.ensembleRunID {
+            if !report.reused.isEmpty {
+                print("  scored with the fitted \(report.reused.map(\.title).joined(separator: ", ")) kept from an earlier scan "
+                      + "(the same settings); --retrain fits them afresh")
+            }
             print("  ensemble (run #\(ensemble)): \(Formatting.grouped(report.alertsSelected)) transactions at or above \(config.alertThreshold)"
                   + (config.dailyBudget > 0 ? " within \(Formatting.grouped(config.dailyBudget)) a day" : ""))
         }

@@ -71,10 +71,14 @@ extension WholeScans {
         for (id, verdict) in live { #expect(stored[id]?.score == verdict.score) }
         #expect(!opened.isEmpty)
 
+        let liveAlerts = Dictionary(uniqueKeysWithValues: try arrivals.store.alerts(limit: 100_000).filter { opened.contains($0.id) }
+            .map { ($0.id, $0) })
+        #expect(liveAlerts.count == opened.count)
+        #expect(liveAlerts.values.contains { $0.reasons.contains { $0.detector == Detector.lstm.rawValue } })
+
         // A scan reusing the fitted detectors gives every arrival the same scores, detector by detector.
-        var options = ScanOptions(config: arrivals.config)
-        options.fillAlerts = false
-        let report = try Scanner.scan(arrivals.store, options: options)
+        let report = try Scanner.scan(arrivals.store, options: ScanOptions(config: arrivals.config))
+        #expect(report.reused == [.isolationForest, .localOutlierFactor, .lstm])
         let ensemble = try arrivals.store.runScores(runID: try #require(report.ensembleRunID))
         let batchScore = Dictionary(uniqueKeysWithValues: zip(ensemble.ids, ensemble.scores))
         var compared = 0
@@ -89,6 +93,16 @@ extension WholeScans {
             let rawByID = Dictionary(uniqueKeysWithValues: zip(raw.ids, raw.scores))
             for (id, verdict) in live { #expect(rawByID[id] == verdict.raw[detector], "\(detector.rawValue), transaction \(id)") }
         }
+        // The scan, which writes its own reasons over an open alert's, words each live alert it keeps exactly as
+        // live scoring did (the LSTM's prediction included).
+        var kept = 0
+        for alert in try arrivals.store.alerts(limit: 100_000) {
+            guard let live = liveAlerts[alert.id] else { continue }
+            #expect(alert.reasons == live.reasons, "alert \(alert.id)")
+            #expect(alert.score == live.score)
+            kept += 1
+        }
+        #expect(kept > 0)
         // Nothing was refitted: the scan kept the fitted set it found.
         #expect(try arrivals.store.latestFittedModelsID() == FittedDetectors.load(arrivals.store, config: arrivals.config)?.storedID)
     }

@@ -53,6 +53,8 @@ public struct ScanReport: Sendable {
     public var totalSeconds = 0.0
     /// Older runs removed at the end (`Store.pruneDetectorRuns`).
     public var runsPruned = 0
+    /// The models this scan scored with as an earlier scan fitted them (`FittedDetectors`), not fitted afresh.
+    public var reused: [Detector] = []
     /// Seconds per stage. Within the pass: `read` (the store, put in client order), `profiles`, `features` (for
     /// the models), `rules` (every rule's hits), `save_profiles`. After it: `models` (fit, score, write),
     /// `rule_runs` (writing the rules' runs), `ensemble` (combine, select, write), `alerts`, `prune`.
@@ -377,6 +379,7 @@ public enum Scanner {
             let scale: TailScale
             if reused, let saved = kept.scales[detector] {
                 scale = saved
+                report.reused.append(detector)
             } else {
                 scale = TailScale(fitting: raw, tail: config.modelTail)
                 kept.scales[detector] = scale

@@ -30,6 +30,18 @@ public struct LiveVerdict: Sendable {
     public var hits: [RuleHit]
     /// Whether the transaction is older than its client's newest one scored before it.
     public var late: Bool
+    /// What the LSTM's reason quotes: its prediction, and the client's steps just before.
+    var sequence: SequenceContext?
+}
+
+/// The LSTM's view of one scored transaction, for its reason: the prediction, the transaction's encoded step and the
+/// km from home of the client's last steps before it.
+struct SequenceContext: Sendable {
+    var scored: LSTMStepScore
+    var step: SequenceSteps
+    var earlierKmHome: [Float]
+    var previousInstant: Int64?
+    var instant: Int64
 }
 
 /// Scores transactions as they arrive, each from its client's saved state, with the detectors the last scan fitted
@@ -178,10 +190,17 @@ public final class LiveScorer {
         event.category = category(categoryName)
         var state = clients[clientID] ?? newClient()
         let late = state.lastInstant.map { event.instant < $0 } ?? false
-        let (raw, hits, _, _) = advance(&state, event: event, transactionID: transactionID)
+        let previousInstant = state.lastInstant
+        let earlierKmHome = state.recentKmHome.suffix(50)
+        let (raw, hits, lstm, step) = advance(&state, event: event, transactionID: transactionID)
         clients[clientID] = state
         seenThrough = max(seenThrough, transactionID)
-        return verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late)
+        var result = verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late)
+        if let lstm, let step {
+            result.sequence = SequenceContext(scored: lstm, step: step, earlierKmHome: Array(earlierKmHome),
+                                              previousInstant: previousInstant, instant: event.instant)
+        }
+        return result
     }
 
     /// The ensemble over one transaction's scores, summed in the scan's order (models, then rules, each in detector
@@ -270,14 +289,39 @@ public final class LiveScorer {
         for detector in models.sorted() {
             guard let normalised = verdict.detectors[detector], normalised > 0, let raw = verdict.raw[detector],
                   let scale = fitted.scales[detector], scale.exceedance(raw) <= 0.1 else { continue }
+            var text: String?
+            if detector == .lstm, let context = verdict.sequence, let encoder = sequence?.encoder {
+                text = sequenceReason(context, encoder: encoder, amountMinor: amountMinor, share: Scanner.percentile(scale, raw))
+            }
             reasons.append(AlertReason(detector: detector.rawValue, score: normalised,
                                        contribution: ensemble.contribution(of: detector, score: normalised),
-                                       text: Scanner.modelReason(detector, raw: raw, scale: scale,
+                                       text: text ?? Scanner.modelReason(detector, raw: raw, scale: scale,
                                                                   neighbours: fitted.lof?.model.neighbourCount ?? config.neighbourCount)))
         }
         reasons = reasons.filter { $0.contribution >= 0.01 }
         reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
         return reasons
+    }
+
+    /// The LSTM's reason as a scan words it: the client's last steps and this one laid out as the scan's steps are,
+    /// so the same function reads them.
+    func sequenceReason(_ context: SequenceContext, encoder: SequenceEncoder, amountMinor: Int64, share: String) -> String {
+        var steps = SequenceSteps(inputWidth: context.step.inputWidth)
+        let earlier = context.earlierKmHome.count
+        steps.kmHome = context.earlierKmHome + context.step.kmHome
+        steps.categories = [Int32](repeating: 0, count: earlier) + context.step.categories
+        steps.logAmount = [Float](repeating: 0, count: earlier + 1)
+        steps.logGap = steps.logAmount
+        steps.starts = [0, earlier + 1]
+        let row = earlier
+        func at<T>(_ value: T, _ filler: T) -> [T] { [T](repeating: filler, count: earlier) + [value] }
+        let predictions = SequenceDetector.Predictions(expectedLogAmount: at(context.scored.expectedLogAmount, 0),
+                                                       expectedCategory: at(context.scored.expectedCategory, 0),
+                                                       expectedLogGap: at(context.scored.expectedLogGap, 0))
+        var instants = [Int64](repeating: context.previousInstant ?? context.instant, count: earlier + 1)
+        instants[row] = context.instant
+        return SequenceDetector.reason(row: row, steps: steps, predictions: predictions, encoder: encoder, instants: instants,
+                                       amountMinor: amountMinor, currency: fitted.currency, share: share)
     }
 
     /// Clients with a state.
