@@ -113,7 +113,7 @@ struct FittedDetectors {
 
 /// LOF as fitted: the reference rows (as extracted, before standardising) and the transactions they are, the
 /// scaler and model fitted on them, and each reference transaction's own factor.
-struct FittedLOF {
+struct FittedLOF: Sendable {
     let referenceIDs: [Int64]
     let reference: FeatureMatrix
     let scaler: Standardizer

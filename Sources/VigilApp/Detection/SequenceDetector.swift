@@ -8,7 +8,7 @@ import VigilStore
 /// predictions an alert's reason quotes.
 struct SequenceDetector {
     /// The store's newest model and its encoder, when one is kept and not to be retrained.
-    struct Saved {
+    struct Saved: Sendable {
         var id: Int64
         var model: LSTMModel
         var encoder: SequenceEncoder

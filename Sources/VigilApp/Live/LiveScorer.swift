@@ -57,20 +57,15 @@ public final class LiveScorer {
     public let config: VigilConfig
     let fitted: FittedDetectors
     let fittedID: Int64
-    let extractor: FeatureExtractor
-    let ruleSet: RuleSet
     let ensemble: Ensemble
-    let sequence: SequenceDetector.Saved?
+    var sequence: SequenceDetector.Saved? { stepper.sequence }
     /// The models that take part, in detector order.
     public let models: [Detector]
-
-    /// Categories by first sight: the states' category ids.
-    private var categoryNames: [String] = []
+    /// What moves a client's state on by one transaction, with the category vocabulary so far.
+    private var stepper: Stepper
     private var categoryIndex: [String: Int32] = [:]
-    private var categoryPriors: [Double] = []
-    private var sequenceCategory: [Int32] = []
 
-    struct ClientState {
+    struct ClientState: Sendable {
         var features = FeatureExtractor.ClientState()
         var rules = RuleSet.ClientState()
         var encoder = SequenceEncoder.ClientState()
@@ -93,16 +88,13 @@ public final class LiveScorer {
         self.config = config
         self.fitted = fitted
         fittedID = id
-        extractor = FeatureExtractor(prior: fitted.prior, concurrency: 1)
-        ruleSet = RuleSet(parameters: config.rules, prior: fitted.prior, currency: fitted.currency, enabled: Set(Detector.rules))
         ensemble = config.ensemble
         var sequence: SequenceDetector.Saved?
         if let modelID = fitted.sequenceModelID, fitted.scales[.lstm] != nil,
            let saved = try SequenceDetector.saved(in: store, retrain: false), saved.id == modelID {
             sequence = saved
         }
-        self.sequence = sequence
-        models = Detector.models.filter { detector in
+        let models = Detector.models.filter { detector in
             guard fitted.scales[detector] != nil else { return false }
             switch detector {
             case .isolationForest: return fitted.isolation != nil
@@ -110,16 +102,23 @@ public final class LiveScorer {
             default: return sequence != nil
             }
         }
+        self.models = models
+        stepper = Stepper(extractor: FeatureExtractor(prior: fitted.prior, concurrency: 1),
+                          ruleSet: RuleSet(parameters: config.rules, prior: fitted.prior, currency: fitted.currency,
+                                           enabled: Set(Detector.rules)),
+                          sequence: sequence,
+                          isolation: models.contains(.isolationForest) ? fitted.isolation : nil,
+                          lof: models.contains(.localOutlierFactor) ? fitted.lof : nil)
     }
 
     /// The id of category `name` in the states' vocabulary, added on first sight.
     private func category(_ name: String) -> Int32 {
         if let id = categoryIndex[name] { return id }
-        let id = Int32(categoryNames.count)
-        categoryNames.append(name)
+        let id = Int32(stepper.categoryNames.count)
+        stepper.categoryNames.append(name)
         categoryIndex[name] = id
-        categoryPriors.append(fitted.prior.share(ofCategory: name))
-        sequenceCategory.append(sequence?.encoder.id(ofCategory: name) ?? 0)
+        stepper.categoryPriors.append(fitted.prior.share(ofCategory: name))
+        stepper.sequenceCategory.append(sequence?.encoder.id(ofCategory: name) ?? 0)
         return id
     }
 
@@ -130,39 +129,74 @@ public final class LiveScorer {
         clients = [:]
         try store.forEachClientChunk { chunk in
             let ids = chunk.categoryNames.map { category($0) }
-            for client in 0 ..< chunk.clientCount {
-                var state = newClient()
-                for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
-                    var event = TransactionEvent(row: row, of: chunk)
-                    event.category = ids[Int(event.category)]
-                    _ = advance(&state, event: event, transactionID: chunk.ids[row], scoring: false)
+            let stepper = self.stepper
+            // Clients are independent: their histories are replayed side by side.
+            var states = [ClientState?](repeating: nil, count: chunk.clientCount)
+            states.withUnsafeMutableBufferPointer { buffer in
+                let output = ClientStates(buffer)
+                let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunk.clientCount))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for client in stride(from: worker, to: chunk.clientCount, by: workers) {
+                        var state = stepper.newClient()
+                        for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
+                            var event = TransactionEvent(row: row, of: chunk)
+                            event.category = ids[Int(event.category)]
+                            _ = stepper.advance(&state, event: event, transactionID: chunk.ids[row], scoring: false)
+                        }
+                        if state.lastInstant != nil { output.buffer[client] = state }
+                    }
                 }
-                if state.lastInstant != nil { clients[chunk.clientIDs[client]] = state }
+            }
+            for (client, state) in states.enumerated() {
+                if let state { clients[chunk.clientIDs[client]] = state }
             }
         }
         seenThrough = through
     }
 
-    private func newClient() -> ClientState {
-        var state = ClientState()
+    private func newClient() -> ClientState { stepper.newClient() }
+
+    private func advance(_ state: inout ClientState, event: TransactionEvent, transactionID: Int64)
+        -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?) {
+        stepper.advance(&state, event: event, transactionID: transactionID, scoring: true)
+    }
+}
+
+/// Disjoint slots of a buffer, each written by one worker.
+private struct ClientStates: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<LiveScorer.ClientState?>
+    init(_ buffer: UnsafeMutableBufferPointer<LiveScorer.ClientState?>) { self.buffer = buffer }
+}
+
+/// Moves a client's state on by one transaction: the per-transaction work of live scoring, and of the replay that
+/// builds the states. A value, so that clients can be replayed on several threads at once.
+struct Stepper: Sendable {
+    let extractor: FeatureExtractor
+    let ruleSet: RuleSet
+    let sequence: SequenceDetector.Saved?
+    let isolation: IsolationForestModel?
+    let lof: FittedLOF?
+    /// The category vocabulary: names, population shares and LSTM ids, by the states' category id.
+    var categoryNames: [String] = []
+    var categoryPriors: [Double] = []
+    var sequenceCategory: [Int32] = []
+
+    func newClient() -> LiveScorer.ClientState {
+        var state = LiveScorer.ClientState()
         state.lstm = sequence?.model.streamState()
         return state
     }
 
     /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in. Without
     /// `scoring` (replaying history) only the states move: the matrix models, which keep no state, are skipped.
-    private func advance(_ state: inout ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool = true)
+    func advance(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool)
         -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?) {
         var raw: [Detector: Double] = [:]
         let row = extractor.features(of: event, categoryPrior: categoryPriors[Int(event.category)], state: &state.features)
-        if scoring && (models.contains(.isolationForest) || models.contains(.localOutlierFactor)) {
+        if scoring && (isolation != nil || lof != nil) {
             let matrix = FeatureMatrix(rowCount: 1, columnCount: FeatureExtractor.columnCount, values: row)
-            if models.contains(.isolationForest), let forest = fitted.isolation {
-                raw[.isolationForest] = forest.scores(matrix, parallelism: .serial)[0]
-            }
-            if models.contains(.localOutlierFactor), let lof = fitted.lof {
-                raw[.localOutlierFactor] = lof.factors(matrix, ids: [transactionID], parallelism: .serial)[0]
-            }
+            if let isolation { raw[.isolationForest] = isolation.scores(matrix, parallelism: .serial)[0] }
+            if let lof { raw[.localOutlierFactor] = lof.factors(matrix, ids: [transactionID], parallelism: .serial)[0] }
         }
         let names = categoryNames
         let hits = ruleSet.hits(event, row: 0, state: &state.rules, categoryName: { names[Int($0)] })
@@ -183,7 +217,9 @@ public final class LiveScorer {
         state.lastInstant = max(state.lastInstant ?? event.instant, event.instant)
         return (raw, hits, lstm, step)
     }
+}
 
+extension LiveScorer {
     /// Scores one arriving transaction of client `clientID` and takes it into the client's state. Does not write.
     public func score(_ event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) -> LiveVerdict {
         var event = event
