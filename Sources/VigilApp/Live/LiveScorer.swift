@@ -155,11 +155,6 @@ public final class LiveScorer {
     }
 
     private func newClient() -> ClientState { stepper.newClient() }
-
-    private func advance(_ state: inout ClientState, event: TransactionEvent, transactionID: Int64)
-        -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?) {
-        stepper.advance(&state, event: event, transactionID: transactionID, scoring: true)
-    }
 }
 
 /// Disjoint slots of a buffer, each written by one worker.
@@ -224,12 +219,12 @@ extension LiveScorer {
     public func score(_ event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) -> LiveVerdict {
         var event = event
         event.category = category(categoryName)
-        var state = clients[clientID] ?? newClient()
-        let late = state.lastInstant.map { event.instant < $0 } ?? false
-        let previousInstant = state.lastInstant
-        let earlierKmHome = state.recentKmHome.suffix(50)
-        let (raw, hits, lstm, step) = advance(&state, event: event, transactionID: transactionID)
-        clients[clientID] = state
+        if clients[clientID] == nil { clients[clientID] = newClient() }
+        let previousInstant = clients[clientID]?.lastInstant
+        let late = previousInstant.map { event.instant < $0 } ?? false
+        let earlierKmHome = clients[clientID]?.recentKmHome.suffix(50) ?? []
+        // In place: a copy of the state taken out of the dictionary would copy its buffers on the first write.
+        let (raw, hits, lstm, step) = stepper.advance(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
         seenThrough = max(seenThrough, transactionID)
         var result = verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late)
         if let lstm, let step {
