@@ -94,8 +94,10 @@ import Testing
         // from the scratch directory, which it can read.
         let binary = scratch.path + "/vigil-as-nobody"
         if geteuid() == 0 {
-            try FileManager.default.copyItem(atPath: Harness.binary, toPath: binary)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
+            // Copied by `cp`, not here: a process another test spawns meanwhile would inherit our descriptor open for
+            // writing, and executing the copy would then fail with "text file busy".
+            try Harness.shell("cp \(Harness.binary) \(binary) && chmod 755 \(binary)")
+            #expect(FileManager.default.isExecutableFile(atPath: binary))
         }
         func restricted(_ arguments: [String]) throws -> Harness.Output {
             geteuid() == 0

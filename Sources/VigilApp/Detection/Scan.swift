@@ -524,14 +524,18 @@ public enum Scanner {
                     ?? IsolationForest.fit(set.matrix, .init(treeCount: config.treeCount, maxSamples: maxSamples, seed: seed))
                 if fitted?.isolation == nil { model = .isolation(forest) }
                 try meter.advance(0.02)
-                scores = try inSlices(of: set.matrix, rows: options.isolationSliceRows, meter: meter, from: 0.02, to: 0.9) {
-                    forest.scores($0)
+                scores = try inSlices(of: set.matrix, rows: options.isolationSliceRows, meter: meter, from: 0.02, to: 0.9) { slice, _ in
+                    forest.scores(slice)
                 }
                 threshold = isolationThreshold
             default:
                 if let lof = fitted?.lof {
+                    // Refitted from its stored reference on load; every row is scored against it, a slice at a time.
                     try meter.advance(0.05)
-                    scores = lof.factors(set.matrix, ids: set.ids)
+                    let ids = set.ids
+                    scores = try inSlices(of: set.matrix, rows: options.lofSliceRows, meter: meter, from: 0.05, to: 0.98) { slice, rows in
+                        lof.factors(slice, ids: Array(ids[rows]))
+                    }
                 } else {
                     let lof: FittedLOF
                     (scores, lof) = try lofScores(set.matrix, ids: set.ids, neighbours: config.neighbourCount,
@@ -557,14 +561,14 @@ public enum Scanner {
         }
     }
 
-    /// `score` over `matrix` a slice of `rows` rows at a time, the scores put end to end, reporting the stage from
+    /// `score` over `matrix` a slice of `rows` rows at a time (each with its rows' range), the scores put end to end, reporting the stage from
     /// `from` to `to` and checking for cancellation after each slice. Each row's score depends on that row alone
     /// (in both models), so the result is that of one call over the whole matrix.
     static func inSlices(of matrix: FeatureMatrix, rows: Int, meter: ScanMeter, from: Double, to: Double,
-                         _ score: (FeatureMatrix) -> [Double]) throws -> [Double] {
+                         _ score: (FeatureMatrix, Range<Int>) -> [Double]) throws -> [Double] {
         let count = matrix.rowCount
         guard count > rows else {
-            let scores = score(matrix)
+            let scores = score(matrix, 0 ..< count)
             try meter.advance(to)
             return scores
         }
@@ -575,7 +579,7 @@ public enum Scanner {
             let end = min(count, start + rows)
             let width = matrix.columnCount
             scores += score(FeatureMatrix(rowCount: end - start, columnCount: width,
-                                          values: Array(matrix.values[start * width ..< end * width])))
+                                          values: Array(matrix.values[start * width ..< end * width])), start ..< end)
             start = end
             try meter.advance(from + (to - from) * Double(end) / Double(count))
         }
@@ -623,8 +627,8 @@ public enum Scanner {
         let shares = LOFShares(transactions: raw.rowCount, referenceLimit: referenceLimit)
         try meter.advance(shares.afterFit)
         // Standardising is row by row too, so each slice is standardised as it is scored.
-        var factors = try inSlices(of: raw, rows: sliceRows, meter: meter, from: shares.afterFit, to: 0.98) {
-            model.factors(scaler.transform($0))
+        var factors = try inSlices(of: raw, rows: sliceRows, meter: meter, from: shares.afterFit, to: 0.98) { slice, _ in
+            model.factors(scaler.transform(slice))
         }
         for (position, row) in reference.enumerated() { factors[row] = model.referenceFactors[position] }
         return (factors, FittedLOF(referenceIDs: reference.map { ids[$0] }, reference: referenceMatrix, scaler: scaler, model: model))
