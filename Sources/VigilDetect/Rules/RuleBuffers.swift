@@ -1,14 +1,14 @@
 /// The last values of a stream (as many as the rule that owns it keeps), kept sorted for quantiles in O(count) per
 /// value instead of a sort: the rules' bounded memory of a client's recent amounts, spends or distances.
 ///
-/// The same arithmetic as `RecentValues` (the features' copy), but a value a rule's state can save and load: it
+/// Also the features' `RecentValues` (a fixed capacity over this). A value a rule's state can save and load: it
 /// encodes the values oldest first and sorts them again when decoded, and two samples are equal when they hold
 /// the same values in the same arrival order.
 struct RecentSample: Sendable, Codable, Equatable {
     /// The values in arrival order (a ring once full), to know which one leaves next.
     private var arrivals: [Double] = []
     private var oldest = 0
-    private var sorted: [Double] = []
+    private(set) var sorted: [Double] = []
 
     init() {}
 
@@ -41,6 +41,34 @@ struct RecentSample: Sendable, Codable, Equatable {
         let below = Int(position.rounded(.down))
         let above = min(sorted.count - 1, below + 1)
         return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
+    }
+
+    /// Median of the values (mean of the middle two for an even count); nil when empty.
+    var median: Double? {
+        guard !sorted.isEmpty else { return nil }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// Median absolute deviation from `center`: the deviations on either side of it are already in order, so
+    /// merging the two runs outward finds the middle ones without sorting.
+    func medianAbsoluteDeviation(from center: Double) -> Double {
+        let n = sorted.count
+        guard n > 0 else { return 0 }
+        var right = Self.firstIndex(notBelow: center, in: sorted)
+        var left = right - 1
+        var taken = 0
+        var previous = 0.0
+        let wanted = n / 2  // 0-based index of the upper middle deviation
+        while true {
+            let leftDeviation = left >= 0 ? center - sorted[left] : .infinity
+            let rightDeviation = right < n ? sorted[right] - center : .infinity
+            let next: Double
+            if leftDeviation <= rightDeviation { next = leftDeviation; left -= 1 } else { next = rightDeviation; right += 1 }
+            if taken == wanted { return n % 2 == 1 ? next : (previous + next) / 2 }
+            previous = next
+            taken += 1
+        }
     }
 
     private static func firstIndex(notBelow value: Double, in values: [Double]) -> Int {
