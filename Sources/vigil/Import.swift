@@ -18,14 +18,7 @@ struct Import: ParsableCommand {
 
     @OptionGroup var storeOption: StoreOption
 
-    @Option(name: .customLong("map"), help: ArgumentHelp("Map a field to a column, e.g. --map client=account_no.", valueName: "FIELD=COLUMN"))
-    var mappings: [String] = []
-
-    @Option(name: .long, help: "Currency of amounts that name none.")
-    var currency: String = "USD"
-
-    @Option(name: .customLong("utc-offset"), help: ArgumentHelp("Zone of timestamps that carry none, e.g. +02:00 or -0500.", valueName: "±HH:MM"))
-    var utcOffset: String = "+00:00"
+    @OptionGroup var format: CSVFormatOptions
 
     @Option(name: .customLong("batch-size"), help: "Rows committed per transaction.")
     var batchSize: Int = 20_000
@@ -36,25 +29,10 @@ struct Import: ParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw ValidationError("--currency must be a three-letter code such as USD")
-        }
-        _ = try Self.parseOffset(utcOffset)
-        do { _ = try ColumnMapping.parseOverrides(mappings) } catch { throw ValidationError(error.description) }
-    }
-
-    static func parseOffset(_ text: String) throws -> Int {
-        let result = TimestampParser().parse("2000-01-01 00:00:00" + text)
-        guard case .success(let epoch) = result else {
-            throw ValidationError("--utc-offset must look like +02:00 or -0500, got '\(text)'")
-        }
-        return Int(946_684_800 - epoch)
     }
 
     func run() throws {
-        let overrides = try ColumnMapping.parseOverrides(mappings)
-        let options = ImportOptions(overrides: overrides, defaultCurrency: currency.uppercased(),
-                                    defaultOffsetSeconds: try Self.parseOffset(utcOffset), batchSize: batchSize)
+        let options = try format.importOptions(batchSize: batchSize)
         let path = storeOption.resolved()
         var failures = 0
         // Every file is opened and checked before the store is touched, so a bad file never creates a store.
@@ -186,5 +164,38 @@ struct Rejected: ParsableCommand {
                 print(Sanitize.line(text + ": " + r.reason))
             }
         }
+    }
+}
+
+/// How CSV is read, for `import` and `ingest` alike: column mapping, default currency and zone.
+struct CSVFormatOptions: ParsableArguments {
+    @Option(name: .customLong("map"), help: ArgumentHelp("Map a field to a column, e.g. --map client=account_no.", valueName: "FIELD=COLUMN"))
+    var mappings: [String] = []
+
+    @Option(name: .long, help: "Currency of amounts that name none.")
+    var currency: String = "USD"
+
+    @Option(name: .customLong("utc-offset"), help: ArgumentHelp("Zone of timestamps that carry none, e.g. +02:00 or -0500.", valueName: "±HH:MM"))
+    var utcOffset: String = "+00:00"
+
+    func validate() throws {
+        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw ValidationError("--currency must be a three-letter code such as USD")
+        }
+        _ = try Self.parseOffset(utcOffset)
+        do { _ = try ColumnMapping.parseOverrides(mappings) } catch { throw ValidationError(error.description) }
+    }
+
+    func importOptions(batchSize: Int) throws -> ImportOptions {
+        ImportOptions(overrides: try ColumnMapping.parseOverrides(mappings), defaultCurrency: currency.uppercased(),
+                      defaultOffsetSeconds: try Self.parseOffset(utcOffset), batchSize: batchSize)
+    }
+
+    static func parseOffset(_ text: String) throws -> Int {
+        let result = TimestampParser().parse("2000-01-01 00:00:00" + text)
+        guard case .success(let epoch) = result else {
+            throw ValidationError("--utc-offset must look like +02:00 or -0500, got '\(text)'")
+        }
+        return Int(946_684_800 - epoch)
     }
 }

@@ -30,14 +30,7 @@ struct Ingest: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
     @OptionGroup var configOption: ConfigOption
 
-    @Option(name: .customLong("map"), help: ArgumentHelp("Map a field to a column, e.g. --map client=account_no.", valueName: "FIELD=COLUMN"))
-    var mappings: [String] = []
-
-    @Option(name: .long, help: "Currency of amounts that name none.")
-    var currency: String = "USD"
-
-    @Option(name: .customLong("utc-offset"), help: ArgumentHelp("Zone of timestamps that carry none, e.g. +02:00.", valueName: "±HH:MM"))
-    var utcOffset: String = "+00:00"
+    @OptionGroup var format: CSVFormatOptions
 
     @Flag(name: .long, help: "Print only the summary, not a line per alert raised.")
     var quiet = false
@@ -45,7 +38,6 @@ struct Ingest: ParsableCommand {
     func validate() throws {
         if watch {
             guard input == nil && follow == nil else { throw ValidationError("--watch reads no input: give neither `-` nor --follow") }
-            _ = try Import.parseOffset(utcOffset)
             return
         }
         switch (input, follow) {
@@ -54,14 +46,11 @@ struct Ingest: ParsableCommand {
         case (_?, _?): throw ValidationError("give either `-` or --follow FILE, not both")
         default: throw ValidationError("the input must be `-` (standard input); to read a file as it grows, use --follow FILE")
         }
-        _ = try Import.parseOffset(utcOffset)
-        do { _ = try ColumnMapping.parseOverrides(mappings) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
         let store = try storeOption.openExisting()
-        let options = ImportOptions(overrides: try ColumnMapping.parseOverrides(mappings), defaultCurrency: currency.uppercased(),
-                                    defaultOffsetSeconds: try Import.parseOffset(utcOffset), batchSize: 20_000)
+        let options = try format.importOptions(batchSize: 20_000)
         let descriptor: Int32
         if let follow {
             descriptor = open(follow, O_RDONLY)
