@@ -8,14 +8,14 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Live mode: take CSV lines as they arrive, store them and score each one at once.",
         discussion: """
-            Reads CSV from standard input (`-`) or follows a growing file (--follow FILE, like `tail -f`); the first
-            line is the header, mapped as `vigil import` maps one. Each batch of lines that arrives is imported (bad
-            rows rejected with their line, field and value; repeats skipped) and every new transaction is scored from
-            its client's saved state by the detectors the last `vigil scan` fitted, and the ensemble. An alert appears
-            in every open workbench within a second. Scores are those a `vigil scan` reusing the same fitted detectors
-            gives the same transactions. Transactions other processes add to the store are scored too.
-            A kill at any moment loses nothing committed: each batch's rows, scores and alerts commit together, and
-            the transaction ids already scored are never scored twice.
+            Reads CSV from standard input (`-`), follows a growing file (--follow FILE, like `tail -f`), or with \
+            --watch scores what other processes add to the store. The first line is the header, mapped as `vigil \
+            import` maps one. Each batch of lines that arrives is imported (bad rows rejected with their line, field \
+            and value; repeats skipped), then every new transaction is scored from its client's saved state by the \
+            detectors the last `vigil scan` fitted and the ensemble: exactly the scores a scan reusing them gives. \
+            An alert appears in every open workbench within a second, marked new. A kill at any moment loses \
+            nothing committed (a batch's scores, alerts and scored mark commit together), and sending the same \
+            input again stores nothing twice and scores only what was left unscored.
             """)
 
     @Argument(help: "`-` for standard input.")
