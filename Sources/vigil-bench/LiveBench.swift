@@ -9,9 +9,11 @@ import VigilStore
 /// all but the last `--arrival-days` days go into a base store (kept at `--store`, reused by later runs), which is
 /// scanned with every detector; the last days then arrive one transaction at a time.
 ///
-/// Two measurements, on a copy of the base store each:
+/// Three measurements, on copies of the base store:
 /// - latency: each arrival scored in memory (features from the client's state, every fitted detector, the rules,
 ///   the ensemble), timed one by one, reported as HdrHistogram-style percentiles;
+/// - sustained scoring: the same arrivals through a second scorer, `--batch` at a time (`LiveScorer.scoreBatch`),
+///   checked to give the one-by-one scores;
 /// - throughput: the arrivals fed as CSV lines through `LiveIngest` in batches of `--batch` lines (import, score,
 ///   commit scores and alerts), end to end, with each batch's time from arrival to commit.
 enum LiveBench {
@@ -69,6 +71,7 @@ enum LiveBench {
         var latencies: [Double] = []
         latencies.reserveCapacity(arrivals.count)
         var alerts = 0
+        var singleScores: [Double] = []
         let scoringStarted = Date()
         for (offset, t) in arrivals.enumerated() {
             let event = TransactionEvent(instant: t.instant, amountMinor: t.amount.minorUnits, category: 0,
@@ -79,8 +82,36 @@ enum LiveBench {
             let verdict = scorer.score(event, categoryName: t.category, clientID: t.clientID, transactionID: firstID + Int64(offset))
             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             if verdict.score >= 0.5 { alerts += 1 }
+            singleScores.append(verdict.score)
         }
         let scoringSeconds = Date().timeIntervalSince(scoringStarted)
+
+        // Sustained throughput: the same arrivals through a second scorer, `--batch` at a time, side by side
+        // (`LiveScorer.scoreBatch`: clients on every core, the matrix models over the batch).
+        let batchScorer = try LiveScorer(store: latencyStore)
+        try batchScorer.catchUp()
+        let arrivalValues = arrivals.enumerated().map { offset, t in
+            LiveScorer.Arrival(event: TransactionEvent(instant: t.instant, amountMinor: t.amount.minorUnits, category: 0,
+                                                       homeLatitude: t.home?.latitude ?? .nan, homeLongitude: t.home?.longitude ?? .nan,
+                                                       merchantLatitude: t.merchantLocation?.latitude ?? .nan,
+                                                       merchantLongitude: t.merchantLocation?.longitude ?? .nan, channel: t.channel),
+                               categoryName: t.category, clientID: t.clientID, transactionID: firstID + Int64(offset))
+        }
+        var batchScoreSeconds: [Double] = []
+        var batchAgrees = true
+        let batchStarted = Date()
+        var next = 0
+        var batchVerdicts: [LiveVerdict] = []
+        while next < arrivalValues.count {
+            let end = min(arrivalValues.count, next + batchLines)
+            let started = Date()
+            batchVerdicts += batchScorer.scoreBatch(Array(arrivalValues[next ..< end]))
+            batchScoreSeconds.append(Date().timeIntervalSince(started))
+            next = end
+        }
+        let batchSeconds = Date().timeIntervalSince(batchStarted)
+        // The batch path must give the one-by-one verdicts exactly.
+        for (position, verdict) in batchVerdicts.enumerated() where verdict.score != singleScores[position] { batchAgrees = false }
         try latencyStore.closeConnections()
 
         // Throughput: CSV lines through the whole live path, a batch at a time.
@@ -113,6 +144,9 @@ enum LiveBench {
             "models": scorer.models.map(\.rawValue), "rules": Detector.rules.map(\.rawValue),
             "load_seconds": loadSeconds, "catch_up_seconds": catchUpSeconds,
             "score_seconds": scoringSeconds, "score_per_second": Double(arrivals.count) / scoringSeconds,
+            "batch_score_seconds": batchSeconds, "batch_score_per_second": Double(arrivals.count) / batchSeconds,
+            "batch_score_ms_p50": percentile(batchScoreSeconds, 0.5) * 1e3, "batch_score_ms_max": (batchScoreSeconds.max() ?? 0) * 1e3,
+            "batch_agrees_with_single": batchAgrees, "threads": ProcessInfo.processInfo.activeProcessorCount,
             "alerts_at_0_5": alerts,
             "ingest_start_seconds": ingestStartSeconds, "ingest_seconds": ingestSeconds,
             "ingest_per_second": Double(lines.count) / ingestSeconds, "ingest_scored": scored, "ingest_alerts": opened,

@@ -157,6 +157,13 @@ public final class LiveScorer {
     private func newClient() -> ClientState { stepper.newClient() }
 }
 
+/// A batch's buffers: each client's state and each transaction's slots are written by one worker only.
+private struct BatchBuffers: @unchecked Sendable {
+    let states: UnsafeMutableBufferPointer<LiveScorer.ClientState>
+    let features: UnsafeMutableBufferPointer<Float>
+    let stepped: UnsafeMutableBufferPointer<LiveScorer.Stepped>
+}
+
 /// Disjoint slots of a buffer, each written by one worker.
 private struct ClientStates: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<LiveScorer.ClientState?>
@@ -185,7 +192,7 @@ struct Stepper: Sendable {
     /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in. Without
     /// `scoring` (replaying history) only the states move: the matrix models, which keep no state, are skipped.
     func advance(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool)
-        -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?) {
+        -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?, features: [Float]) {
         var raw: [Detector: Double] = [:]
         let row = extractor.features(of: event, categoryPrior: categoryPriors[Int(event.category)], state: &state.features)
         if scoring && (isolation != nil || lof != nil) {
@@ -210,7 +217,7 @@ struct Stepper: Sendable {
             if state.recentKmHome.count > 64 { state.recentKmHome.removeFirst(state.recentKmHome.count - 50) }
         }
         state.lastInstant = max(state.lastInstant ?? event.instant, event.instant)
-        return (raw, hits, lstm, step)
+        return (raw, hits, lstm, step, row)
     }
 }
 
@@ -224,7 +231,7 @@ extension LiveScorer {
         let late = previousInstant.map { event.instant < $0 } ?? false
         let earlierKmHome = clients[clientID]?.recentKmHome.suffix(50) ?? []
         // In place: a copy of the state taken out of the dictionary would copy its buffers on the first write.
-        let (raw, hits, lstm, step) = stepper.advance(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
+        let (raw, hits, lstm, step, _) = stepper.advance(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
         seenThrough = max(seenThrough, transactionID)
         var result = verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late)
         if let lstm, let step {
@@ -282,12 +289,16 @@ extension LiveScorer {
         var candidates: [AlertCandidate] = []
         var alertsPerDay: [Int64: Int] = [:]
         let now = Date().timeIntervalSince1970
-        for row in 0 ..< arrived.count {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let verdicts = scoreBatch((0 ..< arrived.count).map { row in
+            Arrival(event: TransactionEvent(row: row, of: columns), categoryName: columns.categoryNames[Int(columns.categories[row])],
+                    clientID: arrived.clientIDs[row], transactionID: columns.ids[row])
+        })
+        // Scored side by side, the batch's time is shared among its transactions.
+        let each = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(arrived.count)
+        batch.latencies = [Double](repeating: each, count: arrived.count)
+        for (row, verdict) in verdicts.enumerated() {
             let id = columns.ids[row]
-            let start = DispatchTime.now().uptimeNanoseconds
-            let verdict = score(TransactionEvent(row: row, of: columns), categoryName: columns.categoryNames[Int(columns.categories[row])],
-                                clientID: arrived.clientIDs[row], transactionID: id)
-            batch.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             guard id > scoredThrough else { continue }
             batch.scored += 1
             if verdict.late { batch.late += 1 }
@@ -308,6 +319,96 @@ extension LiveScorer {
         }
         batch.alertsOpened = try store.commitLiveScores(scores, alerts: candidates, through: columns.ids.last ?? seenThrough)
         return batch
+    }
+
+    /// One arriving transaction, as `scoreBatch` takes it.
+    public struct Arrival: Sendable {
+        public var event: TransactionEvent
+        public var categoryName: String
+        public var clientID: String
+        public var transactionID: Int64
+
+        public init(event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) {
+            self.event = event
+            self.categoryName = categoryName
+            self.clientID = clientID
+            self.transactionID = transactionID
+        }
+    }
+
+    /// What one transaction's client state gave, before the matrix models.
+    struct Stepped: Sendable {
+        var raw: [Detector: Double] = [:]
+        var hits: [RuleHit] = []
+        var late = false
+        var sequence: SequenceContext?
+    }
+
+    /// Scores `arrivals` (in arrival order) side by side, with the verdicts `score` gives them one by one: each
+    /// client's transactions in order on one thread and clients on several, then the matrix models (which keep no
+    /// state) over all of them at once, on every core.
+    public func scoreBatch(_ arrivals: [Arrival]) -> [LiveVerdict] {
+        guard !arrivals.isEmpty else { return [] }
+        var events = arrivals.map(\.event)
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for (position, arrival) in arrivals.enumerated() {
+            events[position].category = category(arrival.categoryName)
+            if groups[arrival.clientID] == nil { order.append(arrival.clientID) }
+            groups[arrival.clientID, default: []].append(position)
+            seenThrough = max(seenThrough, arrival.transactionID)
+        }
+        // The clients' states, moved out of the dictionary (not copied) for the threads and back after.
+        var states = order.map { clients.removeValue(forKey: $0) ?? newClient() }
+        let rows = order.map { groups[$0]! }
+        let width = FeatureExtractor.columnCount
+        var features = [Float](repeating: 0, count: arrivals.count * width)
+        var stepped = [Stepped](repeating: Stepped(), count: arrivals.count)
+        let stepper = self.stepper
+        let frozenEvents = events
+        let ids = arrivals.map(\.transactionID)
+        states.withUnsafeMutableBufferPointer { stateBuffer in
+            features.withUnsafeMutableBufferPointer { featureBuffer in
+                stepped.withUnsafeMutableBufferPointer { steppedBuffer in
+                    let out = BatchBuffers(states: stateBuffer, features: featureBuffer, stepped: steppedBuffer)
+                    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        for group in stride(from: worker, to: rows.count, by: workers) {
+                            for position in rows[group] {
+                                let event = frozenEvents[position]
+                                var result = Stepped()
+                                let previousInstant = out.states[group].lastInstant
+                                result.late = previousInstant.map { event.instant < $0 } ?? false
+                                let earlierKmHome = Array(out.states[group].recentKmHome.suffix(50))
+                                let (raw, hits, lstm, step, row) = stepper.advance(&out.states[group], event: event,
+                                                                                    transactionID: ids[position], scoring: false)
+                                result.raw = raw
+                                result.hits = hits
+                                if let lstm, let step {
+                                    result.sequence = SequenceContext(scored: lstm, step: step, earlierKmHome: earlierKmHome,
+                                                                      previousInstant: previousInstant, instant: event.instant)
+                                }
+                                for column in 0 ..< width { out.features[position * width + column] = row[column] }
+                                out.stepped[position] = result
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (group, clientID) in order.enumerated() { clients[clientID] = states[group] }
+        let matrix = FeatureMatrix(rowCount: arrivals.count, columnCount: width, values: features)
+        let isolation = stepper.isolation?.scores(matrix)
+        let lof = stepper.lof?.factors(matrix, ids: ids)
+        return arrivals.indices.map { position in
+            var raw = stepped[position].raw
+            if let isolation { raw[.isolationForest] = isolation[position] }
+            if let lof { raw[.localOutlierFactor] = lof[position] }
+            var result = verdict(raw: raw, hits: stepped[position].hits, transactionID: ids[position],
+                                 clientID: arrivals[position].clientID, late: stepped[position].late)
+            result.sequence = stepped[position].sequence
+            return result
+        }
     }
 
     /// An alert's reasons, ordered by contribution, as a scan writes them.
