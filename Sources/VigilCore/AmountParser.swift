@@ -78,6 +78,7 @@ public struct AmountParser: Sendable {
             negative = true
         }
         guard i < end else { return .failure(AmountError(reason: "no digits")) }
+        if isNonFinite(bytes, i, end) { return .failure(AmountError(reason: "not a finite amount (NaN or infinity)")) }
 
         var whole: Int64 = 0
         var digitsSinceSeparator = 0
@@ -97,6 +98,8 @@ public struct AmountParser: Sendable {
                 }
                 sawSeparator = true
                 digitsSinceSeparator = 0
+            } else if (b == UInt8(ascii: "e") || b == UInt8(ascii: "E")) && sawDigit {
+                return .failure(AmountError(reason: "exponent notation is not accepted (write the amount out in full)"))
             } else {
                 return .failure(AmountError(reason: "unexpected character '\(printable(b))'"))
             }
@@ -109,6 +112,9 @@ public struct AmountParser: Sendable {
             k += 1  // the point
             while k < end {
                 let b = bytes[k]
+                if (b == UInt8(ascii: "e") || b == UInt8(ascii: "E")) && k > i {
+                    return .failure(AmountError(reason: "exponent notation is not accepted (write the amount out in full)"))
+                }
                 guard b >= 0x30 && b <= 0x39 else { return .failure(AmountError(reason: "unexpected character '\(printable(b))' in decimals")) }
                 if decimals < 2 {
                     minor = minor * 10 + Int64(b - 0x30)
@@ -126,6 +132,19 @@ public struct AmountParser: Sendable {
         if negative { total = -total }
         return .success(Money(minorUnits: total, currency: currency ?? defaultCurrency))
     }
+}
+
+/// `nan`, `inf` or `infinity` in any case: what a float formatter writes for a value that is no amount.
+private func isNonFinite(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    let count = end - start
+    guard count == 3 || count == 8 else { return false }
+    var word = ""
+    for k in start..<end {
+        let b = bytes[k] | 0x20  // lower case for letters
+        guard b >= 0x61 && b <= 0x7A else { return false }
+        word.unicodeScalars.append(Unicode.Scalar(b))
+    }
+    return word == "nan" || word == "inf" || word == "infinity"
 }
 
 @inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }

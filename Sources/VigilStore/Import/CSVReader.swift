@@ -5,8 +5,10 @@ public struct CSVRecord {
     public internal(set) var bytes: [UInt8] = []
     /// `ends[i]` is the end offset in `bytes` of field i.
     public internal(set) var ends: [Int] = []
-    /// Set when the record is malformed as CSV (e.g. an unterminated quote).
+    /// Set when the record is malformed as CSV (e.g. an unterminated quote) or over the reader's limits.
     public internal(set) var problem: String?
+    /// The field (0-based) the problem lies in, when it lies in one.
+    public internal(set) var problemField: Int?
 
     public init() {
         bytes.reserveCapacity(1024)
@@ -20,6 +22,14 @@ public struct CSVRecord {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         problem = nil
+        problemField = nil
+    }
+
+    /// Records the first problem only: it is the one that explains the rest.
+    mutating func note(_ text: String, field: Int?) {
+        guard problem == nil else { return }
+        problem = text
+        problemField = field
     }
 
     public func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
@@ -83,7 +93,9 @@ public struct CSVRecord {
 
 /// A streaming RFC 4180 reader over bytes: quoted fields holding delimiters, doubled quotes and
 /// line breaks; CRLF, LF or CR line ends; a leading UTF-8 byte-order mark; blank lines skipped.
-/// Memory stays flat: it holds one chunk and one record at a time.
+/// Memory stays flat: it holds one chunk and one record at a time, and a record is cut off at
+/// `maxRecordBytes` bytes and `maxFields` fields (the rest of it is read and dropped, and the record
+/// carries a problem saying so), so a runaway field or an unterminated quote cannot fill memory.
 ///
 /// Written by hand rather than taken from a CSV package because import speed is a product
 /// requirement (at least `sqlite3 .import`'s rate): it scans bytes in bulk, never builds a String
@@ -98,12 +110,50 @@ final class CSVReader {
     private var startOfInput = true
     private var line = 1
     private(set) var delimiter: UInt8
+    /// A record longer than this (all its fields together) is cut off and rejected. Real transaction rows
+    /// are well under a kilobyte; a megabyte is a corrupt file, a runaway quote or an attack.
+    let maxRecordBytes: Int
+    /// A record with more fields than this is cut off and rejected.
+    let maxFields: Int
 
-    init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20) {
+    static let defaultMaxRecordBytes = 1 << 20
+    static let defaultMaxFields = 4096
+
+    init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20,
+         maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes, maxFields: Int = CSVReader.defaultMaxFields) {
         self.source = source
         self.delimiter = delimiter
         self.capacity = chunkSize
         self.buffer = .allocate(capacity: chunkSize)
+        self.maxRecordBytes = maxRecordBytes
+        self.maxFields = maxFields
+    }
+
+    /// Appends the buffer's bytes `start..<end` to the record's current field, up to `maxRecordBytes`.
+    @inline(__always) private func keep(_ start: Int, _ end: Int, into record: inout CSVRecord) {
+        let count = end - start
+        guard count > 0 else { return }
+        let room = maxRecordBytes - record.bytes.count
+        if count <= room {
+            record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: count))
+        } else {
+            if room > 0 { record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: room)) }
+            record.note("record longer than \(Self.describe(bytes: maxRecordBytes)) (cut off in field \(record.ends.count + 1))",
+                        field: record.ends.count)
+        }
+    }
+
+    /// Ends the record's current field, unless the record already has `maxFields`.
+    @inline(__always) private func endField(_ record: inout CSVRecord) {
+        if record.ends.count < maxFields {
+            record.ends.append(record.bytes.count)
+        } else {
+            record.note("more than \(maxFields) fields", field: nil)
+        }
+    }
+
+    static func describe(bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
     }
 
     deinit { buffer.deallocate() }
@@ -173,8 +223,8 @@ final class CSVReader {
                 position += 1
                 quoted: while true {
                     if position == length, try !refill() {
-                        record.problem = "unterminated quoted field (opened on line \(record.line))"
-                        record.ends.append(record.bytes.count)
+                        record.note("unterminated quoted field (opened on line \(record.line))", field: record.ends.count)
+                        endField(&record)
                         return true
                     }
                     var k = position
@@ -182,12 +232,12 @@ final class CSVReader {
                         if buffer[k] == 0x0A { line += 1 }
                         k += 1
                     }
-                    record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + position, count: k - position))
+                    keep(position, k, into: &record)
                     position = k
                     if k < length {
                         position += 1  // the quote
                         if try peek() == 0x22 {
-                            record.bytes.append(0x22)
+                            keep(position, position + 1, into: &record)
                             position += 1
                         } else {
                             break quoted
@@ -204,11 +254,11 @@ final class CSVReader {
                     if b == delimiter || b == 0x0A || b == 0x0D { break }
                     k += 1
                 }
-                record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + position, count: k - position))
+                keep(position, k, into: &record)
                 position = k
                 if k < length { break }
             }
-            record.ends.append(record.bytes.count)
+            endField(&record)
             guard let terminator = try peek() else { return true }
             position += 1
             if terminator == delimiter { continue }
