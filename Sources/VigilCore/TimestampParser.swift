@@ -126,8 +126,9 @@ private struct Cursor {
             if k == fracStart { return nil }
         }
         guard k == bytes.count else { return nil }
-        // Bare 8-digit numbers like 20230105 are more likely dates than 1970 epochs; refuse to guess.
-        if digitCount < 9 && !negative { return .failure(TimestampError(reason: "number too small to be an epoch timestamp")) }
+        // Bare 8-digit numbers like 20230105 are more likely dates than 1970 epochs, and "-0" or "-5" no time at
+        // all; refuse to guess.
+        if digitCount < 9 { return .failure(TimestampError(reason: "number too small to be an epoch timestamp")) }
         var seconds: Int64
         if digitCount >= 12 {
             seconds = value / 1000

@@ -30,7 +30,7 @@ extension Rejection {
         var characters = 0
         for scalar in value.unicodeScalars {
             if characters == shownCharacters {
-                out += "… (\(value.utf8.count) bytes in all)"
+                out += "… (\(value.utf8.count) bytes)"
                 break
             }
             out += escaped(scalar)

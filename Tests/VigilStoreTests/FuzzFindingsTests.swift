@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import VigilStore
+
+/// Inputs the import fuzz target (fuzz/run.sh) found to break a property, kept as regression tests.
+@Suite struct FuzzFindingsTests {
+    /// Every record of `bytes`, read with chunks of `chunkSize` bytes from memory.
+    func read(_ bytes: [UInt8], chunkSize: Int, maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes,
+              maxFields: Int = CSVReader.defaultMaxFields) throws -> [[String]] {
+        let reader = CSVReader(source: ByteSource(bytes: bytes, name: "finding.csv"), chunkSize: chunkSize,
+                               maxRecordBytes: maxRecordBytes, maxFields: maxFields)
+        var record = CSVRecord()
+        var out: [[String]] = []
+        while try reader.next(into: &record) {
+            out.append((0..<record.fieldCount).map { record.lossyString($0) } + [record.problem ?? ""])
+        }
+        return out
+    }
+
+    /// crash-9490b6ce: a byte-order mark followed by "-USD ", read in 2-byte chunks, kept the mark as text:
+    /// the mark was looked for only in the first chunk. Chunks are now at least 3 bytes.
+    @Test func aByteOrderMarkIsDroppedWhateverTheChunkSize() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("-USD ".utf8)
+        for chunkSize in [1, 2, 3, 4, 1 << 20] {
+            #expect(try read(bytes, chunkSize: chunkSize) == [["-USD ", ""]], "chunk size \(chunkSize)")
+        }
+    }
+
+    /// The reader's limits hold at every chunk size, and cut a record off in the same place.
+    @Test func limitsCutRecordsOffTheSameWayAtEveryChunkSize() throws {
+        let bytes = Array(("a,b\n" + String(repeating: "x", count: 100) + ",y\n" + String(repeating: ",", count: 40) + "\nlast,row\n").utf8)
+        let expected = try read(bytes, chunkSize: 1 << 20, maxRecordBytes: 64, maxFields: 16)
+        #expect(expected.count == 4)
+        #expect(expected[1].last == "record longer than 64 bytes (cut off in field 1)")
+        #expect(expected[2].last == "more than 16 fields")
+        #expect(expected[3] == ["last", "row", ""])
+        for chunkSize in [1, 5, 7, 64] {
+            #expect(try read(bytes, chunkSize: chunkSize, maxRecordBytes: 64, maxFields: 16) == expected, "chunk size \(chunkSize)")
+        }
+    }
+}
