@@ -26,6 +26,20 @@ import Testing
         }
     }
 
+    /// crash-28d127e2: a byte-order mark that filled the first chunk exactly left nothing to read, and the reader
+    /// read one byte past its buffer (AddressSanitizer: heap-buffer-overflow). A file of just a mark did the same
+    /// with the import's own 1 MiB chunk.
+    @Test func aByteOrderMarkFillingTheFirstChunkIsNotReadPast() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF, 0xCF, 0xC2, 0xA3, 0xCF, 0xC2, 0xA3]
+        for chunkSize in [3, 1 << 20] {
+            #expect(try read(bytes, chunkSize: chunkSize) == [["\u{FFFD}£\u{FFFD}£", ""]])
+        }
+        #expect(try read([0xEF, 0xBB, 0xBF], chunkSize: 1 << 20).isEmpty)
+        let scratch = ScratchDirectory()
+        let markOnly = scratch.file("mark-only.csv", bytes: [0xEF, 0xBB, 0xBF])
+        #expect(throws: ImportError.empty(file: markOnly)) { try PreparedImport(path: markOnly) }
+    }
+
     /// The reader's limits hold at every chunk size, and cut a record off in the same place.
     @Test func limitsCutRecordsOffTheSameWayAtEveryChunkSize() throws {
         let bytes = Array(("a,b\n" + String(repeating: "x", count: 100) + ",y\n" + String(repeating: ",", count: 40) + "\nlast,row\n").utf8)

@@ -160,17 +160,21 @@ final class CSVReader {
 
     deinit { buffer.deallocate() }
 
-    /// Loads the next chunk; false at the end of input.
+    /// Loads the next chunk; false at the end of input. On true, at least one byte is there to read.
     private func refill() throws(ImportError) -> Bool {
-        if exhausted { return false }
-        position = 0
-        length = try source.read(into: buffer, capacity: capacity)
-        if length == 0 { exhausted = true; return false }
-        if startOfInput {
-            startOfInput = false
-            if length >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+        while !exhausted {
+            position = 0
+            length = try source.read(into: buffer, capacity: capacity)
+            if length == 0 { exhausted = true; return false }
+            if startOfInput {
+                startOfInput = false
+                if length >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+            }
+            // A first chunk that was only the byte-order mark leaves nothing to read: read on. (Found by the fuzzer:
+            // a file of just a mark, or a mark filling the first chunk, read one byte past the buffer.)
+            if position < length { return true }
         }
-        return true
+        return false
     }
 
     @inline(__always) private func peek() throws(ImportError) -> UInt8? {
