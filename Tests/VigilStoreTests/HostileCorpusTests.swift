@@ -240,6 +240,20 @@ import VigilCore
         }
     }
 
+    @Test func columnNamesFromTheFileAreEscapedInRejectionsAndTheMappingSummary() throws {
+        let evil = "\u{1B}[2Jmerchant\u{7}"
+        let path = scratch.file("evil-columns.csv", bytes: Array("client,time,amount,\(evil)\nC1,2024-03-01 10:00:00,1.00,Caf".utf8)
+                                    + [0xE9] + Array("\nC2,2024-03-01 10:00:00,1.00,Shop\n".utf8))
+        let prepared = try PreparedImport(path: path, options: ImportOptions(overrides: [.merchant: evil]))
+        #expect(prepared.mapping.summary.contains("merchant=\\x1B[2Jmerchant\\x07"))
+        Self.checkVisible(prepared.mapping.summary)
+        let store = try scratch.store()
+        let summary = try store.importFile(prepared)
+        #expect(summary.imported == 1 && summary.rejected == 1)
+        let rejection = try #require(try store.rejectedRows(importID: summary.importID).first?.rejection)
+        #expect(rejection.column == "\\x1B[2Jmerchant\\x07" && rejection.reason == "invalid UTF-8")
+    }
+
     @Test func shownValuesAreEscapedAndCutShort() {
         #expect(Rejection.shown("plain value") == "plain value")
         #expect(Rejection.shown("a\u{1B}[2Jb\u{9B}c\u{202E}d\u{7F}") == "a\\x1B[2Jb\\u{009B}c\\u{202E}d\\x7F")

@@ -94,7 +94,7 @@ struct RowConverter {
             return .success(try build(record))
         } catch {
             let failure = error
-            let columnName = failure.column.map { mapping.header[$0] }
+            let columnName = failure.column.map { Rejection.shown(mapping.header[$0]) }
             let value = failure.column.map { Rejection.shown(record.lossyString($0)) }
             return .failure(Rejection(
                 line: record.line, column: columnName.map { $0.isEmpty ? "(unnamed column \(failure.column! + 1))" : $0 },
