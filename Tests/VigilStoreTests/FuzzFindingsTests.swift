@@ -40,6 +40,17 @@ import Testing
         #expect(throws: ImportError.empty(file: markOnly)) { try PreparedImport(path: markOnly) }
     }
 
+    /// A quote never closed swallows the rest of the file into one record; past the limit it is cut off, and the
+    /// problem said is still the quote (it explains the length), not the limit.
+    @Test func anUnterminatedQuoteIsNamedEvenPastTheLimit() throws {
+        let bytes = Array(("a,b\n1,\"never closed\n" + String(repeating: "2,3\n", count: 100)).utf8)
+        for chunkSize in [7, 1 << 20] {
+            let rows = try read(bytes, chunkSize: chunkSize, maxRecordBytes: 64)
+            #expect(rows.count == 2)
+            #expect(rows[1].last == "unterminated quoted field (opened on line 2); cut off at 64 bytes")
+        }
+    }
+
     /// The reader's limits hold at every chunk size, and cut a record off in the same place.
     @Test func limitsCutRecordsOffTheSameWayAtEveryChunkSize() throws {
         let bytes = Array(("a,b\n" + String(repeating: "x", count: 100) + ",y\n" + String(repeating: ",", count: 40) + "\nlast,row\n").utf8)

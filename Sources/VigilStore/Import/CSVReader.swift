@@ -241,7 +241,14 @@ final class CSVReader {
                 position += 1
                 quoted: while true {
                     if position == length, try !refill() {
-                        record.note("unterminated quoted field (opened on line \(record.line))", field: record.ends.count)
+                        // The unterminated quote explains a record cut off at the limit too, so it is the one said.
+                        let unterminated = "unterminated quoted field (opened on line \(record.line))"
+                        if record.problem != nil {
+                            record.problem = nil
+                            record.note(unterminated + "; cut off at \(Self.describe(bytes: maxRecordBytes))", field: record.ends.count)
+                        } else {
+                            record.note(unterminated, field: record.ends.count)
+                        }
                         endField(&record)
                         return true
                     }
