@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFTC=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
-OUT=.build/fuzz
+OUT=${FUZZ_OUT:-.build/fuzz}  # where the build, the corpus and findings go
 mkdir -p "$OUT/core" "$OUT/corpus" "$OUT/findings"
 
 FLAGS=(-swift-version 6 -O -g -sanitize=fuzzer,address -parse-as-library)
@@ -32,7 +32,8 @@ if sources_newer "$OUT/core/libVigilCore.a" Sources/VigilCore fuzz/run.sh; then
 fi
 if sources_newer "$OUT/fuzz-import" "$OUT/core/libVigilCore.a" "${IMPORT[@]}" fuzz/FuzzImport.swift; then
     echo "fuzz: building fuzz-import (instrumented)" >&2
-    "$SWIFTC" "${FLAGS[@]}" -module-name VigilFuzz -I "$OUT/core" -I Sources/CZlib -L "$OUT/core" -lVigilCore -lz \
+    # lld: gold warns about every AddressSanitizer symbol it cannot export.
+    "$SWIFTC" "${FLAGS[@]}" -use-ld=lld -module-name VigilFuzz -I "$OUT/core" -I Sources/CZlib -L "$OUT/core" -lVigilCore -lz \
         -o "$OUT/fuzz-import" "${IMPORT[@]}" fuzz/FuzzImport.swift
 fi
 
@@ -52,6 +53,6 @@ set +e
 status=$?
 set -e
 if [ $status -ne 0 ]; then
-    echo "fuzz: FAILED (exit $status); the input is in $OUT/findings/" >&2
+    echo "fuzz: FAILED (exit $status: 1 or 77 a crash or failed check, 70 a timeout, 71 out of memory); the input that did it is named on the artifact line above (under $OUT/findings/ unless -artifact_prefix was given)" >&2
 fi
 exit $status
