@@ -78,6 +78,7 @@ public struct AmountParser: Sendable {
             negative = true
         }
         guard i < end else { return .failure(AmountError(reason: "no digits")) }
+        if isNonFinite(bytes, i, end) { return .failure(AmountError(reason: "not a finite amount (NaN or infinity)")) }
 
         var whole: Int64 = 0
         var digitsSinceSeparator = 0
@@ -98,6 +99,7 @@ public struct AmountParser: Sendable {
                 sawSeparator = true
                 digitsSinceSeparator = 0
             } else {
+                if hasExponent(bytes, i, end) { return .failure(exponentError) }
                 return .failure(AmountError(reason: "unexpected character '\(printable(b))'"))
             }
             k += 1
@@ -109,10 +111,14 @@ public struct AmountParser: Sendable {
             k += 1  // the point
             while k < end {
                 let b = bytes[k]
-                guard b >= 0x30 && b <= 0x39 else { return .failure(AmountError(reason: "unexpected character '\(printable(b))' in decimals")) }
+                guard b >= 0x30 && b <= 0x39 else {
+                    if hasExponent(bytes, i, end) { return .failure(exponentError) }
+                    return .failure(AmountError(reason: "unexpected character '\(printable(b))' in decimals"))
+                }
                 if decimals < 2 {
                     minor = minor * 10 + Int64(b - 0x30)
                 } else if b != 0x30 {
+                    if hasExponent(bytes, i, end) { return .failure(exponentError) }
                     return .failure(AmountError(reason: "more than two decimal places (would need rounding)"))
                 }
                 decimals += 1
@@ -126,6 +132,32 @@ public struct AmountParser: Sendable {
         if negative { total = -total }
         return .success(Money(minorUnits: total, currency: currency ?? defaultCurrency))
     }
+}
+
+private let exponentError = AmountError(reason: "exponent notation is not accepted (write the amount out in full)")
+
+/// Whether the text is a number in exponent notation (`1e308`, `1.5E-3`): a digit, then `e` or `E`, then a digit
+/// or sign. Looked for only once an amount has failed, to say why in words.
+private func hasExponent(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    guard end - start >= 3 else { return false }
+    for k in (start + 1)..<(end - 1) where bytes[k] | 0x20 == UInt8(ascii: "e") {
+        let before = bytes[k - 1], after = bytes[k + 1]
+        if before >= 0x30 && before <= 0x39 && ((after >= 0x30 && after <= 0x39) || after == 0x2B || after == 0x2D) { return true }
+    }
+    return false
+}
+
+/// `nan`, `inf` or `infinity` in any case: what a float formatter writes for a value that is no amount.
+private func isNonFinite(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    let count = end - start
+    guard count == 3 || count == 8 else { return false }
+    var word = ""
+    for k in start..<end {
+        let b = bytes[k] | 0x20  // lower case for letters
+        guard b >= 0x61 && b <= 0x7A else { return false }
+        word.unicodeScalars.append(Unicode.Scalar(b))
+    }
+    return word == "nan" || word == "inf" || word == "infinity"
 }
 
 @inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }

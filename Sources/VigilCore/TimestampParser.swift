@@ -44,6 +44,21 @@ public struct TimestampParser: Sendable {
     }
 }
 
+/// Bytes from the data as an error message may quote them: printable ASCII as it is, anything else as `\xNN`,
+/// so a message never carries a control character or escape sequence to the terminal.
+private func visible(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    var out = ""
+    for b in bytes {
+        if b >= 0x20 && b < 0x7F {
+            out.unicodeScalars.append(Unicode.Scalar(b))
+        } else {
+            let h = String(b, radix: 16, uppercase: true)
+            out += "\\x" + (h.count == 1 ? "0" + h : h)
+        }
+    }
+    return out
+}
+
 @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
 private struct Cursor {
@@ -111,8 +126,9 @@ private struct Cursor {
             if k == fracStart { return nil }
         }
         guard k == bytes.count else { return nil }
-        // Bare 8-digit numbers like 20230105 are more likely dates than 1970 epochs; refuse to guess.
-        if digitCount < 9 && !negative { return .failure(TimestampError(reason: "number too small to be an epoch timestamp")) }
+        // Bare 8-digit numbers like 20230105 are more likely dates than 1970 epochs, and "-0" or "-5" no time at
+        // all; refuse to guess.
+        if digitCount < 9 { return .failure(TimestampError(reason: "number too small to be an epoch timestamp")) }
         var seconds: Int64
         if digitCount >= 12 {
             seconds = value / 1000
@@ -216,14 +232,14 @@ private struct Cursor {
                 offset = (hh * 3600 + mm * 60) * (b == UInt8(ascii: "-") ? -1 : 1)
             } else if bytes.count - i == 3,
                       let u = current, u == UInt8(ascii: "U") || u == UInt8(ascii: "u") {
-                let rest = String(decoding: UnsafeBufferPointer(rebasing: bytes[i...]), as: UTF8.self).uppercased()
-                guard rest == "UTC" else { return .failure(TimestampError(reason: "unknown zone '\(rest)'")) }
+                let rest = visible(UnsafeBufferPointer(rebasing: bytes[i...]))
+                guard rest.uppercased() == "UTC" else { return .failure(TimestampError(reason: "unknown zone '\(rest)'")) }
                 i += 3
                 offset = 0
             } else if bytes.count - i == 3,
                       let g = current, g == UInt8(ascii: "G") || g == UInt8(ascii: "g") {
-                let rest = String(decoding: UnsafeBufferPointer(rebasing: bytes[i...]), as: UTF8.self).uppercased()
-                guard rest == "GMT" else { return .failure(TimestampError(reason: "unknown zone '\(rest)'")) }
+                let rest = visible(UnsafeBufferPointer(rebasing: bytes[i...]))
+                guard rest.uppercased() == "GMT" else { return .failure(TimestampError(reason: "unknown zone '\(rest)'")) }
                 i += 3
                 offset = 0
             }

@@ -53,6 +53,15 @@ public final class NcursesBackend: TerminalBackend {
             guard vigil_start_screen() != 0 else {
                 throw TerminalError("cannot start the terminal (is TERM set, and is this a terminal?)")
             }
+            // A terminal that cannot move the cursor (TERM=dumb, emacs's shell, a printer) would get every frame
+            // as a stream of text: refuse it with a message rather than scroll garbage.
+            guard NcursesBackend.canAddressCursor() else {
+                vigil_end_screen()
+                let term = getenv("TERM").map { String(cString: $0) } ?? ""
+                throw TerminalError("the terminal (TERM=\(term.isEmpty ? "unset" : Sanitizer.sanitize(term))) cannot move the cursor; "
+                    + "the workbench needs a full-screen terminal (e.g. TERM=xterm-256color). "
+                    + "`vigil stats`, `vigil alerts` and `vigil report` work on any terminal")
+            }
             hasScreen = true
         }
         isStarted = true
@@ -205,6 +214,12 @@ public final class NcursesBackend: TerminalBackend {
         if let index { return Int32(index) }
         if hasDefaultColors { return -1 }
         return isForeground ? 7 : 0
+    }
+
+    /// Whether the current curses terminal has cursor addressing (terminfo `cup`).
+    private static func canAddressCursor() -> Bool {
+        guard let cup = tigetstr("cup") else { return false }
+        return Int(bitPattern: cup) != -1 && cup.pointee != 0
     }
 
     // MARK: - Process-wide set-up

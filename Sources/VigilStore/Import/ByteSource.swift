@@ -1,11 +1,21 @@
 import CZlib
 import Foundation
 
-/// Reads a file's bytes, transparently decompressing gzip (zlib reads plain files unchanged).
+/// Reads a file's bytes, transparently decompressing gzip (zlib reads plain files unchanged), or bytes
+/// already in memory (the fuzz target feeds the importer's reader this way, with no file per input).
 final class ByteSource {
     let path: String
     let fileSize: Int64
     private var file: gzFile?
+    private var memory: [UInt8]?
+    private var memoryOffset = 0
+
+    /// Bytes held in memory, read as they are (no decompression); `name` stands for the path in messages.
+    init(bytes: [UInt8], name: String) {
+        path = name
+        fileSize = Int64(bytes.count)
+        memory = bytes
+    }
 
     init(path: String) throws(ImportError) {
         self.path = path
@@ -29,10 +39,19 @@ final class ByteSource {
     func close() {
         if let file { gzclose(file) }
         file = nil
+        memory = nil
     }
 
     /// Fills `buffer` with up to `capacity` bytes; 0 at the end of the data.
     func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws(ImportError) -> Int {
+        if let memory {
+            let n = min(capacity, memory.count - memoryOffset)
+            memory.withUnsafeBufferPointer { all in
+                if n > 0 { buffer.update(from: all.baseAddress! + memoryOffset, count: n) }
+            }
+            memoryOffset += n
+            return n
+        }
         guard let file else { return 0 }
         let n = gzread(file, buffer, UInt32(capacity))
         if n < 0 {
@@ -58,6 +77,7 @@ final class ByteSource {
 
     /// How far into the file (compressed bytes) reading has got, for progress.
     var offset: Int64 {
+        if memory != nil { return Int64(memoryOffset) }
         guard let file else { return fileSize }
         return Int64(gzoffset(file))
     }

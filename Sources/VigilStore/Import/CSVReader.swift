@@ -5,8 +5,10 @@ public struct CSVRecord {
     public internal(set) var bytes: [UInt8] = []
     /// `ends[i]` is the end offset in `bytes` of field i.
     public internal(set) var ends: [Int] = []
-    /// Set when the record is malformed as CSV (e.g. an unterminated quote).
+    /// Set when the record is malformed as CSV (e.g. an unterminated quote) or over the reader's limits.
     public internal(set) var problem: String?
+    /// The field (0-based) the problem lies in, when it lies in one.
+    public internal(set) var problemField: Int?
 
     public init() {
         bytes.reserveCapacity(1024)
@@ -20,6 +22,14 @@ public struct CSVRecord {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         problem = nil
+        problemField = nil
+    }
+
+    /// Records the first problem only: it is the one that explains the rest.
+    mutating func note(_ text: String, field: Int?) {
+        guard problem == nil else { return }
+        problem = text
+        problemField = field
     }
 
     public func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
@@ -83,7 +93,9 @@ public struct CSVRecord {
 
 /// A streaming RFC 4180 reader over bytes: quoted fields holding delimiters, doubled quotes and
 /// line breaks; CRLF, LF or CR line ends; a leading UTF-8 byte-order mark; blank lines skipped.
-/// Memory stays flat: it holds one chunk and one record at a time.
+/// Memory stays flat: it holds one chunk and one record at a time, and a record is cut off at
+/// `maxRecordBytes` bytes and `maxFields` fields (the rest of it is read and dropped, and the record
+/// carries a problem saying so), so a runaway field or an unterminated quote cannot fill memory.
 ///
 /// Written by hand rather than taken from a CSV package because import speed is a product
 /// requirement (at least `sqlite3 .import`'s rate): it scans bytes in bulk, never builds a String
@@ -98,27 +110,71 @@ final class CSVReader {
     private var startOfInput = true
     private var line = 1
     private(set) var delimiter: UInt8
+    /// A record longer than this (all its fields together) is cut off and rejected. Real transaction rows
+    /// are well under a kilobyte; a megabyte is a corrupt file, a runaway quote or an attack.
+    let maxRecordBytes: Int
+    /// A record with more fields than this is cut off and rejected.
+    let maxFields: Int
 
-    init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20) {
+    static let defaultMaxRecordBytes = 1 << 20
+    static let defaultMaxFields = 4096
+
+    init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20,
+         maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes, maxFields: Int = CSVReader.defaultMaxFields) {
         self.source = source
         self.delimiter = delimiter
-        self.capacity = chunkSize
-        self.buffer = .allocate(capacity: chunkSize)
+        // At least 3 bytes: the byte-order mark is looked for in the first chunk read. (Found by the fuzzer: with
+        // 1- and 2-byte chunks a leading mark was kept as text.)
+        self.capacity = max(chunkSize, 3)
+        self.buffer = .allocate(capacity: self.capacity)
+        self.maxRecordBytes = maxRecordBytes
+        self.maxFields = maxFields
+    }
+
+    /// Appends the buffer's bytes `start..<end` to the record's current field, up to `maxRecordBytes`.
+    @inline(__always) private func keep(_ start: Int, _ end: Int, into record: inout CSVRecord) {
+        let count = end - start
+        guard count > 0 else { return }
+        let room = maxRecordBytes - record.bytes.count
+        if count <= room {
+            record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: count))
+        } else {
+            if room > 0 { record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: room)) }
+            record.note("record longer than \(Self.describe(bytes: maxRecordBytes)) (cut off in field \(record.ends.count + 1))",
+                        field: record.ends.count)
+        }
+    }
+
+    /// Ends the record's current field, unless the record already has `maxFields`.
+    @inline(__always) private func endField(_ record: inout CSVRecord) {
+        if record.ends.count < maxFields {
+            record.ends.append(record.bytes.count)
+        } else {
+            record.note("more than \(maxFields) fields", field: nil)
+        }
+    }
+
+    static func describe(bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
     }
 
     deinit { buffer.deallocate() }
 
-    /// Loads the next chunk; false at the end of input.
+    /// Loads the next chunk; false at the end of input. On true, at least one byte is there to read.
     private func refill() throws(ImportError) -> Bool {
-        if exhausted { return false }
-        position = 0
-        length = try source.read(into: buffer, capacity: capacity)
-        if length == 0 { exhausted = true; return false }
-        if startOfInput {
-            startOfInput = false
-            if length >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+        while !exhausted {
+            position = 0
+            length = try source.read(into: buffer, capacity: capacity)
+            if length == 0 { exhausted = true; return false }
+            if startOfInput {
+                startOfInput = false
+                if length >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+            }
+            // A first chunk that was only the byte-order mark leaves nothing to read: read on. (Found by the fuzzer:
+            // a file of just a mark, or a mark filling the first chunk, read one byte past the buffer.)
+            if position < length { return true }
         }
-        return true
+        return false
     }
 
     @inline(__always) private func peek() throws(ImportError) -> UInt8? {
@@ -148,12 +204,24 @@ final class CSVReader {
         }
     }
 
-    /// Whether the first bytes look like text (no NUL bytes), for a clear "not a CSV file" error.
+    /// Whether the first bytes look like text, for a clear "not a CSV file" error: no NUL byte in the first line
+    /// (the header; UTF-16 text has one in every other byte) and NUL bytes rare in the first 8 KiB (a binary
+    /// format). A stray NUL in a data row does not make the file binary: that row is rejected on its own.
     func looksLikeText() throws(ImportError) -> Bool {
         guard try peek() != nil else { return true }
         let n = min(length - position, 8192)
-        for k in 0..<n where buffer[position + k] == 0 { return false }
-        return true
+        var nuls = 0
+        var inFirstLine = true
+        for k in 0..<n {
+            let b = buffer[position + k]
+            if b == 0 {
+                if inFirstLine { return false }
+                nuls += 1
+            } else if b == 0x0A || b == 0x0D {
+                inFirstLine = false
+            }
+        }
+        return nuls * 16 <= n
     }
 
     /// Reads the next record into `record`; false at the end of input.
@@ -173,8 +241,15 @@ final class CSVReader {
                 position += 1
                 quoted: while true {
                     if position == length, try !refill() {
-                        record.problem = "unterminated quoted field (opened on line \(record.line))"
-                        record.ends.append(record.bytes.count)
+                        // The unterminated quote explains a record cut off at the limit too, so it is the one said.
+                        let unterminated = "unterminated quoted field (opened on line \(record.line))"
+                        if record.problem != nil {
+                            record.problem = nil
+                            record.note(unterminated + "; cut off at \(Self.describe(bytes: maxRecordBytes))", field: record.ends.count)
+                        } else {
+                            record.note(unterminated, field: record.ends.count)
+                        }
+                        endField(&record)
                         return true
                     }
                     var k = position
@@ -182,12 +257,12 @@ final class CSVReader {
                         if buffer[k] == 0x0A { line += 1 }
                         k += 1
                     }
-                    record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + position, count: k - position))
+                    keep(position, k, into: &record)
                     position = k
                     if k < length {
                         position += 1  // the quote
                         if try peek() == 0x22 {
-                            record.bytes.append(0x22)
+                            keep(position, position + 1, into: &record)
                             position += 1
                         } else {
                             break quoted
@@ -204,11 +279,11 @@ final class CSVReader {
                     if b == delimiter || b == 0x0A || b == 0x0D { break }
                     k += 1
                 }
-                record.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + position, count: k - position))
+                keep(position, k, into: &record)
                 position = k
                 if k < length { break }
             }
-            record.ends.append(record.bytes.count)
+            endField(&record)
             guard let terminator = try peek() else { return true }
             position += 1
             if terminator == delimiter { continue }

@@ -68,11 +68,12 @@ public struct ColumnMapping: Sendable, Equatable {
 
     public func column(_ field: ImportField) -> Int? { columns[field] }
 
-    /// A stable text form stored with the import, e.g. `client=cc_num,time=trans_date_trans_time`.
+    /// A stable text form stored with the import, e.g. `client=cc_num,time=trans_date_trans_time`. Column names come
+    /// from the file, so they are escaped (`Rejection.shown`): the summary is printed as it is.
     public var summary: String {
         ImportField.allCases.compactMap { field in
-            if field == .id { return idColumns.isEmpty ? nil : "id=" + idColumns.map { header[$0] }.joined(separator: "+") }
-            return columns[field].map { "\(field.rawValue)=\(header[$0])" }
+            if field == .id { return idColumns.isEmpty ? nil : "id=" + idColumns.map { Rejection.shown(header[$0]) }.joined(separator: "+") }
+            return columns[field].map { "\(field.rawValue)=\(Rejection.shown(header[$0]))" }
         }.joined(separator: ",")
     }
 

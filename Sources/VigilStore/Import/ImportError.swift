@@ -1,5 +1,6 @@
 /// Why a whole file could not be imported. Each names the file (and the column where one is at fault);
-/// the store is left as it was.
+/// the store is left as it was. Header names come from the file, so they are shown escaped
+/// (`Rejection.shown`): a message never carries the data's control characters to the terminal.
 public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotRead(file: String, reason: String)
     case empty(file: String)
@@ -27,12 +28,12 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badMapping(let text):
             return "--map expects FIELD=COLUMN, got '\(text)'"
         case .duplicateHeader(let file, let column):
-            return "\(file): column '\(column)' appears twice in the header; map the one to use with --map"
+            return "\(file): column '\(Rejection.shown(column))' appears twice in the header; map the one to use with --map"
         }
     }
 
     private static func list(_ header: [String]) -> String {
-        let shown = header.prefix(30).map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", ")
+        let shown = header.prefix(30).map { $0.isEmpty ? "(unnamed)" : Rejection.shown($0) }.joined(separator: ", ")
         return header.count > 30 ? shown + ", …" : shown
     }
 }

@@ -18,6 +18,45 @@ public struct Rejection: Error, Sendable, Hashable {
     }
 }
 
+extension Rejection {
+    /// The longest value a rejection keeps, in characters; the raw row keeps the rest.
+    static let shownCharacters = 120
+
+    /// A field's value as a rejection shows it: control characters, escape sequences and invisible format
+    /// characters (bidirectional overrides and the like) written as visible escapes (`\x1B`, `\u{202E}`) so that
+    /// printing a rejection can never drive the terminal, and a long value cut short with its length.
+    static func shown(_ value: String) -> String {
+        var out = ""
+        var characters = 0
+        for scalar in value.unicodeScalars {
+            if characters == shownCharacters {
+                out += "… (\(value.utf8.count) bytes)"
+                break
+            }
+            out += escaped(scalar)
+            characters += 1
+        }
+        return out
+    }
+
+    private static func escaped(_ scalar: Unicode.Scalar) -> String {
+        let v = scalar.value
+        func hex(_ digits: Int) -> String {
+            let h = String(v, radix: 16, uppercase: true)
+            return String(repeating: "0", count: max(0, digits - h.count)) + h
+        }
+        if v < 0x20 || v == 0x7F { return "\\x" + hex(2) }
+        if v < 0x7F { return String(scalar) }
+        if v < 0xA0 { return "\\u{" + hex(4) + "}" }
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator, .surrogate, .control, .privateUse, .unassigned:
+            return "\\u{" + hex(4) + "}"
+        default:
+            return String(scalar)
+        }
+    }
+}
+
 /// Turns CSV records into transactions according to a column mapping, or says exactly why not.
 struct RowConverter {
     let mapping: ColumnMapping
@@ -55,8 +94,8 @@ struct RowConverter {
             return .success(try build(record))
         } catch {
             let failure = error
-            let columnName = failure.column.map { mapping.header[$0] }
-            let value = failure.column.map { record.lossyString($0) }
+            let columnName = failure.column.map { Rejection.shown(mapping.header[$0]) }
+            let value = failure.column.map { Rejection.shown(record.lossyString($0)) }
             return .failure(Rejection(
                 line: record.line, column: columnName.map { $0.isEmpty ? "(unnamed column \(failure.column! + 1))" : $0 },
                 value: value, reason: failure.reason, raw: record.csvText(delimiter: delimiter)))
@@ -66,6 +105,20 @@ struct RowConverter {
     @inline(__always) private func column(_ field: ImportField) -> Int? {
         let c = columnTable[field.ordinal]
         return c < 0 ? nil : c
+    }
+
+    /// The first column the transaction is built from that holds a NUL byte: text with NUL in it is cut short by
+    /// C tools and SQLite functions, so such a row is rejected rather than stored. One scan of the record (memchr)
+    /// in the usual case of no NUL at all.
+    private func firstUsedColumnWithNUL(_ record: CSVRecord) -> Int? {
+        let hasNUL = record.bytes.withUnsafeBufferPointer { all in
+            all.count > 0 && memchr(all.baseAddress!, 0, all.count) != nil
+        }
+        guard hasNUL else { return nil }
+        for i in 0..<record.fieldCount where columnTable.contains(i) || mapping.idColumns.contains(i) {
+            if record.withField(i, { $0.contains(0) }) { return i }
+        }
+        return nil
     }
 
     /// The field's text, trimmed; nil when the file has no column for it.
@@ -88,13 +141,12 @@ struct RowConverter {
 
     private func coordinate(_ record: CSVRecord, _ field: ImportField, limit: Double) throws(Failure) -> Double? {
         guard let s = try optional(record, field) else { return nil }
-        guard let v = Double(s), v.isFinite else {
-            throw Failure(column: column(field), reason: "not a number")
-        }
+        guard let v = Double(s) else { throw Failure(column: column(field), reason: "not a number") }
+        guard v.isFinite else { throw Failure(column: column(field), reason: "not a finite number (NaN or infinity)") }
         guard abs(v) <= limit else {
             throw Failure(column: column(field), reason: "\(field.rawValue) out of range -\(Int(limit))…\(Int(limit))")
         }
-        return v
+        return v + 0.0  // -0 becomes 0
     }
 
     private func point(_ record: CSVRecord, _ lat: ImportField, _ lon: ImportField) throws(Failure) -> GeoPoint? {
@@ -109,9 +161,14 @@ struct RowConverter {
     }
 
     private func build(_ record: CSVRecord) throws(Failure) -> Transaction {
-        if let problem = record.problem { throw Failure(column: nil, reason: problem) }
+        if let problem = record.problem {
+            throw Failure(column: record.problemField.flatMap { $0 < expectedFields ? $0 : nil }, reason: problem)
+        }
         guard record.fieldCount == expectedFields else {
             throw Failure(column: nil, reason: "expected \(expectedFields) fields, found \(record.fieldCount)")
+        }
+        if let column = firstUsedColumnWithNUL(record) {
+            throw Failure(column: column, reason: "NUL byte in the field (is the file UTF-16 or binary?)")
         }
         let client = try required(record, .client)
 
