@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilApp", "VigilCore", "VigilStore", "VigilDetect",
+                "VigilApp", "VigilCore", "VigilStore", "VigilDetect", "VigilTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

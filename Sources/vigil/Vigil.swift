@@ -3,6 +3,7 @@ import Foundation
 import VigilApp
 import VigilCore
 import VigilStore
+import VigilTUI
 
 @main
 struct Vigil: ParsableCommand {
@@ -128,14 +129,9 @@ struct ProgressLine {
     }
 }
 
-/// Text from data (file names, values) is cleaned before it reaches a terminal.
+/// Text from data (file names, values) is cleaned before it reaches a terminal: the workbench's own sanitiser, so
+/// control characters, escape sequences, bidirectional overrides and other invisible format characters show as
+/// placeholders (`␛[31m`, `�`) on the command line too.
 enum Sanitize {
-    static func line(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            switch scalar.value {
-            case 0x00..<0x20, 0x7F..<0xA0: return "\u{FFFD}"
-            default: return scalar
-            }
-        }))
-    }
+    static func line(_ text: String) -> String { Sanitizer.sanitize(text) }
 }
