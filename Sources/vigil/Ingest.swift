@@ -65,7 +65,18 @@ struct Ingest: ParsableCommand {
         let pid = Int64(getpid())
         let started = Date().timeIntervalSince1970
         try store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0)
-        let ingest = try LiveIngest(store: store, config: try configOption.load(), options: options)
+        let catchingUp = CatchingUp()
+        DispatchQueue.global().async {
+            while !catchingUp.isDone {
+                usleep(500_000)
+                if !catchingUp.isDone { try? store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0) }
+            }
+        }
+        let ingest: LiveIngest
+        do {
+            defer { catchingUp.finish() }
+            ingest = try LiveIngest(store: store, config: try configOption.load(), options: options)
+        }
         if let reason = ingest.notScoring { printError("warning: transactions are stored but not scored: \(Sanitize.line(reason))") }
         var splitter = RecordSplitter()
         var header: [UInt8]?
@@ -158,4 +169,14 @@ struct Ingest: ParsableCommand {
               + (totals.scoring.late > 0 ? "; \(Formatting.grouped(totals.scoring.late)) arrived after a later transaction of their client" : ""))
         if totals.rejected > 0 { throw ExitCode(1) }
     }
+}
+
+/// Whether the scorer is still replaying the store, for the heartbeat kept up meanwhile.
+private final class CatchingUp: @unchecked Sendable {
+    // Unchecked: every access holds the lock.
+    private let lock = NSLock()
+    private var done = false
+
+    var isDone: Bool { lock.withLock { done } }
+    func finish() { lock.withLock { done = true } }
 }
