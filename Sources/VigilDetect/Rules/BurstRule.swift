@@ -7,7 +7,7 @@ import VigilCore
 /// The client's rate is their earlier transactions over the time since their first one, never below
 /// `minimumDailyRate`; a burst needs `minimumHistory` earlier transactions, so short history alone never makes an
 /// alert. Card testing is a pattern of its own and needs no history.
-public struct BurstRule: Sendable {
+public struct BurstRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         public var windowSeconds: Int64 = 3_600
         /// A count this unlikely (or less) under the client's rate is a burst.
@@ -68,7 +68,7 @@ public struct BurstRule: Sendable {
     /// What the rule remembers of one client between transactions: when their first transaction was, how many they
     /// have made, and their transactions still inside the burst window (instants) and the card-testing window
     /// (instants and amounts), each dropped as it leaves its window.
-    public struct State: Sendable, Equatable, Codable {
+    public struct State: ClientRuleState {
         struct Charge: Sendable, Equatable, Codable {
             var instant: Int64
             var amountMinor: Int64
@@ -124,16 +124,6 @@ public struct BurstRule: Sendable {
         return Finding(row: row, kind: .burst, score: score, count: count, expected: expected, probability: probability)
     }
 
-    /// Findings for client `client` of `columns` (rows in time order): card testing where it applies, else burst;
-    /// `step` over the client's rows from an empty state.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var state = State()
-        for row in columns.rows(ofClient: client) {
-            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
-        }
-        return found
-    }
 
     /// The finding in words, with its numbers.
     public func reason(for finding: Finding, currency: String = "USD") -> String {

@@ -14,7 +14,7 @@ import VigilCore
 /// neighbourhood, whichever side of the radius they fall. Until a client's
 /// own area is known, the population's (`PopulationPrior.localRadiusKm`) stands in for it: a short history alone
 /// never makes an alert.
-public struct ImpossibleTravelRule: Sendable {
+public struct ImpossibleTravelRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         /// Speed above which travel is implausible: an airliner's cruise.
         public var maxSpeedKmh: Double = 900
@@ -57,7 +57,7 @@ public struct ImpossibleTravelRule: Sendable {
 
     /// What the rule remembers of one client between transactions: their previous card-present transaction with a
     /// known place, and their last 200 card-present distances from home (for their usual area).
-    public struct State: Sendable, Equatable, Codable {
+    public struct State: ClientRuleState {
         struct Previous: Sendable, Equatable, Codable {
             var row: Int
             var instant: Int64
@@ -112,16 +112,6 @@ public struct ImpossibleTravelRule: Sendable {
         return finding
     }
 
-    /// Findings for the client `client` of `columns` (rows in time order), one per flagged transaction: `step` over
-    /// the client's rows from an empty state.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var state = State()
-        for row in columns.rows(ofClient: client) {
-            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
-        }
-        return found
-    }
 
     /// The speed a leg needs once the tolerance (`toleranceKm` unless given) is taken off; infinite for a real
     /// distance in no time.

@@ -7,7 +7,7 @@ import VigilCore
 ///
 /// The yardstick is the client's last `window` periods with any spend, so it follows changed habits; nothing fires
 /// before `minimumPeriods` such periods (short history alone never makes an alert). Refunds count as no spend.
-public struct OverSpendRule: Sendable {
+public struct OverSpendRule: ClientRule {
     public enum Period: String, Sendable, Codable {
         case day
         case month
@@ -71,7 +71,7 @@ public struct OverSpendRule: Sendable {
 
     /// What the rule remembers of one client between transactions: the spend of their last `window` periods with
     /// any, and the period of their last transaction with its spend so far.
-    public struct State: Sendable, Equatable, Codable {
+    public struct State: ClientRuleState {
         var earlier = RecentSample()
         var current: Int?
         var spend: Int64 = 0
@@ -99,16 +99,6 @@ public struct OverSpendRule: Sendable {
                        usualMinor: Int64(usual.rounded()), periods: state.earlier.count)
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
-    /// client's rows from an empty state.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var state = State()
-        for row in columns.rows(ofClient: client) {
-            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
-        }
-        return found
-    }
 
     /// "this day's spend so far, $1,240.00, is 3.1× the client's usual busiest day ($400.00, the 95th percentile of
     /// 58 days with spend)".

@@ -1,3 +1,35 @@
+import VigilCore
+
+/// A behavioural rule that judges a client's transactions one at a time from a per-client `State`: live scoring steps
+/// it as transactions arrive, and the batch pass is the same step over each client's rows.
+public protocol ClientRule: Sendable {
+    associatedtype State: ClientRuleState
+    associatedtype Finding: Sendable, Equatable
+
+    /// Judges `event` (the client's next transaction, in time order) against the client's earlier ones in `state`,
+    /// then takes it into `state`; `row` is carried into the finding.
+    func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding?
+}
+
+/// What a rule carries from one of a client's transactions to the next: savable (live scoring keeps it between
+/// arrivals), and empty for a client with no transactions yet.
+public protocol ClientRuleState: Sendable, Equatable, Codable {
+    init()
+}
+
+extension ClientRule {
+    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
+    /// client's rows from an empty state.
+    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
+        var found: [Finding] = []
+        var state = State()
+        for row in columns.rows(ofClient: client) {
+            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
+        }
+        return found
+    }
+}
+
 /// The last values of a stream (as many as the rule that owns it keeps), kept sorted for quantiles in O(count) per
 /// value instead of a sort: the rules' bounded memory of a client's recent amounts, spends or distances.
 ///

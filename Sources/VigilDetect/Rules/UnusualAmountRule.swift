@@ -4,7 +4,7 @@ import VigilCore
 /// Flags a charge far above what the client usually pays in the same category: above `factor` times the
 /// `quantile` of their last `window` charges there (of all their charges while the category is new to them), and
 /// never below `floorMinor`, so small purchases never alert. Causal: each charge is judged against earlier ones only.
-public struct UnusualAmountRule: Sendable {
+public struct UnusualAmountRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         public var quantile: Double = 0.95
         public var factor: Double = 1.5
@@ -41,7 +41,7 @@ public struct UnusualAmountRule: Sendable {
 
     /// What the rule remembers of one client between transactions: their last `window` charges overall and in
     /// each category they have used (by category id, in the vocabulary the caller keeps fixed for the state's life).
-    public struct State: Sendable, Equatable, Codable {
+    public struct State: ClientRuleState {
         var overall = RecentSample()
         var perCategory: [Int32: RecentSample] = [:]
 
@@ -75,16 +75,6 @@ public struct UnusualAmountRule: Sendable {
         return finding
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
-    /// client's rows from an empty state.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var state = State()
-        for row in columns.rows(ofClient: client) {
-            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
-        }
-        return found
-    }
 
     /// "$300.82 is 2.1× this client's usual largest grocery_pos charge ($142.00, the 95th percentile of their last 37
     /// there)".

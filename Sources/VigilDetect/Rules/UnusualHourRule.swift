@@ -8,7 +8,7 @@ import VigilCore
 /// (`halfLifeDays`), so a client whose habits change stops being flagged. A client with little history borrows the
 /// population's hours (`PopulationPrior.hourShare`, weighted as `priorWeight` transactions), and nothing fires
 /// before `minimumHistory` earlier transactions: short history alone never makes an alert.
-public struct UnusualHourRule: Sendable {
+public struct UnusualHourRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         /// A share of the client's (decayed) transactions in the three-hour window below this is unusual.
         public var threshold: Double = 0.02
@@ -47,7 +47,7 @@ public struct UnusualHourRule: Sendable {
 
     /// What the rule remembers of one client between transactions: their decayed hour histogram as of their last
     /// transaction, and how many transactions they have made.
-    public struct State: Sendable, Equatable, Codable {
+    public struct State: ClientRuleState {
         /// 24 one-hour bins (UTC) and their total, decayed to `lastInstant`.
         var bins = [Double](repeating: 0, count: 24)
         var total = 0.0
@@ -90,16 +90,6 @@ public struct UnusualHourRule: Sendable {
         return finding
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
-    /// client's rows from an empty state.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var state = State()
-        for row in columns.rows(ofClient: client) {
-            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
-        }
-        return found
-    }
 
     private static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 

@@ -7,7 +7,7 @@ import VigilCore
 /// Places are remembered as points, a new one only when more than `mergeKm` from all those already kept, so the
 /// list stays short. Online transactions say where the merchant is registered, not where the card is, and are
 /// ignored. Nothing fires before `minimumHistory` earlier placed transactions.
-public struct UnusualPlaceRule: Sendable {
+public struct UnusualPlaceRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         /// Farther than this from every known place is unusual.
         public var minimumKm: Double = 200
@@ -41,7 +41,7 @@ public struct UnusualPlaceRule: Sendable {
 
     /// What the rule remembers of one client between transactions: the places they have used the card (and their
     /// homes), at most `maximumPlaces`, and how many placed in-person transactions they have made.
-    public struct State: Sendable, Equatable, Codable {
+    public struct State: ClientRuleState {
         var places: [GeoPoint] = []
         var history = 0
 
@@ -75,16 +75,6 @@ public struct UnusualPlaceRule: Sendable {
         return finding
     }
 
-    /// Findings for client `client` of `columns` (rows in time order), one per flagged transaction: `step` over the
-    /// client's rows from an empty state.
-    public func findings(client: Int, of columns: TransactionColumns) -> [Finding] {
-        var found: [Finding] = []
-        var state = State()
-        for row in columns.rows(ofClient: client) {
-            if let finding = step(TransactionEvent(row: row, of: columns), row: row, state: &state) { found.append(finding) }
-        }
-        return found
-    }
 
     private func remember(_ place: GeoPoint, in places: inout [GeoPoint]) {
         guard places.count < parameters.maximumPlaces,
