@@ -21,8 +21,6 @@ struct Features: ParsableCommand {
 
     func run() throws {
         let store = try storeOption.openExisting()
-        // Made private first: the feature writer opens an existing file without changing its mode.
-        try PrivateFile.create(out).close()
         let output = try FeatureCSV.create(out)
         let progress = ProgressLine()
         let started = Date()

@@ -35,19 +35,11 @@ public enum FeaturePipeline {
 /// Writes a feature set as CSV: `transaction_id,label,` then the feature names; an unknown label is left empty.
 /// Values are written in their shortest exact form, so another library reads exactly the matrix the models saw.
 public enum FeatureCSV {
-    /// The output file could not be created.
-    public struct CannotWrite: Error, CustomStringConvertible {
-        public var path: String
-        public var reason: String
-        public var description: String { "cannot write \(path): \(reason)" }
-    }
-
-    /// Creates (or empties) the file at `path` for `write`. Open it before computing the features, so that a bad
-    /// path fails at once, naming the file and why.
+    /// Creates (or empties) the file at `path` for `write`, private to its owner (`PrivateFile`, mode 0600) like
+    /// everything else Vigil writes from the store's data. Open it before computing the features, so that a bad path
+    /// fails at once, naming the file and why.
     public static func create(_ path: String) throws -> FileHandle {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw CannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try PrivateFile.create(path)
     }
 
     public static func write(_ set: FeatureSet, to handle: FileHandle) throws {
