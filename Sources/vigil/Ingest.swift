@@ -75,7 +75,8 @@ struct Ingest: ParsableCommand {
         let ingest: LiveIngest
         do {
             defer { catchingUp.finish() }
-            ingest = try LiveIngest(store: store, config: try configOption.load(), options: options)
+            ingest = try LiveIngest(store: store, config: try configOption.load(), options: options,
+                                    sourceName: follow ?? "standard input")
         }
         if let reason = ingest.notScoring { printError("warning: transactions are stored but not scored: \(Sanitize.line(reason))") }
         var splitter = RecordSplitter()

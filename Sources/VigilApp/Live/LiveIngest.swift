@@ -14,7 +14,8 @@ public final class LiveIngest {
     /// Why arriving transactions are stored but not scored (no fitted detectors yet), when they are not.
     public let notScoring: String?
     let options: ImportOptions
-    let scratch: String
+    /// What the lines come from ("standard input", a followed file's path), naming each batch's import.
+    let sourceName: String
     private var batches = 0
     /// Lines consumed so far (the header included).
     public private(set) var linesSeen = 0
@@ -31,12 +32,10 @@ public final class LiveIngest {
         public init() {}
     }
 
-    public init(store: Store, config: VigilConfig, options: ImportOptions = ImportOptions()) throws {
+    public init(store: Store, config: VigilConfig, options: ImportOptions = ImportOptions(), sourceName: String = "ingest") throws {
         self.store = store
         self.options = options
-        scratch = NSTemporaryDirectory() + "vigil-ingest-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        self.sourceName = sourceName
         do {
             let scorer = try LiveScorer(store: store, config: config)
             try scorer.catchUp()
@@ -48,8 +47,6 @@ public final class LiveIngest {
         }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: scratch) }
-
     /// Imports `lines` (whole CSV records as the producer sent their bytes, without line ends) under `header`, then
     /// scores what is new.
     public func ingest(header: [UInt8], lines: [[UInt8]]) throws -> Outcome {
@@ -59,26 +56,21 @@ public final class LiveIngest {
         linesSeen += lines.count
         guard !lines.isEmpty else { return outcome }
         batches += 1
-        let file = scratch + "/batch-\(batches).csv"
-        var bytes = Data(header)
+        var bytes = header
         bytes.append(UInt8(ascii: "\n"))
         for line in lines {
-            bytes.append(contentsOf: line)
+            bytes += line
             bytes.append(UInt8(ascii: "\n"))
         }
-        guard FileManager.default.createFile(atPath: file, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file])
-        }
-        defer { try? FileManager.default.removeItem(atPath: file) }
         var importing = options
         importing.rejectionsShown = Int.max
-        let prepared = try PreparedImport(path: file, options: importing)
+        let prepared = try PreparedImport(bytes: bytes, name: "\(sourceName), lines \(firstLine)–\(linesSeen)", options: importing)
         let summary = try store.importFile(prepared)
         outcome.imported = summary.imported
         outcome.rejected = summary.rejected
         outcome.duplicate = summary.duplicate
         for r in summary.rejections {
-            // The batch file's line 2 is the stream's `firstLine`.
+            // The batch's line 2 (after its header) is the stream's `firstLine`.
             var place = "line \(r.line - 2 + firstLine)"
             if let column = r.column { place += ", column \(column)" }
             if let value = r.value { place += ", value '\(value.prefix(80))'" }

@@ -86,10 +86,25 @@ public final class PreparedImport {
     let reader: CSVReader
     let headerLine: Int
 
-    public init(path: String, options: ImportOptions = ImportOptions()) throws(ImportError) {
+    /// Bytes held in memory rather than a file (what `vigil ingest` receives): `name` stands for the path in
+    /// messages and in the store's record of the import.
+    let bytes: [UInt8]?
+
+    public convenience init(path: String, options: ImportOptions = ImportOptions()) throws(ImportError) {
+        try self.init(source: try ByteSource(path: path), bytes: nil, options: options)
+    }
+
+    /// An import of `bytes` (a whole CSV, header first) named `name`.
+    public convenience init(bytes: [UInt8], name: String, options: ImportOptions = ImportOptions()) throws(ImportError) {
+        try self.init(source: ByteSource(bytes: bytes, name: name), bytes: bytes, options: options)
+    }
+
+    private init(source: ByteSource, bytes: [UInt8]?, options: ImportOptions) throws(ImportError) {
+        let path = source.path
         self.path = path
         self.options = options
-        source = try ByteSource(path: path)
+        self.source = source
+        self.bytes = bytes
         fileSize = source.fileSize
         if fileSize == 0 { throw .empty(file: path) }
         reader = CSVReader(source: source)
@@ -112,7 +127,12 @@ public final class PreparedImport {
 
     public func contentHash() throws(ImportError) -> String {
         if let hash { return hash }
-        let computed = try Self.sha256(path: path)
+        let computed: String
+        if let bytes {
+            computed = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        } else {
+            computed = try Self.sha256(path: path)
+        }
         hash = computed
         return computed
     }
@@ -187,8 +207,9 @@ extension Store {
                     INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
                     """, arguments: [
-                        URL(fileURLWithPath: prepared.path).standardizedFileURL.path,
-                        URL(fileURLWithPath: prepared.path).lastPathComponent, contentHash, prepared.fileSize,
+                        prepared.bytes == nil ? URL(fileURLWithPath: prepared.path).standardizedFileURL.path : prepared.path,
+                        prepared.bytes == nil ? URL(fileURLWithPath: prepared.path).lastPathComponent : prepared.path,
+                        contentHash, prepared.fileSize,
                         mapping.layout, mapping.summary, Int64(started.timeIntervalSince1970),
                     ])
                 return db.lastInsertedRowID
