@@ -189,6 +189,24 @@ struct Stepper: Sendable {
         return state
     }
 
+    /// `advance`, with what a verdict needs besides the scores: whether the event came late, and the LSTM's view of it
+    /// for its reason. Also returns the event's feature row.
+    func step(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool)
+        -> (LiveScorer.Stepped, features: [Float]) {
+        var result = LiveScorer.Stepped()
+        let previousInstant = state.lastInstant
+        result.late = previousInstant.map { event.instant < $0 } ?? false
+        let earlierKmHome = Array(state.recentKmHome.suffix(50))
+        let (raw, hits, lstm, step, row) = advance(&state, event: event, transactionID: transactionID, scoring: scoring)
+        result.raw = raw
+        result.hits = hits
+        if let lstm, let step {
+            result.sequence = SequenceContext(scored: lstm, step: step, earlierKmHome: earlierKmHome,
+                                              previousInstant: previousInstant, instant: event.instant)
+        }
+        return (result, row)
+    }
+
     /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in. Without
     /// `scoring` (replaying history) only the states move: the matrix models, which keep no state, are skipped.
     func advance(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool)
@@ -227,17 +245,12 @@ extension LiveScorer {
         var event = event
         event.category = category(categoryName)
         if clients[clientID] == nil { clients[clientID] = newClient() }
-        let previousInstant = clients[clientID]?.lastInstant
-        let late = previousInstant.map { event.instant < $0 } ?? false
-        let earlierKmHome = clients[clientID]?.recentKmHome.suffix(50) ?? []
         // In place: a copy of the state taken out of the dictionary would copy its buffers on the first write.
-        let (raw, hits, lstm, step, _) = stepper.advance(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
+        let (stepped, _) = stepper.step(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
         seenThrough = max(seenThrough, transactionID)
-        var result = verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late)
-        if let lstm, let step {
-            result.sequence = SequenceContext(scored: lstm, step: step, earlierKmHome: Array(earlierKmHome),
-                                              previousInstant: previousInstant, instant: event.instant)
-        }
+        var result = verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
+                             late: stepped.late)
+        result.sequence = stepped.sequence
         return result
     }
 
@@ -375,19 +388,8 @@ extension LiveScorer {
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
                         for group in stride(from: worker, to: rows.count, by: workers) {
                             for position in rows[group] {
-                                let event = frozenEvents[position]
-                                var result = Stepped()
-                                let previousInstant = out.states[group].lastInstant
-                                result.late = previousInstant.map { event.instant < $0 } ?? false
-                                let earlierKmHome = Array(out.states[group].recentKmHome.suffix(50))
-                                let (raw, hits, lstm, step, row) = stepper.advance(&out.states[group], event: event,
-                                                                                    transactionID: ids[position], scoring: false)
-                                result.raw = raw
-                                result.hits = hits
-                                if let lstm, let step {
-                                    result.sequence = SequenceContext(scored: lstm, step: step, earlierKmHome: earlierKmHome,
-                                                                      previousInstant: previousInstant, instant: event.instant)
-                                }
+                                let (result, row) = stepper.step(&out.states[group], event: frozenEvents[position],
+                                                                 transactionID: ids[position], scoring: false)
                                 for column in 0 ..< width { out.features[position * width + column] = row[column] }
                                 out.stepped[position] = result
                             }
