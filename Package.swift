@@ -23,6 +23,8 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Hand-written SIMD kernels (AVX2, AVX-512) chosen at run time; see Sources/CVigilKernels/VigilKernels.c.
+        .target(name: "CVigilKernels"),
         .target(name: "VigilCore"),
         .target(
             name: "VigilStore",
@@ -34,7 +36,7 @@ let package = Package(
             ]
         ),
         .target(name: "VigilDemo", dependencies: ["VigilCore"]),
-        .target(name: "VigilDetect", dependencies: ["VigilCore"]),
+        .target(name: "VigilDetect", dependencies: ["VigilCore", "CVigilKernels"]),
         .target(name: "VigilTUI", dependencies: ["VigilCore", "CNcursesw"]),
         .target(
             name: "VigilApp",

@@ -34,6 +34,8 @@ public struct KDTree: Sendable {
     /// For each node, `paddedDimension` lower then `paddedDimension` upper bounds of its points' bounding box (zero in
     /// the padding).
     let boxes: [Float]
+    /// How searches scan leaves; the neighbours found do not depend on it.
+    public var leafScan = LeafScan.preferred
 
     /// Indexes every row of `matrix` (finite values). `leafSize` trades pruning (small leaves) against per-node
     /// overhead (large leaves); it affects speed only. Scanning a leaf costs little per point, eight at a time, so

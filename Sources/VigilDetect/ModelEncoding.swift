@@ -97,8 +97,6 @@ extension TailScale {
 
     /// A scale over scores already sorted ascending (as `fittedScores` gives them), without NaN.
     public init(sortedScores: [Double], tail: Double) {
-        precondition(tail > 0 && tail <= 1, "tail must be in (0, 1]")
-        self.tail = tail
-        sorted = sortedScores
+        self.init(ascending: sortedScores, tail: tail)
     }
 }

@@ -1,3 +1,30 @@
+import CVigilKernels
+import Foundation
+
+/// How a search scans the points of a k-d tree leaf. Every choice finds the same neighbours; they differ in speed only.
+public enum LeafScan: Int, Sendable, CaseIterable, Comparable {
+    /// Swift's four-lane vectors, on any processor.
+    case portable = 0
+    /// 256-bit vectors with fused multiply-add (`CVigilKernels`).
+    case avx2 = 1
+
+    /// What this processor supports.
+    public static let supported = LeafScan(rawValue: Int(vigil_screen_level())) ?? .portable
+
+    /// The scan searches use: the widest supported, or `portable` when `VIGIL_LEAF_SCAN=portable` (for benchmarks
+    /// and for checking one against the other).
+    public static let preferred: LeafScan = {
+        guard let name = ProcessInfo.processInfo.environment["VIGIL_LEAF_SCAN"],
+              let chosen = allCases.first(where: { "\($0)" == name }) else { return supported }
+        return min(chosen, supported)
+    }()
+
+    /// Every scan this processor can run, narrowest first.
+    public static var available: [LeafScan] { allCases.filter { $0 <= supported } }
+
+    public static func < (lhs: LeafScan, rhs: LeafScan) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// The k nearest neighbours of each of a set of queries.
 public struct NeighbourTable: Sendable, Hashable {
     public let queryCount: Int
@@ -111,17 +138,22 @@ extension KDTree {
                                                                       capacity: paddedDimension) { padded in
                                             withUnsafeTemporaryAllocation(of: SIMD4<Float>.self,
                                                                           capacity: dimension) { broadcast in
-                                                let heap = BoundedNeighbourHeap(
-                                                    capacity: neighbourCount,
-                                                    squaredDistances: heapDistances.baseAddress!,
-                                                    rows: heapRows.baseAddress!)
-                                                var searcher = NeighbourSearcher(
-                                                    tree: self, leafPoints: leafPoints.baseAddress!,
-                                                    boxes: boxes.baseAddress!, starts: starts.baseAddress!,
-                                                    ends: ends.baseAddress!, rowOfPosition: rowOfPosition.baseAddress!,
-                                                    query: exact.baseAddress!, paddedQuery: padded.baseAddress!,
-                                                    broadcastQuery: broadcast.baseAddress!, heap: heap)
-                                                body(&searcher)
+                                                withUnsafeTemporaryAllocation(of: UInt8.self,
+                                                                              capacity: leafCapacity / 8) { masks in
+                                                    let heap = BoundedNeighbourHeap(
+                                                        capacity: neighbourCount,
+                                                        squaredDistances: heapDistances.baseAddress!,
+                                                        rows: heapRows.baseAddress!)
+                                                    var searcher = NeighbourSearcher(
+                                                        tree: self, leafPoints: leafPoints.baseAddress!,
+                                                        boxes: boxes.baseAddress!, starts: starts.baseAddress!,
+                                                        ends: ends.baseAddress!,
+                                                        rowOfPosition: rowOfPosition.baseAddress!,
+                                                        query: exact.baseAddress!, paddedQuery: padded.baseAddress!,
+                                                        broadcastQuery: broadcast.baseAddress!, heap: heap,
+                                                        kernelLevel: leafScan.rawValue, masks: masks.baseAddress!)
+                                                    body(&searcher)
+                                                }
                                             }
                                         }
                                     }
@@ -162,6 +194,10 @@ struct NeighbourSearcher {
     /// Each of the query's coordinates repeated in four lanes, to compare with four points at once.
     let broadcastQuery: UnsafeMutablePointer<SIMD4<Float>>
     var heap: BoundedNeighbourHeap
+    /// The SIMD kernel level to scan leaves with (`vigil_screen_level`), or 0 for the portable scan.
+    let kernelLevel: Int
+    /// One byte per eight slots of a leaf: the kernel's screening result.
+    let masks: UnsafeMutablePointer<UInt8>
     private var excludedPosition = -1
     /// Single-precision squared distance above which a point or box is certainly farther than the k-th candidate.
     private var screeningBound = Float.infinity
@@ -172,7 +208,7 @@ struct NeighbourSearcher {
     init(tree: KDTree, leafPoints: UnsafePointer<Float>, boxes: UnsafePointer<Float>, starts: UnsafePointer<Int32>,
          ends: UnsafePointer<Int32>, rowOfPosition: UnsafePointer<Int32>, query: UnsafeMutablePointer<Double>,
          paddedQuery: UnsafeMutablePointer<Float>, broadcastQuery: UnsafeMutablePointer<SIMD4<Float>>,
-         heap: BoundedNeighbourHeap) {
+         heap: BoundedNeighbourHeap, kernelLevel: Int, masks: UnsafeMutablePointer<UInt8>) {
         self.leafPoints = leafPoints
         self.boxes = boxes
         self.starts = starts
@@ -186,6 +222,8 @@ struct NeighbourSearcher {
         self.paddedQuery = paddedQuery
         self.broadcastQuery = broadcastQuery
         self.heap = heap
+        self.kernelLevel = kernelLevel
+        self.masks = masks
         screeningMargin = Double(tree.paddedDimension + 2) * 0x1p-22
     }
 
@@ -227,6 +265,10 @@ struct NeighbourSearcher {
         let block = leafPoints + (node - firstLeaf) * dimension * leafCapacity
         let start = Int(starts[node])
         let count = Int(ends[node]) - start
+        if kernelLevel > 0 {
+            scanLeafWithKernel(block: block, start: start, count: count)
+            return
+        }
         var slot = 0
         while slot < count {
             var first = SIMD4<Float>()
@@ -249,6 +291,25 @@ struct NeighbourSearcher {
                 }
             }
             slot &+= 8
+        }
+    }
+
+    /// The leaf scan through the widest SIMD kernel the processor has: every slot is screened against the bound as it
+    /// stands when the leaf is reached (the portable scan tightens it between groups of eight), then the survivors
+    /// are measured exactly in order, so the answer is the same.
+    private mutating func scanLeafWithKernel(block: UnsafePointer<Float>, start: Int, count: Int) {
+        let slots = (count + 7) & ~7
+        guard vigil_screen_leaf(Int32(kernelLevel), block, leafCapacity, dimension, paddedQuery, slots, screeningBound,
+                                masks) != 0 else { return }
+        for group in 0 ..< slots / 8 {
+            var bits = masks[group]
+            while bits != 0 {
+                let lane = bits.trailingZeroBitCount
+                bits &= bits &- 1
+                let slot = group * 8 + lane
+                // A later survivor may have been passed before an earlier one tightened the bound: `consider` checks.
+                consider(slot: slot, of: block, position: start + slot)
+            }
         }
     }
 

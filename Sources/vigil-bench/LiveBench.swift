@@ -24,6 +24,10 @@ enum LiveBench {
         let seed = UInt64(option("--seed", in: args) ?? "") ?? 42
         let batchLines = Int(option("--batch", in: args) ?? "") ?? 1_000
         let base = option("--store", in: args) ?? NSTemporaryDirectory() + "vigil-bench-live-\(clients)x\(days).sqlite"
+        // `--only batch` measures the batch scoring alone, `--only ingest` the end-to-end path alone (for profiling):
+        // the other measurements, and the batch's agreement check, are skipped.
+        let only = option("--only", in: args)
+        let batchOnly = only == "batch"
 
         let generator = try DemoGenerator(config: DemoConfig(clients: clients, days: days, seed: seed))
         var arrivals: [Transaction] = []
@@ -58,6 +62,14 @@ enum LiveBench {
         let firstID = try baseStore.newestTransactionID() + 1
         try baseStore.closeConnections()
 
+        if only == "ingest" {
+            var result = try ingestThroughput(base: base, arrivals: arrivals, batchLines: batchLines)
+            result["benchmark"] = "live"
+            result["only"] = "ingest"
+            emit(result)
+            return
+        }
+
         // Latency: in memory, one arrival at a time.
         let latencyCopy = try copy(base)
         defer { remove(latencyCopy) }
@@ -73,7 +85,7 @@ enum LiveBench {
         var alerts = 0
         var singleScores: [Double] = []
         let scoringStarted = Date()
-        for (offset, t) in arrivals.enumerated() {
+        for (offset, t) in arrivals.enumerated() where !batchOnly {
             let event = TransactionEvent(instant: t.instant, amountMinor: t.amount.minorUnits, category: 0,
                                          homeLatitude: t.home?.latitude ?? .nan, homeLongitude: t.home?.longitude ?? .nan,
                                          merchantLatitude: t.merchantLocation?.latitude ?? .nan,
@@ -88,8 +100,8 @@ enum LiveBench {
 
         // Sustained throughput: the same arrivals through a second scorer, `--batch` at a time, side by side
         // (`LiveScorer.scoreBatch`: clients on every core, the matrix models over the batch).
-        let batchScorer = try LiveScorer(store: latencyStore)
-        try batchScorer.catchUp()
+        let batchScorer = batchOnly ? scorer : try LiveScorer(store: latencyStore)
+        if !batchOnly { try batchScorer.catchUp() }
         let arrivalValues = arrivals.enumerated().map { offset, t in
             LiveScorer.Arrival(event: TransactionEvent(instant: t.instant, amountMinor: t.amount.minorUnits, category: 0,
                                                        homeLatitude: t.home?.latitude ?? .nan, homeLongitude: t.home?.longitude ?? .nan,
@@ -111,33 +123,19 @@ enum LiveBench {
         }
         let sustainedSeconds = Date().timeIntervalSince(batchStarted)
         // The batch path must give the one-by-one verdicts exactly.
-        for (position, verdict) in batchVerdicts.enumerated() where verdict.score != singleScores[position] { batchAgrees = false }
-        try latencyStore.closeConnections()
-
-        // Throughput: CSV lines through the whole live path, a batch at a time.
-        let ingestCopy = try copy(base)
-        defer { remove(ingestCopy) }
-        let ingestStore = try Store(path: ingestCopy)
-        started = Date()
-        let ingest = try LiveIngest(store: ingestStore, config: VigilConfig())
-        let ingestStartSeconds = Date().timeIntervalSince(started)
-        let header = Array(TransactionCSV.header.utf8)
-        let lines = arrivals.map { Array(TransactionCSV.row($0).utf8) }
-        var batchSeconds: [Double] = []
-        var scored = 0, opened = 0
-        let ingestStarted = Date()
-        var position = 0
-        while position < lines.count {
-            let end = min(lines.count, position + batchLines)
-            let batchStarted = Date()
-            let outcome = try ingest.ingest(header: header, lines: Array(lines[position ..< end]))
-            batchSeconds.append(Date().timeIntervalSince(batchStarted))
-            scored += outcome.scoring.scored
-            opened += outcome.scoring.alertsOpened.count
-            position = end
+        for (position, verdict) in batchVerdicts.enumerated() where !batchOnly && verdict.score != singleScores[position] {
+            batchAgrees = false
         }
-        let ingestSeconds = Date().timeIntervalSince(ingestStarted)
-        try ingestStore.closeConnections()
+        try latencyStore.closeConnections()
+        if batchOnly {
+            emit(["benchmark": "live", "only": "batch", "arrivals": arrivals.count, "catch_up_seconds": catchUpSeconds,
+                  "batch_score_seconds": sustainedSeconds,
+                  "batch_score_per_second": Double(arrivals.count) / sustainedSeconds,
+                  "batch_score_ms_p50": percentile(batchScoreSeconds, 0.5) * 1e3])
+            return
+        }
+
+        let ingest = try ingestThroughput(base: base, arrivals: arrivals, batchLines: batchLines)
 
         var result: [String: Any] = [
             "benchmark": "live", "store_transactions": stored, "clients": clients, "arrivals": arrivals.count,
@@ -148,12 +146,9 @@ enum LiveBench {
             "batch_score_ms_p50": percentile(batchScoreSeconds, 0.5) * 1e3, "batch_score_ms_max": (batchScoreSeconds.max() ?? 0) * 1e3,
             "batch_agrees_with_single": batchAgrees, "threads": ProcessInfo.processInfo.activeProcessorCount,
             "alerts_at_0_5": alerts,
-            "ingest_start_seconds": ingestStartSeconds, "ingest_seconds": ingestSeconds,
-            "ingest_per_second": Double(lines.count) / ingestSeconds, "ingest_scored": scored, "ingest_alerts": opened,
-            "batch_lines": batchLines, "batch_ms_p50": percentile(batchSeconds, 0.5) * 1e3,
-            "batch_ms_p99": percentile(batchSeconds, 0.99) * 1e3, "batch_ms_max": (batchSeconds.max() ?? 0) * 1e3,
             "peak_rss_kb": peakRSSKilobytes(),
         ]
+        result.merge(ingest) { first, _ in first }
         for (p, name) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99_9"), (0.9999, "p99_99"), (1.0, "max")] {
             result["latency_us_\(name)"] = percentile(latencies, p) * 1e6
         }
@@ -173,6 +168,38 @@ enum LiveBench {
             let line = String(format: "%16.3f %12.6f %12d\n", sorted[index] * 1e6, p, index + 1)
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// Throughput: the arrivals as CSV lines through the whole live path (`LiveIngest`), `batchLines` at a time, on
+    /// a copy of the base store.
+    static func ingestThroughput(base: String, arrivals: [Transaction], batchLines: Int) throws -> [String: Any] {
+        let ingestCopy = try copy(base)
+        defer { remove(ingestCopy) }
+        let ingestStore = try Store(path: ingestCopy)
+        let started = Date()
+        let ingest = try LiveIngest(store: ingestStore, config: VigilConfig())
+        let ingestStartSeconds = Date().timeIntervalSince(started)
+        let header = Array(TransactionCSV.header.utf8)
+        let lines = arrivals.map { Array(TransactionCSV.row($0).utf8) }
+        var batchSeconds: [Double] = []
+        var scored = 0, opened = 0
+        let ingestStarted = Date()
+        var position = 0
+        while position < lines.count {
+            let end = min(lines.count, position + batchLines)
+            let batchStarted = Date()
+            let outcome = try ingest.ingest(header: header, lines: Array(lines[position ..< end]))
+            batchSeconds.append(Date().timeIntervalSince(batchStarted))
+            scored += outcome.scoring.scored
+            opened += outcome.scoring.alertsOpened.count
+            position = end
+        }
+        let ingestSeconds = Date().timeIntervalSince(ingestStarted)
+        try ingestStore.closeConnections()
+        return ["ingest_start_seconds": ingestStartSeconds, "ingest_seconds": ingestSeconds,
+                "ingest_per_second": Double(lines.count) / ingestSeconds, "ingest_scored": scored, "ingest_alerts": opened,
+                "batch_lines": batchLines, "batch_ms_p50": percentile(batchSeconds, 0.5) * 1e3,
+                "batch_ms_p99": percentile(batchSeconds, 0.99) * 1e3, "batch_ms_max": (batchSeconds.max() ?? 0) * 1e3]
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {

@@ -13,14 +13,15 @@ import VigilTUI
 ///     vigil-bench matrix --rows N [--columns C] [--seed S] --out PREFIX
 ///                                                write a synthetic matrix (PREFIX.f32) and its labels (PREFIX.labels)
 ///     vigil-bench iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
-///     vigil-bench lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
+///     vigil-bench lof --matrix PREFIX [--columns C] [--neighbours K] [--leaf-size L] [--standardize]
+///                     [--scores-out FILE]
 ///                                                fit and score; scores as little-endian float64 for the peers to compare
 ///     vigil-bench features --store PATH          features of every transaction of a store
 ///     vigil-bench rules --store PATH             the behavioural rules over every client, counted against labels
 ///     vigil-bench lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--write PREFIX]
 ///                                                train and score the LSTM sequence model on synthetic sequences;
 ///                                                --write also saves them for bench/lstm_torch.py
-///     vigil-bench live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE]
+///     vigil-bench live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE] [--only batch|ingest]
 ///                                                live scoring: per-transaction latency and ingest throughput
 ///     vigil-bench scan --store PATH [--with-lof] `vigil scan`: profiles, rules, Isolation Forest (and LOF), ensemble,
 ///                                                alert queue; writes its runs into the store
@@ -29,13 +30,13 @@ func usage() -> Never {
         usage: vigil-bench import FILE [--store PATH] | demo [--clients N] [--days D] [--seed S]
                | matrix --rows N [--columns C] [--seed S] --out PREFIX
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
-               | lof --matrix PREFIX [--columns C] [--neighbours K] [--scores-out FILE]
+               | lof --matrix PREFIX [--columns C] [--neighbours K] [--leaf-size L] [--standardize] [--scores-out FILE]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
                | overview --store PATH
                | lstm-store --store PATH [--train N] [--epochs E] [--hidden H]
-               | live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE]
+               | live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE] [--only batch|ingest]
                | lstm [--steps N] [--sequences S] [--hidden H] [--epochs E] [--seed S] [--threads T] [--write PREFIX]
 
         """.utf8))
@@ -113,7 +114,9 @@ do {
     case "iforest", "lof":
         guard let prefix = option("--matrix", in: args) else { usage() }
         let columns = Int(option("--columns", in: args) ?? "") ?? 8
-        let matrix = try SyntheticMatrix.read(prefix: prefix, columns: columns)
+        var matrix = try SyntheticMatrix.read(prefix: prefix, columns: columns)
+        // `--standardize` z-scores the columns first, as `vigil scan` does before LOF (for a matrix taken from a store).
+        if args.contains("--standardize") { matrix = Standardizer(fitting: matrix).transform(matrix) }
         let started = Date()
         let scores: [Double]
         let fitSeconds: Double
@@ -125,7 +128,8 @@ do {
             scores = model.scores(matrix)
         } else {
             let k = Int(option("--neighbours", in: args) ?? "") ?? 20
-            let model = LocalOutlierFactor.fit(matrix, .init(neighbourCount: k))
+            let leafSize = Int(option("--leaf-size", in: args) ?? "") ?? 64
+            let model = LocalOutlierFactor.fit(matrix, .init(neighbourCount: k, leafSize: leafSize))
             fitSeconds = Date().timeIntervalSince(started)
             scores = model.referenceFactors
         }

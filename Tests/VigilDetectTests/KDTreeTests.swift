@@ -83,6 +83,37 @@ import Testing
         }
     }
 
+    /// Each leaf scan this processor runs (the portable one and the SIMD kernels) finds exactly the brute-force
+    /// neighbours: leaf capacities below, at and past the kernels' 32- and 64-slot blocks, one to 37 features, ties
+    /// from a coarse grid, and a query exactly on the points.
+    @Test(arguments: LeafScan.available)
+    func everyLeafScanFindsTheBruteForceNeighbours(scan: LeafScan) {
+        for (rows, columns, leafSize) in [(300, 1, 3), (500, 15, 40), (700, 15, 64), (900, 8, 72), (600, 37, 130),
+                                          (64, 15, 64), (33, 2, 32)] {
+            let grid = TestData.grid(rows: rows, columns: columns, levels: 5, seed: UInt64(rows))
+            let (noise, _) = TestData.clustersWithOutliers(rows: rows, columns: columns, outliers: 4, seed: 9)
+            // Half the rows on the grid (ties and duplicates), half off it.
+            let values = (0 ..< rows * columns).map { $0 / columns % 2 == 0 ? grid.values[$0] : noise.values[$0] }
+            let points = FeatureMatrix(rowCount: rows, columnCount: columns, values: values)
+            var tree = KDTree(points, leafSize: leafSize)
+            tree.leafScan = scan
+            let k = min(12, rows - 1)
+            let table = tree.nearestNeighboursOfIndexedPoints(count: k)
+            let (queries, _) = TestData.clustersWithOutliers(rows: 40, columns: columns, outliers: 5, seed: 10)
+            let novel = tree.nearestNeighbours(of: queries, count: k)
+            for row in 0 ..< rows {
+                let expected = Self.bruteForce(points, query: Self.row(points, row), count: k, excluding: row)
+                #expect(Array(table.neighbourRows(ofQuery: row)) == expected.rows, "\(scan) \(columns)×\(leafSize)")
+                #expect(Array(table.neighbourDistances(ofQuery: row)) == expected.distances)
+            }
+            for query in 0 ..< queries.rowCount {
+                let expected = Self.bruteForce(points, query: Self.row(queries, query), count: k)
+                #expect(Array(novel.neighbourRows(ofQuery: query)) == expected.rows, "\(scan) \(columns)×\(leafSize)")
+                #expect(Array(novel.neighbourDistances(ofQuery: query)) == expected.distances)
+            }
+        }
+    }
+
     @Test func resultsDoNotDependOnThreadsOrLeafSize() {
         let (points, _) = TestData.clustersWithOutliers(rows: 1200, columns: 8, seed: 3)
         let reference = KDTree(points, leafSize: 16, parallelism: .serial)

@@ -10,18 +10,35 @@ public struct TailScale: Sendable, Equatable {
     public let tail: Double
     /// Raw scores, ascending.
     let sorted: [Double]
+    /// Every `Self.stride`-th of `sorted`. A scale fitted on millions of scores is tens of megabytes, and a plain
+    /// binary search over it misses the cache at most of its ~23 steps; this index (1/256 the size) is searched
+    /// first, and then one 2 KB stretch of `sorted`. Live scoring looks up every model's scale per transaction.
+    let index: [Double]
+    static let stride = 256
 
     public init(fitting raw: [Double], tail: Double) {
+        self.init(ascending: raw.filter { !$0.isNaN }.sorted(), tail: tail)
+    }
+
+    init(ascending sorted: [Double], tail: Double) {
         precondition(tail > 0 && tail <= 1, "tail must be in (0, 1]")
         self.tail = tail
-        sorted = raw.filter { !$0.isNaN }.sorted()
+        self.sorted = sorted
+        index = Swift.stride(from: 0, to: sorted.count, by: Self.stride).map { sorted[$0] }
     }
 
     /// The share of fitted scores strictly above `value`.
     public func exceedance(_ value: Double) -> Double {
         guard !sorted.isEmpty, !value.isNaN else { return 1 }
-        // First index whose score is > value.
-        var low = 0, high = sorted.count
+        // The first index entry above `value`, then the first score above it, which lies after the previous entry
+        // (at most `value`) and no later than that entry.
+        var entryLow = 0, entryHigh = index.count
+        while entryLow < entryHigh {
+            let mid = (entryLow + entryHigh) / 2
+            if index[mid] <= value { entryLow = mid + 1 } else { entryHigh = mid }
+        }
+        var low = entryLow == 0 ? 0 : (entryLow - 1) * Self.stride + 1
+        var high = min(entryLow * Self.stride, sorted.count)
         while low < high {
             let mid = (low + high) / 2
             if sorted[mid] <= value { low = mid + 1 } else { high = mid }

@@ -1,0 +1,22 @@
+#ifndef VIGIL_KERNELS_H
+#define VIGIL_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// The distance-screening kernel this processor runs: 0 none (use the portable Swift code), 1 AVX2 with FMA.
+/// Decided once, from CPUID and the operating system's saved register state.
+int vigil_screen_level(void);
+
+/// Screens the points of one k-d tree leaf against a query, in single precision.
+///
+/// The leaf is stored feature-major: `block[f * capacity + s]` is feature `f` of slot `s`; `capacity` is a multiple
+/// of 8, and unused slots hold NaN. For each slot below `slots` (rounded up to a multiple of 8, at most `capacity`),
+/// bit `s % 8` of `masks[s / 8]` is set when the slot's squared distance to `query` (`dimension` values) is at most
+/// `bound`; a NaN distance never is. Returns non-zero when any bit is set.
+///
+/// `level` must be one `vigil_screen_level()` allows (1).
+int vigil_screen_leaf(int level, const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
+                      ptrdiff_t slots, float bound, uint8_t *masks);
+
+#endif
