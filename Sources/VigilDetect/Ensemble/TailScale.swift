@@ -11,10 +11,11 @@ public struct TailScale: Sendable, Equatable {
     /// Raw scores, ascending.
     let sorted: [Double]
     /// Every `Self.stride`-th of `sorted`. A scale fitted on millions of scores is tens of megabytes, and a plain
-    /// binary search over it misses the cache at most of its ~23 steps; this index (1/256 the size) is searched
-    /// first, and then one 2 KB stretch of `sorted`. Live scoring looks up every model's scale per transaction.
+    /// binary search over it misses the cache at most of its ~23 steps; this index (1/32 the size: 1.6 MB for
+    /// 6.6 M scores, which stays in the last-level cache) is searched first, and then one 256-byte stretch of
+    /// `sorted`. Live scoring looks up every model's scale per transaction.
     let index: [Double]
-    static let stride = 256
+    static let stride = 32
 
     public init(fitting raw: [Double], tail: Double) {
         self.init(ascending: raw.filter { !$0.isNaN }.sorted(), tail: tail)
