@@ -68,6 +68,32 @@ extension WholeScans {
         #expect(evaluations.contains { $0.detector == "ensemble" && $0.rocAUC != nil })
     }
 
+    /// The spree adds evidence to an alert-worthy transaction that follows another on the same card: it never lowers
+    /// a score, never raises an alert by itself, and where it counts the alert says which transaction it follows.
+    @Test func theSpreeRaisesScoresAndSaysWhy() throws {
+        let demo = try DemoStore(clients: 20, days: 60)
+        _ = try Scanner.scan(demo.store, options: options { $0.spreeHours = 0; $0.dailyBudget = 0 })
+        let without = Dictionary(uniqueKeysWithValues: try demo.store.alerts(limit: 100_000).map { ($0.transactionID, $0) })
+        #expect(without.values.allSatisfy { !$0.reasons.contains { $0.detector == "spree" } })
+        _ = try Scanner.scan(demo.store, options: options { $0.dailyBudget = 0 })
+        let with = try demo.store.alerts(limit: 100_000)
+        // It reorders alerts and never raises one: only evidence beyond the alert threshold's takes part.
+        #expect(Set(with.map(\.transactionID)) == Set(without.keys))
+        for alert in with {
+            if let before = without[alert.transactionID] { #expect(alert.score >= before.score) }
+        }
+        let spree = with.compactMap { alert in alert.reasons.first { $0.detector == "spree" }.map { (alert, $0) } }
+        try #require(!spree.isEmpty)
+        for (alert, reason) in spree {
+            let text = reason.text
+            #expect(text.contains(" after transaction #") && text.hasSuffix(" on its own"), "\(text)")
+            // It follows an earlier transaction of the same client.
+            let earlier = try #require(Int64(text.split(separator: "#")[1].split(separator: " ")[0]))
+            #expect(earlier < alert.transactionID)
+            #expect(reason.contribution > 0 && reason.contribution <= Ensemble.evidence(score: alert.score))
+        }
+    }
+
     @Test func scoresAreTheSameScanToScan() throws {
         let demo = try DemoStore(clients: 20, days: 60)
         _ = try Scanner.scan(demo.store, options: options())

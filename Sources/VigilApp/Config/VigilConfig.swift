@@ -12,6 +12,10 @@ public struct VigilConfig: Sendable, Equatable {
     public var dailyBudget = 200
     /// A model's score counts toward the ensemble only inside this top share of its own ranking.
     public var modelTail = 1.0
+    /// The spree (see `Spree`): how far back, in hours, an earlier alert-worthy transaction on the same card counts
+    /// (0 = off), and the share of the smaller of the two transactions' evidence beyond the alert threshold's added.
+    public var spreeHours = 48.0
+    public var spreeWeight = 1.0
     /// Evidence each detector adds at full strength (see `Ensemble`).
     public var weights: [Detector: Double] = VigilConfig.defaultWeights
     public var treeCount = 100
@@ -43,6 +47,9 @@ public struct VigilConfig: Sendable, Equatable {
     ]
 
     public var ensemble: Ensemble { Ensemble(weights: weights) }
+    public var spree: Spree {
+        Spree(hours: spreeHours, weight: spreeWeight, floor: Ensemble.evidence(score: alertThreshold))
+    }
 
     /// The default place for a config file: `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -68,6 +75,10 @@ extension VigilConfig {
                  "at most this many alerts per UTC day of transactions, the highest first; 0 = no budget"),
             .double("ensemble.model_tail", \.modelTail, 0.0001...1,
                     "a model (iforest, lof) adds evidence only for the top share of its own ranking, rising to its full weight at the very top"),
+            .double("ensemble.spree_hours", \.spreeHours, 0...720,
+                    "an alert-worthy transaction on the same card this many hours before raises an alert-worthy one (fraud comes in sprees); 0 = off"),
+            .double("ensemble.spree_weight", \.spreeWeight, 0...10,
+                    "the spree adds this share of the smaller of the two transactions' evidence beyond the alert threshold's"),
         ]
         for detector in Detector.allCases {
             keys.append(.double("weights.\(detector.rawValue)", \VigilConfig.[weight: detector], 0...10,

@@ -281,6 +281,8 @@ public enum Scanner {
         var set = FeatureSet.empty
         var ids: [Int64] = []
         var instants: [Int64] = []
+        // Each client's first row, then the row count: the spree runs over each client's rows.
+        var clientStarts: [Int] = []
         var hits: [RuleHit] = []
         var profiles: [ClientProfile] = []
         // The LSTM's steps, encoded with the saved model's vocabulary or one learned from the store's categories.
@@ -307,6 +309,7 @@ public enum Scanner {
             let offset = ids.count
             ids += chunk.ids
             instants += chunk.instants
+            for client in 0 ..< chunk.clientCount { clientStarts.append(offset + chunk.rows(ofClient: client).lowerBound) }
             if sequences {
                 timed("sequences") {
                     if encoder == nil { encoder = SequenceEncoder.fitting(chunk.categoryNames) }
@@ -423,7 +426,10 @@ public enum Scanner {
         // The ensemble over whatever ran.
         try meter.enter(ScanProgress.ensemble)
         let ensemble = config.ensemble
-        let evidence = ensemble.evidence(rowCount: ids.count, dense: dense, sparse: sparse)
+        let ownEvidence = ensemble.evidence(rowCount: ids.count, dense: dense, sparse: sparse)
+        let spree = config.spree
+        let (evidence, spreeAfter) = spree.apply(evidence: ownEvidence, instants: instants,
+                                                 clientStarts: clientStarts + [ids.count])
         let scores = evidence.map(Ensemble.score(evidence:))
         let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors)
         let selected = Ensemble.select(scores: scores, instants: instants, threshold: config.alertThreshold,
@@ -467,6 +473,12 @@ public enum Scanner {
                     reasons.append(AlertReason(detector: detector.rawValue, score: normalised[row],
                                                contribution: ensemble.contribution(of: detector, score: normalised[row]),
                                                text: text))
+                }
+                if spreeAfter[row] >= 0 {
+                    let earlier = Int(spreeAfter[row])
+                    reasons.append(Scanner.spreeReason(spree, own: ownEvidence[row], instant: instants[row],
+                                                       after: Spree.Earlier(instant: instants[earlier],
+                                                                            evidence: ownEvidence[earlier], key: ids[earlier])))
                 }
                 // A reason that adds under 0.01 of evidence is noise to the reader.
                 reasons = reasons.filter { $0.contribution >= 0.01 }
@@ -660,11 +672,19 @@ public enum Scanner {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The spree's reason for a transaction with `own` evidence at `instant`, following `after` (keyed by its id).
+    static func spreeReason(_ spree: Spree, own: Double, instant: Int64, after: Spree.Earlier) -> AlertReason {
+        AlertReason(detector: "spree", score: Ensemble.score(evidence: after.evidence),
+                    contribution: spree.boost(own: own, earlier: after.evidence),
+                    text: Spree.reason(after: after, instant: instant, transactionID: after.key))
+    }
+
     static func ensembleParametersJSON(_ config: VigilConfig, detectors: Set<Detector>) throws -> String {
         var weights: [String: Double] = [:]
         for detector in detectors { weights[detector.rawValue] = config.weights[detector] ?? 0 }
         let object: [String: Any] = ["weights": weights, "model_tail": config.modelTail, "threshold": config.alertThreshold,
-                                     "daily_budget": config.dailyBudget]
+                                     "daily_budget": config.dailyBudget, "spree_hours": config.spreeHours,
+                                     "spree_weight": config.spreeWeight]
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 }

@@ -32,6 +32,43 @@ public struct LiveVerdict: Sendable {
     public var late: Bool
     /// What the LSTM's reason quotes: its prediction, and the client's steps just before.
     var sequence: SequenceContext?
+    /// The spree's part, when an earlier suspicious transaction of the client's added evidence.
+    var spree: SpreeContext?
+}
+
+/// A spree's finding for one transaction, with what its reason quotes.
+struct SpreeContext: Sendable {
+    var finding: Spree.Finding
+    /// The transaction's own evidence, before the spree.
+    var own: Double
+    var instant: Int64
+}
+
+/// A transaction's evidence from every detector, summed in the scan's order (models, then rules, each in detector
+/// order), so that it is the scan's number to the last bit.
+struct EvidenceSum: Sendable {
+    /// The models that take part, in detector order.
+    let models: [Detector]
+    let scales: [Detector: TailScale]
+    let ensemble: Ensemble
+
+    func sum(raw: [Detector: Double], hits: [RuleHit]) -> (evidence: Double, detectors: [Detector: Double]) {
+        var detectors: [Detector: Double] = [:]
+        var evidence = 0.0
+        for detector in models {
+            guard let value = raw[detector], let scale = scales[detector] else { continue }
+            let normalised = scale.normalise(value)
+            detectors[detector] = normalised
+            let w = ensemble.weight(detector)
+            if w > 0 { evidence += w * normalised }
+        }
+        for hit in hits.sorted(by: { $0.detector < $1.detector }) {
+            detectors[hit.detector] = hit.score
+            let w = ensemble.weight(hit.detector)
+            if w > 0 { evidence += w * hit.score }
+        }
+        return (evidence, detectors)
+    }
 }
 
 /// The LSTM's view of one scored transaction, for its reason: the prediction, the transaction's encoded step and the
@@ -73,6 +110,8 @@ public final class LiveScorer {
         /// Km from home of the client's last placed steps (NaN where unknown), for the LSTM's reason.
         var recentKmHome: [Float] = []
         var lastInstant: Int64?
+        /// The client's transactions in the spree's window, with their own evidence.
+        var spree = Spree.State()
     }
 
     private var clients: [String: ClientState] = [:]
@@ -108,7 +147,9 @@ public final class LiveScorer {
                                            enabled: Set(Detector.rules)),
                           sequence: sequence,
                           isolation: models.contains(.isolationForest) ? fitted.isolation : nil,
-                          lof: models.contains(.localOutlierFactor) ? fitted.lof : nil)
+                          lof: models.contains(.localOutlierFactor) ? fitted.lof : nil,
+                          evidence: EvidenceSum(models: models.sorted(), scales: fitted.scales, ensemble: config.ensemble),
+                          spree: config.spree)
     }
 
     /// The id of category `name` in the states' vocabulary, added on first sight.
@@ -138,10 +179,22 @@ public final class LiveScorer {
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     for client in stride(from: worker, to: chunk.clientCount, by: workers) {
                         var state = stepper.newClient()
-                        for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
+                        let rows = chunk.rows(ofClient: client).filter { chunk.ids[$0] <= through }
+                        // The spree looks back from each arrival, which comes after the client's newest transaction:
+                        // the transactions within its window of that one are scored to learn their evidence.
+                        let recentFrom = stepper.spree.isOn
+                            ? (rows.last.map { chunk.instants[$0] } ?? 0) - stepper.spree.windowSeconds : Int64.max
+                        for row in rows {
                             var event = TransactionEvent(row: row, of: chunk)
                             event.category = ids[Int(event.category)]
-                            _ = stepper.advance(&state, event: event, transactionID: chunk.ids[row], scoring: false)
+                            let recent = event.instant >= recentFrom
+                            let (raw, hits, _, _, _) = stepper.advance(&state, event: event, transactionID: chunk.ids[row],
+                                                                       scoring: recent)
+                            if recent {
+                                let own = stepper.evidence.sum(raw: raw, hits: hits).evidence
+                                _ = stepper.spree.step(&state.spree, instant: event.instant, evidence: own,
+                                                       key: chunk.ids[row])
+                            }
                         }
                         if state.lastInstant != nil { output.buffer[client] = state }
                     }
@@ -178,6 +231,8 @@ struct Stepper: Sendable {
     let sequence: SequenceDetector.Saved?
     let isolation: IsolationForestModel?
     let lof: FittedLOF?
+    let evidence: EvidenceSum
+    let spree: Spree
     /// The category vocabulary: names, population shares and LSTM ids, by the states' category id.
     var categoryNames: [String] = []
     var categoryPriors: [Double] = []
@@ -249,30 +304,26 @@ extension LiveScorer {
         let (stepped, _) = stepper.step(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
         seenThrough = max(seenThrough, transactionID)
         var result = verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
-                             late: stepped.late)
+                             late: stepped.late, instant: event.instant, spree: &clients[clientID]!.spree)
         result.sequence = stepped.sequence
         return result
     }
 
-    /// The ensemble over one transaction's scores, summed in the scan's order (models, then rules, each in detector
-    /// order), so that it is the scan's number to the last bit.
-    private func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool) -> LiveVerdict {
-        var detectors: [Detector: Double] = [:]
-        var evidence = 0.0
-        for detector in models.sorted() {
-            guard let value = raw[detector], let scale = fitted.scales[detector] else { continue }
-            let normalised = scale.normalise(value)
-            detectors[detector] = normalised
-            let w = ensemble.weight(detector)
-            if w > 0 { evidence += w * normalised }
+    /// The ensemble over one transaction's scores, as the scan sums it, with the spree the client's `spree` state
+    /// gives (which then remembers the transaction).
+    private func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool,
+                         instant: Int64, spree: inout Spree.State) -> LiveVerdict {
+        let (own, detectors) = stepper.evidence.sum(raw: raw, hits: hits)
+        var evidence = own
+        var context: SpreeContext?
+        if let finding = stepper.spree.step(&spree, instant: instant, evidence: own, key: transactionID) {
+            evidence += finding.boost
+            context = SpreeContext(finding: finding, own: own, instant: instant)
         }
-        for hit in hits.sorted(by: { $0.detector < $1.detector }) {
-            detectors[hit.detector] = hit.score
-            let w = ensemble.weight(hit.detector)
-            if w > 0 { evidence += w * hit.score }
-        }
-        return LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: evidence),
-                           detectors: detectors, raw: raw, hits: hits, late: late)
+        var result = LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: evidence),
+                                 detectors: detectors, raw: raw, hits: hits, late: late)
+        result.spree = context
+        return result
     }
 
     /// What one call of `scorePending` did.
@@ -406,8 +457,10 @@ extension LiveScorer {
             var raw = stepped[position].raw
             if let isolation { raw[.isolationForest] = isolation[position] }
             if let lof { raw[.localOutlierFactor] = lof[position] }
+            let clientID = arrivals[position].clientID
             var result = verdict(raw: raw, hits: stepped[position].hits, transactionID: ids[position],
-                                 clientID: arrivals[position].clientID, late: stepped[position].late)
+                                 clientID: clientID, late: stepped[position].late, instant: frozenEvents[position].instant,
+                                 spree: &clients[clientID]!.spree)
             result.sequence = stepped[position].sequence
             return result
         }
@@ -431,6 +484,9 @@ extension LiveScorer {
                                        contribution: ensemble.contribution(of: detector, score: normalised),
                                        text: text ?? Scanner.modelReason(detector, raw: raw, scale: scale,
                                                                   neighbours: fitted.lof?.model.neighbourCount ?? config.neighbourCount)))
+        }
+        if let spree = verdict.spree {
+            reasons.append(Scanner.spreeReason(stepper.spree, own: spree.own, instant: spree.instant, after: spree.finding.after))
         }
         reasons = reasons.filter { $0.contribution >= 0.01 }
         reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
