@@ -29,7 +29,7 @@ public enum LocalOutlierFactor {
         /// Threads for the neighbour queries; results do not depend on it.
         public var parallelism: Parallelism
 
-        public init(neighbourCount: Int = 20, leafSize: Int = 64, parallelism: Parallelism = .automatic) {
+        public init(neighbourCount: Int = 20, leafSize: Int = 128, parallelism: Parallelism = .automatic) {
             precondition(neighbourCount >= 1, "LOF needs at least one neighbour")
             self.neighbourCount = neighbourCount
             self.leafSize = leafSize

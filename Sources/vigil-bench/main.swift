@@ -128,8 +128,9 @@ do {
             scores = model.scores(matrix)
         } else {
             let k = Int(option("--neighbours", in: args) ?? "") ?? 20
-            let leafSize = Int(option("--leaf-size", in: args) ?? "") ?? 64
-            let model = LocalOutlierFactor.fit(matrix, .init(neighbourCount: k, leafSize: leafSize))
+            var configuration = LocalOutlierFactor.Configuration(neighbourCount: k)
+            if let leafSize = Int(option("--leaf-size", in: args) ?? "") { configuration.leafSize = leafSize }
+            let model = LocalOutlierFactor.fit(matrix, configuration)
             fitSeconds = Date().timeIntervalSince(started)
             scores = model.referenceFactors
         }
