@@ -753,14 +753,22 @@ public final class AlertQueueScreen {
         }
 
         let position = ids.isEmpty ? "0/0" : "\(Formatting.grouped(table.cursor + 1))/\(Formatting.grouped(ids.count))"
-        let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
-            .map { (size.width >= Self.wideLayout ? Self.statusName($0) : Self.shortStatusName($0)) + " \(Formatting.grouped(counts[$0] ?? 0))" }
-            .joined(separator: " · ")
+        let statuses = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
+        func counted(_ shown: [String]) -> String {
+            shown.map { (size.width >= Self.wideLayout ? Self.statusName($0) : Self.shortStatusName($0))
+                + " \(Formatting.grouped(counts[$0] ?? 0))" }.joined(separator: " · ")
+        }
+        var tally = counted(statuses)
         let marked = (table.selection.isEmpty ? "" : "  \(table.selection.count) marked")
             + (newCount > 0 ? "  \(Formatting.grouped(newCount)) new" : "")
         // In the compact layout the counts give way to a message (what a key did, or why it was refused) when both
         // do not fit; wider, the message is cut instead and the counts stay.
         let left = " " + (message ?? position + marked)
+        // Without a message, counts of zero go first when the line is short of room, so the position and the marked
+        // and new counts (live alerts arriving) stay readable at 80 columns.
+        if message == nil && displayWidth(of: left) + displayWidth(of: tally) + 3 > size.width {
+            tally = counted(statuses.filter { $0 == "open" || (counts[$0] ?? 0) > 0 })
+        }
         let crowded = displayWidth(of: left) + displayWidth(of: tally) + 3 > size.width
         let right = message != nil && size.width < Self.wideLayout && crowded ? "" : tally + " "
         StatusBar(left: left, right: right, style: theme.statusBar).render(into: &buffer, in: statusRow)

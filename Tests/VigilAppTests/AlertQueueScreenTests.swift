@@ -101,7 +101,26 @@ import VigilTUI
         let narrow = try queue.render(size: TerminalSize(width: 60, height: 15)).rows
         #expect(narrow[13] == " alert #1 → false positive (u undoes)" + String(repeating: " ", count: 23))
         try press(queue, .character("j"))
-        #expect(try queue.render(size: TerminalSize(width: 60, height: 15)).rows[13].contains("open 5 · fraud 0 · false pos. 1"))
+        // With no message the counts come back; short of room, the zero counts give way so the position stays.
+        let counts = try queue.render(size: TerminalSize(width: 60, height: 15)).rows[13]
+        #expect(counts.hasPrefix(" 2/5") && counts.contains("open 5 · false pos. 1") && !counts.contains("fraud 0"), "\(counts)")
+    }
+
+    /// Alerts that arrive while the queue is open (live scoring) are counted on the status line; where the counts
+    /// leave too little room, their zeros give way so that the new count stays readable.
+    @Test func theNewCountStaysReadableOnANarrowScreen() throws {
+        let queue = try screen()
+        var candidates: [AlertCandidate] = []
+        for id in Int64(1)...8 {
+            let reason = AlertReason(detector: "burst", score: 1, contribution: 1, text: "reason for \(id)")
+            candidates.append(AlertCandidate(transactionID: id, score: 0.9 - Double(id) / 100, reasons: [reason]))
+        }
+        _ = try store.refreshAlerts(candidates, at: 20)
+        #expect(try queue.refreshIfChanged())
+        let wide = try queue.render(size: TerminalSize(width: 80, height: 24)).rows[22]
+        #expect(wide.hasPrefix(" 1/8  2 new") && wide.contains("open 8 · fraud 0 · false pos. 0"), "\(wide)")
+        let narrow = try queue.render(size: TerminalSize(width: 64, height: 24)).rows[22]
+        #expect(narrow.hasPrefix(" 1/8  2 new") && narrow.hasSuffix("open 8 "), "\(narrow)")
     }
 
     @Test func decisionsGoToTheStoreAndLeaveTheOpenView() throws {
