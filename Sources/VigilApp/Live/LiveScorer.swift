@@ -449,7 +449,8 @@ extension LiveScorer {
                 }
             }
         }
-        for (group, clientID) in order.enumerated() { clients[clientID] = states[group] }
+        // Moved back, last first: `removeLast` hands each state over without copying its buffers.
+        for clientID in order.reversed() { clients[clientID] = states.removeLast() }
         let matrix = FeatureMatrix(rowCount: arrivals.count, columnCount: width, values: features)
         let isolation = stepper.isolation?.scores(matrix)
         let lof = stepper.lof?.factors(matrix, ids: ids)
