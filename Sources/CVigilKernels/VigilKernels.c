@@ -1,4 +1,4 @@
-// Hand-written SIMD kernels, chosen at run time by what the processor supports.
+// A hand-written SIMD kernel, used at run time only where the processor supports it.
 //
 // Swift compiles for the baseline x86-64 (SSE2) so that the binary runs on any machine, and it has no per-function
 // target attributes. The k-d tree's leaf scan is most of LOF's time in 15 dimensions; with 256-bit vectors and fused
@@ -40,8 +40,8 @@ int vigil_screen_level(void) {
 }
 
 __attribute__((target("avx2,fma")))
-static int screen_avx2(const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
-                       ptrdiff_t slots, float bound, uint8_t *masks) {
+int vigil_screen_leaf(const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
+                      ptrdiff_t slots, float bound, uint8_t *masks) {
     const __m256 limit = _mm256_set1_ps(bound);
     int any = 0;
     ptrdiff_t slot = 0;
@@ -84,19 +84,13 @@ static int screen_avx2(const float *block, ptrdiff_t capacity, ptrdiff_t dimensi
     return any;
 }
 
-int vigil_screen_leaf(int level, const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
-                      ptrdiff_t slots, float bound, uint8_t *masks) {
-    (void)level;
-    return screen_avx2(block, capacity, dimension, query, slots, bound, masks);
-}
-
 #else
 
 int vigil_screen_level(void) { return 0; }
 
-int vigil_screen_leaf(int level, const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
+int vigil_screen_leaf(const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
                       ptrdiff_t slots, float bound, uint8_t *masks) {
-    (void)level; (void)block; (void)capacity; (void)dimension; (void)query; (void)slots; (void)bound; (void)masks;
+    (void)block; (void)capacity; (void)dimension; (void)query; (void)slots; (void)bound; (void)masks;
     return 0;
 }
 

@@ -151,7 +151,7 @@ extension KDTree {
                                                         rowOfPosition: rowOfPosition.baseAddress!,
                                                         query: exact.baseAddress!, paddedQuery: padded.baseAddress!,
                                                         broadcastQuery: broadcast.baseAddress!, heap: heap,
-                                                        kernelLevel: leafScan.rawValue, masks: masks.baseAddress!)
+                                                        leafScan: leafScan, masks: masks.baseAddress!)
                                                     body(&searcher)
                                                 }
                                             }
@@ -194,8 +194,8 @@ struct NeighbourSearcher {
     /// Each of the query's coordinates repeated in four lanes, to compare with four points at once.
     let broadcastQuery: UnsafeMutablePointer<SIMD4<Float>>
     var heap: BoundedNeighbourHeap
-    /// The SIMD kernel level to scan leaves with (`vigil_screen_level`), or 0 for the portable scan.
-    let kernelLevel: Int
+    /// How leaves are scanned.
+    let leafScan: LeafScan
     /// One byte per eight slots of a leaf: the kernel's screening result.
     let masks: UnsafeMutablePointer<UInt8>
     private var excludedPosition = -1
@@ -208,7 +208,7 @@ struct NeighbourSearcher {
     init(tree: KDTree, leafPoints: UnsafePointer<Float>, boxes: UnsafePointer<Float>, starts: UnsafePointer<Int32>,
          ends: UnsafePointer<Int32>, rowOfPosition: UnsafePointer<Int32>, query: UnsafeMutablePointer<Double>,
          paddedQuery: UnsafeMutablePointer<Float>, broadcastQuery: UnsafeMutablePointer<SIMD4<Float>>,
-         heap: BoundedNeighbourHeap, kernelLevel: Int, masks: UnsafeMutablePointer<UInt8>) {
+         heap: BoundedNeighbourHeap, leafScan: LeafScan, masks: UnsafeMutablePointer<UInt8>) {
         self.leafPoints = leafPoints
         self.boxes = boxes
         self.starts = starts
@@ -222,7 +222,7 @@ struct NeighbourSearcher {
         self.paddedQuery = paddedQuery
         self.broadcastQuery = broadcastQuery
         self.heap = heap
-        self.kernelLevel = kernelLevel
+        self.leafScan = leafScan
         self.masks = masks
         screeningMargin = Double(tree.paddedDimension + 2) * 0x1p-22
     }
@@ -265,7 +265,7 @@ struct NeighbourSearcher {
         let block = leafPoints + (node - firstLeaf) * dimension * leafCapacity
         let start = Int(starts[node])
         let count = Int(ends[node]) - start
-        if kernelLevel > 0 {
+        if leafScan == .avx2 {
             scanLeafWithKernel(block: block, start: start, count: count)
             return
         }
@@ -299,8 +299,8 @@ struct NeighbourSearcher {
     /// are measured exactly in order, so the answer is the same.
     private mutating func scanLeafWithKernel(block: UnsafePointer<Float>, start: Int, count: Int) {
         let slots = (count + 7) & ~7
-        guard vigil_screen_leaf(Int32(kernelLevel), block, leafCapacity, dimension, paddedQuery, slots, screeningBound,
-                                masks) != 0 else { return }
+        guard vigil_screen_leaf(block, leafCapacity, dimension, paddedQuery, slots, screeningBound, masks) != 0
+        else { return }
         for group in 0 ..< slots / 8 {
             var bits = masks[group]
             while bits != 0 {

@@ -15,8 +15,8 @@ int vigil_screen_level(void);
 /// bit `s % 8` of `masks[s / 8]` is set when the slot's squared distance to `query` (`dimension` values) is at most
 /// `bound`; a NaN distance never is. Returns non-zero when any bit is set.
 ///
-/// `level` must be one `vigil_screen_level()` allows (1).
-int vigil_screen_leaf(int level, const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
+/// Call only where `vigil_screen_level()` is 1: the kernel uses AVX2 and FMA.
+int vigil_screen_leaf(const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
                       ptrdiff_t slots, float bound, uint8_t *masks);
 
 #endif
