@@ -33,18 +33,20 @@ public struct TailScale: Sendable, Equatable {
         guard !sorted.isEmpty, !value.isNaN else { return 1 }
         // The first index entry above `value`, then the first score above it, which lies after the previous entry
         // (at most `value`) and no later than that entry.
-        var entryLow = 0, entryHigh = index.count
-        while entryLow < entryHigh {
-            let mid = (entryLow + entryHigh) / 2
-            if index[mid] <= value { entryLow = mid + 1 } else { entryHigh = mid }
-        }
-        var low = entryLow == 0 ? 0 : (entryLow - 1) * Self.stride + 1
-        var high = min(entryLow * Self.stride, sorted.count)
+        let entry = Self.firstAbove(value, in: index, 0 ..< index.count)
+        let first = Self.firstAbove(value, in: sorted,
+                                    (entry == 0 ? 0 : (entry - 1) * Self.stride + 1) ..< min(entry * Self.stride, sorted.count))
+        return Double(sorted.count - first) / Double(sorted.count)
+    }
+
+    /// The first position in `range` of ascending `values` whose value is above `value` (`range.upperBound` if none).
+    private static func firstAbove(_ value: Double, in values: [Double], _ range: Range<Int>) -> Int {
+        var low = range.lowerBound, high = range.upperBound
         while low < high {
             let mid = (low + high) / 2
-            if sorted[mid] <= value { low = mid + 1 } else { high = mid }
+            if values[mid] <= value { low = mid + 1 } else { high = mid }
         }
-        return Double(sorted.count - low) / Double(sorted.count)
+        return low
     }
 
     public func normalise(_ value: Double) -> Double {
