@@ -94,7 +94,7 @@ public final class LiveScorer {
     public let config: VigilConfig
     let fitted: FittedDetectors
     let fittedID: Int64
-    let ensemble: Ensemble
+    var ensemble: Ensemble { stepper.evidence.ensemble }
     var sequence: SequenceDetector.Saved? { stepper.sequence }
     /// The models that take part, in detector order.
     public let models: [Detector]
@@ -127,7 +127,6 @@ public final class LiveScorer {
         self.config = config
         self.fitted = fitted
         fittedID = id
-        ensemble = config.ensemble
         var sequence: SequenceDetector.Saved?
         if let modelID = fitted.sequenceModelID, fitted.scales[.lstm] != nil,
            let saved = try SequenceDetector.saved(in: store, retrain: false), saved.id == modelID {

@@ -42,7 +42,8 @@ public struct Spree: Sendable, Equatable {
         }
     }
 
-    /// What the spree remembers of one client: their transactions in the window before the newest, in order.
+    /// What the spree remembers of one client: their transactions above the floor in the window before the newest,
+    /// in order (no other can ever be the one a later transaction follows).
     public struct State: Sendable, Equatable, Codable {
         public var recent: [Earlier] = []
         public init() {}
@@ -55,7 +56,7 @@ public struct Spree: Sendable, Equatable {
     }
 
     /// The spree evidence of a transaction at `instant` whose detectors gave `evidence`, judged against `state`,
-    /// which then remembers it. Nil when the spree is off, the transaction's evidence is not above the floor, or no
+    /// which then remembers it if its evidence is above the floor. Nil when the spree is off, the transaction's evidence is not above the floor, or no
     /// earlier transaction within the window had evidence above it.
     public func step(_ state: inout State, instant: Int64, evidence: Double, key: Int64) -> Finding? {
         guard isOn else { return nil }
@@ -63,13 +64,12 @@ public struct Spree: Sendable, Equatable {
         var expired = 0
         while expired < state.recent.count && instant - state.recent[expired].instant > windowSeconds { expired += 1 }
         if expired > 0 { state.recent.removeFirst(expired) }
-        // The most suspicious earlier one above the floor; of equals, the latest.
+        // The most suspicious earlier one; of equals, the latest.
         var best: Earlier?
-        for earlier in state.recent where earlier.evidence > floor && earlier.evidence >= (best?.evidence ?? floor) {
-            best = earlier
-        }
+        for earlier in state.recent where earlier.evidence >= (best?.evidence ?? floor) { best = earlier }
+        guard evidence > floor else { return nil }
         state.recent.append(Earlier(instant: instant, evidence: evidence, key: key))
-        guard let best, evidence > floor else { return nil }
+        guard let best else { return nil }
         return Finding(boost: boost(own: evidence, earlier: best.evidence), after: best)
     }
 
