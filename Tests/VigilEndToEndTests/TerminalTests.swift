@@ -132,11 +132,18 @@ import Testing
         _ = try session.waitFor { $0.contains("client.sqlite — open alerts") && $0.contains(" 1/") }
         // The alert's client: profile and timeline, with its axis.
         try session.send("c")
-        let timeline = try session.waitFor { $0.contains("1 Timeline") && $0.contains("Daily spend") }
+        // A capture can land mid-redraw (the chart's top drawn, the queue's rows still below it), so wait for the
+        // whole frame; a frame that never shows the axis or the mark still fails below.
+        let timeline = try session.waitFor {
+            $0.contains("1 Timeline") && $0.contains("Daily spend") && $0.contains("└") && $0.contains("▲")
+        }
         #expect(timeline.contains("└"), "the timeline's x axis")
         #expect(timeline.contains("▲"), "the alert is marked on the timeline")
         try session.send("2")
-        let heatmaps = try session.waitFor { $0.contains("Hour × weekday") && $0.contains("Where the card is used") }
+        let heatmaps = try session.waitFor {
+            $0.contains("Hour × weekday") && $0.contains("Where the card is used") && $0.contains("Sun")
+                && $0.contains("Top places")
+        }
         #expect(heatmaps.contains("Mon") && heatmaps.contains("Sun"), "the weekday axis")
         #expect(heatmaps.contains("Top places"))
         try session.send("3")
@@ -145,7 +152,9 @@ import Testing
         _ = try session.waitFor { $0.contains("client.sqlite — open alerts") && $0.contains("Score") }
         // The overview.
         try session.send("O")
-        let overview = try session.waitFor { $0.contains("Alerts by detector") && $0.contains("Triage") }
+        let overview = try session.waitFor {
+            $0.contains("Alerts by detector") && $0.contains("Triage") && $0.contains("Transactions")
+        }
         #expect(overview.contains("Transactions"))
         try session.send("q")
         // The palette runs a scan of two rules in the background; the queue comes back refreshed.
