@@ -84,9 +84,65 @@ int vigil_screen_leaf(const float *block, ptrdiff_t capacity, ptrdiff_t dimensio
     return any;
 }
 
+__attribute__((target("avx2,fma")))
+int vigil_screen_tiles4(const float *tiles, ptrdiff_t tileCount, ptrdiff_t dimension, const float *minusTwoQueries,
+                        const float *thresholds, const float *slack, uint16_t *masks) {
+    const float *q0 = minusTwoQueries, *q1 = q0 + dimension, *q2 = q1 + dimension, *q3 = q2 + dimension;
+    const ptrdiff_t stride = (dimension + 1) * 16;
+    int any = 0;
+    for (ptrdiff_t t = 0; t < tileCount; t++) {
+        const float *p = tiles + t * stride;
+        const float *norms = p + dimension * 16;
+        // Eight independent chains (four queries × two vectors of eight points) cover the fused multiply-add's
+        // latency on two pipes.
+        const __m256 n0 = _mm256_loadu_ps(norms), n1 = _mm256_loadu_ps(norms + 8);
+        __m256 a00 = n0, a01 = n1, a10 = n0, a11 = n1, a20 = n0, a21 = n1, a30 = n0, a31 = n1;
+        for (ptrdiff_t f = 0; f < dimension; f++, p += 16) {
+            const __m256 x0 = _mm256_loadu_ps(p), x1 = _mm256_loadu_ps(p + 8);
+            __m256 b = _mm256_broadcast_ss(q0 + f);
+            a00 = _mm256_fmadd_ps(x0, b, a00);
+            a01 = _mm256_fmadd_ps(x1, b, a01);
+            b = _mm256_broadcast_ss(q1 + f);
+            a10 = _mm256_fmadd_ps(x0, b, a10);
+            a11 = _mm256_fmadd_ps(x1, b, a11);
+            b = _mm256_broadcast_ss(q2 + f);
+            a20 = _mm256_fmadd_ps(x0, b, a20);
+            a21 = _mm256_fmadd_ps(x1, b, a21);
+            b = _mm256_broadcast_ss(q3 + f);
+            a30 = _mm256_fmadd_ps(x0, b, a30);
+            a31 = _mm256_fmadd_ps(x1, b, a31);
+        }
+        const float s = slack[t];
+        __m256 l = _mm256_set1_ps(thresholds[0] + s);
+        const int m0 = _mm256_movemask_ps(_mm256_cmp_ps(a00, l, _CMP_LE_OQ)) |
+                       _mm256_movemask_ps(_mm256_cmp_ps(a01, l, _CMP_LE_OQ)) << 8;
+        l = _mm256_set1_ps(thresholds[1] + s);
+        const int m1 = _mm256_movemask_ps(_mm256_cmp_ps(a10, l, _CMP_LE_OQ)) |
+                       _mm256_movemask_ps(_mm256_cmp_ps(a11, l, _CMP_LE_OQ)) << 8;
+        l = _mm256_set1_ps(thresholds[2] + s);
+        const int m2 = _mm256_movemask_ps(_mm256_cmp_ps(a20, l, _CMP_LE_OQ)) |
+                       _mm256_movemask_ps(_mm256_cmp_ps(a21, l, _CMP_LE_OQ)) << 8;
+        l = _mm256_set1_ps(thresholds[3] + s);
+        const int m3 = _mm256_movemask_ps(_mm256_cmp_ps(a30, l, _CMP_LE_OQ)) |
+                       _mm256_movemask_ps(_mm256_cmp_ps(a31, l, _CMP_LE_OQ)) << 8;
+        masks[4 * t] = (uint16_t)m0;
+        masks[4 * t + 1] = (uint16_t)m1;
+        masks[4 * t + 2] = (uint16_t)m2;
+        masks[4 * t + 3] = (uint16_t)m3;
+        any |= m0 | m1 | m2 | m3;
+    }
+    return any;
+}
+
 #else
 
 int vigil_screen_level(void) { return 0; }
+
+int vigil_screen_tiles4(const float *tiles, ptrdiff_t tileCount, ptrdiff_t dimension, const float *minusTwoQueries,
+                        const float *thresholds, const float *slack, uint16_t *masks) {
+    (void)tiles; (void)tileCount; (void)dimension; (void)minusTwoQueries; (void)thresholds; (void)slack; (void)masks;
+    return 0;
+}
 
 int vigil_screen_leaf(const float *block, ptrdiff_t capacity, ptrdiff_t dimension, const float *query,
                       ptrdiff_t slots, float bound, uint8_t *masks) {

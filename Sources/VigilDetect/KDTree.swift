@@ -130,6 +130,28 @@ public struct KDTree: Sendable {
         return (low, position - Int(nodeStarts[firstLeaf + low]))
     }
 
+    /// The tree-order positions of the leaf a search for `query` (`dimension` values) would reach first: from the root,
+    /// always into the child whose bounding box is nearer. Its points are likely close to the query.
+    func homeLeafPositions(of query: UnsafePointer<Float>) -> Range<Int> {
+        var node = 0
+        while node < firstLeaf {
+            let left = 2 * node + 1
+            node = squaredDistance(from: query, toBoxOf: left) <= squaredDistance(from: query, toBoxOf: left + 1)
+                ? left : left + 1
+        }
+        return Int(nodeStarts[node]) ..< Int(nodeEnds[node])
+    }
+
+    private func squaredDistance(from query: UnsafePointer<Float>, toBoxOf node: Int) -> Float {
+        let lower = node * 2 * paddedDimension
+        var sum: Float = 0
+        for feature in 0 ..< dimension {
+            let outside = max(boxes[lower + feature] - query[feature], query[feature] - boxes[lower + paddedDimension + feature], 0)
+            sum += outside * outside
+        }
+        return sum
+    }
+
     /// The value of `feature` of the point at tree-order position `position`.
     func coordinate(ofPosition position: Int, feature: Int) -> Float {
         let (leaf, slot) = leafAndSlot(ofPosition: position)

@@ -13,7 +13,7 @@ import VigilTUI
 ///     vigil-bench matrix --rows N [--columns C] [--seed S] --out PREFIX
 ///                                                write a synthetic matrix (PREFIX.f32) and its labels (PREFIX.labels)
 ///     vigil-bench iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
-///     vigil-bench lof --matrix PREFIX [--columns C] [--neighbours K] [--leaf-size L] [--standardize]
+///     vigil-bench lof --matrix PREFIX [--columns C] [--neighbours K] [--leaf-size L] [--standardize] [--novel N]
 ///                     [--scores-out FILE]
 ///                                                fit and score; scores as little-endian float64 for the peers to compare
 ///     vigil-bench features --store PATH          features of every transaction of a store
@@ -31,6 +31,7 @@ func usage() -> Never {
                | matrix --rows N [--columns C] [--seed S] --out PREFIX
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--leaf-size L] [--standardize] [--scores-out FILE]
+                     [--novel N]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
@@ -130,6 +131,28 @@ do {
             let k = Int(option("--neighbours", in: args) ?? "") ?? 20
             var configuration = LocalOutlierFactor.Configuration(neighbourCount: k)
             if let leafSize = Int(option("--leaf-size", in: args) ?? "") { configuration.leafSize = leafSize }
+            if let novel = Int(option("--novel", in: args) ?? "") {
+                // Novelty scoring: fit on all but the last `novel` rows, then score those through each search.
+                let split = matrix.rowCount - novel
+                let dimension = matrix.columnCount
+                let reference = FeatureMatrix(rowCount: split, columnCount: dimension,
+                                              values: Array(matrix.values[..<(split * dimension)]))
+                let queries = FeatureMatrix(rowCount: novel, columnCount: dimension,
+                                            values: Array(matrix.values[(split * dimension)...]))
+                var model = LocalOutlierFactor.fit(reference, configuration)
+                var results: [String: Any] = ["benchmark": "lof_novel", "reference_rows": split, "queries": novel,
+                                              "columns": dimension, "fit_seconds": Date().timeIntervalSince(started)]
+                var answers: [[Double]] = []
+                for search in LocalOutlierFactorModel.NeighbourSearch.allCases {
+                    model.search = search
+                    let clock = ProcessInfo.processInfo.systemUptime
+                    answers.append(model.factors(queries))
+                    results["\(search)_seconds"] = ProcessInfo.processInfo.systemUptime - clock
+                }
+                results["searches_agree"] = answers.dropFirst().allSatisfy { $0 == answers[0] }
+                emit(results)
+                exit(0)
+            }
             let model = LocalOutlierFactor.fit(matrix, configuration)
             fitSeconds = Date().timeIntervalSince(started)
             scores = model.referenceFactors

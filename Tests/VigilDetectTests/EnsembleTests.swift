@@ -23,10 +23,12 @@ import VigilCore
     /// does: runs of ties across the index's boundaries, values below, between and above every score, at entries.
     @Test func exceedanceEqualsALinearCount() {
         var random = SeededRandom(seed: 5)
-        for count in [1, 31, 32, 33, 64, 65, 1_000, 5_000] {
+        for count in [1, 31, 32, 33, 64, 65, 1_000, 1_023, 1_024, 1_025, 5_000, 40_000] {
             let raw = (0 ..< count).map { _ in Double(random.nextInt(below: max(1, count / 40))) / 4 }
             let scale = TailScale(fitting: raw, tail: 1)
-            let probes = Set(raw).flatMap { [$0, $0 - 0.1, $0 + 0.1] } + [-1e300, 1e300]
+            // Every distinct score, either side of it and both extremes (a sample of them for the largest scale).
+            let all = Set(raw).sorted().flatMap { [$0, $0 - 0.1, $0 + 0.1] } + [-1e300, 1e300]
+            let probes = all.count > 400 ? Swift.stride(from: 0, to: all.count, by: all.count / 400).map { all[$0] } + [-1e300, 1e300] : all
             for value in probes {
                 let above = raw.filter { $0 > value }.count
                 #expect(scale.exceedance(value) == Double(above) / Double(count), "\(count) scores, \(value)")

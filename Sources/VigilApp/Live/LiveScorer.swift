@@ -216,6 +216,11 @@ private struct BatchBuffers: @unchecked Sendable {
     let stepped: UnsafeMutableBufferPointer<LiveScorer.Stepped>
 }
 
+private struct VerdictBuffers: @unchecked Sendable {
+    let states: UnsafeMutableBufferPointer<LiveScorer.ClientState>
+    let verdicts: UnsafeMutableBufferPointer<LiveVerdict?>
+}
+
 /// Disjoint slots of a buffer, each written by one worker.
 private struct ClientStates: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<LiveScorer.ClientState?>
@@ -236,6 +241,22 @@ struct Stepper: Sendable {
     var categoryNames: [String] = []
     var categoryPriors: [Double] = []
     var sequenceCategory: [Int32] = []
+
+    /// The ensemble's verdict on a transaction from its detectors' scores, moving the client's spree window on.
+    func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool,
+                 instant: Int64, spree state: inout Spree.State) -> LiveVerdict {
+        let (own, detectors) = evidence.sum(raw: raw, hits: hits)
+        var total = own
+        var context: SpreeContext?
+        if let finding = spree.step(&state, instant: instant, evidence: own, key: transactionID) {
+            total += finding.boost
+            context = SpreeContext(finding: finding, own: own, instant: instant)
+        }
+        var result = LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: total),
+                                 detectors: detectors, raw: raw, hits: hits, late: late)
+        result.spree = context
+        return result
+    }
 
     func newClient() -> LiveScorer.ClientState {
         var state = LiveScorer.ClientState()
@@ -312,17 +333,8 @@ extension LiveScorer {
     /// gives (which then remembers the transaction).
     private func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool,
                          instant: Int64, spree: inout Spree.State) -> LiveVerdict {
-        let (own, detectors) = stepper.evidence.sum(raw: raw, hits: hits)
-        var evidence = own
-        var context: SpreeContext?
-        if let finding = stepper.spree.step(&spree, instant: instant, evidence: own, key: transactionID) {
-            evidence += finding.boost
-            context = SpreeContext(finding: finding, own: own, instant: instant)
-        }
-        var result = LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: evidence),
-                                 detectors: detectors, raw: raw, hits: hits, late: late)
-        result.spree = context
-        return result
+        stepper.verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late,
+                        instant: instant, spree: &spree)
     }
 
     /// What one call of `scorePending` did.
@@ -448,22 +460,36 @@ extension LiveScorer {
                 }
             }
         }
-        // Moved back, last first: `removeLast` hands each state over without copying its buffers.
-        for clientID in order.reversed() { clients[clientID] = states.removeLast() }
         let matrix = FeatureMatrix(rowCount: arrivals.count, columnCount: width, values: features)
         let isolation = stepper.isolation?.scores(matrix)
         let lof = stepper.lof?.factors(matrix, ids: ids)
-        return arrivals.indices.map { position in
-            var raw = stepped[position].raw
-            if let isolation { raw[.isolationForest] = isolation[position] }
-            if let lof { raw[.localOutlierFactor] = lof[position] }
-            let clientID = arrivals[position].clientID
-            var result = verdict(raw: raw, hits: stepped[position].hits, transactionID: ids[position],
-                                 clientID: clientID, late: stepped[position].late, instant: frozenEvents[position].instant,
-                                 spree: &clients[clientID]!.spree)
-            result.sequence = stepped[position].sequence
-            return result
+        // The verdicts, each client's in order (its spree window moves on with each) on one thread, clients side by side.
+        var verdicts = [LiveVerdict?](repeating: nil, count: arrivals.count)
+        let steppedResults = stepped
+        states.withUnsafeMutableBufferPointer { stateBuffer in
+            verdicts.withUnsafeMutableBufferPointer { verdictBuffer in
+                let out = VerdictBuffers(states: stateBuffer, verdicts: verdictBuffer)
+                let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for group in stride(from: worker, to: rows.count, by: workers) {
+                        for position in rows[group] {
+                            var raw = steppedResults[position].raw
+                            if let isolation { raw[.isolationForest] = isolation[position] }
+                            if let lof { raw[.localOutlierFactor] = lof[position] }
+                            var result = stepper.verdict(raw: raw, hits: steppedResults[position].hits, transactionID: ids[position],
+                                                         clientID: arrivals[position].clientID, late: steppedResults[position].late,
+                                                         instant: frozenEvents[position].instant,
+                                                         spree: &out.states[group].spree)
+                            result.sequence = steppedResults[position].sequence
+                            out.verdicts[position] = result
+                        }
+                    }
+                }
+            }
         }
+        // Moved back, last first: `removeLast` hands each state over without copying its buffers.
+        for clientID in order.reversed() { clients[clientID] = states.removeLast() }
+        return verdicts.map { $0! }
     }
 
     /// An alert's reasons, ordered by contribution, as a scan writes them.

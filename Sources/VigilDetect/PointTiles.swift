@@ -1,0 +1,270 @@
+import CVigilKernels
+
+/// Every point of a k-d tree laid out for exact brute-force neighbour searches of new queries, four queries at a time.
+///
+/// In many dimensions a k-d tree prunes little: on LOF's 15 features a query reads about 45 % of the reference's
+/// leaves, at about four cycles a point, plus the tree walk. Screening every point instead, through the expansion
+/// |x − q|² = |x|² − 2 q·x + |q|², costs about one cycle per point and query on AVX2 (`vigil_screen_tiles4`: one fused
+/// multiply-add per feature, each loaded point serving four queries), so a whole pass is cheaper than the tree's
+/// partial one.
+///
+/// Screening is in single precision, and the expansion loses more to rounding than the direct form does, so the
+/// screening threshold is widened by a margin that bounds that error from the norms involved; every point that passes
+/// is measured exactly, in double precision, as the tree does, and offered to the same (distance, row)-ordered heap.
+/// The neighbours are therefore exactly those of the tree (and of a double-precision brute force).
+struct PointTiles: Sendable {
+    static let tileSize = 16
+
+    let dimension: Int
+    let pointCount: Int
+    let tileCount: Int
+    /// Tile after tile, as `vigil_screen_tiles4` reads them: `dimension` groups of 16 values, then 16 squared norms.
+    /// Padding slots hold zeros with a NaN norm, which never passes.
+    let tiles: [Float]
+    /// Per tile: the margin coefficient times the largest squared norm in the tile, rounded up.
+    let slack: [Float]
+    /// For each tile-order slot (`tile * 16 + slot`), the point's row; -1 in padding.
+    let rows: [Int32]
+    /// Relative margin: the expansion summed over `dimension + 2` single-precision roundings errs by at most
+    /// (dimension + 2)·2⁻²⁴·(2|x|² + |q|²); this is four times that, per unit of |x|² + |q|².
+    let marginCoefficient: Double
+
+    /// Largest coordinate magnitude either side may have: sums of squares then stay far from single precision's range.
+    static let largestCoordinate: Float = 1e15
+
+    /// The tree's points in tile order, or nil when a coordinate is beyond `largestCoordinate` (the tree serves).
+    init?(_ tree: KDTree) {
+        let dimension = tree.dimension
+        let tileSize = Self.tileSize
+        let tileCount = (tree.pointCount + tileSize - 1) / tileSize
+        let stride = (dimension + 1) * tileSize
+        var tiles = [Float](repeating: 0, count: tileCount * stride)
+        var slack = [Float](repeating: 0, count: tileCount)
+        var rows = [Int32](repeating: -1, count: tileCount * tileSize)
+        let coefficient = 8 * Double(dimension + 2) * 0x1p-24
+        for tile in 0 ..< tileCount {
+            var largestNorm = 0.0
+            for slot in 0 ..< tileSize {
+                let position = tile * tileSize + slot
+                let normIndex = tile * stride + dimension * tileSize + slot
+                guard position < tree.pointCount else { tiles[normIndex] = .nan; continue }
+                var norm = 0.0
+                for feature in 0 ..< dimension {
+                    let value = tree.coordinate(ofPosition: position, feature: feature)
+                    guard abs(value) <= Self.largestCoordinate else { return nil }
+                    tiles[tile * stride + feature * tileSize + slot] = value
+                    norm += Double(value) * Double(value)
+                }
+                tiles[normIndex] = Float(norm)
+                largestNorm = max(largestNorm, norm)
+                rows[position] = tree.rowOfPosition[position]
+            }
+            slack[tile] = Float(coefficient * largestNorm).nextUp
+        }
+        self.dimension = dimension
+        self.pointCount = tree.pointCount
+        self.tileCount = tileCount
+        self.tiles = tiles
+        self.slack = slack
+        self.rows = rows
+        marginCoefficient = coefficient
+    }
+
+    /// Whether every coordinate of `queries` is small enough for the screening bounds to hold.
+    static func accepts(_ queries: FeatureMatrix) -> Bool {
+        queries.values.allSatisfy { abs($0) <= largestCoordinate }
+    }
+
+    /// The `count` points nearest to each row of `queries` (which `accepts`), exactly as `KDTree.nearestNeighbours`
+    /// finds them. Needs the AVX2 kernel (`LeafScan.supported == .avx2`).
+    ///
+    /// Each query first screens the points of its home leaf in `tree` (where the tree's search would start), so its
+    /// threshold is nearly final before the pass over every other point and few of those need measuring. Queries are
+    /// grouped four by four in order of home leaf, so the four share their seeds.
+    func nearestNeighbours(of queries: FeatureMatrix, count: Int, tree: KDTree, parallelism: Parallelism) -> NeighbourTable {
+        precondition(queries.columnCount == dimension, "the index holds \(dimension) features, the queries \(queries.columnCount)")
+        precondition(count >= 1 && count <= pointCount, "cannot find \(count) neighbours among \(pointCount) points")
+        let queryCount = queries.rowCount
+        let homes: [Range<Int>] = queries.values.withUnsafeBufferPointer { values in
+            (0 ..< queryCount).map { tree.homeLeafPositions(of: values.baseAddress! + $0 * dimension) }
+        }
+        let order = (0 ..< queryCount).sorted { (homes[$0].lowerBound, $0) < (homes[$1].lowerBound, $1) }
+        var rows = [Int32](repeating: 0, count: queryCount * count)
+        var distances = [Double](repeating: 0, count: queryCount * count)
+        let index = self
+        rows.withUnsafeMutableBufferPointer { rows in
+            distances.withUnsafeMutableBufferPointer { distances in
+                let rowsOutput = DisjointWrites(rows)
+                let distancesOutput = DisjointWrites(distances)
+                parallelism.forEachChunk(of: (queryCount + 3) / 4, chunkSize: 16) { blocks in
+                    index.withSearcher(neighbourCount: count) { searcher in
+                        for block in blocks {
+                            let members = Array(order[(block * 4) ..< min(block * 4 + 4, queryCount)])
+                            let tileSize = PointTiles.tileSize
+                            let seeds = members.map { homes[$0].lowerBound / tileSize ..< (homes[$0].upperBound + tileSize - 1) / tileSize }
+                            searcher.search(queries, members: members, seeds: seeds)
+                            for (j, query) in members.enumerated() {
+                                let slot = query * count
+                                searcher.heaps[j].drain(distances: distancesOutput.base + slot,
+                                                        neighbourRows: rowsOutput.base + slot)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return NeighbourTable(queryCount: queryCount, neighbourCount: count, rows: rows, distances: distances)
+    }
+
+    private func withSearcher(neighbourCount: Int, _ body: (inout TileSearcher) -> Void) {
+        tiles.withUnsafeBufferPointer { tiles in
+            slack.withUnsafeBufferPointer { slack in
+                rows.withUnsafeBufferPointer { rows in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * neighbourCount) { heapDistances in
+                        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * neighbourCount) { heapRows in
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * dimension) { minusTwo in
+                                withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * dimension) { exact in
+                                    withUnsafeTemporaryAllocation(of: UInt16.self,
+                                                                  capacity: 4 * TileSearcher.tilesPerCall) { masks in
+                                        withUnsafeTemporaryAllocation(of: BoundedNeighbourHeap.self, capacity: 4) { heaps in
+                                            for j in 0 ..< 4 {
+                                                (heaps.baseAddress! + j).initialize(to: BoundedNeighbourHeap(
+                                                    capacity: neighbourCount,
+                                                    squaredDistances: heapDistances.baseAddress! + j * neighbourCount,
+                                                    rows: heapRows.baseAddress! + j * neighbourCount))
+                                            }
+                                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4) { thresholds in
+                                                var searcher = TileSearcher(
+                                                    index: self, tiles: tiles.baseAddress!, slack: slack.baseAddress!,
+                                                    rows: rows.baseAddress!, minusTwo: minusTwo.baseAddress!,
+                                                    exact: exact.baseAddress!, masks: masks.baseAddress!,
+                                                    heaps: heaps.baseAddress!, thresholds: thresholds.baseAddress!)
+                                                body(&searcher)
+                                            }
+                                            heaps.baseAddress!.deinitialize(count: 4)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One worker's scratch for `PointTiles` searches: four queries' heaps, their coordinates and screening thresholds.
+struct TileSearcher {
+    /// Tiles screened per kernel call; the thresholds tighten between calls.
+    static let tilesPerCall = 8
+
+    let tiles: UnsafePointer<Float>
+    let slack: UnsafePointer<Float>
+    let rows: UnsafePointer<Int32>
+    let dimension: Int
+    let tileCount: Int
+    let marginCoefficient: Double
+    /// −2 × each query's coordinates, query after query, as the kernel reads them.
+    let minusTwo: UnsafeMutablePointer<Float>
+    /// Each query's coordinates, widened to double.
+    let exact: UnsafeMutablePointer<Double>
+    let masks: UnsafeMutablePointer<UInt16>
+    /// The four queries' heaps.
+    let heaps: UnsafeMutablePointer<BoundedNeighbourHeap>
+    /// The four queries' screening thresholds, as the kernel reads them.
+    let thresholds: UnsafeMutablePointer<Float>
+    private var squaredNorms: SIMD4<Double> = .zero
+
+    init(index: PointTiles, tiles: UnsafePointer<Float>, slack: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
+         minusTwo: UnsafeMutablePointer<Float>, exact: UnsafeMutablePointer<Double>, masks: UnsafeMutablePointer<UInt16>,
+         heaps: UnsafeMutablePointer<BoundedNeighbourHeap>, thresholds: UnsafeMutablePointer<Float>) {
+        self.tiles = tiles
+        self.slack = slack
+        self.rows = rows
+        self.dimension = index.dimension
+        self.tileCount = index.tileCount
+        self.marginCoefficient = index.marginCoefficient
+        self.minusTwo = minusTwo
+        self.exact = exact
+        self.masks = masks
+        self.heaps = heaps
+        self.thresholds = thresholds
+    }
+
+    /// Fills `heaps[j]` with the nearest points to query `members[j]` (at most four). Tiles in `seeds` are screened
+    /// first, then every other tile once. Unused places of the four screen nothing.
+    mutating func search(_ queries: FeatureMatrix, members: [Int], seeds: [Range<Int>]) {
+        queries.values.withUnsafeBufferPointer { values in
+            for j in 0 ..< 4 {
+                heaps[j].removeAll()
+                var norm = 0.0
+                for feature in 0 ..< dimension {
+                    let value = j < members.count ? values[members[j] * dimension + feature] : 0
+                    minusTwo[j * dimension + feature] = -2 * value
+                    exact[j * dimension + feature] = Double(value)
+                    norm += Double(value) * Double(value)
+                }
+                squaredNorms[j] = norm
+                thresholds[j] = j < members.count ? .infinity : -.infinity
+            }
+        }
+        // The seeds, merged into disjoint ascending ranges.
+        var seeded: [Range<Int>] = []
+        for range in seeds.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+            if let last = seeded.last, range.lowerBound <= last.upperBound {
+                seeded[seeded.count - 1] = last.lowerBound ..< max(last.upperBound, range.upperBound)
+            } else {
+                seeded.append(range)
+            }
+        }
+        for range in seeded { screen(range, members: members.count) }
+        var tile = 0
+        for range in seeded {
+            screen(tile ..< range.lowerBound, members: members.count)
+            tile = range.upperBound
+        }
+        screen(tile ..< tileCount, members: members.count)
+    }
+
+    /// Screens `range` of tiles, `tilesPerCall` at a time, measuring and offering the points that pass.
+    private mutating func screen(_ range: Range<Int>, members: Int) {
+        let stride = (dimension + 1) * PointTiles.tileSize
+        var tile = range.lowerBound
+        while tile < range.upperBound {
+            let count = min(Self.tilesPerCall, range.upperBound - tile)
+            if vigil_screen_tiles4(tiles + tile * stride, count, dimension, minusTwo, thresholds, slack + tile, masks) != 0 {
+                for t in 0 ..< count {
+                    for j in 0 ..< members {
+                        var bits = masks[4 * t + j]
+                        while bits != 0 {
+                            let slot = bits.trailingZeroBitCount
+                            bits &= bits &- 1
+                            consider(query: j, tile: tile + t, slot: slot, stride: stride)
+                        }
+                    }
+                }
+            }
+            tile += count
+        }
+    }
+
+    /// Measures a screened point exactly, as `NeighbourSearcher` does, and offers it to query `j`'s heap.
+    private mutating func consider(query j: Int, tile: Int, slot: Int, stride: Int) {
+        let values = tiles + tile * stride + slot
+        let query = exact + j * dimension
+        var squaredDistance = 0.0
+        for feature in 0 ..< dimension {
+            let difference = query[feature] - Double(values[feature * PointTiles.tileSize])
+            squaredDistance += difference * difference
+        }
+        guard squaredDistance <= heaps[j].worstSquaredDistance else { return }
+        heaps[j].offer(squaredDistance: squaredDistance, row: rows[tile * PointTiles.tileSize + slot])
+        let worst = heaps[j].worstSquaredDistance
+        guard worst.isFinite else { return }
+        // Passing means |x|² − 2 q·x ≤ worst − |q|², widened by the rounding margin's query part (and the worst's, which
+        // covers the kernel's own rounding of threshold + slack); the tile part is `slack`.
+        let threshold = worst - squaredNorms[j] + marginCoefficient * (squaredNorms[j] + worst) + 1e-30
+        thresholds[j] = Float(threshold).nextUp
+    }
+}
