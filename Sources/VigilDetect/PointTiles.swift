@@ -156,7 +156,7 @@ struct PointTiles: Sendable {
 
 /// One worker's scratch for `PointTiles` searches: four queries' heaps, their coordinates and screening thresholds.
 struct TileSearcher {
-    /// Tiles screened per kernel call; the thresholds tighten between calls.
+    /// Most tiles screened per kernel call; the thresholds tighten between calls.
     static let tilesPerCall = 8
 
     let tiles: UnsafePointer<Float>
@@ -175,6 +175,9 @@ struct TileSearcher {
     /// The four queries' screening thresholds, as the kernel reads them.
     let thresholds: UnsafeMutablePointer<Float>
     private var squaredNorms: SIMD4<Double> = .zero
+    /// Tiles the next kernel call screens. Until the heaps are full every point passes, so a search starts with
+    /// just enough tiles to fill them and doubles the call as the thresholds tighten.
+    private var callSize = 1
 
     init(index: PointTiles, tiles: UnsafePointer<Float>, slack: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
          minusTwo: UnsafeMutablePointer<Float>, exact: UnsafeMutablePointer<Double>, masks: UnsafeMutablePointer<UInt16>,
@@ -218,6 +221,7 @@ struct TileSearcher {
                 seeded.append(range)
             }
         }
+        callSize = min((heaps[0].capacity + PointTiles.tileSize - 1) / PointTiles.tileSize, Self.tilesPerCall)
         for range in seeded { screen(range, members: members.count) }
         var tile = 0
         for range in seeded {
@@ -227,12 +231,13 @@ struct TileSearcher {
         screen(tile ..< tileCount, members: members.count)
     }
 
-    /// Screens `range` of tiles, `tilesPerCall` at a time, measuring and offering the points that pass.
+    /// Screens `range` of tiles, `callSize` at a time, measuring and offering the points that pass.
     private mutating func screen(_ range: Range<Int>, members: Int) {
         let stride = (dimension + 1) * PointTiles.tileSize
         var tile = range.lowerBound
         while tile < range.upperBound {
-            let count = min(Self.tilesPerCall, range.upperBound - tile)
+            let count = min(callSize, range.upperBound - tile)
+            callSize = min(2 * callSize, Self.tilesPerCall)
             if vigil_screen_tiles4(tiles + tile * stride, count, dimension, minusTwo, thresholds, slack + tile, masks) != 0 {
                 for t in 0 ..< count {
                     for j in 0 ..< members {

@@ -36,6 +36,24 @@ import VigilCore
         }
     }
 
+    /// `normalise` answers 0 without a search up to the last fitted score that normalises to 0; everywhere it must
+    /// equal the formula over a linear count, on both sides of that score and at it.
+    @Test func normaliseEqualsTheFormulaOverALinearCount() {
+        var random = SeededRandom(seed: 6)
+        for count in [1, 2, 40, 1_000, 5_000] {
+            let raw = (0 ..< count).map { _ in Double(random.nextInt(below: max(1, count / 10))) / 8 }
+            let probes = Set(raw).sorted().flatMap { [$0, $0 - 0.01, $0 + 0.01] } + [-1e300, 1e300, .nan]
+            for tail in [0.01, 0.05, 0.3, 1] {
+                let scale = TailScale(fitting: raw, tail: tail)
+                for value in probes {
+                    let above = value.isNaN ? count : raw.filter { $0 > value }.count
+                    let expected = max(0, 1 - (Double(above) / Double(count)) / tail)
+                    #expect(scale.normalise(value) == expected, "\(count) scores, tail \(tail), \(value)")
+                }
+            }
+        }
+    }
+
     @Test func aFullTailOrdersEveryTransaction() {
         let scale = TailScale(fitting: [0.3, 0.1, 0.2, 0.4], tail: 1)
         #expect(scale.normalise([0.1, 0.2, 0.3, 0.4]) == [0.25, 0.5, 0.75, 1])

@@ -216,9 +216,10 @@ private struct BatchBuffers: @unchecked Sendable {
     let stepped: UnsafeMutableBufferPointer<LiveScorer.Stepped>
 }
 
+/// Each worker's clients' states, and the (uninitialised) slots of their verdicts.
 private struct VerdictBuffers: @unchecked Sendable {
     let states: UnsafeMutableBufferPointer<LiveScorer.ClientState>
-    let verdicts: UnsafeMutableBufferPointer<LiveVerdict?>
+    let verdicts: UnsafeMutableBufferPointer<LiveVerdict>
 }
 
 /// Disjoint slots of a buffer, each written by one worker.
@@ -464,10 +465,10 @@ extension LiveScorer {
         let isolation = stepper.isolation?.scores(matrix)
         let lof = stepper.lof?.factors(matrix, ids: ids)
         // The verdicts, each client's in order (its spree window moves on with each) on one thread, clients side by side.
-        var verdicts = [LiveVerdict?](repeating: nil, count: arrivals.count)
         let steppedResults = stepped
-        states.withUnsafeMutableBufferPointer { stateBuffer in
-            verdicts.withUnsafeMutableBufferPointer { verdictBuffer in
+        // Each verdict is written once, in place, into the array returned (no optionals to unwrap and copy after).
+        let verdicts = [LiveVerdict](unsafeUninitializedCapacity: arrivals.count) { verdictBuffer, initialized in
+            states.withUnsafeMutableBufferPointer { stateBuffer in
                 let out = VerdictBuffers(states: stateBuffer, verdicts: verdictBuffer)
                 let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -481,15 +482,16 @@ extension LiveScorer {
                                                          instant: frozenEvents[position].instant,
                                                          spree: &out.states[group].spree)
                             result.sequence = steppedResults[position].sequence
-                            out.verdicts[position] = result
+                            (out.verdicts.baseAddress! + position).initialize(to: result)
                         }
                     }
                 }
             }
+            initialized = arrivals.count
         }
         // Moved back, last first: `removeLast` hands each state over without copying its buffers.
         for clientID in order.reversed() { clients[clientID] = states.removeLast() }
-        return verdicts.map { $0! }
+        return verdicts
     }
 
     /// An alert's reasons, ordered by contribution, as a scan writes them.
