@@ -45,7 +45,9 @@ public struct LocalOutlierFactorModel: Sendable {
         self.localReachabilityDensities = localReachabilityDensities
         self.referenceFactors = referenceFactors
         search = NeighbourSearch.preferred(dimension: tree.dimension)
-        tiles = LeafScan.supported == .avx2 ? PointTiles(tree) : nil
+        // Laid out only where they serve by default (`preferred` already asks for the AVX2 kernel); a model whose
+        // `search` is set to `.tiles` later without them answers through the tree, with the same neighbours.
+        tiles = search == .tiles ? PointTiles(tree) : nil
     }
 
     /// The k nearest reference rows of each row of `queries`, by `search` where it can serve.

@@ -49,8 +49,9 @@ struct PointTiles: Sendable {
                 let normIndex = tile * stride + dimension * tileSize + slot
                 guard position < tree.pointCount else { tiles[normIndex] = .nan; continue }
                 var norm = 0.0
+                let (leaf, leafSlot) = tree.leafAndSlot(ofPosition: position)
                 for feature in 0 ..< dimension {
-                    let value = tree.coordinate(ofPosition: position, feature: feature)
+                    let value = tree.leafPoints[(leaf * dimension + feature) * tree.leafCapacity + leafSlot]
                     guard abs(value) <= Self.largestCoordinate else { return nil }
                     tiles[tile * stride + feature * tileSize + slot] = value
                     norm += Double(value) * Double(value)
@@ -254,15 +255,10 @@ struct TileSearcher {
         }
     }
 
-    /// Measures a screened point exactly, as `NeighbourSearcher` does, and offers it to query `j`'s heap.
+    /// Measures a screened point exactly (`exactSquaredDistance`, as the tree does) and offers it to query `j`'s heap.
     private mutating func consider(query j: Int, tile: Int, slot: Int, stride: Int) {
-        let values = tiles + tile * stride + slot
-        let query = exact + j * dimension
-        var squaredDistance = 0.0
-        for feature in 0 ..< dimension {
-            let difference = query[feature] - Double(values[feature * PointTiles.tileSize])
-            squaredDistance += difference * difference
-        }
+        let squaredDistance = exactSquaredDistance(exact + j * dimension, tiles + tile * stride + slot,
+                                                   stride: PointTiles.tileSize, dimension: dimension)
         guard squaredDistance <= heaps[j].worstSquaredDistance else { return }
         heaps[j].offer(squaredDistance: squaredDistance, row: rows[tile * PointTiles.tileSize + slot])
         let worst = heaps[j].worstSquaredDistance

@@ -324,18 +324,10 @@ extension LiveScorer {
         // In place: a copy of the state taken out of the dictionary would copy its buffers on the first write.
         let (stepped, _) = stepper.step(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
         seenThrough = max(seenThrough, transactionID)
-        var result = verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
-                             late: stepped.late, instant: event.instant, spree: &clients[clientID]!.spree)
+        var result = stepper.verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
+                                     late: stepped.late, instant: event.instant, spree: &clients[clientID]!.spree)
         result.sequence = stepped.sequence
         return result
-    }
-
-    /// The ensemble over one transaction's scores, as the scan sums it, with the spree the client's `spree` state
-    /// gives (which then remembers the transaction).
-    private func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool,
-                         instant: Int64, spree: inout Spree.State) -> LiveVerdict {
-        stepper.verdict(raw: raw, hits: hits, transactionID: transactionID, clientID: clientID, late: late,
-                        instant: instant, spree: &spree)
     }
 
     /// What one call of `scorePending` did.
