@@ -131,8 +131,13 @@ do {
             let k = Int(option("--neighbours", in: args) ?? "") ?? 20
             var configuration = LocalOutlierFactor.Configuration(neighbourCount: k)
             if let leafSize = Int(option("--leaf-size", in: args) ?? "") { configuration.leafSize = leafSize }
-            if let novel = Int(option("--novel", in: args) ?? "") {
+            if let text = option("--novel", in: args) {
                 // Novelty scoring: fit on all but the last `novel` rows, then score those through each search.
+                guard let novel = Int(text), novel >= 1, novel <= matrix.rowCount - 2 else {
+                    FileHandle.standardError.write(Data(
+                        "vigil-bench: --novel must be a row count from 1 to \(matrix.rowCount - 2) (LOF keeps at least two reference rows), got '\(text)'\n".utf8))
+                    exit(2)
+                }
                 let split = matrix.rowCount - novel
                 let dimension = matrix.columnCount
                 let reference = FeatureMatrix(rowCount: split, columnCount: dimension,
