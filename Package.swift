@@ -56,7 +56,10 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",
-            dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "VigilStore", "VigilDemo", "VigilDetect", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),
         .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect"]),

@@ -70,9 +70,9 @@ extension Store {
         // checks, and the unique index built at the end would refuse a repeated key.
         var loadedUnchecked = false
         do {
-            try withBulkWriting(identityIsUnique: existing == nil) { unchecked in
-                loadedUnchecked = unchecked
-                writer = TransactionWriter(importID: importID, checksIdentity: !unchecked)
+            try withBulkWriting(identityIsUnique: existing == nil) { load in
+                loadedUnchecked = load.uncheckedIdentity
+                writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity)
                 try generate { batch in
                     pending.append(batch)
                     pendingRows += batch.count

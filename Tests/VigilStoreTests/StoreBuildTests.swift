@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Testing
@@ -143,5 +144,100 @@ import VigilDemo
         let summary = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv, options: options)) }
         #expect(summary.rowsRead == 3 && summary.imported == 2 && summary.duplicate == 1)
         #expect(try Store(path: path).stats().transactions == 2)
+    }
+
+    func sha256(ofFile path: String) throws -> String {
+        SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Rows of `clients` clients, each client's transactions spread over the file, `rows` in all.
+    func interleavedCSV(rows: Int, clients: Int) -> String {
+        var text = "id,client,time,amount,lat,long\n"
+        for i in 0..<rows {
+            text += "\(i),C\(i % clients),2024-01-\(String(format: "%02d", 1 + i % 28)) 10:\(String(format: "%02d", i % 60)):00,\(i % 97 + 1),\(10 + i % 7).5,\(20 + i % 3).25\n"
+        }
+        return text
+    }
+
+    @Test func theFirstFileIntoANewStoreIsHashedAsItIsReadAndRecognisedWhenImportedAgain() throws {
+        let csv = scratch.file("hashed.csv", interleavedCSV(rows: 250, clients: 7))
+        let path = scratch.path + "/hashed.sqlite"
+        let first = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv, options: ImportOptions(batchSize: 40))) }
+        #expect(first.imported == 250)
+        let store = try Store(path: path)
+        let stored = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT content_hash FROM imports") }
+        #expect(stored == [try sha256(ofFile: csv)])
+        let again = try store.importFile(try PreparedImport(path: csv))
+        #expect(again.alreadyImportedAs == first.importID && again.imported == 0)
+    }
+
+    @Test func aCompressedFirstFileIsHashedFromItsCompressedBytes() throws {
+        let gz = try scratch.gzipped("hashed.csv.gz", interleavedCSV(rows: 60, clients: 4))
+        let path = scratch.path + "/gz.sqlite"
+        let first = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: gz)) }
+        let store = try Store(path: path)
+        #expect(try store.pool.read { db in try String.fetchAll(db, sql: "SELECT content_hash FROM imports") } == [try sha256(ofFile: gz)])
+        #expect(try store.importFile(try PreparedImport(path: gz)).alreadyImportedAs == first.importID)
+    }
+
+    /// A new store's clients are totalled in memory across batches and written once: the totals must equal what
+    /// the stored transactions say, with many batches, and when the held clients pass the limit midway.
+    @Test func clientsTotalledAcrossBatchesMatchTheirTransactions() throws {
+        let csv = scratch.file("clients.csv", interleavedCSV(rows: 600, clients: 23))
+        for batchSize in [600, 37] {
+            let path = scratch.path + "/clients-\(batchSize).sqlite"
+            _ = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv, options: ImportOptions(batchSize: batchSize))) }
+            let store = try Store(path: path)
+            let mismatches = try store.pool.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM clients c LEFT JOIN (
+                        SELECT client_id, COUNT(*) AS n, MIN(instant) AS lo, MAX(instant) AS hi FROM transactions GROUP BY client_id
+                    ) t ON t.client_id = c.id
+                    WHERE t.n IS NOT c.transaction_count OR t.lo IS NOT c.first_instant OR t.hi IS NOT c.last_instant
+                    """)
+            }
+            #expect(mismatches == 0, "batch size \(batchSize)")
+            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") } == 23)
+            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients WHERE home_lat IS NULL") } == 0)
+        }
+    }
+
+    @Test func aWriterHoldingClientsWritesThemAtTheLastBatchOrAtItsLimit() throws {
+        let store = try Store(path: scratch.path + "/held.sqlite")
+        let importID = try store.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at)
+                VALUES ('t', 't', 'h', 0, 'x', 'x', 'running', 0)
+                """)
+            return db.lastInsertedRowID
+        }
+        func row(_ n: Int, client: String) -> Transaction {
+            Transaction(sourceKey: "k\(n)", clientID: client, instant: Int64(n), originalTime: "t",
+                        amount: Money(minorUnits: 100, currency: "USD"), merchant: "m", category: "c")
+        }
+        func clientCount() throws -> Int { try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") ?? -1 } }
+        var writer = TransactionWriter(importID: importID, holdsClients: true)
+        try store.pool.write { db in
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            _ = try writer.insert([row(1, client: "A"), row(2, client: "B")], db)
+            try writer.finishBatch(db, last: false)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") == 0, "held until the last batch")
+            _ = try writer.insert([row(3, client: "A")], db)
+            try writer.finishBatch(db, last: true)
+        }
+        #expect(try clientCount() == 2)
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT transaction_count FROM clients WHERE id = 'A'") } == 2)
+
+        var limited = TransactionWriter(importID: importID, holdsClients: true, heldClientsLimit: 2)
+        try store.pool.write { db in
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            _ = try limited.insert([row(4, client: "C")], db)
+            try limited.finishBatch(db, last: false)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") == 2, "one held client is under the limit")
+            _ = try limited.insert([row(5, client: "D"), row(6, client: "A")], db)
+            try limited.finishBatch(db, last: false)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") == 4, "three held clients reach the limit")
+            #expect(try Int.fetchOne(db, sql: "SELECT transaction_count FROM clients WHERE id = 'A'") == 3, "merged with the stored totals")
+        }
     }
 }

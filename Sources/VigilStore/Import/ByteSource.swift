@@ -1,3 +1,4 @@
+import Crypto
 import CZlib
 import Foundation
 
@@ -9,6 +10,11 @@ final class ByteSource {
     private var file: gzFile?
     private var memory: [UInt8]?
     private var memoryOffset = 0
+    /// SHA-256 of the bytes read so far, kept while reading a plain (uncompressed) file from its start, so
+    /// that an import can have its file's content hash without reading the file twice (`digest`).
+    private var hasher: SHA256?
+    /// The file's SHA-256 in hex, once `hasher` has seen its last byte.
+    private(set) var digest: String?
 
     /// Bytes held in memory, read as they are (no decompression); `name` stands for the path in messages.
     init(bytes: [UInt8], name: String) {
@@ -32,7 +38,16 @@ final class ByteSource {
         }
         gzbuffer(handle, 1 << 18)
         file = handle
+        // zlib passes a plain file's bytes through unchanged: what it hands back is the file, so its hash is
+        // the file's. (A compressed file's hash is of its compressed bytes, which zlib does not hand back.)
+        if gzdirect(handle) != 0 { hasher = SHA256() }
     }
+
+    /// Whether `digest` will hold the file's hash once it has been read to its end.
+    var hashesAsItReads: Bool { hasher != nil || digest != nil }
+
+    /// Stops hashing as the file is read (when its hash is computed another way).
+    func stopHashing() { hasher = nil }
 
     deinit { close() }
 
@@ -57,11 +72,16 @@ final class ByteSource {
         if n < 0 {
             throw .cannotRead(file: path, reason: "corrupt or truncated data: \(zlibError(file).message)")
         }
+        if n > 0 { hasher?.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: Int(n))) }
         if n == 0 {
             // zlib reports a gzip stream cut short only through gzerror, after a read that returned nothing.
             let (code, message) = zlibError(file)
             if code != Z_OK && code != Z_STREAM_END {
                 throw .cannotRead(file: path, reason: "corrupt or truncated compressed data (\(message))")
+            }
+            if let finished = hasher {
+                hasher = nil
+                digest = finished.finalize().map { String(format: "%02x", $0) }.joined()
             }
         }
         return Int(n)

@@ -128,7 +128,9 @@ public final class PreparedImport {
     public func contentHash() throws(ImportError) -> String {
         if let hash { return hash }
         let computed: String
-        if let bytes {
+        if let digest = source.digest {
+            computed = digest
+        } else if let bytes {
             computed = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         } else {
             computed = try Self.sha256(path: path)
@@ -150,6 +152,14 @@ public final class PreparedImport {
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
+}
+
+/// What `withBulkWriting` tells the load it runs.
+struct BulkLoad {
+    /// The identity index is dropped: rows go in without duplicate checks, and the index built at the end checks them.
+    var uncheckedIdentity: Bool
+    /// The store held no transactions: references are checked once, at the end, rather than row by row.
+    var intoEmptyStore: Bool
 }
 
 extension Store {
@@ -177,9 +187,15 @@ extension Store {
         // hash, 1.33 s against 1.26 s on cards-2023 on two cores; the parsing thread hashing the file after its
         // last batch, within noise.)
         let firstImport = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM imports)") ?? false }
+        // A plain file loading into a store being built (all or nothing: nothing to resume) is hashed by the
+        // parsing thread as it reads, and its import is recorded with the hash in its last batch's
+        // transaction: the file is read once, and no core waits for the hash (a 1.1 GB export spent 7 s
+        // hashing before its first row went in while its parsing thread waited; bench/RESULTS.md).
+        let streamsHash = firstImport && isBuilding && prepared.source.hashesAsItReads
+        if !streamsHash { prepared.source.stopHashing() }
         var pipeline: ParsePipeline? = firstImport ? startParsing(skip: 0) : nil
         defer { pipeline?.cancel() }
-        let contentHash = try prepared.contentHash()
+        let contentHash = streamsHash ? "" : try prepared.contentHash()
 
         let previous = firstImport ? nil : try pool.read { db in
             try Row.fetchOne(db, sql: """
@@ -224,8 +240,9 @@ extension Store {
 
         var batches = 0
         var finished = false
-        try withBulkWriting(identityIsUnique: isBuilding && !options.checksIdentityAsItLoads) { unchecked in
-            if unchecked { writer = TransactionWriter(importID: importID, checksIdentity: false) }
+        try withBulkWriting(identityIsUnique: isBuilding && !options.checksIdentityAsItLoads) { load in
+            writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity,
+                                       holdsClients: isBuilding && load.intoEmptyStore)
             while !finished {
                 if let limit = options.interruptAfterBatches, batches >= limit { throw SimulatedInterruption() }
                 batches += 1
@@ -257,7 +274,11 @@ extension Store {
                                 raw: TransactionCSV.row(transaction)))
                         }
                     }
-                    try writer.finishBatch(db)
+                    try writer.finishBatch(db, last: finished)
+                    if streamsHash && finished {
+                        let digest = try batch.contentHash ?? prepared.contentHash()
+                        try db.execute(sql: "UPDATE imports SET content_hash = ? WHERE id = ?", arguments: [digest, importID])
+                    }
                     try db.execute(sql: """
                         UPDATE imports SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
                             rows_duplicate = ?, status = ?, finished_at = ? WHERE id = ?
@@ -287,10 +308,10 @@ extension Store {
     /// Runs bulk writes with `synchronous = NORMAL` (safe in WAL against corruption; only the last batches can be
     /// lost to a power cut, and a re-run resumes them), restoring full durability afterwards for triage writes.
     /// With `identityIsUnique` (generated data, or the first file into a new store being built) and an empty
-    /// store, the identity index is dropped too and `body` receives true: it may insert without duplicate checks.
-    /// Building the unique index at the end then checks every row at once, and throws
+    /// store, the identity index is dropped too and `body` is told so (`uncheckedIdentity`): it may insert without
+    /// duplicate checks. Building the unique index at the end then checks every row at once, and throws
     /// `StoreError.repeatedKeysInNewStore` if an id repeats.
-    func withBulkWriting<T>(identityIsUnique: Bool = false, _ body: (_ unchecked: Bool) throws -> T) throws -> T {
+    func withBulkWriting<T>(identityIsUnique: Bool = false, _ body: (BulkLoad) throws -> T) throws -> T {
         // A bounded page cache (32 MiB) for the load; larger caches measured no faster (bench/RESULTS.md),
         // and memory stays flat in the file's size.
         let emptyStore = try pool.writeWithoutTransaction { db in
@@ -327,7 +348,7 @@ extension Store {
         let uncheckedIdentity = emptyStore && identityIsUnique
         let result: T
         do {
-            result = try body(uncheckedIdentity)
+            result = try body(BulkLoad(uncheckedIdentity: uncheckedIdentity, intoEmptyStore: emptyStore))
         } catch {
             do {
                 try restore()
@@ -365,6 +386,7 @@ extension PreparedImport {
             mapping: mapping, delimiter: reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
             amounts: AmountParser(defaultCurrency: options.defaultCurrency))
+        source.stopHashing()
         var record = CSVRecord()
         var read = 0, valid = 0, rejected = 0
         var shown: [Rejection] = []

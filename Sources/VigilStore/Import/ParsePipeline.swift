@@ -13,6 +13,8 @@ struct ParsedBatch: Sendable {
     /// Compressed bytes consumed so far, for progress.
     var bytesRead: Int64 = 0
     var isLast = false
+    /// On the last batch, the file's SHA-256 when the source hashed it as it was read.
+    var contentHash: String?
 
     init(capacity: Int) {
         transactions.reserveCapacity(capacity)
@@ -96,6 +98,7 @@ final class ParsePipeline: @unchecked Sendable {
                 }
                 batch.bytesRead = source.offset
                 batch.isLast = finished
+                if finished { batch.contentHash = source.digest }
                 condition.lock()
                 while queue.count >= depth && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }
