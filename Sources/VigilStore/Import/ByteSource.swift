@@ -1,4 +1,3 @@
-import Crypto
 import CZlib
 import Foundation
 
@@ -10,11 +9,10 @@ final class ByteSource {
     private var file: gzFile?
     private var memory: [UInt8]?
     private var memoryOffset = 0
-    /// SHA-256 of the bytes read so far, kept while reading a plain (uncompressed) file from its start, so
-    /// that an import can have its file's content hash without reading the file twice (`digest`).
-    private var hasher: SHA256?
-    /// The file's SHA-256 in hex, once `hasher` has seen its last byte.
-    private(set) var digest: String?
+    /// Whether the bytes handed back are the file's own (a plain file: zlib passes it through unchanged).
+    private(set) var isPlainFile = false
+    /// Sees every byte handed back, in order, then the end (the import hashes a plain file this way as it reads).
+    var observer: (any ByteSourceObserver)?
 
     /// Bytes held in memory, read as they are (no decompression); `name` stands for the path in messages.
     init(bytes: [UInt8], name: String) {
@@ -38,16 +36,8 @@ final class ByteSource {
         }
         gzbuffer(handle, 1 << 18)
         file = handle
-        // zlib passes a plain file's bytes through unchanged: what it hands back is the file, so its hash is
-        // the file's. (A compressed file's hash is of its compressed bytes, which zlib does not hand back.)
-        if gzdirect(handle) != 0 { hasher = SHA256() }
+        isPlainFile = gzdirect(handle) != 0
     }
-
-    /// Whether `digest` will hold the file's hash once it has been read to its end.
-    var hashesAsItReads: Bool { hasher != nil || digest != nil }
-
-    /// Stops hashing as the file is read (when its hash is computed another way).
-    func stopHashing() { hasher = nil }
 
     deinit { close() }
 
@@ -72,17 +62,15 @@ final class ByteSource {
         if n < 0 {
             throw .cannotRead(file: path, reason: "corrupt or truncated data: \(zlibError(file).message)")
         }
-        if n > 0 { hasher?.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: Int(n))) }
+        if n > 0 { observer?.update(UnsafeRawBufferPointer(start: buffer, count: Int(n))) }
         if n == 0 {
             // zlib reports a gzip stream cut short only through gzerror, after a read that returned nothing.
             let (code, message) = zlibError(file)
             if code != Z_OK && code != Z_STREAM_END {
                 throw .cannotRead(file: path, reason: "corrupt or truncated compressed data (\(message))")
             }
-            if let finished = hasher {
-                hasher = nil
-                digest = finished.finalize().map { String(format: "%02x", $0) }.joined()
-            }
+            observer?.finish()
+            observer = nil
         }
         return Int(n)
     }
@@ -101,4 +89,10 @@ final class ByteSource {
         guard let file else { return fileSize }
         return Int64(gzoffset(file))
     }
+}
+
+/// Sees the bytes a `ByteSource` hands back, in order, and then their end.
+protocol ByteSourceObserver: AnyObject {
+    func update(_ bytes: UnsafeRawBufferPointer)
+    func finish()
 }

@@ -80,6 +80,9 @@ public final class PreparedImport {
     /// Computed on first use (`contentHash()`), which an import into a store with no imports yet
     /// overlaps with parsing.
     private var hash: String?
+    /// The file's hash as it is read, for a plain file read from its start; dropped (`stopHashing`) when the
+    /// hash is computed another way.
+    private(set) var streamingHash: StreamingHash?
     public let fileSize: Int64
     let options: ImportOptions
     let source: ByteSource
@@ -107,6 +110,10 @@ public final class PreparedImport {
         self.bytes = bytes
         fileSize = source.fileSize
         if fileSize == 0 { throw .empty(file: path) }
+        if source.isPlainFile {
+            streamingHash = StreamingHash()
+            source.observer = streamingHash
+        }
         reader = CSVReader(source: source)
         guard try reader.looksLikeText() else { throw .notCSV(file: path, reason: "it holds binary data") }
         try reader.sniffDelimiter()
@@ -125,10 +132,20 @@ public final class PreparedImport {
         mapping = try ColumnMapping.resolve(header: names, file: path, overrides: options.overrides)
     }
 
+    /// Whether the file's hash will be known once the file has been read to its end (`contentHash()` then
+    /// costs nothing).
+    var hashesAsItReads: Bool { streamingHash != nil }
+
+    /// Stops hashing the file as it is read. Call before reading on another thread.
+    func stopHashing() {
+        source.observer = nil
+        streamingHash = nil
+    }
+
     public func contentHash() throws(ImportError) -> String {
         if let hash { return hash }
         let computed: String
-        if let digest = source.digest {
+        if let digest = streamingHash?.digest {
             computed = digest
         } else if let bytes {
             computed = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
@@ -177,7 +194,7 @@ extension Store {
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
             amounts: AmountParser(defaultCurrency: options.defaultCurrency))
         func startParsing(skip: Int) -> ParsePipeline {
-            let pipeline = ParsePipeline(reader: prepared.reader, source: prepared.source, converter: converter,
+            let pipeline = ParsePipeline(reader: prepared.reader, source: prepared.source, hash: prepared.streamingHash, converter: converter,
                                          batchSize: options.batchSize, skip: skip)
             pipeline.start()
             return pipeline
@@ -191,8 +208,8 @@ extension Store {
         // parsing thread as it reads, and its import is recorded with the hash in its last batch's
         // transaction: the file is read once, and no core waits for the hash (a 1.1 GB export spent 7 s
         // hashing before its first row went in while its parsing thread waited; bench/RESULTS.md).
-        let streamsHash = firstImport && isBuilding && prepared.source.hashesAsItReads
-        if !streamsHash { prepared.source.stopHashing() }
+        let streamsHash = firstImport && isBuilding && prepared.hashesAsItReads
+        if !streamsHash { prepared.stopHashing() }
         var pipeline: ParsePipeline? = firstImport ? startParsing(skip: 0) : nil
         defer { pipeline?.cancel() }
         let contentHash = streamsHash ? "" : try prepared.contentHash()
@@ -386,7 +403,7 @@ extension PreparedImport {
             mapping: mapping, delimiter: reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
             amounts: AmountParser(defaultCurrency: options.defaultCurrency))
-        source.stopHashing()
+        stopHashing()
         var record = CSVRecord()
         var read = 0, valid = 0, rejected = 0
         var shown: [Rejection] = []
@@ -408,4 +425,15 @@ extension PreparedImport {
                              imported: valid, rejected: rejected, duplicate: 0, alreadyImportedAs: nil, resumedAfterRows: nil,
                              seconds: Date().timeIntervalSince(started), rejections: shown)
     }
+}
+
+/// SHA-256 of the bytes a `ByteSource` hands back, as they are read.
+final class StreamingHash: ByteSourceObserver {
+    private var hasher = SHA256()
+    /// The hash in hex, once the source has handed back its last byte.
+    private(set) var digest: String?
+
+    func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+
+    func finish() { digest = hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }

@@ -26,10 +26,11 @@ struct ParsedBatch: Sendable {
 /// Reads and converts rows on a thread of its own while the caller writes the previous batch to SQLite,
 /// so parsing and inserting use two cores. At most `depth` batches wait, so memory stays bounded.
 final class ParsePipeline: @unchecked Sendable {
-    // Unchecked: `reader`, `converter` and `record` are touched only by the parsing thread once started;
+    // Unchecked: `reader`, `hash`, `converter` and `record` are touched only by the parsing thread once started;
     // `queue`, `failure` and `cancelled` only under `condition`.
     private let reader: CSVReader
     private let source: ByteSource
+    private let hash: StreamingHash?
     private let converter: RowConverter
     private let batchSize: Int
     private let skip: Int
@@ -39,9 +40,10 @@ final class ParsePipeline: @unchecked Sendable {
     private var failure: (any Error)?
     private var cancelled = false
 
-    init(reader: CSVReader, source: ByteSource, converter: RowConverter, batchSize: Int, skip: Int) {
+    init(reader: CSVReader, source: ByteSource, hash: StreamingHash?, converter: RowConverter, batchSize: Int, skip: Int) {
         self.reader = reader
         self.source = source
+        self.hash = hash
         self.converter = converter
         self.batchSize = batchSize
         self.skip = skip
@@ -98,7 +100,7 @@ final class ParsePipeline: @unchecked Sendable {
                 }
                 batch.bytesRead = source.offset
                 batch.isLast = finished
-                if finished { batch.contentHash = source.digest }
+                if finished { batch.contentHash = hash?.digest }
                 condition.lock()
                 while queue.count >= depth && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }
