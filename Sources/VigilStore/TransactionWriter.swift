@@ -20,7 +20,10 @@ enum InsertOutcome: Equatable {
 /// to the batch's commit so the order does not matter).
 struct TransactionWriter {
     let importID: Int64
-    private var clients: [String: ClientAggregate] = [:]
+    /// The clients of the rows inserted since `finishBatch` last wrote them, numbered by their ids' bytes (no
+    /// String is made per row), and their totals by that number.
+    private var clientIDs = ByteInterner()
+    private var clients: [ClientAggregate] = []
 
     private struct ClientAggregate {
         var home: GeoPoint?
@@ -29,30 +32,35 @@ struct TransactionWriter {
         var homeInstant: Int64
         var count: Int
 
-        mutating func add(_ t: Transaction) {
-            first = min(first, t.instant)
-            last = max(last, t.instant)
+        init(home: GeoPoint?, instant: Int64) {
+            self.home = home
+            first = instant
+            last = instant
+            homeInstant = instant
+            count = 1
+        }
+
+        mutating func add(home h: GeoPoint?, instant: Int64) {
+            first = min(first, instant)
+            last = max(last, instant)
             count += 1
-            if let h = t.home, t.instant >= homeInstant || home == nil { home = h; homeInstant = t.instant }
+            if let h, instant >= homeInstant || home == nil { home = h; homeInstant = instant }
         }
     }
-
-    /// Text values of the statement being bound, end to end, and where each goes (`bindText`).
-    private var texts: [UInt8] = []
-    private var spans: [(parameter: Int32, offset: Int, length: Int32)] = []
 
     /// Without identity checks (generated data into an empty store, identity index dropped), rows are
     /// appended with a plain INSERT.
     let checksIdentity: Bool
 
-    /// Keep the clients' totals in memory across batches and write them at the last (or when they reach
-    /// `heldClientsLimit`, which bounds the memory they take), instead of upserting every client a batch touched at each batch's commit. Only for
-    /// a load whose batches need not stand alone: into a new store built all or nothing, with its references
-    /// checked at the end. (A 6.7 M-row export of 10,000 clients upserted 2.9 M client rows batch by batch.)
+    /// Keep the clients' totals in memory across batches and write them at the last batch (or once they reach
+    /// `heldClientsLimit` clients, which bounds the memory they take), instead of upserting every client a batch
+    /// touched at each batch's commit. Only for a load whose batches need not stand alone: into a new store built
+    /// all or nothing, with its references checked at the end. (A 6.7 M-row export of 10,000 clients upserted
+    /// 2.9 M client rows batch by batch.)
     let holdsClients: Bool
     let heldClientsLimit: Int
 
-    /// The INSERT for a full statement of `rowsPerStatement` rows, built once (and the last one's, shorter).
+    /// The INSERT for a full statement of `rowsPerStatement` rows, built once.
     private var fullInsertSQL: String?
 
     init(importID: Int64, checksIdentity: Bool = true, holdsClients: Bool = false, heldClientsLimit: Int = 250_000) {
@@ -88,20 +96,14 @@ struct TransactionWriter {
     /// A statement skips the rows whose hash is stored (`ON CONFLICT DO NOTHING`); when it inserted fewer rows than
     /// it was given, each of its rows is looked up to tell which went in: those stored under a row id above the
     /// table's maximum before the statement, the first time their hash appears in it.
-    ///
-    /// `hashes`, when given, are the rows' `FNV1a.sourceHash` values, computed by the caller (the import's
-    /// parsing thread) instead of here.
-    mutating func insert(_ rows: [Transaction], hashes given: [Int64]? = nil, _ db: Database) throws -> [InsertOutcome] {
-        precondition(given == nil || given!.count == rows.count, "one hash per row")
+    mutating func insert(_ rows: PackedRows, _ db: Database) throws -> [InsertOutcome] {
         var outcomes: [InsertOutcome] = []
         outcomes.reserveCapacity(rows.count)
-        var start = rows.startIndex
-        while start < rows.endIndex {
-            let group = rows[start..<min(start + Self.rowsPerStatement, rows.endIndex)]
-            start = group.endIndex
+        var start = 0
+        while start < rows.count {
+            let group = start..<min(start + Self.rowsPerStatement, rows.count)
+            start = group.upperBound
             let before = checksIdentity ? try Int64.fetchOne(db, sql: "SELECT max(id) FROM transactions") ?? 0 : 0
-            // Bound through SQLite's C API: this is the import's innermost loop, and GRDB's StatementArguments
-            // (an array of existentials per row) cost more than the insert itself.
             let sql: String
             if group.count == Self.rowsPerStatement {
                 if fullInsertSQL == nil { fullInsertSQL = insertSQL(rows: group.count) }
@@ -109,28 +111,15 @@ struct TransactionWriter {
             } else {
                 sql = insertSQL(rows: group.count)
             }
+            // Bound through SQLite's C API: this is the import's innermost loop, and GRDB's StatementArguments
+            // (an array of existentials per row) cost more than the insert itself. Text is bound from the rows'
+            // own buffer without SQLite copying it (SQLITE_STATIC): the buffer outlives the step that reads it.
             let statement = try db.cachedStatement(sql: sql)
             let s = statement.sqliteStatement
             sqlite3_reset(s)
-            var hashes: [Int64] = []
-            hashes.reserveCapacity(group.count)
-            texts.removeAll(keepingCapacity: true)
-            spans.removeAll(keepingCapacity: true)
-            for i in group.indices {
-                let hash = given?[i] ?? FNV1a.sourceHash(rows[i].sourceKey)
-                bind(rows[i], hash: hash, to: s, at: Int32((i - group.startIndex) * Self.columnCount))
-                hashes.append(hash)
-            }
-            // The statement's text values, copied end to end into one buffer and bound without SQLite copying
-            // each again (SQLITE_STATIC): the buffer outlives the step that reads them.
-            let code = texts.withUnsafeBufferPointer { buffer in
-                for span in spans {
-                    if span.length == 0 {
-                        sqlite3_bind_text(s, span.parameter, "", 0, sqliteTransient)
-                    } else {
-                        let text = UnsafeRawPointer(buffer.baseAddress! + span.offset).assumingMemoryBound(to: CChar.self)
-                        sqlite3_bind_text(s, span.parameter, text, span.length, nil)
-                    }
+            let code = rows.bytes.withUnsafeBufferPointer { text in
+                for row in group {
+                    bind(rows, row, text: text, to: s, at: Int32((row - group.lowerBound) * Self.columnCount))
                 }
                 return sqlite3_step(s)
             }
@@ -140,23 +129,25 @@ struct TransactionWriter {
                 throw error
             }
             if !checksIdentity || db.changesCount == group.count {
-                for t in group { aggregate(t) }
+                for row in group { aggregate(rows, row) }
                 outcomes.append(contentsOf: repeatElement(.inserted, count: group.count))
                 continue
             }
             var insertedHashes = Set<Int64>()
-            for (t, hash) in zip(group, hashes) {
+            for row in group {
+                let hash = rows.hashes[row]
+                let sourceKey = rows.string(row, .sourceKey)!
                 let stored = try Row.fetchOne(db, sql: "SELECT id, source_key FROM transactions WHERE source_hash = ?",
                                               arguments: [hash])
                 guard let stored else {
-                    throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "row '\(t.sourceKey)' was neither inserted nor found")
+                    throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "row '\(sourceKey)' was neither inserted nor found")
                 }
                 let id: Int64 = stored["id"]
                 let key: String = stored["source_key"]
-                if key != t.sourceKey {
+                if key != sourceKey {
                     outcomes.append(.identityCollision(existingKey: key))
                 } else if id > before, insertedHashes.insert(hash).inserted {
-                    aggregate(t)
+                    aggregate(rows, row)
                     outcomes.append(.inserted)
                 } else {
                     outcomes.append(.duplicate)
@@ -166,52 +157,77 @@ struct TransactionWriter {
         return outcomes
     }
 
-    /// Binds one row's twenty values at parameter `offset` (0 for the first row of a statement).
-    private mutating func bind(_ t: borrowing Transaction, hash: Int64, to s: OpaquePointer, at offset: Int32) {
-        sqlite3_bind_int64(s, offset + 1, importID)
-        bindText(s, offset + 2, t.sourceKey)
-        sqlite3_bind_int64(s, offset + 3, hash)
-        bindText(s, offset + 4, t.clientID)
-        sqlite3_bind_int64(s, offset + 5, t.instant)
-        bindText(s, offset + 6, t.originalTime)
-        sqlite3_bind_int64(s, offset + 7, t.amount.minorUnits)
-        bindText(s, offset + 8, t.amount.currency)
-        bindText(s, offset + 9, t.merchant)
-        bindText(s, offset + 10, t.category)
-        bindText(s, offset + 11, t.city)
-        bindText(s, offset + 12, t.state)
-        bindText(s, offset + 13, t.country)
-        bindDouble(s, offset + 14, t.home?.latitude)
-        bindDouble(s, offset + 15, t.home?.longitude)
-        bindDouble(s, offset + 16, t.merchantLocation?.latitude)
-        bindDouble(s, offset + 17, t.merchantLocation?.longitude)
-        bindText(s, offset + 18, t.channel?.rawValue)
-        if let label = t.label { sqlite3_bind_int64(s, offset + 19, Int64(label)) } else { sqlite3_bind_null(s, offset + 19) }
-        bindText(s, offset + 20, t.labelKind)
+    /// Inserts transactions given as values (generated data, tests): `insert(_:_:)` on them packed.
+    mutating func insert(_ rows: [Transaction], _ db: Database) throws -> [InsertOutcome] {
+        try insert(PackedRows(rows), db)
     }
 
-    private mutating func aggregate(_ t: Transaction) {
-        if let i = clients.index(forKey: t.clientID) {
-            clients.values[i].add(t)
+    /// Binds one row's twenty values at parameter `offset` (0 for the first row of a statement); `text` is the
+    /// rows' text buffer, which must outlive the statement's next step.
+    @inline(__always)
+    private func bind(_ rows: borrowing PackedRows, _ row: Int, text: UnsafeBufferPointer<UInt8>, to s: OpaquePointer,
+                      at offset: Int32) {
+        @inline(__always) func bindText(_ i: Int32, _ k: PackedRows.Text) {
+            if rows.isAbsent(row, k) { sqlite3_bind_null(s, i); return }
+            let r = rows.range(row, k)
+            if r.isEmpty {
+                sqlite3_bind_text(s, i, "", 0, sqliteTransient)
+            } else {
+                let start = UnsafeRawPointer(text.baseAddress! + r.lowerBound).assumingMemoryBound(to: CChar.self)
+                sqlite3_bind_text(s, i, start, Int32(r.count), nil)
+            }
+        }
+        @inline(__always) func bindDouble(_ i: Int32, _ value: Double) {
+            if value.isNaN { sqlite3_bind_null(s, i) } else { sqlite3_bind_double(s, i, value) }
+        }
+        sqlite3_bind_int64(s, offset + 1, importID)
+        bindText(offset + 2, .sourceKey)
+        sqlite3_bind_int64(s, offset + 3, rows.hashes[row])
+        bindText(offset + 4, .clientID)
+        sqlite3_bind_int64(s, offset + 5, rows.instants[row])
+        bindText(offset + 6, .originalTime)
+        sqlite3_bind_int64(s, offset + 7, rows.amounts[row])
+        bindText(offset + 8, .currency)
+        bindText(offset + 9, .merchant)
+        bindText(offset + 10, .category)
+        bindText(offset + 11, .city)
+        bindText(offset + 12, .state)
+        bindText(offset + 13, .country)
+        for c in 0..<4 { bindDouble(offset + 14 + Int32(c), rows.coordinates[row * 4 + c]) }
+        let channel = rows.channels[row]
+        if channel >= 0 {
+            let name = Self.channelNames[Int(channel)]
+            sqlite3_bind_text(s, offset + 18, name.utf8Start, Int32(name.utf8CodeUnitCount), nil)
         } else {
-            clients[t.clientID] = ClientAggregate(home: t.home, first: t.instant, last: t.instant, homeInstant: t.instant, count: 1)
+            sqlite3_bind_null(s, offset + 18)
+        }
+        let label = rows.labels[row]
+        if label >= 0 { sqlite3_bind_int64(s, offset + 19, Int64(label)) } else { sqlite3_bind_null(s, offset + 19) }
+        bindText(offset + 20, .labelKind)
+    }
+
+    /// `Channel.allCases`' stored names, in order, as constants SQLite can read in place.
+    private static let channelNames: [StaticString] = {
+        let names: [StaticString] = ["card_present", "online", "atm"]
+        precondition(names.map { $0.description } == Channel.allCases.map(\.rawValue), "channel names follow Channel")
+        return names
+    }()
+
+    private mutating func aggregate(_ rows: borrowing PackedRows, _ row: Int) {
+        let id = rows.range(row, .clientID)
+        let index = rows.bytes.withUnsafeBufferPointer { all in
+            clientIDs.index(of: all.baseAddress.map { $0 + id.lowerBound }, length: id.count)
+        }
+        let home = rows.home(row)
+        if Int(index) == clients.count {
+            clients.append(ClientAggregate(home: home, instant: rows.instants[row]))
+        } else {
+            clients[Int(index)].add(home: home, instant: rows.instants[row])
         }
     }
 
-    /// Binds NULL now, or queues the text for binding from the statement's buffer just before the step.
-    @inline(__always) private mutating func bindText(_ s: OpaquePointer, _ i: Int32, _ value: String?) {
-        guard let value else { sqlite3_bind_null(s, i); return }
-        let offset = texts.count
-        texts.append(contentsOf: value.utf8)
-        spans.append((i, offset, Int32(texts.count - offset)))
-    }
-
-    @inline(__always) private func bindDouble(_ s: OpaquePointer, _ i: Int32, _ value: Double?) {
-        if let value { sqlite3_bind_double(s, i, value) } else { sqlite3_bind_null(s, i) }
-    }
-
-    /// Writes the batch's client aggregates; call before the batch commits. A writer that `holdsClients` writes
-    /// them only at the `last` batch, or once they reach `heldClientsLimit` clients.
+    /// Writes the clients' totals; call before the batch commits. A writer that `holdsClients` writes them only at
+    /// the `last` batch, or once they reach `heldClientsLimit` clients.
     mutating func finishBatch(_ db: Database, last: Bool = true) throws {
         if holdsClients && !last && clients.count < heldClientsLimit { return }
         let statement = try db.cachedStatement(sql: """
@@ -226,9 +242,11 @@ struct TransactionWriter {
                 last_instant = max(clients.last_instant, excluded.last_instant),
                 transaction_count = clients.transaction_count + excluded.transaction_count
             """)
-        for (id, c) in clients {
-            try statement.execute(arguments: [id, c.home?.latitude, c.home?.longitude, c.first, c.last, c.count])
+        for (index, c) in clients.enumerated() {
+            try statement.execute(arguments: [clientIDs.string(Int32(index)), c.home?.latitude, c.home?.longitude,
+                                              c.first, c.last, c.count])
         }
         clients.removeAll(keepingCapacity: true)
+        clientIDs = ByteInterner()
     }
 }

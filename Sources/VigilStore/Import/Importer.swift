@@ -277,14 +277,14 @@ extension Store {
                     }
                     counts.read += batch.rowCount
                     for rejection in batch.rejections { try reject(rejection) }
-                    for (index, outcome) in try writer.insert(batch.transactions, hashes: batch.hashes, db).enumerated() {
+                    for (index, outcome) in try writer.insert(batch.rows, db).enumerated() {
                         switch outcome {
                         case .inserted: counts.imported += 1
                         case .duplicate: counts.duplicate += 1
                         case .identityCollision(let existing):
-                            let transaction = batch.transactions[index]
+                            let transaction = batch.rows.transaction(at: index)
                             try reject(Rejection(
-                                line: batch.lines[index], column: mapping.idColumns.first.map { mapping.header[$0] },
+                                line: batch.rows.lines[index], column: mapping.idColumns.first.map { mapping.header[$0] },
                                 value: transaction.sourceKey,
                                 reason: StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing).description
                                     + "; map a different id column",
@@ -407,13 +407,15 @@ extension PreparedImport {
         var record = CSVRecord()
         var read = 0, valid = 0, rejected = 0
         var shown: [Rejection] = []
+        var rows = PackedRows()
         while try reader.next(into: &record) {
             read += 1
-            switch converter.convert(record) {
-            case .success: valid += 1
-            case .failure(let rejection):
+            if read & 1023 == 0 { rows.removeAll() }
+            if let rejection = converter.convert(record, into: &rows) {
                 rejected += 1
                 if shown.count < options.rejectionsShown { shown.append(rejection) }
+            } else {
+                valid += 1
             }
             if let progress, read & 16383 == 0 {
                 progress(ImportProgress(rowsRead: read, bytesRead: source.offset, totalBytes: fileSize,

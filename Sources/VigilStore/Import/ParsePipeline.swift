@@ -2,13 +2,11 @@ import Foundation
 import VigilCore
 
 /// One batch of parsed rows handed from the parsing thread to the writer: the rows that became
-/// transactions (with their lines and identity hashes, computed here rather than on the writer's thread)
-/// and the rows that were rejected, each in file order.
+/// transactions (packed, with their lines and identity hashes, computed here rather than on the writer's
+/// thread) and the rows that were rejected, each in file order.
 struct ParsedBatch: Sendable {
     var rowCount = 0
-    var transactions: [Transaction] = []
-    var lines: [Int] = []
-    var hashes: [Int64] = []
+    var rows: PackedRows
     var rejections: [Rejection] = []
     /// Compressed bytes consumed so far, for progress.
     var bytesRead: Int64 = 0
@@ -17,9 +15,7 @@ struct ParsedBatch: Sendable {
     var contentHash: String?
 
     init(capacity: Int) {
-        transactions.reserveCapacity(capacity)
-        lines.reserveCapacity(capacity)
-        hashes.reserveCapacity(capacity)
+        rows = PackedRows(capacity: capacity)
     }
 }
 
@@ -89,14 +85,7 @@ final class ParsePipeline: @unchecked Sendable {
                 while batch.rowCount < batchSize {
                     guard try reader.next(into: &record) else { finished = true; break }
                     batch.rowCount += 1
-                    switch converter.convert(record) {
-                    case .success(let transaction):
-                        batch.hashes.append(FNV1a.sourceHash(transaction.sourceKey))
-                        batch.transactions.append(transaction)
-                        batch.lines.append(record.line)
-                    case .failure(let rejection):
-                        batch.rejections.append(rejection)
-                    }
+                    if let rejection = converter.convert(record, into: &batch.rows) { batch.rejections.append(rejection) }
                 }
                 batch.bytesRead = source.offset
                 batch.isLast = finished

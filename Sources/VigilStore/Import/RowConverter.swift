@@ -89,17 +89,28 @@ struct RowConverter {
         var reason: String
     }
 
-    func convert(_ record: CSVRecord) -> Result<Transaction, Rejection> {
+    /// Appends the record to `rows` as a transaction, or says exactly why not (and appends nothing).
+    func convert(_ record: CSVRecord, into rows: inout PackedRows) -> Rejection? {
+        rows.beginRow()
         do throws(Failure) {
-            return .success(try build(record))
+            try build(record, into: &rows)
+            return nil
         } catch {
+            rows.abandonRow()
             let failure = error
             let columnName = failure.column.map { Rejection.shown(mapping.header[$0]) }
             let value = failure.column.map { Rejection.shown(record.lossyString($0)) }
-            return .failure(Rejection(
+            return Rejection(
                 line: record.line, column: columnName.map { $0.isEmpty ? "(unnamed column \(failure.column! + 1))" : $0 },
-                value: value, reason: failure.reason, raw: record.csvText(delimiter: delimiter)))
+                value: value, reason: failure.reason, raw: record.csvText(delimiter: delimiter))
         }
+    }
+
+    /// The record as a transaction, or why not: `convert(_:into:)` for one record.
+    func convert(_ record: CSVRecord) -> Result<Transaction, Rejection> {
+        var rows = PackedRows()
+        if let rejection = convert(record, into: &rows) { return .failure(rejection) }
+        return .success(rows.transaction(at: 0))
     }
 
     @inline(__always) private func column(_ field: ImportField) -> Int? {
@@ -121,46 +132,35 @@ struct RowConverter {
         return nil
     }
 
-    /// The field's text, trimmed; nil when the file has no column for it.
-    private func text(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String? {
-        guard let i = column(field) else { return nil }
-        guard let s = record.trimmedString(i) else { throw Failure(column: i, reason: "invalid UTF-8") }
-        return s
+    /// A field's bytes without leading or trailing spaces and tabs.
+    @inline(__always) private static func trimmed(_ field: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0, end = field.count
+        while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
+        while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
+        return UnsafeBufferPointer(rebasing: field[start..<end])
     }
 
-    private func required(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String {
-        let s = try text(record, field)!
-        if s.isEmpty { throw Failure(column: column(field)!, reason: "empty \(field.rawValue)") }
-        return s
+    @inline(__always) private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var high: UInt8 = 0
+        for byte in bytes { high |= byte }
+        return high < 0x80
     }
 
-    private func optional(_ record: CSVRecord, _ field: ImportField) throws(Failure) -> String? {
-        guard let s = try text(record, field), !s.isEmpty else { return nil }
-        return s
+    /// Whether the bytes are UTF-8: one scan for the usual all-ASCII field, a full validation otherwise.
+    @inline(__always) private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
     }
 
-    private func coordinate(_ record: CSVRecord, _ field: ImportField, limit: Double) throws(Failure) -> Double? {
-        guard let s = try optional(record, field) else { return nil }
-        guard let v = Double(s) else { throw Failure(column: column(field), reason: "not a number") }
-        guard v.isFinite else { throw Failure(column: column(field), reason: "not a finite number (NaN or infinity)") }
-        guard abs(v) <= limit else {
-            throw Failure(column: column(field), reason: "\(field.rawValue) out of range -\(Int(limit))…\(Int(limit))")
-        }
-        return v + 0.0  // -0 becomes 0
+    private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        bytes.count == text.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0)
     }
 
-    private func point(_ record: CSVRecord, _ lat: ImportField, _ lon: ImportField) throws(Failure) -> GeoPoint? {
-        let la = try coordinate(record, lat, limit: 90)
-        let lo = try coordinate(record, lon, limit: 180)
-        switch (la, lo) {
-        case let (la?, lo?): return GeoPoint(latitude: la, longitude: lo)
-        case (nil, nil): return nil
-        case (nil, _): throw Failure(column: column(lat), reason: "\(lon.rawValue) given without \(lat.rawValue)")
-        case (_, nil): throw Failure(column: column(lon), reason: "\(lat.rawValue) given without \(lon.rawValue)")
-        }
+    private static func hasSuffix(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        return bytes.count >= n && memcmp(bytes.baseAddress! + bytes.count - n, text.utf8Start, n) == 0
     }
 
-    private func build(_ record: CSVRecord) throws(Failure) -> Transaction {
+    private func build(_ record: CSVRecord, into rows: inout PackedRows) throws(Failure) {
         if let problem = record.problem {
             throw Failure(column: record.problemField.flatMap { $0 < expectedFields ? $0 : nil }, reason: problem)
         }
@@ -170,75 +170,200 @@ struct RowConverter {
         if let column = firstUsedColumnWithNUL(record) {
             throw Failure(column: column, reason: "NUL byte in the field (is the file UTF-16 or binary?)")
         }
-        let client = try required(record, .client)
+        try record.bytes.withUnsafeBufferPointer { (all) throws(Failure) in
+            try fill(record, all, into: &rows)
+        }
+    }
 
-        let timeColumn = column(.time)!
-        let originalTime = try required(record, .time)
+    /// Checks and converts the record's fields (`all`, its bytes), appending the row's texts in `PackedRows.Text`
+    /// order and then its numbers. Throws at the first field in error.
+    private func fill(_ record: CSVRecord, _ all: UnsafeBufferPointer<UInt8>, into rows: inout PackedRows) throws(Failure) {
+        func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { Self.trimmed(UnsafeBufferPointer(rebasing: all[record.range(i)])) }
+        /// The field's text, trimmed; nil when the file has no column for it.
+        func text(_ f: ImportField) throws(Failure) -> UnsafeBufferPointer<UInt8>? {
+            guard let i = column(f) else { return nil }
+            let t = field(i)
+            guard Self.isUTF8(t) else { throw Failure(column: i, reason: "invalid UTF-8") }
+            return t
+        }
+        func required(_ f: ImportField) throws(Failure) -> UnsafeBufferPointer<UInt8> {
+            let t = try text(f)!
+            if t.isEmpty { throw Failure(column: column(f)!, reason: "empty \(f.rawValue)") }
+            return t
+        }
+        func optional(_ f: ImportField) throws(Failure) -> UnsafeBufferPointer<UInt8>? {
+            guard let t = try text(f), !t.isEmpty else { return nil }
+            return t
+        }
+        func coordinate(_ f: ImportField, limit: Double) throws(Failure) -> Double? {
+            guard let t = try optional(f) else { return nil }
+            guard let v = Self.decimal(t) ?? Double(String(decoding: t, as: UTF8.self)) else {
+                throw Failure(column: column(f), reason: "not a number")
+            }
+            guard v.isFinite else { throw Failure(column: column(f), reason: "not a finite number (NaN or infinity)") }
+            guard abs(v) <= limit else {
+                throw Failure(column: column(f), reason: "\(f.rawValue) out of range -\(Int(limit))…\(Int(limit))")
+            }
+            return v + 0.0  // -0 becomes 0
+        }
+        func point(_ lat: ImportField, _ lon: ImportField) throws(Failure) -> GeoPoint? {
+            let la = try coordinate(lat, limit: 90)
+            let lo = try coordinate(lon, limit: 180)
+            switch (la, lo) {
+            case let (la?, lo?): return GeoPoint(latitude: la, longitude: lo)
+            case (nil, nil): return nil
+            case (nil, _): throw Failure(column: column(lat), reason: "\(lon.rawValue) given without \(lat.rawValue)")
+            case (_, nil): throw Failure(column: column(lon), reason: "\(lat.rawValue) given without \(lon.rawValue)")
+            }
+        }
+
+        rows.appendText(try required(.client))
+
+        let time = try required(.time)
         let instant: Int64
-        switch timestamps.parse(originalTime) {
+        switch timestamps.parse(bytes: time) {
         case .success(let t): instant = t
-        case .failure(let e): throw Failure(column: timeColumn, reason: e.reason)
+        case .failure(let e): throw Failure(column: column(.time)!, reason: e.reason)
         }
+        rows.appendText(time)
 
-        let amountColumn = column(.amount)!
         var amount: Money
-        switch amounts.parse(try required(record, .amount)) {
+        switch amounts.parse(bytes: try required(.amount)) {
         case .success(let m): amount = m
-        case .failure(let e): throw Failure(column: amountColumn, reason: e.reason)
+        case .failure(let e): throw Failure(column: column(.amount)!, reason: e.reason)
         }
-        if let code = try optional(record, .currency) {
-            let upper = code.uppercased()
-            guard upper.count == 3, upper.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+        if let code = try optional(.currency) {
+            guard let upper = Self.currencyCode(code) else {
                 throw Failure(column: column(.currency), reason: "not a three-letter currency code")
             }
             amount.currency = upper
         }
+        rows.appendText(amount.currency)
 
-        var merchant = try optional(record, .merchant) ?? ""
-        if stripsMerchantPrefix, merchant.hasPrefix("fraud_") { merchant.removeFirst(6) }
-        let category = try optional(record, .category) ?? ""
+        var merchant = try optional(.merchant) ?? UnsafeBufferPointer(start: nil, count: 0)
+        if stripsMerchantPrefix, merchant.count >= 6, memcmp(merchant.baseAddress!, "fraud_", 6) == 0 {
+            merchant = UnsafeBufferPointer(rebasing: merchant[6...])
+        }
+        rows.appendText(merchant)
+        let category = try optional(.category) ?? UnsafeBufferPointer(start: nil, count: 0)
+        rows.appendText(category)
 
         var channel: Channel?
-        if let c = try optional(record, .channel) {
+        if let c = try optional(.channel) {
             guard let parsed = Self.channel(c) else {
                 throw Failure(column: column(.channel), reason: "unknown channel (expected card_present, online or atm)")
             }
             channel = parsed
         } else if derivesChannelFromCategory {
-            if category.hasSuffix("_net") { channel = .online } else if category.hasSuffix("_pos") { channel = .cardPresent }
+            if Self.hasSuffix(category, "_net") { channel = .online } else if Self.hasSuffix(category, "_pos") { channel = .cardPresent }
         }
 
         var label: Int?
-        if let l = try optional(record, .label) {
-            switch l.lowercased() {
-            case "1", "true", "yes", "y", "fraud": label = 1
-            case "0", "false", "no", "n", "legit", "legitimate": label = 0
-            default: throw Failure(column: column(.label), reason: "label must be 0/1, true/false or yes/no")
+        if let l = try optional(.label) {
+            guard let parsed = Self.label(l) else {
+                throw Failure(column: column(.label), reason: "label must be 0/1, true/false or yes/no")
             }
+            label = parsed
         }
 
-        let home = try point(record, .homeLat, .homeLon)
-        let merchantLocation = try point(record, .merchLat, .merchLon)
+        let home = try point(.homeLat, .homeLon)
+        let merchantLocation = try point(.merchLat, .merchLon)
 
-        let sourceKey: String
         if mapping.idColumns.isEmpty {
-            sourceKey = "row:" + Self.digest(record)
+            rows.appendPart(UnsafeBufferPointer(start: Self.rowKeyPrefix.utf8Start, count: Self.rowKeyPrefix.utf8CodeUnitCount))
+            Self.appendDigest(of: record, all, to: &rows)
         } else {
-            var key = ""
             for (n, i) in mapping.idColumns.enumerated() {
-                guard let part = record.trimmedString(i) else { throw Failure(column: i, reason: "invalid UTF-8") }
+                let part = field(i)
+                guard Self.isUTF8(part) else { throw Failure(column: i, reason: "invalid UTF-8") }
                 if part.isEmpty { throw Failure(column: i, reason: "empty id") }
-                if n == 0 { key = part } else { key += "|" + part }
+                if n > 0 { rows.appendPart(UInt8(ascii: "|")) }
+                rows.appendPart(part)
             }
-            sourceKey = key
         }
+        rows.endText()
 
-        return Transaction(
-            sourceKey: sourceKey, clientID: client, instant: instant, originalTime: originalTime, amount: amount,
-            merchant: merchant, category: category, city: try optional(record, .city), state: try optional(record, .state),
-            country: try optional(record, .country), home: home, merchantLocation: merchantLocation, channel: channel,
-            label: label, labelKind: try optional(record, .labelKind))
+        for f in [ImportField.city, .state, .country, .labelKind] {
+            if let t = try optional(f) { rows.appendText(t) } else { rows.appendAbsent() }
+        }
+        rows.finishRow(line: record.line, instant: instant, amountMinor: amount.minorUnits, home: home,
+                       merchant: merchantLocation, channel: channel, label: label)
     }
+
+    /// A plain decimal (`-122.1966`, `47`, `+0.5`) of at most 15 significant digits, read exactly: the digits as an
+    /// integer, divided by a power of ten, both exact in a Double, so the one rounding of the division gives the
+    /// correctly rounded value, as `strtod` does. Anything else (exponents, more digits, `nan`) is nil, for
+    /// `Double(_:)` to read. (`strtod` was a tenth of the parsing thread's time on the card export's coordinates.)
+    static func decimal(_ t: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        var negative = false
+        if i < t.count, t[i] == UInt8(ascii: "-") || t[i] == UInt8(ascii: "+") {
+            negative = t[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var seen = 0, significant = 0, fraction = 0
+        var point = false
+        while i < t.count {
+            let b = t[i]
+            if b >= 0x30 && b <= 0x39 {
+                seen += 1
+                if significant > 0 || b != 0x30 { significant += 1 }
+                mantissa = mantissa &* 10 &+ UInt64(b - 0x30)
+                if point { fraction += 1 }
+            } else if b == UInt8(ascii: "."), !point {
+                point = true
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard seen > 0, significant <= 15, fraction <= 22 else { return nil }
+        let value = Double(mantissa) / powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { (n: Int) -> Double in
+        var p = 1.0
+        for _ in 0..<n { p *= 10 }
+        return p
+    }
+
+    /// A three-letter currency code, upper-cased; nil when the text is not one.
+    static func currencyCode(_ code: UnsafeBufferPointer<UInt8>) -> String? {
+        if isASCII(code) {
+            guard code.count == 3 else { return nil }
+            var upper: [UInt8] = []
+            for b in code {
+                let u = b >= 0x61 && b <= 0x7A ? b - 0x20 : b
+                guard u >= 0x41 && u <= 0x5A else { return nil }
+                upper.append(u)
+            }
+            return String(decoding: upper, as: UTF8.self)
+        }
+        let upper = String(decoding: code, as: UTF8.self).uppercased()
+        guard upper.count == 3, upper.allSatisfy({ $0.isASCII && $0.isLetter }) else { return nil }
+        return upper
+    }
+
+    static func channel(_ bytes: UnsafeBufferPointer<UInt8>) -> Channel? {
+        if equals(bytes, "card_present") { return .cardPresent }
+        if equals(bytes, "online") { return .online }
+        if equals(bytes, "atm") { return .atm }
+        return channel(String(decoding: bytes, as: UTF8.self))
+    }
+
+    static func label(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        if equals(bytes, "0") { return 0 }
+        if equals(bytes, "1") { return 1 }
+        switch String(decoding: bytes, as: UTF8.self).lowercased() {
+        case "1", "true", "yes", "y", "fraud": return 1
+        case "0", "false", "no", "n", "legit", "legitimate": return 0
+        default: return nil
+        }
+    }
+
+    private static let rowKeyPrefix: StaticString = "row:"
 
     static func channel(_ text: String) -> Channel? {
         // Normalised by hand: Foundation's replacingOccurrences showed up in import profiles (once per row).
@@ -254,17 +379,25 @@ struct RowConverter {
     /// A stable 64-bit FNV-1a digest of a record's fields, the row's identity when the source has no id column.
     /// Identical rows in a file are therefore counted as duplicates, never silently merged.
     static func digest(_ record: CSVRecord) -> String {
+        var rows = PackedRows()
+        rows.beginRow()
+        record.bytes.withUnsafeBufferPointer { appendDigest(of: record, $0, to: &rows) }
+        return String(decoding: rows.bytes, as: UTF8.self)
+    }
+
+    /// Writes the record's digest (`all`, its bytes) as 16 lower-case hex digits to the text being built.
+    private static func appendDigest(of record: CSVRecord, _ all: UnsafeBufferPointer<UInt8>, to rows: inout PackedRows) {
         var hasher = FNV1a()
-        record.bytes.withUnsafeBufferPointer { bytes in
-            var start = 0
-            for end in record.ends {
-                hasher.add(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                hasher.add(0x1F)  // field separator, so ("ab","c") and ("a","bc") differ
-                start = end
-            }
+        var start = 0
+        for end in record.ends {
+            hasher.add(UnsafeBufferPointer(rebasing: all[start..<end]))
+            hasher.add(0x1F)  // field separator, so ("ab","c") and ("a","bc") differ
+            start = end
         }
-        let hex = String(hasher.value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 60, through: 0, by: -4) {
+            rows.appendPart(digits.utf8Start[Int((hasher.value >> UInt64(shift)) & 0xF)])
+        }
     }
 }
 
