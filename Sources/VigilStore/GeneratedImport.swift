@@ -45,7 +45,7 @@ extension Store {
         // batches as they came rather than copying every transaction into one array.
         var pending: [[Transaction]] = []
         var pendingRows = 0
-        func commit() throws {
+        func commit(last: Bool = false) throws {
             try pool.write { db in
                 try writer.beginBatch(db)
                 for batch in pending {
@@ -59,7 +59,7 @@ extension Store {
                         }
                     }
                 }
-                try writer.finishBatch(db)
+                try writer.finishBatch(db, last: last)
                 try db.execute(sql: "UPDATE imports SET rows_read = ?, rows_imported = ?, rows_duplicate = ? WHERE id = ?",
                                arguments: [counts.read, counts.imported, counts.duplicate, importID])
             }
@@ -72,13 +72,14 @@ extension Store {
         do {
             try withBulkWriting(identityIsUnique: existing == nil) { load in
                 loadedUnchecked = load.uncheckedIdentity
-                writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity)
+                writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity,
+                                           holdsClients: isBuilding && load.intoEmptyStore)
                 try generate { batch in
                     pending.append(batch)
                     pendingRows += batch.count
                     if pendingRows >= batchSize { try commit() }
                 }
-                try commit()
+                try commit(last: true)
             }
         } catch StoreError.repeatedKeysInNewStore where loadedUnchecked {
             // The generator repeated a key (a bug, never seen): undo this load, which had the store to itself.

@@ -202,6 +202,25 @@ import VigilDemo
         }
     }
 
+    @Test func aGeneratedStoreBuiltInManyBatchesHasClientsThatMatchTheirTransactions() throws {
+        let path = scratch.path + "/generated.sqlite"
+        let generator = try DemoGenerator(config: DemoConfig(clients: 9, days: 30, seed: 3))
+        _ = try Store.build(at: path) { store in
+            try store.appendGenerated(name: "demo", identity: "g", batchSize: 50) { sink in try generator.generate(sink) }
+        }
+        let store = try Store(path: path)
+        let mismatches = try store.pool.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM clients c LEFT JOIN (
+                    SELECT client_id, COUNT(*) AS n, MIN(instant) AS lo, MAX(instant) AS hi FROM transactions GROUP BY client_id
+                ) t ON t.client_id = c.id
+                WHERE t.n IS NOT c.transaction_count OR t.lo IS NOT c.first_instant OR t.hi IS NOT c.last_instant
+                """)
+        }
+        #expect(mismatches == 0)
+        #expect(try store.stats().clients == 9)
+    }
+
     @Test func aWriterHoldingClientsWritesThemAtTheLastBatchOrAtItsLimit() throws {
         let store = try Store(path: scratch.path + "/held.sqlite")
         let importID = try store.pool.write { db in
