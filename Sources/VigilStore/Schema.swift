@@ -23,15 +23,16 @@ enum Schema {
     }
 
     /// Builds the missing indexes the way a bulk load wants them built. SQLite sorts an index's keys in
-    /// memory runs as large as the page cache, then merges them; runs of 4 MiB stay in the CPU's caches and
-    /// sort about twice as fast as 32 MiB ones, and helper threads sort runs while the main thread merges
-    /// (6.7 M rows: 15.9 s with a 32 MiB cache and no helpers, 8.0 s like this; bench/RESULTS.md).
+    /// memory runs as large as the page cache, then merges them; small runs stay in the CPU's caches and
+    /// sort faster, and helper threads sort runs while the main thread merges (6.7 M rows: 15.9 s with a
+    /// 32 MiB cache and no helpers; 9.0–10.9 s with 4 MiB runs and two helpers; 7.6–7.9 s with 1 MiB runs
+    /// and three helpers on two cores, a helper being often blocked on the runs' files; bench/RESULTS.md).
     /// Restores the connection's cache size and thread count afterwards.
     static func buildIndexesForBulkLoad(_ db: Database) throws {
         let cache = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
         let threads = try Int.fetchOne(db, sql: "PRAGMA threads") ?? 0
-        let helpers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        try db.execute(sql: "PRAGMA cache_size = -4096; PRAGMA threads = \(helpers)")
+        let helpers = min(4, ProcessInfo.processInfo.activeProcessorCount + 1)
+        try db.execute(sql: "PRAGMA cache_size = -1024; PRAGMA threads = \(helpers)")
         defer { try? db.execute(sql: "PRAGMA cache_size = \(cache); PRAGMA threads = \(threads)") }
         try ensureIndexes(db)
     }
