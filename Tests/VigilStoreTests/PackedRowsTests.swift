@@ -1,38 +1,27 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilDetect
 @testable import VigilStore
-
-/// A small seeded generator, so the test's inputs are the same every run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct PackedRowsTests {
     /// `RowConverter.decimal` reads what it accepts exactly as `Double(_:)` (strtod) does, to the bit, and leaves
     /// everything else to it.
     @Test func decimalReadsLikeStrtod() {
-        var random = SplitMix(state: 20_261_129)
+        var random = SeededRandom(seed: 20_261_129)
         var accepted = 0
         for _ in 0..<50_000 {
             var text = ""
-            switch Int.random(in: 0..<4, using: &random) {
+            switch random.nextInt(below: 4) {
             case 0: text += "-"
             case 1: text += "+"
             default: break
             }
-            let whole = Int.random(in: 0...9, using: &random)
-            let fraction = Int.random(in: 0...14, using: &random)
-            for _ in 0..<whole { text += String(Int.random(in: 0...9, using: &random)) }
-            if fraction > 0 || Bool.random(using: &random) { text += "." }
-            for _ in 0..<fraction { text += String(Int.random(in: 0...9, using: &random)) }
+            let whole = random.nextInt(in: 0...9)
+            let fraction = random.nextInt(in: 0...14)
+            for _ in 0..<whole { text += String(random.nextInt(below: 10)) }
+            if fraction > 0 || random.nextInt(below: 2) == 0 { text += "." }
+            for _ in 0..<fraction { text += String(random.nextInt(below: 10)) }
             let fast = text.utf8CString.withUnsafeBufferPointer { c in
                 c.withMemoryRebound(to: UInt8.self) { RowConverter.decimal(UnsafeBufferPointer(rebasing: $0.dropLast())) }
             }

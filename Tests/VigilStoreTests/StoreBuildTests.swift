@@ -159,6 +159,18 @@ import VigilDemo
         return text
     }
 
+    /// Clients whose stored totals (count, first and last instant) differ from what their transactions say.
+    func clientsDisagreeingWithTheirTransactions(_ store: Store) throws -> Int? {
+        try store.pool.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM clients c LEFT JOIN (
+                    SELECT client_id, COUNT(*) AS n, MIN(instant) AS lo, MAX(instant) AS hi FROM transactions GROUP BY client_id
+                ) t ON t.client_id = c.id
+                WHERE t.n IS NOT c.transaction_count OR t.lo IS NOT c.first_instant OR t.hi IS NOT c.last_instant
+                """)
+        }
+    }
+
     @Test func theFirstFileIntoANewStoreIsHashedAsItIsReadAndRecognisedWhenImportedAgain() throws {
         let csv = scratch.file("hashed.csv", interleavedCSV(rows: 250, clients: 7))
         let path = scratch.path + "/hashed.sqlite"
@@ -188,14 +200,7 @@ import VigilDemo
             let path = scratch.path + "/clients-\(batchSize).sqlite"
             _ = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv, options: ImportOptions(batchSize: batchSize))) }
             let store = try Store(path: path)
-            let mismatches = try store.pool.read { db in
-                try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM clients c LEFT JOIN (
-                        SELECT client_id, COUNT(*) AS n, MIN(instant) AS lo, MAX(instant) AS hi FROM transactions GROUP BY client_id
-                    ) t ON t.client_id = c.id
-                    WHERE t.n IS NOT c.transaction_count OR t.lo IS NOT c.first_instant OR t.hi IS NOT c.last_instant
-                    """)
-            }
+            let mismatches = try clientsDisagreeingWithTheirTransactions(store)
             #expect(mismatches == 0, "batch size \(batchSize)")
             #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") } == 23)
             #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients WHERE home_lat IS NULL") } == 0)
@@ -209,14 +214,7 @@ import VigilDemo
             try store.appendGenerated(name: "demo", identity: "g", batchSize: 50) { sink in try generator.generate(sink) }
         }
         let store = try Store(path: path)
-        let mismatches = try store.pool.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM clients c LEFT JOIN (
-                    SELECT client_id, COUNT(*) AS n, MIN(instant) AS lo, MAX(instant) AS hi FROM transactions GROUP BY client_id
-                ) t ON t.client_id = c.id
-                WHERE t.n IS NOT c.transaction_count OR t.lo IS NOT c.first_instant OR t.hi IS NOT c.last_instant
-                """)
-        }
+        let mismatches = try clientsDisagreeingWithTheirTransactions(store)
         #expect(mismatches == 0)
         #expect(try store.stats().clients == 9)
     }
