@@ -254,7 +254,7 @@ private struct ColumnReader {
 
 /// Numbers distinct byte strings (merchant names, client ids) in order of first sight, finding each in an
 /// open-addressing hash table and comparing bytes, so that no String is made for one already seen.
-struct ByteInterner {
+struct ByteInterner: Sendable {
     /// Every string's bytes end to end; string `i` is `bytes[ends[i - 1] ..< ends[i]]`.
     private var bytes: [UInt8] = []
     private var ends: [Int] = []

@@ -20,33 +20,8 @@ enum InsertOutcome: Equatable {
 /// to the batch's commit so the order does not matter).
 struct TransactionWriter {
     let importID: Int64
-    /// The clients of the rows inserted since `finishBatch` last wrote them, numbered by their ids' bytes (no
-    /// String is made per row), and their totals by that number.
-    private var clientIDs = ByteInterner()
-    private var clients: [ClientAggregate] = []
-
-    private struct ClientAggregate {
-        var home: GeoPoint?
-        var first: Int64
-        var last: Int64
-        var homeInstant: Int64
-        var count: Int
-
-        init(home: GeoPoint?, instant: Int64) {
-            self.home = home
-            first = instant
-            last = instant
-            homeInstant = instant
-            count = 1
-        }
-
-        mutating func add(home h: GeoPoint?, instant: Int64) {
-            first = min(first, instant)
-            last = max(last, instant)
-            count += 1
-            if let h, instant >= homeInstant || home == nil { home = h; homeInstant = instant }
-        }
-    }
+    /// The clients' totals over the rows inserted since `finishBatch` last wrote them.
+    private var clients = ClientTotals()
 
     /// Without identity checks (generated data into an empty store, identity index dropped), rows are
     /// appended with a plain INSERT.
@@ -59,15 +34,21 @@ struct TransactionWriter {
     /// 2.9 M client rows batch by batch.)
     let holdsClients: Bool
     let heldClientsLimit: Int
+    /// Whether the writer totals the clients of the rows it inserts. Off when the caller totals them itself (the
+    /// import's parsing thread, for a load in which every row goes in or none does) and writes them with `write`.
+    let countsClients: Bool
 
     /// The INSERT for a full statement of `rowsPerStatement` rows, built once.
     private var fullInsertSQL: String?
 
-    init(importID: Int64, checksIdentity: Bool = true, holdsClients: Bool = false, heldClientsLimit: Int = 250_000) {
+    init(importID: Int64, checksIdentity: Bool = true, holdsClients: Bool = false, heldClientsLimit: Int = 250_000,
+         countsClients: Bool = true) {
+        precondition(countsClients || !checksIdentity, "rows totalled before they go in must all go in")
         self.importID = importID
         self.checksIdentity = checksIdentity
         self.holdsClients = holdsClients
         self.heldClientsLimit = heldClientsLimit
+        self.countsClients = countsClients
     }
 
     /// Rows per INSERT statement: one statement step per row costs more than binding its twenty values
@@ -129,7 +110,7 @@ struct TransactionWriter {
                 throw error
             }
             if !checksIdentity || db.changesCount == group.count {
-                for row in group { aggregate(rows, row) }
+                if countsClients { for row in group { clients.add(rows, row) } }
                 outcomes.append(contentsOf: repeatElement(.inserted, count: group.count))
                 continue
             }
@@ -147,7 +128,7 @@ struct TransactionWriter {
                 if key != sourceKey {
                     outcomes.append(.identityCollision(existingKey: key))
                 } else if id > before, insertedHashes.insert(hash).inserted {
-                    aggregate(rows, row)
+                    clients.add(rows, row)
                     outcomes.append(.inserted)
                 } else {
                     outcomes.append(.duplicate)
@@ -213,40 +194,10 @@ struct TransactionWriter {
         return names
     }()
 
-    private mutating func aggregate(_ rows: borrowing PackedRows, _ row: Int) {
-        let id = rows.range(row, .clientID)
-        let index = rows.bytes.withUnsafeBufferPointer { all in
-            clientIDs.index(of: all.baseAddress.map { $0 + id.lowerBound }, length: id.count)
-        }
-        let home = rows.home(row)
-        if Int(index) == clients.count {
-            clients.append(ClientAggregate(home: home, instant: rows.instants[row]))
-        } else {
-            clients[Int(index)].add(home: home, instant: rows.instants[row])
-        }
-    }
-
     /// Writes the clients' totals; call before the batch commits. A writer that `holdsClients` writes them only at
     /// the `last` batch, or once they reach `heldClientsLimit` clients.
     mutating func finishBatch(_ db: Database, last: Bool = true) throws {
         if holdsClients && !last && clients.count < heldClientsLimit { return }
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO clients (id, home_lat, home_lon, first_instant, last_instant, transaction_count)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET
-                home_lat = CASE WHEN excluded.home_lat IS NOT NULL AND excluded.last_instant >= clients.last_instant
-                                THEN excluded.home_lat ELSE coalesce(clients.home_lat, excluded.home_lat) END,
-                home_lon = CASE WHEN excluded.home_lon IS NOT NULL AND excluded.last_instant >= clients.last_instant
-                                THEN excluded.home_lon ELSE coalesce(clients.home_lon, excluded.home_lon) END,
-                first_instant = min(clients.first_instant, excluded.first_instant),
-                last_instant = max(clients.last_instant, excluded.last_instant),
-                transaction_count = clients.transaction_count + excluded.transaction_count
-            """)
-        for (index, c) in clients.enumerated() {
-            try statement.execute(arguments: [clientIDs.string(Int32(index)), c.home?.latitude, c.home?.longitude,
-                                              c.first, c.last, c.count])
-        }
-        clients.removeAll(keepingCapacity: true)
-        clientIDs = ByteInterner()
+        try clients.write(db)
     }
 }

@@ -151,9 +151,9 @@ import VigilDemo
     }
 
     /// Rows of `clients` clients, each client's transactions spread over the file, `rows` in all.
-    func interleavedCSV(rows: Int, clients: Int) -> String {
+    func interleavedCSV(rows: Int, clients: Int, firstID: Int = 0) -> String {
         var text = "id,client,time,amount,lat,long\n"
-        for i in 0..<rows {
+        for i in firstID..<(firstID + rows) {
             text += "\(i),C\(i % clients),2024-01-\(String(format: "%02d", 1 + i % 28)) 10:\(String(format: "%02d", i % 60)):00,\(i % 97 + 1),\(10 + i % 7).5,\(20 + i % 3).25\n"
         }
         return text
@@ -192,17 +192,25 @@ import VigilDemo
         #expect(try store.importFile(try PreparedImport(path: gz)).alreadyImportedAs == first.importID)
     }
 
-    /// A new store's clients are totalled in memory across batches and written once: the totals must equal what
-    /// the stored transactions say, with many batches, and when the held clients pass the limit midway.
+    /// A new store's clients are totalled in memory across batches (by the parsing thread) and written once: the
+    /// totals must equal what the stored transactions say, with many batches, and when the held clients reach the
+    /// limit midway. A second file into the same store is totalled by the writer, batch by batch.
     @Test func clientsTotalledAcrossBatchesMatchTheirTransactions() throws {
         let csv = scratch.file("clients.csv", interleavedCSV(rows: 600, clients: 23))
-        for batchSize in [600, 37] {
-            let path = scratch.path + "/clients-\(batchSize).sqlite"
-            _ = try Store.build(at: path) { store in try store.importFile(try PreparedImport(path: csv, options: ImportOptions(batchSize: batchSize))) }
+        let more = scratch.file("more.csv", interleavedCSV(rows: 90, clients: 29, firstID: 600))
+        for (batchSize, limit) in [(600, 250_000), (37, 250_000), (37, 5)] {
+            let path = scratch.path + "/clients-\(batchSize)-\(limit).sqlite"
+            var options = ImportOptions(batchSize: batchSize)
+            options.heldClientsLimit = limit
+            _ = try Store.build(at: path) { store in
+                let first = try store.importFile(try PreparedImport(path: csv, options: options))
+                let second = try store.importFile(try PreparedImport(path: more, options: options))
+                #expect(first.imported == 600 && second.imported == 90)
+            }
             let store = try Store(path: path)
             let mismatches = try clientsDisagreeingWithTheirTransactions(store)
-            #expect(mismatches == 0, "batch size \(batchSize)")
-            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") } == 23)
+            #expect(mismatches == 0, "batch size \(batchSize), at most \(limit) clients held")
+            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") } == 29)
             #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients WHERE home_lat IS NULL") } == 0)
         }
     }

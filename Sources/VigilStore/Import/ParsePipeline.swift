@@ -13,6 +13,9 @@ struct ParsedBatch: Sendable {
     var isLast = false
     /// On the last batch, the file's SHA-256 when the source hashed it as it was read.
     var contentHash: String?
+    /// When the pipeline totals clients: their totals since the last batch that carried them, on the last batch and
+    /// whenever they reach `ParsePipeline.clientLimit` clients.
+    var clientTotals: ClientTotals?
 
     init(capacity: Int) {
         rows = PackedRows(capacity: capacity)
@@ -22,7 +25,7 @@ struct ParsedBatch: Sendable {
 /// Reads and converts rows on a thread of its own while the caller writes the previous batch to SQLite,
 /// so parsing and inserting use two cores. At most `depth` batches wait, so memory stays bounded.
 final class ParsePipeline: @unchecked Sendable {
-    // Unchecked: `reader`, `hash`, `converter` and `record` are touched only by the parsing thread once started;
+    // Unchecked: `reader`, `hash`, `converter`, `record` and `clients` are touched only by the parsing thread once started;
     // `queue`, `failure` and `cancelled` only under `condition`.
     private let reader: CSVReader
     private let source: ByteSource
@@ -30,13 +33,21 @@ final class ParsePipeline: @unchecked Sendable {
     private let converter: RowConverter
     private let batchSize: Int
     private let skip: Int
+    /// Whether the parsing thread totals the clients of the rows it converts (`ParsedBatch.clientTotals`), for a
+    /// load in which every converted row goes in or none does, instead of the writer's thread.
+    private let totalsClients: Bool
+    /// Most clients held before their totals go with a batch.
+    let clientLimit: Int
     private let depth = 3
     private let condition = NSCondition()
     private var queue: [ParsedBatch] = []
     private var failure: (any Error)?
     private var cancelled = false
 
-    init(reader: CSVReader, source: ByteSource, hash: StreamingHash?, converter: RowConverter, batchSize: Int, skip: Int) {
+    init(reader: CSVReader, source: ByteSource, hash: StreamingHash?, converter: RowConverter, batchSize: Int, skip: Int,
+         totalsClients: Bool = false, clientLimit: Int = 250_000) {
+        self.totalsClients = totalsClients
+        self.clientLimit = clientLimit
         self.reader = reader
         self.source = source
         self.hash = hash
@@ -76,6 +87,7 @@ final class ParsePipeline: @unchecked Sendable {
 
     private func run() {
         var record = CSVRecord()
+        var clients = ClientTotals()
         do {
             var skipped = 0
             while skipped < skip, try reader.next(into: &record) { skipped += 1 }
@@ -85,11 +97,19 @@ final class ParsePipeline: @unchecked Sendable {
                 while batch.rowCount < batchSize {
                     guard try reader.next(into: &record) else { finished = true; break }
                     batch.rowCount += 1
-                    if let rejection = converter.convert(record, into: &batch.rows) { batch.rejections.append(rejection) }
+                    if let rejection = converter.convert(record, into: &batch.rows) {
+                        batch.rejections.append(rejection)
+                    } else if totalsClients {
+                        clients.add(batch.rows, batch.rows.count - 1)
+                    }
                 }
                 batch.bytesRead = source.offset
                 batch.isLast = finished
                 if finished { batch.contentHash = hash?.digest }
+                if totalsClients && (finished || clients.count >= clientLimit) {
+                    batch.clientTotals = clients
+                    clients = ClientTotals()
+                }
                 condition.lock()
                 while queue.count >= depth && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }
