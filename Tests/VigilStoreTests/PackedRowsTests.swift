@@ -95,4 +95,23 @@ import VigilDetect
         #expect(last.sourceKey == "4" && last.clientID == "C4" && last.city == nil && last.home == nil && last.label == 1)
         #expect(last.amount == Money(minorUnits: 800) && rows.lines == [2, 5])
     }
+
+    /// The byte fast paths for currency codes, channels and labels agree with the text rules they stand in for.
+    @Test func codesChannelsAndLabelsFromBytes() {
+        func bytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            Array(text.utf8).withUnsafeBufferPointer(body)
+        }
+        let codes: [(String, String?)] = [("usd", "USD"), ("Eur", "EUR"), ("GBP", "GBP"), ("US", nil), ("USDT", nil),
+                                          ("U$D", nil), ("US1", nil), ("ßa", "SSA"), ("é€", nil)]
+        for (text, expected) in codes { #expect(bytes(text, RowConverter.currencyCode) == expected, "\(text)") }
+        let channels: [(String, Channel?)] = [("card_present", .cardPresent), ("Card-Present", .cardPresent),
+                                              ("online", .online), ("ECOM", .online), ("atm", .atm), ("cash", .atm),
+                                              ("atm ", nil), ("x", nil)]
+        for (text, expected) in channels {
+            #expect(bytes(text) { RowConverter.channel($0) } == expected, "\(text)")
+            if let expected { #expect(RowConverter.channel(text) == expected) }
+        }
+        let labels: [(String, Int?)] = [("0", 0), ("1", 1), ("TRUE", 1), ("no", 0), ("Fraud", 1), ("2", nil), ("", nil)]
+        for (text, expected) in labels { #expect(bytes(text, RowConverter.label) == expected, "\(text)") }
+    }
 }

@@ -333,13 +333,17 @@ struct RowConverter {
     static func currencyCode(_ code: UnsafeBufferPointer<UInt8>) -> String? {
         if isASCII(code) {
             guard code.count == 3 else { return nil }
-            var upper: [UInt8] = []
-            for b in code {
-                let u = b >= 0x61 && b <= 0x7A ? b - 0x20 : b
-                guard u >= 0x41 && u <= 0x5A else { return nil }
-                upper.append(u)
+            var letters = true
+            let upper = String(unsafeUninitializedCapacity: 3) { buffer in
+                for i in 0..<3 {
+                    let b = code[i]
+                    let u = b >= 0x61 && b <= 0x7A ? b - 0x20 : b
+                    if u < 0x41 || u > 0x5A { letters = false }
+                    buffer[i] = u
+                }
+                return 3
             }
-            return String(decoding: upper, as: UTF8.self)
+            return letters ? upper : nil
         }
         let upper = String(decoding: code, as: UTF8.self).uppercased()
         guard upper.count == 3, upper.allSatisfy({ $0.isASCII && $0.isLetter }) else { return nil }
