@@ -171,6 +171,8 @@ private let symbols: [([UInt8], String)] = [
 ]
 
 private func symbol(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) -> (String, Int)? {
+    // Every symbol starts with `$` or a non-ASCII byte: a digit or sign rules them all out at once.
+    guard i < end, bytes[i] == 0x24 || bytes[i] >= 0x80 else { return nil }
     for (pattern, code) in symbols where i + pattern.count <= end {
         if zip(pattern, bytes[i..<(i + pattern.count)]).allSatisfy({ $0 == $1 }) { return (code, pattern.count) }
     }
@@ -178,6 +180,8 @@ private func symbol(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) ->
 }
 
 private func trailingSymbol(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, start: Int) -> (String, Int)? {
+    // Every symbol ends with `$` or a non-ASCII byte.
+    guard end > start, bytes[end - 1] == 0x24 || bytes[end - 1] >= 0x80 else { return nil }
     for (pattern, code) in symbols where end - pattern.count >= start {
         if zip(pattern, bytes[(end - pattern.count)..<end]).allSatisfy({ $0 == $1 }) { return (code, pattern.count) }
     }
