@@ -11,10 +11,15 @@ struct FNV1a {
         for b in bytes { add(b) }
     }
 
-    /// The identity of a source key as the store indexes it.
-    static func sourceHash(_ key: String) -> Int64 {
+    /// The identity of a source key (its UTF-8 bytes) as the store indexes it.
+    static func sourceHash(_ key: UnsafeBufferPointer<UInt8>) -> Int64 {
         var hasher = FNV1a()
-        hasher.add(key.utf8)
+        hasher.add(key)
         return Int64(bitPattern: hasher.value)
+    }
+
+    static func sourceHash(_ key: String) -> Int64 {
+        var key = key
+        return key.withUTF8 { sourceHash($0) }
     }
 }

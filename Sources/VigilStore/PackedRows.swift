@@ -121,9 +121,7 @@ struct PackedRows: Sendable {
         channels.append(channel.map { Int8(Channel.allCases.firstIndex(of: $0)!) } ?? -1)
         labels.append(label.map { Int8($0) } ?? -1)
         let key = range(row, .sourceKey)
-        var hasher = FNV1a()
-        bytes.withUnsafeBufferPointer { hasher.add(UnsafeBufferPointer(rebasing: $0[key])) }
-        hashes.append(Int64(bitPattern: hasher.value))
+        hashes.append(bytes.withUnsafeBufferPointer { FNV1a.sourceHash(UnsafeBufferPointer(rebasing: $0[key])) })
         lines.append(line)
     }
 

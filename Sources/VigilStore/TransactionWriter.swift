@@ -35,7 +35,8 @@ struct TransactionWriter {
     let holdsClients: Bool
     let heldClientsLimit: Int
     /// Whether the writer totals the clients of the rows it inserts. Off when the caller totals them itself (the
-    /// import's parsing thread, for a load in which every row goes in or none does) and writes them with `write`.
+    /// import's parsing thread, for a load in which every row goes in or none does) and writes them itself
+    /// (`ClientTotals.write`).
     let countsClients: Bool
 
     /// The INSERT for a full statement of `rowsPerStatement` rows, built once.

@@ -50,13 +50,8 @@ public struct CSVRecord {
     /// (no validation pass beyond one scan) for the usual all-ASCII field.
     public func trimmedString(_ i: Int) -> String? {
         withField(i) { field in
-            var start = 0, end = field.count
-            while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
-            while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
-            let trimmed = UnsafeBufferPointer(rebasing: field[start..<end])
-            var high: UInt8 = 0
-            for byte in trimmed { high |= byte }
-            if high < 0x80 { return String(decoding: trimmed, as: UTF8.self) }
+            let trimmed = field.trimmingSpacesAndTabs
+            if trimmed.isASCII { return String(decoding: trimmed, as: UTF8.self) }
             return String(validating: trimmed, as: UTF8.self)
         }
     }
@@ -292,4 +287,24 @@ final class CSVReader {
             return true
         }
     }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The bytes without leading or trailing spaces and tabs (how every field is read).
+    var trimmingSpacesAndTabs: UnsafeBufferPointer<UInt8> {
+        var start = 0, end = count
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
+        return UnsafeBufferPointer(rebasing: self[start..<end])
+    }
+
+    /// Whether every byte is ASCII, in one scan.
+    var isASCII: Bool {
+        var high: UInt8 = 0
+        for byte in self { high |= byte }
+        return high < 0x80
+    }
+
+    /// Whether the bytes are UTF-8: one scan for the usual all-ASCII text, a full validation otherwise.
+    var isValidUTF8: Bool { isASCII || String(validating: self, as: UTF8.self) != nil }
 }

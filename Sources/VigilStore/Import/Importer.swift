@@ -198,12 +198,12 @@ extension Store {
         let firstImport = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM imports)") ?? false }
         // The first file into a store being built loads without identity checks: every row it converts goes in, or
         // the whole load fails. Its parsing thread then totals the clients, which the writer's thread (the import's
-        // bound) would otherwise do row by row.
+        // bound) would otherwise do row by row. (A first import has nothing to resume, so it never skips rows.)
         let parserTotalsClients = firstImport && isBuilding && !options.checksIdentityAsItLoads
         func startParsing(skip: Int) -> ParsePipeline {
             let pipeline = ParsePipeline(reader: prepared.reader, source: prepared.source, hash: prepared.streamingHash,
                                          converter: converter, batchSize: options.batchSize, skip: skip,
-                                         totalsClients: parserTotalsClients && skip == 0,
+                                         totalsClients: parserTotalsClients,
                                          clientLimit: options.heldClientsLimit)
             pipeline.start()
             return pipeline
@@ -269,7 +269,7 @@ extension Store {
             writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity,
                                        holdsClients: isBuilding && load.intoEmptyStore,
                                        heldClientsLimit: options.heldClientsLimit,
-                                       countsClients: !(parserTotalsClients && skip == 0 && load.uncheckedIdentity))
+                                       countsClients: !(parserTotalsClients && load.uncheckedIdentity))
             while !finished {
                 if let limit = options.interruptAfterBatches, batches >= limit { throw SimulatedInterruption() }
                 batches += 1

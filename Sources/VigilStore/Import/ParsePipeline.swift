@@ -37,7 +37,7 @@ final class ParsePipeline: @unchecked Sendable {
     /// load in which every converted row goes in or none does, instead of the writer's thread.
     private let totalsClients: Bool
     /// Most clients held before their totals go with a batch.
-    let clientLimit: Int
+    private let clientLimit: Int
     private let depth = 3
     private let condition = NSCondition()
     private var queue: [ParsedBatch] = []

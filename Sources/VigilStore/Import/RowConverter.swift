@@ -132,25 +132,6 @@ struct RowConverter {
         return nil
     }
 
-    /// A field's bytes without leading or trailing spaces and tabs.
-    @inline(__always) private static func trimmed(_ field: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        var start = 0, end = field.count
-        while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
-        while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
-        return UnsafeBufferPointer(rebasing: field[start..<end])
-    }
-
-    @inline(__always) private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var high: UInt8 = 0
-        for byte in bytes { high |= byte }
-        return high < 0x80
-    }
-
-    /// Whether the bytes are UTF-8: one scan for the usual all-ASCII field, a full validation otherwise.
-    @inline(__always) private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
-    }
-
     private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
         bytes.count == text.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0)
     }
@@ -178,12 +159,12 @@ struct RowConverter {
     /// Checks and converts the record's fields (`all`, its bytes), appending the row's texts in `PackedRows.Text`
     /// order and then its numbers. Throws at the first field in error.
     private func fill(_ record: CSVRecord, _ all: UnsafeBufferPointer<UInt8>, into rows: inout PackedRows) throws(Failure) {
-        func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { Self.trimmed(UnsafeBufferPointer(rebasing: all[record.range(i)])) }
+        func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: all[record.range(i)]).trimmingSpacesAndTabs }
         /// The field's text, trimmed; nil when the file has no column for it.
         func text(_ f: ImportField) throws(Failure) -> UnsafeBufferPointer<UInt8>? {
             guard let i = column(f) else { return nil }
             let t = field(i)
-            guard Self.isUTF8(t) else { throw Failure(column: i, reason: "invalid UTF-8") }
+            guard t.isValidUTF8 else { throw Failure(column: i, reason: "invalid UTF-8") }
             return t
         }
         func required(_ f: ImportField) throws(Failure) -> UnsafeBufferPointer<UInt8> {
@@ -275,7 +256,7 @@ struct RowConverter {
         } else {
             for (n, i) in mapping.idColumns.enumerated() {
                 let part = field(i)
-                guard Self.isUTF8(part) else { throw Failure(column: i, reason: "invalid UTF-8") }
+                guard part.isValidUTF8 else { throw Failure(column: i, reason: "invalid UTF-8") }
                 if part.isEmpty { throw Failure(column: i, reason: "empty id") }
                 if n > 0 { rows.appendPart(UInt8(ascii: "|")) }
                 rows.appendPart(part)
@@ -283,7 +264,7 @@ struct RowConverter {
         }
         rows.endText()
 
-        for f in [ImportField.city, .state, .country, .labelKind] {
+        for f in Self.placeFieldsAndLabelKind {
             if let t = try optional(f) { rows.appendText(t) } else { rows.appendAbsent() }
         }
         rows.finishRow(line: record.line, instant: instant, amountMinor: amount.minorUnits, home: home,
@@ -331,7 +312,7 @@ struct RowConverter {
 
     /// A three-letter currency code, upper-cased; nil when the text is not one.
     static func currencyCode(_ code: UnsafeBufferPointer<UInt8>) -> String? {
-        if isASCII(code) {
+        if code.isASCII {
             guard code.count == 3 else { return nil }
             var letters = true
             let upper = String(unsafeUninitializedCapacity: 3) { buffer in
@@ -368,6 +349,8 @@ struct RowConverter {
     }
 
     private static let rowKeyPrefix: StaticString = "row:"
+    /// The optional texts a row ends with, in `PackedRows.Text` order (a constant: the loop runs for every row).
+    private static let placeFieldsAndLabelKind: [ImportField] = [.city, .state, .country, .labelKind]
 
     static func channel(_ text: String) -> Channel? {
         // Normalised by hand: Foundation's replacingOccurrences showed up in import profiles (once per row).
@@ -380,16 +363,9 @@ struct RowConverter {
         }
     }
 
-    /// A stable 64-bit FNV-1a digest of a record's fields, the row's identity when the source has no id column.
-    /// Identical rows in a file are therefore counted as duplicates, never silently merged.
-    static func digest(_ record: CSVRecord) -> String {
-        var rows = PackedRows()
-        rows.beginRow()
-        record.bytes.withUnsafeBufferPointer { appendDigest(of: record, $0, to: &rows) }
-        return String(decoding: rows.bytes, as: UTF8.self)
-    }
-
-    /// Writes the record's digest (`all`, its bytes) as 16 lower-case hex digits to the text being built.
+    /// Writes a stable 64-bit FNV-1a digest of the record's fields (`all`, its bytes), the row's identity when the
+    /// source has no id column, as 16 lower-case hex digits to the text being built. Identical rows in a file are
+    /// therefore counted as duplicates, never silently merged.
     private static func appendDigest(of record: CSVRecord, _ all: UnsafeBufferPointer<UInt8>, to rows: inout PackedRows) {
         var hasher = FNV1a()
         var start = 0
