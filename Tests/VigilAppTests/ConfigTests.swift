@@ -60,7 +60,8 @@ import VigilDetect
             #expect(error.description == "c.toml: unknown key 'alerts.threshhold' (known here: daily_budget, threshold)")
         }
         #expect(throws: ConfigError.unknownKey(path: "c.toml", key: "rules.made_up", known: [
-            "burst", "impossible_travel", "over_daily_spend", "over_monthly_spend", "unusual_amount", "unusual_hour", "unusual_place",
+            "burst", "category_amount", "impossible_travel", "over_daily_spend", "over_monthly_spend", "unusual_amount", "unusual_hour",
+            "unusual_place",
         ])) {
             try VigilConfig.parse("[rules.made_up]\nx = 1\n", path: "c.toml")
         }

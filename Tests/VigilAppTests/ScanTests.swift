@@ -86,7 +86,8 @@ extension WholeScans {
         try #require(!spree.isEmpty)
         for (alert, reason) in spree {
             let text = reason.text
-            #expect(text.contains(" after transaction #") && text.hasSuffix(" on its own"), "\(text)")
+            #expect(text.contains(" after transaction #") && text.contains(" on its own"), "\(text)")
+            #expect(text.hasSuffix(" on its own") || text.hasSuffix(" suspicious transactions on this card in the 48 h before"), "\(text)")
             // It follows an earlier transaction of the same client.
             let earlier = try #require(Int64(text.split(separator: "#")[1].split(separator: " ")[0]))
             #expect(earlier < alert.transactionID)

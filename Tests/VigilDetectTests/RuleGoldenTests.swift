@@ -31,7 +31,12 @@ import VigilCore
         #expect(fingerprint.description == "0x7719c0f62626df64 (25392 items)")
         var byDetector: [Detector: Int] = [:]
         for hit in hits { byDetector[hit.detector, default: 0] += 1 }
-        for detector in Detector.rules { #expect((byDetector[detector] ?? 0) > 0, "\(detector) never fired: the data set misses it") }
+        // The population's category amounts are not in this fixed prior (the golden hits predate them), so that rule
+        // stays silent here; CategoryAmountRuleTests covers it.
+        #expect(byDetector[.categoryAmount] == nil)
+        for detector in Detector.rules where detector != .categoryAmount {
+            #expect((byDetector[detector] ?? 0) > 0, "\(detector) never fired: the data set misses it")
+        }
         #expect(RuleFingerprint.of(rules.hits(Self.data)) == fingerprint, "the parallel scan gives the same hits")
     }
 

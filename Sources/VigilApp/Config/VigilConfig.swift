@@ -13,9 +13,12 @@ public struct VigilConfig: Sendable, Equatable {
     /// A model's score counts toward the ensemble only inside this top share of its own ranking.
     public var modelTail = 1.0
     /// The spree (see `Spree`): how far back, in hours, an earlier alert-worthy transaction on the same card counts
-    /// (0 = off), and the share of the smaller of the two transactions' evidence beyond the alert threshold's added.
+    /// (0 = off), the share of each smaller excess beyond the alert threshold's evidence added, and how strongly a
+    /// transaction below the threshold that follows one is drawn towards the threshold (never past it).
     public var spreeHours = 48.0
     public var spreeWeight = 1.0
+    public var spreeContext = 1.0
+    public var spreeCount = 3
     /// Evidence each detector adds at full strength (see `Ensemble`).
     public var weights: [Detector: Double] = VigilConfig.defaultWeights
     public var treeCount = 100
@@ -40,6 +43,7 @@ public struct VigilConfig: Sendable, Equatable {
         .cardTesting: 1.0,
         .unusualPlace: 0.5,
         .unusualAmount: 0.3,
+        .categoryAmount: 0.3,
         .overDailySpend: 0.5,
         .overMonthlySpend: 0.3,
         .unusualHour: 0.3,
@@ -48,7 +52,8 @@ public struct VigilConfig: Sendable, Equatable {
 
     public var ensemble: Ensemble { Ensemble(weights: weights) }
     public var spree: Spree {
-        Spree(hours: spreeHours, weight: spreeWeight, floor: Ensemble.evidence(score: alertThreshold))
+        Spree(hours: spreeHours, weight: spreeWeight, floor: Ensemble.evidence(score: alertThreshold), context: spreeContext,
+              most: spreeCount)
     }
 
     /// The default place for a config file: `$XDG_CONFIG_HOME/vigil/config.toml`, else `~/.config/vigil/config.toml`.
@@ -76,9 +81,13 @@ extension VigilConfig {
             .double("ensemble.model_tail", \.modelTail, 0.0001...1,
                     "a model (iforest, lof) adds evidence only for the top share of its own ranking, rising to its full weight at the very top"),
             .double("ensemble.spree_hours", \.spreeHours, 0...720,
-                    "an alert-worthy transaction on the same card this many hours before raises an alert-worthy one (fraud comes in sprees); 0 = off"),
+                    "alert-worthy transactions on the same card this many hours before raise an alert-worthy one (fraud comes in sprees); 0 = off"),
             .double("ensemble.spree_weight", \.spreeWeight, 0...10,
-                    "the spree adds this share of the smaller of the two transactions' evidence beyond the alert threshold's"),
+                    "each earlier alert-worthy transaction adds this share of the smaller of the two transactions' evidence beyond the alert threshold's"),
+            .int("ensemble.spree_count", \.spreeCount, 1...1_000,
+                 "at most this many earlier alert-worthy transactions, the most suspicious, raise an alert-worthy one"),
+            .double("ensemble.spree_context", \.spreeContext, 0...10,
+                    "how strongly a transaction below the threshold that follows an alert-worthy one is drawn towards the threshold, never reaching it; 0 = off"),
         ]
         for detector in Detector.allCases {
             keys.append(.double("weights.\(detector.rawValue)", \VigilConfig.[weight: detector], 0...10,
@@ -131,6 +140,13 @@ extension VigilConfig {
                  "charges needed before the rule speaks"),
             .double("rules.unusual_amount.saturation", \.rules.unusualAmount.saturation, 1.01...1_000,
                     "the score reaches 1 at this many times the limit"),
+
+            .double("rules.category_amount.tail", \.rules.categoryAmount.tail, 0.001...PopulationPrior.categoryAmountShareKept,
+                    "a charge scores when at most this share of everyone's charges in its category are as large; 1 when none are"),
+            .money("rules.category_amount.floor", \.rules.categoryAmount.floorMinor, 0...1_000_000_000,
+                   "never flag a charge below this amount (in major units)"),
+            .int("rules.category_amount.minimum_charges", \.rules.categoryAmount.minimumCharges, 1...1_000_000,
+                 "charges the population sample needs in a category before the rule judges it"),
 
             .double("rules.unusual_hour.threshold", \.rules.unusualHour.threshold, 0.000_1...1,
                     "flag when less than this share of the client's transactions fall within an hour of this one's time"),

@@ -27,6 +27,7 @@ struct FittedDetectors {
             "features": TransactionFeature.names.joined(separator: ","), "seed": config.seed, "trees": config.treeCount,
             "max_samples": config.maxSamples, "neighbours": config.neighbourCount,
             "lof_reference_limit": config.lofReferenceLimit, "model_tail": config.modelTail,
+            "prior": PopulationPrior.version,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -428,7 +428,7 @@ public enum Scanner {
         let ensemble = config.ensemble
         let ownEvidence = ensemble.evidence(rowCount: ids.count, dense: dense, sparse: sparse)
         let spree = config.spree
-        let (evidence, spreeAfter) = spree.apply(evidence: ownEvidence, instants: instants,
+        let (evidence, spreeAfter, spreeEarlier) = spree.apply(evidence: ownEvidence, instants: instants,
                                                  clientStarts: clientStarts + [ids.count])
         let scores = evidence.map(Ensemble.score(evidence:))
         let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors)
@@ -476,9 +476,10 @@ public enum Scanner {
                 }
                 if spreeAfter[row] >= 0 {
                     let earlier = Int(spreeAfter[row])
-                    reasons.append(Scanner.spreeReason(spree, own: ownEvidence[row], instant: instants[row],
+                    reasons.append(Scanner.spreeReason(spree, boost: evidence[row] - ownEvidence[row], instant: instants[row],
                                                        after: Spree.Earlier(instant: instants[earlier],
-                                                                            evidence: ownEvidence[earlier], key: ids[earlier])))
+                                                                            evidence: ownEvidence[earlier], key: ids[earlier]),
+                                                       count: Int(spreeEarlier[row])))
                 }
                 // A reason that adds under 0.01 of evidence is noise to the reader.
                 reasons = reasons.filter { $0.contribution >= 0.01 }
@@ -665,6 +666,7 @@ public enum Scanner {
         case .unusualPlace: data = try encoder.encode(p.unusualPlace)
         case .unusualHour: data = try encoder.encode(p.unusualHour)
         case .unusualAmount: data = try encoder.encode(p.unusualAmount)
+        case .categoryAmount: data = try encoder.encode(p.categoryAmount)
         case .overDailySpend: data = try encoder.encode(p.overDailySpend)
         case .overMonthlySpend: data = try encoder.encode(p.overMonthlySpend)
         default: data = try encoder.encode(p.burst)
@@ -672,11 +674,12 @@ public enum Scanner {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The spree's reason for a transaction with `own` evidence at `instant`, following `after` (keyed by its id).
-    static func spreeReason(_ spree: Spree, own: Double, instant: Int64, after: Spree.Earlier) -> AlertReason {
-        AlertReason(detector: "spree", score: Ensemble.score(evidence: after.evidence),
-                    contribution: spree.boost(own: own, earlier: after.evidence),
-                    text: Spree.reason(after: after, instant: instant, transactionID: after.key))
+    /// The spree's reason for a transaction at `instant` that gained `boost`, following `after` (keyed by its id), the
+    /// most suspicious of the `count` it follows.
+    static func spreeReason(_ spree: Spree, boost: Double, instant: Int64, after: Spree.Earlier, count: Int) -> AlertReason {
+        AlertReason(detector: "spree", score: Ensemble.score(evidence: after.evidence), contribution: boost,
+                    text: Spree.reason(after: after, instant: instant, transactionID: after.key, count: count,
+                                       windowHours: Double(spree.windowSeconds) / 3600))
     }
 
     static func ensembleParametersJSON(_ config: VigilConfig, detectors: Set<Detector>) throws -> String {
@@ -684,7 +687,8 @@ public enum Scanner {
         for detector in detectors { weights[detector.rawValue] = config.weights[detector] ?? 0 }
         let object: [String: Any] = ["weights": weights, "model_tail": config.modelTail, "threshold": config.alertThreshold,
                                      "daily_budget": config.dailyBudget, "spree_hours": config.spreeHours,
-                                     "spree_weight": config.spreeWeight]
+                                     "spree_weight": config.spreeWeight, "spree_context": config.spreeContext,
+                                     "spree_count": config.spreeCount]
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 }

@@ -506,7 +506,9 @@ extension LiveScorer {
                                                                   neighbours: fitted.lof?.model.neighbourCount ?? config.neighbourCount)))
         }
         if let spree = verdict.spree {
-            reasons.append(Scanner.spreeReason(stepper.spree, own: spree.own, instant: spree.instant, after: spree.finding.after))
+            // The gain as a scan works it out, from the boosted and the own evidence, to the last bit.
+            reasons.append(Scanner.spreeReason(stepper.spree, boost: (spree.own + spree.finding.boost) - spree.own, instant: spree.instant,
+                                               after: spree.finding.after, count: spree.finding.earlier))
         }
         reasons = reasons.filter { $0.contribution >= 0.01 }
         reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }

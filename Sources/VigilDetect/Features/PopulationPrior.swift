@@ -18,13 +18,56 @@ public struct PopulationPrior: Sendable, Equatable, Codable {
     /// population's usual area reaches, which a client stands in for while their own is unknown. Nil when the
     /// sample has fewer than `localRadiusSample` such transactions (and in priors saved before it existed).
     public var localRadiusKm: Double?
+    /// Per category name, the sample's charges there and the largest of them (`CategoryAmounts`), for judging an
+    /// amount against everyone's charges in its category. Nil in priors saved before it existed.
+    public var categoryAmounts: [String: CategoryAmounts]?
+
+    /// What the prior keeps of one category's charges (amounts above 0) in the sample: how many there were, and the
+    /// largest `categoryAmountShareKept` of them, ascending. That is enough to tell, for any amount, which share of
+    /// the category's charges were at least as large, as long as the share is at most the one kept.
+    public struct CategoryAmounts: Sendable, Equatable, Codable {
+        public var charges: Int
+        public var largest: [Int64]
+
+        public init(charges: Int, largest: [Int64]) {
+            self.charges = charges
+            self.largest = largest
+        }
+
+        /// The share of the category's charges at least as large as `amountMinor`, exact while it is below the share
+        /// kept; the share kept when the amount is not above the smallest one kept (it is at least that).
+        public func shareAtLeast(_ amountMinor: Int64) -> Double {
+            guard charges > 0 else { return 1 }
+            // The first kept value at least as large: everything from it on is.
+            var low = 0, high = largest.count
+            while low < high {
+                let mid = (low + high) / 2
+                if largest[mid] < amountMinor { low = mid + 1 } else { high = mid }
+            }
+            return Double(largest.count - low) / Double(charges)
+        }
+
+        /// The smallest kept charge at least as large as a share `share` of the category's charges (share at most
+        /// the one kept): roughly its (1 − share) quantile.
+        public func amount(atShare share: Double) -> Int64? {
+            let above = Int((share * Double(charges)).rounded(.down))
+            guard above >= 1, above <= largest.count else { return largest.last }
+            return largest[largest.count - above]
+        }
+    }
+
+    /// The share of each category's largest charges a prior keeps: the most `CategoryAmounts` can judge.
+    public static let categoryAmountShareKept = 0.1
+    /// Bumped when what the prior holds changes, so that models fitted with an older prior are refitted.
+    public static let version = 2
 
     /// Card-present transactions with a known home and place the sample needs for `localRadiusKm`.
     public static let localRadiusSample = 100
 
     public init(medianLogAmount: Double, madLogAmount: Double, categoryShare: [String: Double], hourShare: [Double],
-                localRadiusKm: Double? = nil) {
+                localRadiusKm: Double? = nil, categoryAmounts: [String: CategoryAmounts]? = nil) {
         precondition(hourShare.count == 24, "hourShare needs 24 values")
+        self.categoryAmounts = categoryAmounts
         self.medianLogAmount = medianLogAmount
         self.madLogAmount = madLogAmount
         self.categoryShare = categoryShare
@@ -66,7 +109,23 @@ public struct PopulationPrior: Sendable, Equatable, Codable {
             radius = distances[min(distances.count - 1, Int((0.9 * Double(distances.count)).rounded(.down)))]
         }
         return PopulationPrior(medianLogAmount: median, madLogAmount: mad, categoryShare: shares,
-                               hourShare: hourCounts.map { Double($0) / total }, localRadiusKm: radius)
+                               hourShare: hourCounts.map { Double($0) / total }, localRadiusKm: radius,
+                               categoryAmounts: Self.categoryAmounts(of: sample))
+    }
+
+    /// Each category's `CategoryAmounts` in `sample`.
+    static func categoryAmounts(of sample: TransactionColumns) -> [String: CategoryAmounts] {
+        var charges = [[Int64]](repeating: [], count: sample.categoryNames.count)
+        for row in 0..<sample.count where sample.amountMinor[row] > 0 {
+            charges[Int(sample.categories[row])].append(sample.amountMinor[row])
+        }
+        var result: [String: CategoryAmounts] = [:]
+        for (index, name) in sample.categoryNames.enumerated() where !charges[index].isEmpty {
+            let all = charges[index].sorted()
+            let kept = min(all.count, Int((categoryAmountShareKept * Double(all.count)).rounded(.up)))
+            result[name] = CategoryAmounts(charges: all.count, largest: Array(all.suffix(kept)))
+        }
+        return result
     }
 
     /// The share of a category the sample never saw: as rare as one transaction in the whole sample would be.

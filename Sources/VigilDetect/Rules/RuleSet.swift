@@ -17,6 +17,7 @@ public struct RuleSet: Sendable {
         public var unusualPlace = UnusualPlaceRule.Parameters()
         public var unusualHour = UnusualHourRule.Parameters()
         public var unusualAmount = UnusualAmountRule.Parameters()
+        public var categoryAmount = CategoryAmountRule.Parameters()
         public var overDailySpend = OverSpendRule.Parameters(period: .day)
         public var overMonthlySpend = OverSpendRule.Parameters(period: .month)
         /// Bursts and card-testing runs (one rule, two kinds of finding).
@@ -34,6 +35,7 @@ public struct RuleSet: Sendable {
     let place: UnusualPlaceRule
     let hour: UnusualHourRule
     let amount: UnusualAmountRule
+    let categoryAmount: CategoryAmountRule
     let daySpend: OverSpendRule
     let monthSpend: OverSpendRule
     let bursts: BurstRule
@@ -41,13 +43,14 @@ public struct RuleSet: Sendable {
     let runs: Runs
 
     struct Runs: Sendable {
-        var travel, place, hour, amount, daySpend, monthSpend, burst, cardTesting: Bool
+        var travel, place, hour, amount, categoryAmount, daySpend, monthSpend, burst, cardTesting: Bool
 
         init(_ enabled: Set<Detector>) {
             travel = enabled.contains(.impossibleTravel)
             place = enabled.contains(.unusualPlace)
             hour = enabled.contains(.unusualHour)
             amount = enabled.contains(.unusualAmount)
+            categoryAmount = enabled.contains(.categoryAmount)
             daySpend = enabled.contains(.overDailySpend)
             monthSpend = enabled.contains(.overMonthlySpend)
             burst = enabled.contains(.burst)
@@ -64,6 +67,7 @@ public struct RuleSet: Sendable {
         place = UnusualPlaceRule(parameters: parameters.unusualPlace)
         hour = UnusualHourRule(parameters: parameters.unusualHour, prior: prior)
         amount = UnusualAmountRule(parameters: parameters.unusualAmount)
+        categoryAmount = CategoryAmountRule(parameters: parameters.categoryAmount, prior: prior)
         daySpend = OverSpendRule(parameters: parameters.overDailySpend)
         monthSpend = OverSpendRule(parameters: parameters.overMonthlySpend)
         bursts = BurstRule(parameters: parameters.burst)
@@ -119,6 +123,10 @@ public struct RuleSet: Sendable {
         if runs.amount, let f = amount.step(event, row: row, state: &state.unusualAmount) {
             hits.append(RuleHit(row: row, detector: .unusualAmount, score: f.score,
                                 reason: amount.reason(for: f, categoryName: categoryName, currency: currency)))
+        }
+        if runs.categoryAmount, let f = categoryAmount.judge(event, row: row, categoryName: categoryName) {
+            hits.append(RuleHit(row: row, detector: .categoryAmount, score: f.score,
+                                reason: categoryAmount.reason(for: f, categoryName: categoryName, currency: currency)))
         }
         if runs.daySpend, let f = daySpend.step(event, row: row, state: &state.overDailySpend) {
             hits.append(RuleHit(row: row, detector: .overDailySpend, score: f.score,
