@@ -256,14 +256,20 @@ public final class Store: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM alerts GROUP BY status") {
                 alerts[row["status"]] = row["n"]
             }
-            let range = try Row.fetchOne(db, sql: "SELECT MIN(instant) AS lo, MAX(instant) AS hi FROM transactions")
+            // One scan for the totals and the time range (nothing indexes transactions by time alone).
             var totals: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT currency, SUM(amount_minor) AS total FROM transactions GROUP BY currency") {
+            var first: Int64?, last: Int64?
+            for row in try Row.fetchAll(db, sql: """
+                SELECT currency, SUM(amount_minor) AS total, MIN(instant) AS lo, MAX(instant) AS hi
+                FROM transactions GROUP BY currency
+                """) {
                 totals[row["currency"]] = row["total"]
+                if let lo: Int64 = row["lo"] { first = min(first ?? lo, lo) }
+                if let hi: Int64 = row["hi"] { last = max(last ?? hi, hi) }
             }
             return StoreStats(
                 path: path, transactions: transactions, clients: clients, labelledFraud: fraud, imports: imports,
-                rejected: rejected, alertsByStatus: alerts, firstInstant: range?["lo"], lastInstant: range?["hi"],
+                rejected: rejected, alertsByStatus: alerts, firstInstant: first, lastInstant: last,
                 totalMinorUnitsByCurrency: totals)
         }
     }

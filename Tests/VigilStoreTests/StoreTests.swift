@@ -10,7 +10,7 @@ import VigilCore
     @Test func migrationsOnAnEmptyFileCreateTheSchema() throws {
         let path = scratch.path + "/nested/dir/new.sqlite"
         let store = try Store(path: path)
-        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head"])
+        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head", "v10-no-time-index"])
         let tables = Set(try store.tableNames())
         for table in ["transactions", "clients", "imports", "rejected_rows", "detector_runs", "scores", "alerts", "triage_events",
                       "client_profiles"] {
@@ -28,8 +28,40 @@ import VigilCore
         }
         // Opening again migrates nothing and keeps data.
         let again = try Store(path: path)
-        #expect(try again.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head"])
+        #expect(try again.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head", "v10-no-time-index"])
         #expect(try again.stats().transactions == 0)
+    }
+
+    /// A store made before v10 has an index on transactions by time alone; opening it drops the index, and the
+    /// store's time range (which the index used to answer) comes out the same from the stats' own scan.
+    @Test func theTimeIndexOfAnOlderStoreIsDroppedAndTheTimeRangeStillCounted() throws {
+        let path = scratch.path + "/older.sqlite"
+        do {
+            let store = try Store(path: path)
+            try store.pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO imports (id, source, file_name, content_hash, file_size, layout, mapping, status, started_at)
+                    VALUES (1, '/f.csv', 'f.csv', 'h', 0, 'vigil', '{}', 'complete', 0);
+                    INSERT INTO clients (id, first_instant, last_instant, transaction_count) VALUES ('C1', 100, 900, 2), ('C2', 50, 50, 1);
+                    """)
+                for (id, client, instant, currency) in [(1, "C1", 100, "USD"), (2, "C1", 900, "EUR"), (3, "C2", 50, "USD")] {
+                    try db.execute(sql: """
+                        INSERT INTO transactions (id, import_id, source_key, source_hash, client_id, instant, original_time,
+                            amount_minor, currency, merchant, category) VALUES (?, 1, ?, ?, ?, ?, '', 100, ?, 'm', 'c')
+                        """, arguments: [id, "k\(id)", id, client, instant, currency])
+                }
+                // As v1 left it, and as if v10 had not run yet.
+                try db.execute(sql: "CREATE INDEX transactions_by_time ON transactions(instant)")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v10-no-time-index'")
+            }
+        }
+        let reopened = try Store(path: path)
+        let indexes = try reopened.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") }
+        #expect(!indexes.contains("transactions_by_time"))
+        #expect(try reopened.appliedMigrations().last == "v10-no-time-index")
+        let stats = try reopened.stats()
+        #expect(stats.firstInstant == 50 && stats.lastInstant == 900, "the range over both currencies")
+        #expect(stats.totalMinorUnitsByCurrency == ["USD": 200, "EUR": 100])
     }
 
     @Test func aFileThatIsNotADatabaseIsRefused() throws {
