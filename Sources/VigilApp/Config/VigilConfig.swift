@@ -142,7 +142,7 @@ extension VigilConfig {
                     "the score reaches 1 at this many times the limit"),
 
             .double("rules.category_amount.tail", \.rules.categoryAmount.tail, 0.001...PopulationPrior.categoryAmountShareKept,
-                    "a charge scores when at most this share of everyone's charges in its category are as large; 1 when none are"),
+                    "a charge scores when under this share of everyone's charges in its category are as large; 1 when none are"),
             .money("rules.category_amount.floor", \.rules.categoryAmount.floorMinor, 0...1_000_000_000,
                    "never flag a charge below this amount (in major units)"),
             .int("rules.category_amount.minimum_charges", \.rules.categoryAmount.minimumCharges, 1...1_000_000,
