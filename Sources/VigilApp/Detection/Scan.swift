@@ -476,7 +476,7 @@ public enum Scanner {
                 }
                 if spreeAfter[row] >= 0 {
                     let earlier = Int(spreeAfter[row])
-                    reasons.append(Scanner.spreeReason(spree, boost: evidence[row] - ownEvidence[row], instant: instants[row],
+                    reasons.append(Scanner.spreeReason(spree, own: ownEvidence[row], boosted: evidence[row], instant: instants[row],
                                                        after: Spree.Earlier(instant: instants[earlier],
                                                                             evidence: ownEvidence[earlier], key: ids[earlier]),
                                                        count: Int(spreeEarlier[row])))
@@ -674,10 +674,12 @@ public enum Scanner {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The spree's reason for a transaction at `instant` that gained `boost`, following `after` (keyed by its id), the
-    /// most suspicious of the `count` it follows.
-    static func spreeReason(_ spree: Spree, boost: Double, instant: Int64, after: Spree.Earlier, count: Int) -> AlertReason {
-        AlertReason(detector: "spree", score: Ensemble.score(evidence: after.evidence), contribution: boost,
+    /// The spree's reason for a transaction at `instant` whose `own` evidence the spree raised to `boosted`, following
+    /// `after` (keyed by its id), the most suspicious of the `count` it follows. The contribution is `boosted − own`,
+    /// worked out here for the scan and live scoring alike, so both quote it to the last bit.
+    static func spreeReason(_ spree: Spree, own: Double, boosted: Double, instant: Int64, after: Spree.Earlier,
+                            count: Int) -> AlertReason {
+        AlertReason(detector: "spree", score: Ensemble.score(evidence: after.evidence), contribution: boosted - own,
                     text: Spree.reason(after: after, instant: instant, transactionID: after.key, count: count,
                                        windowHours: Double(spree.windowSeconds) / 3600))
     }

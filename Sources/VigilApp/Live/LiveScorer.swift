@@ -506,9 +506,8 @@ extension LiveScorer {
                                                                   neighbours: fitted.lof?.model.neighbourCount ?? config.neighbourCount)))
         }
         if let spree = verdict.spree {
-            // The gain as a scan works it out, from the boosted and the own evidence, to the last bit.
-            reasons.append(Scanner.spreeReason(stepper.spree, boost: (spree.own + spree.finding.boost) - spree.own, instant: spree.instant,
-                                               after: spree.finding.after, count: spree.finding.earlier))
+            reasons.append(Scanner.spreeReason(stepper.spree, own: spree.own, boosted: spree.own + spree.finding.boost,
+                                               instant: spree.instant, after: spree.finding.after, count: spree.finding.earlier))
         }
         reasons = reasons.filter { $0.contribution >= 0.01 }
         reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }

@@ -38,13 +38,8 @@ public struct PopulationPrior: Sendable, Equatable, Codable {
         /// kept; the share kept when the amount is not above the smallest one kept (it is at least that).
         public func shareAtLeast(_ amountMinor: Int64) -> Double {
             guard charges > 0 else { return 1 }
-            // The first kept value at least as large: everything from it on is.
-            var low = 0, high = largest.count
-            while low < high {
-                let mid = (low + high) / 2
-                if largest[mid] < amountMinor { low = mid + 1 } else { high = mid }
-            }
-            return Double(largest.count - low) / Double(charges)
+            // Every kept value from the first one at least as large on is.
+            return Double(largest.count - largest.firstIndex(notBelow: amountMinor)) / Double(charges)
         }
 
         /// The smallest kept charge at least as large as a share `share` of the category's charges (share at most

@@ -72,9 +72,9 @@ public struct CategoryAmountRule: Sendable {
 
     /// A share as a percentage, with two decimals below 0.1 %: "0.8 %", "0.04 %".
     static func percent(_ share: Double) -> String {
-        let hundredths = share * 100
-        if share >= 0.01, hundredths == hundredths.rounded() { return String(format: "%.0f %%", hundredths) }
-        return String(format: share < 0.001 ? "%.2f %%" : "%.1f %%", share * 100)
+        let percent = share * 100
+        if share >= 0.01, percent == percent.rounded() { return String(format: "%.0f %%", percent) }
+        return String(format: share < 0.001 ? "%.2f %%" : "%.1f %%", percent)
     }
 
     /// "$312.40 at grocery_pos: only 0.8 % of everyone's grocery_pos charges are as large (the top 5 % start at

@@ -1,5 +1,19 @@
 import VigilCore
 
+extension Array where Element: Comparable {
+    /// In an ascending array, the position of the first element not below `value` (`count` when every one is):
+    /// where `value` would be inserted to keep the order, found by binary search.
+    func firstIndex(notBelow value: Element) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if self[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
 /// A behavioural rule that judges a client's transactions one at a time from a per-client `State`: live scoring steps
 /// it as transactions arrive, and the batch pass is the same step over each client's rows.
 public protocol ClientRule: Sendable {
@@ -58,9 +72,9 @@ struct RecentSample: Sendable, Codable, Equatable {
             let leaving = arrivals[oldest]
             arrivals[oldest] = value
             oldest = (oldest + 1) % arrivals.count
-            sorted.remove(at: Self.firstIndex(notBelow: leaving, in: sorted))
+            sorted.remove(at: sorted.firstIndex(notBelow: leaving))
         }
-        sorted.insert(value, at: Self.firstIndex(notBelow: value, in: sorted))
+        sorted.insert(value, at: sorted.firstIndex(notBelow: value))
     }
 
     /// The values oldest first.
@@ -87,7 +101,7 @@ struct RecentSample: Sendable, Codable, Equatable {
     func medianAbsoluteDeviation(from center: Double) -> Double {
         let n = sorted.count
         guard n > 0 else { return 0 }
-        var right = Self.firstIndex(notBelow: center, in: sorted)
+        var right = sorted.firstIndex(notBelow: center)
         var left = right - 1
         var taken = 0
         var previous = 0.0
@@ -101,16 +115,6 @@ struct RecentSample: Sendable, Codable, Equatable {
             previous = next
             taken += 1
         }
-    }
-
-    private static func firstIndex(notBelow value: Double, in values: [Double]) -> Int {
-        var low = 0
-        var high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] < value { low = mid + 1 } else { high = mid }
-        }
-        return low
     }
 
     init(from decoder: any Decoder) throws {
