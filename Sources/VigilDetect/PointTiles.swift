@@ -223,31 +223,32 @@ struct TileSearcher {
             }
         }
         callSize = min((heaps[0].capacity + PointTiles.tileSize - 1) / PointTiles.tileSize, Self.tilesPerCall)
-        for range in seeded { screen(range, members: members.count) }
+        for range in seeded { screen(range) }
         var tile = 0
         for range in seeded {
-            screen(tile ..< range.lowerBound, members: members.count)
+            screen(tile ..< range.lowerBound)
             tile = range.upperBound
         }
-        screen(tile ..< tileCount, members: members.count)
+        screen(tile ..< tileCount)
     }
 
     /// Screens `range` of tiles, `callSize` at a time, measuring and offering the points that pass.
-    private mutating func screen(_ range: Range<Int>, members: Int) {
+    private mutating func screen(_ range: Range<Int>) {
         let stride = (dimension + 1) * PointTiles.tileSize
         var tile = range.lowerBound
         while tile < range.upperBound {
             let count = min(callSize, range.upperBound - tile)
             callSize = min(2 * callSize, Self.tilesPerCall)
             if vigil_screen_tiles4(tiles + tile * stride, count, dimension, minusTwo, thresholds, slack + tile, masks) != 0 {
+                // A tile's four 16-bit masks read as one word (the kernel is x86's, little-endian): bit 16 j + s is
+                // point s for query j. Unused places screen against minus infinity, so their bits are never set.
+                let words = UnsafeRawPointer(masks)
                 for t in 0 ..< count {
-                    for j in 0 ..< members {
-                        var bits = masks[4 * t + j]
-                        while bits != 0 {
-                            let slot = bits.trailingZeroBitCount
-                            bits &= bits &- 1
-                            consider(query: j, tile: tile + t, slot: slot, stride: stride)
-                        }
+                    var bits = words.loadUnaligned(fromByteOffset: 8 * t, as: UInt64.self)
+                    while bits != 0 {
+                        let bit = bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        consider(query: bit >> 4, tile: tile + t, slot: bit & 15, stride: stride)
                     }
                 }
             }

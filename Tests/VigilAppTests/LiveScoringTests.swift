@@ -68,7 +68,17 @@ extension WholeScans {
         // Stored as given, and the alerts they raised are in the queue.
         let stored = try arrivals.store.liveScores(of: Array(live.keys))
         #expect(stored.count == live.count)
-        for (id, verdict) in live { #expect(stored[id]?.score == verdict.score) }
+        for (id, verdict) in live {
+            #expect(stored[id]?.score == verdict.score)
+            // Each detector's part, as valid JSON whose numbers read back exactly (Foundation's own JSON reader rounds
+            // the last digit on Linux, so the numbers are read with `Double(_:)`).
+            let text = stored[id]?.detectors ?? ""
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let parts = text.dropFirst().dropLast().split(separator: ",").map { $0.split(separator: ":") }
+            let exact = Dictionary(uniqueKeysWithValues: parts.map { (String($0[0].dropFirst().dropLast()), Double(String($0[1]))) })
+            let expected = Dictionary(uniqueKeysWithValues: verdict.detectors.map { ($0.detector.rawValue, Optional($0.value)) })
+            #expect(exact == expected && Set(parsed.keys) == Set(expected.keys), "transaction \(id): \(text)")
+        }
         #expect(!opened.isEmpty)
 
         let liveAlerts = Dictionary(uniqueKeysWithValues: try arrivals.store.alerts(limit: 100_000).filter { opened.contains($0.id) }
@@ -140,6 +150,19 @@ extension WholeScans {
         #expect(outcome.rejections.count == 1)
         #expect(outcome.rejections.first?.hasPrefix("line 4, column time, value 'not a time'") == true, "\(outcome.rejections)")
         #expect(outcome.scoring.scored == good)
+    }
+
+    /// A live score's detector parts are stored as a JSON object, names in alphabetical order, numbers that read back
+    /// exactly, null for a number JSON cannot hold.
+    @Test func detectorPartsAreStoredAsJSON() throws {
+        let text = LiveScorer.json([.localOutlierFactor: 1.5, .burst: .nan, .isolationForest: 0.1, .lstm: 1e-5])
+        #expect(text == #"{"burst":null,"iforest":0.1,"lof":1.5,"lstm":1e-05}"#)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(parsed.keys) == ["burst", "iforest", "lof", "lstm"] && parsed["burst"] is NSNull)
+        // The shortest form that reads back to the same double, digit for digit.
+        let tricky = 0.1 + 0.2
+        #expect(LiveScorer.json([.burst: tricky]) == #"{"burst":0.30000000000000004}"#)
+        #expect(LiveScorer.json(DetectorScores()) == "{}")
     }
 
     @Test func withoutAScanLiveScoringExplainsWhatToDo() throws {

@@ -36,8 +36,7 @@ import VigilCore
         }
     }
 
-    /// `normalise` answers 0 without a search up to the last fitted score that normalises to 0; everywhere it must
-    /// equal the formula over a linear count, on both sides of that score and at it.
+    /// `normalise` equals the formula over a linear count everywhere: at every fitted score and on both sides of it.
     @Test func normaliseEqualsTheFormulaOverALinearCount() {
         var random = SeededRandom(seed: 6)
         for count in [1, 2, 40, 1_000, 5_000] {
@@ -49,6 +48,45 @@ import VigilCore
                     let above = value.isNaN ? count : raw.filter { $0 > value }.count
                     let expected = max(0, 1 - (Double(above) / Double(count)) / tail)
                     #expect(scale.normalise(value) == expected, "\(count) scores, tail \(tail), \(value)")
+                }
+            }
+        }
+    }
+
+    /// The batched lookup (live scoring's, a group of values at a time with their stretches fetched ahead) gives
+    /// exactly the one-at-a-time numbers: values in any order, NaN, groups cut short, an empty scale.
+    @Test func batchedNormaliseEqualsOneAtATime() {
+        var random = SeededRandom(seed: 7)
+        for count in [0, 1, 33, 1_025, 40_000] {
+            let raw = (0 ..< count).map { _ in Double(random.nextInt(below: max(1, count / 20))) / 4 }
+            for tail in [0.05, 1] {
+                let scale = TailScale(fitting: raw, tail: tail)
+                for probeCount in [0, 1, TailScale.lookahead, 3 * TailScale.lookahead + 5] {
+                    let probes = (0 ..< probeCount).map { i -> Double in
+                        i % 7 == 3 ? .nan : Double(random.nextInt(below: max(1, count / 20) + 2)) / 4 - 0.1 * Double(i % 3)
+                    }
+                    var batched = [Double](repeating: -1, count: probeCount)
+                    probes.withUnsafeBufferPointer { values in
+                        batched.withUnsafeMutableBufferPointer { scale.normalise(values, into: $0) }
+                    }
+                    #expect(batched == probes.map { scale.normalise($0) }, "\(count) scores, tail \(tail), \(probeCount) values")
+                }
+            }
+        }
+    }
+
+    /// `lowestValue(withExceedanceAtMost:)` is the exact edge: a value's exceedance is within the share exactly when
+    /// the value reaches it, for shares inside, at and outside (0, 1), on ties and on an empty scale.
+    @Test func theLowestValueWithinAShareIsTheExactEdge() {
+        var random = SeededRandom(seed: 8)
+        for count in [0, 1, 10, 1_000, 5_000] {
+            let raw = (0 ..< count).map { _ in Double(random.nextInt(below: max(1, count / 10))) / 8 }
+            let scale = TailScale(fitting: raw, tail: 1)
+            let probes = Set(raw).sorted().flatMap { [$0, $0 - 0.01, $0 + 0.01] } + [-1e300, 1e300]
+            for share in [-0.1, 0, 0.001, 0.1, 0.5, 0.999, 1, 2] {
+                let edge = scale.lowestValue(withExceedanceAtMost: share)
+                for value in probes {
+                    #expect((scale.exceedance(value) <= share) == (value >= edge), "\(count) scores, share \(share), \(value)")
                 }
             }
         }

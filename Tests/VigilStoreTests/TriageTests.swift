@@ -37,6 +37,21 @@ import VigilCore
         try store.alertSummaries(ids: ids).map { SeenAlert(id: $0.id, version: $0.version) }
     }
 
+    /// Live scoring's daily budget counts a day's alerts through the index on alerts by instant (migration v11),
+    /// not by reading the whole table.
+    @Test func aDaysAlertsAreCountedThroughTheInstantIndex() throws {
+        let store = try storeWithAlerts()
+        // The six alerts lie an hour apart from 1,700,000,000 (day 19,675 ends 6,400 s later).
+        #expect(try store.alertCount(onDay: 19_675) == 2)
+        #expect(try store.alertCount(onDay: 19_676) == 4)
+        #expect(try store.alertCount(onDay: 19_677) == 0)
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM alerts WHERE instant >= 0 AND instant < 86400")
+                .map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        #expect(plan.contains("alerts_by_instant"), "\(plan)")
+    }
+
     @Test func decisionsOnSeveralAlertsCommitTogetherWithTheirEvents() throws {
         let store = try storeWithAlerts()
         let events = try store.decide(try seen(store, [1, 2, 3]), status: .falsePositive, analyst: "ana", note: "known merchant", at: 50)

@@ -32,4 +32,7 @@ int vigil_screen_leaf(const float *block, ptrdiff_t capacity, ptrdiff_t dimensio
 int vigil_screen_tiles4(const float *tiles, ptrdiff_t tileCount, ptrdiff_t dimension, const float *minusTwoQueries,
                         const float *thresholds, const float *slack, uint16_t *masks);
 
+/// Asks for the cache line holding `address` to be fetched for reading, without waiting for it.
+static inline void vigil_prefetch(const void *address) { __builtin_prefetch(address, 0, 0); }
+
 #endif

@@ -141,6 +141,9 @@ public enum Scanner {
     public static let isolationThreshold = 0.5
     /// LOF flags a factor above 1.5 (scikit-learn's `offset_` of −1.5).
     public static let factorThreshold = 1.5
+    /// A model speaks as an alert's reason only where it ranks the transaction this far into its upper tail (its
+    /// top tenth).
+    static let modelReasonShare = 0.1
 
     /// Runs the scan, reporting each step as a line of text (`ScanProgress.description`).
     public static func scan(_ store: Store, options: ScanOptions, progress: @escaping (String) -> Void = { _ in }) throws -> ScanReport {
@@ -463,7 +466,7 @@ public enum Scanner {
                 for (detector, normalised) in dense.sorted(by: { $0.key < $1.key }) where normalised[row] > 0 {
                     let (scale, raw) = modelReasons[detector]!
                     // A model speaks as a reason only where it ranks the transaction in its top tenth.
-                    guard scale.exceedance(raw[row]) <= 0.1 else { continue }
+                    guard scale.exceedance(raw[row]) <= modelReasonShare else { continue }
                     var text = modelReason(detector, raw: raw[row], scale: scale, neighbours: config.neighbourCount)
                     if detector == .lstm, let predictions, let encoder {
                         text = SequenceDetector.reason(row: row, steps: steps, predictions: predictions, encoder: encoder,

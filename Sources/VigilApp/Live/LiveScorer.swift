@@ -23,14 +23,15 @@ public struct LiveVerdict: Sendable {
     /// The ensemble's score, 0 to 1.
     public var score: Double
     /// Each detector's part on the ensemble's scale (models normalised by their fitted scale, rules' own scores).
-    public var detectors: [Detector: Double]
+    public var detectors: DetectorScores
     /// Models' raw scores (Isolation Forest's anomaly score, LOF's factor, the LSTM's NLL).
-    public var raw: [Detector: Double]
+    public var raw: DetectorScores
     /// Rule hits, in detector order.
     public var hits: [RuleHit]
     /// Whether the transaction is older than its client's newest one scored before it.
     public var late: Bool
-    /// What the LSTM's reason quotes: its prediction, and the client's steps just before.
+    /// What the LSTM's reason quotes: its prediction, and the client's steps just before. Kept only where the LSTM
+    /// ranks the transaction in its top tenth, the only place it speaks as a reason (`Stepper.lstmReasonFrom`).
     var sequence: SequenceContext?
     /// The spree's part, when an earlier suspicious transaction of the client's added evidence.
     var spree: SpreeContext?
@@ -47,22 +48,32 @@ struct SpreeContext: Sendable {
 /// A transaction's evidence from every detector, summed in the scan's order (models, then rules, each in detector
 /// order), so that it is the scan's number to the last bit.
 struct EvidenceSum: Sendable {
-    /// The models that take part, in detector order.
-    let models: [Detector]
-    let scales: [Detector: TailScale]
+    /// The models that take part and have a fitted scale, in detector order, with their scales and weights.
+    let models: [(detector: Detector, scale: TailScale, weight: Double)]
     let ensemble: Ensemble
 
-    func sum(raw: [Detector: Double], hits: [RuleHit]) -> (evidence: Double, detectors: [Detector: Double]) {
-        var detectors: [Detector: Double] = [:]
+    init(models: [Detector], scales: [Detector: TailScale], ensemble: Ensemble) {
+        self.models = models.sorted().compactMap { detector in
+            scales[detector].map { (detector, $0, ensemble.weight(detector)) }
+        }
+        self.ensemble = ensemble
+    }
+
+    /// The evidence, and each detector's part on the ensemble's scale. `normalised` may hold the models' parts already
+    /// worked out (`TailScale.normalise` over a batch); the rest are normalised here.
+    func sum(raw: DetectorScores, hits: [RuleHit], normalised given: DetectorScores = DetectorScores())
+        -> (evidence: Double, detectors: DetectorScores) {
+        var detectors = DetectorScores()
         var evidence = 0.0
-        for detector in models {
-            guard let value = raw[detector], let scale = scales[detector] else { continue }
-            let normalised = scale.normalise(value)
+        for (detector, scale, w) in models {
+            guard let value = raw[detector] else { continue }
+            let normalised = given[detector] ?? scale.normalise(value)
             detectors[detector] = normalised
-            let w = ensemble.weight(detector)
             if w > 0 { evidence += w * normalised }
         }
-        for hit in hits.sorted(by: { $0.detector < $1.detector }) {
+        // Rules hit in detector order; sorted only if they came otherwise (sorting allocates).
+        let ordered = zip(hits, hits.dropFirst()).allSatisfy { $0.detector <= $1.detector }
+        for hit in ordered ? hits : hits.sorted(by: { $0.detector < $1.detector }) {
             detectors[hit.detector] = hit.score
             let w = ensemble.weight(hit.detector)
             if w > 0 { evidence += w * hit.score }
@@ -71,11 +82,12 @@ struct EvidenceSum: Sendable {
     }
 }
 
-/// The LSTM's view of one scored transaction, for its reason: the prediction, the transaction's encoded step and the
-/// km from home of the client's last steps before it.
+/// The LSTM's view of one scored transaction, for its reason: the prediction, what its reason reads of the
+/// transaction's encoded step (its category and km from home) and the km from home of the client's last steps before it.
 struct SequenceContext: Sendable {
     var scored: LSTMStepScore
-    var step: SequenceSteps
+    var category: Int32
+    var kmHome: Float
     var earlierKmHome: [Float]
     var previousInstant: Int64?
     var instant: Int64
@@ -114,9 +126,16 @@ public final class LiveScorer {
         var spree = Spree.State()
     }
 
-    private var clients: [String: ClientState] = [:]
+    /// Each client's state, in the slot `slots` gives it: scoring works on the states in place, where taking them out
+    /// of a dictionary and putting them back would hash each client twice and move each state twice.
+    private var states: [ClientState] = []
+    private var slots: [String: Int] = [:]
+    /// For each slot, the batch group `scoreBatch` is gathering its transactions in; -1 between batches.
+    private var groupOfSlot: [Int32] = []
     /// Every transaction up to this id is in the clients' states.
     public private(set) var seenThrough: Int64 = 0
+    /// Threads that score side by side (read once: the count is not free to ask for).
+    private let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Loads the fitted detectors; throws `LiveScoringError.noFittedDetectors` before any scan fitted them.
     public init(store: Store, config: VigilConfig = VigilConfig()) throws {
@@ -147,8 +166,10 @@ public final class LiveScorer {
                           sequence: sequence,
                           isolation: models.contains(.isolationForest) ? fitted.isolation : nil,
                           lof: models.contains(.localOutlierFactor) ? fitted.lof : nil,
-                          evidence: EvidenceSum(models: models.sorted(), scales: fitted.scales, ensemble: config.ensemble),
-                          spree: config.spree)
+                          evidence: EvidenceSum(models: models, scales: fitted.scales, ensemble: config.ensemble),
+                          spree: config.spree,
+                          lstmReasonFrom: fitted.scales[.lstm]?.lowestValue(withExceedanceAtMost: Scanner.modelReasonShare)
+                              ?? -.infinity)
     }
 
     /// The id of category `name` in the states' vocabulary, added on first sight.
@@ -166,7 +187,9 @@ public final class LiveScorer {
     /// the scan's order. Transactions above the mark are left for `scorePending`.
     public func catchUp() throws {
         let through = try store.liveScoredThrough()
-        clients = [:]
+        states = []
+        slots = [:]
+        groupOfSlot = []
         try store.forEachClientChunk { chunk in
             let ids = chunk.categoryNames.map { category($0) }
             let stepper = self.stepper
@@ -174,8 +197,9 @@ public final class LiveScorer {
             var states = [ClientState?](repeating: nil, count: chunk.clientCount)
             states.withUnsafeMutableBufferPointer { buffer in
                 let output = ClientStates(buffer)
-                let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunk.clientCount))
+                let workers = min(self.workers, chunk.clientCount)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var scratch = Stepper.scratch()
                     for client in stride(from: worker, to: chunk.clientCount, by: workers) {
                         var state = stepper.newClient()
                         let rows = chunk.rows(ofClient: client).filter { chunk.ids[$0] <= through }
@@ -188,7 +212,7 @@ public final class LiveScorer {
                             event.category = ids[Int(event.category)]
                             let recent = event.instant >= recentFrom
                             let (raw, hits, _, _, _) = stepper.advance(&state, event: event, transactionID: chunk.ids[row],
-                                                                       scoring: recent)
+                                                                       scoring: recent, scratch: &scratch)
                             if recent {
                                 let own = stepper.evidence.sum(raw: raw, hits: hits).evidence
                                 _ = stepper.spree.step(&state.spree, instant: event.instant, evidence: own,
@@ -200,13 +224,24 @@ public final class LiveScorer {
                 }
             }
             for (client, state) in states.enumerated() {
-                if let state { clients[chunk.clientIDs[client]] = state }
+                guard let state else { continue }
+                slots[chunk.clientIDs[client]] = self.states.count
+                self.states.append(state)
+                groupOfSlot.append(-1)
             }
         }
         seenThrough = through
     }
 
-    private func newClient() -> ClientState { stepper.newClient() }
+    /// Client `clientID`'s slot in `states`, given a new client's state on first sight.
+    private func slot(of clientID: String) -> Int {
+        if let slot = slots[clientID] { return slot }
+        let slot = states.count
+        states.append(stepper.newClient())
+        groupOfSlot.append(-1)
+        slots[clientID] = slot
+        return slot
+    }
 }
 
 /// A batch's buffers: each client's state and each transaction's slots are written by one worker only.
@@ -214,6 +249,12 @@ private struct BatchBuffers: @unchecked Sendable {
     let states: UnsafeMutableBufferPointer<LiveScorer.ClientState>
     let features: UnsafeMutableBufferPointer<Float>
     let stepped: UnsafeMutableBufferPointer<LiveScorer.Stepped>
+}
+
+/// A batch's raw model scores, and the slots of their normalised values, each written by one task.
+private struct NormaliseBuffers: @unchecked Sendable {
+    let raw: UnsafeBufferPointer<Double>
+    let normalised: UnsafeMutableBufferPointer<Double>
 }
 
 /// Each worker's clients' states, and the (uninitialised) slots of their verdicts.
@@ -238,15 +279,18 @@ struct Stepper: Sendable {
     let lof: FittedLOF?
     let evidence: EvidenceSum
     let spree: Spree
+    /// The LSTM speaks as a reason only where it ranks a transaction in its top tenth: from this NLL up. Below it
+    /// no `SequenceContext` is kept.
+    let lstmReasonFrom: Double
     /// The category vocabulary: names, population shares and LSTM ids, by the states' category id.
     var categoryNames: [String] = []
     var categoryPriors: [Double] = []
     var sequenceCategory: [Int32] = []
 
     /// The ensemble's verdict on a transaction from its detectors' scores, moving the client's spree window on.
-    func verdict(raw: [Detector: Double], hits: [RuleHit], transactionID: Int64, clientID: String, late: Bool,
-                 instant: Int64, spree state: inout Spree.State) -> LiveVerdict {
-        let (own, detectors) = evidence.sum(raw: raw, hits: hits)
+    func verdict(raw: DetectorScores, normalised: DetectorScores = DetectorScores(), hits: [RuleHit], transactionID: Int64,
+                 clientID: String, late: Bool, instant: Int64, spree state: inout Spree.State) -> LiveVerdict {
+        let (own, detectors) = evidence.sum(raw: raw, hits: hits, normalised: normalised)
         var total = own
         var context: SpreeContext?
         if let finding = spree.step(&state, instant: instant, evidence: own, key: transactionID) {
@@ -259,6 +303,16 @@ struct Stepper: Sendable {
         return result
     }
 
+    /// The client's last steps an LSTM reason lays out before the scored one.
+    static let reasonSteps = 50
+
+    /// A thread's scratch for `advance`.
+    static func scratch() -> SequenceSteps {
+        var steps = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
+        steps.reserveCapacity(1)
+        return steps
+    }
+
     func newClient() -> LiveScorer.ClientState {
         var state = LiveScorer.ClientState()
         state.lstm = sequence?.model.streamState()
@@ -267,27 +321,32 @@ struct Stepper: Sendable {
 
     /// `advance`, with what a verdict needs besides the scores: whether the event came late, and the LSTM's view of it
     /// for its reason. Also returns the event's feature row.
-    func step(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool)
-        -> (LiveScorer.Stepped, features: [Float]) {
+    func step(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool,
+              scratch: inout SequenceSteps) -> (LiveScorer.Stepped, features: [Float]) {
         var result = LiveScorer.Stepped()
         let previousInstant = state.lastInstant
         result.late = previousInstant.map { event.instant < $0 } ?? false
-        let earlierKmHome = Array(state.recentKmHome.suffix(50))
-        let (raw, hits, lstm, step, row) = advance(&state, event: event, transactionID: transactionID, scoring: scoring)
+        let (raw, hits, lstm, step, row) = advance(&state, event: event, transactionID: transactionID, scoring: scoring,
+                                                   scratch: &scratch)
         result.raw = raw
         result.hits = hits
-        if let lstm, let step {
-            result.sequence = SequenceContext(scored: lstm, step: step, earlierKmHome: earlierKmHome,
-                                              previousInstant: previousInstant, instant: event.instant)
+        if let lstm, let step, !(Double(lstm.nll) < lstmReasonFrom) {
+            // `advance` appended this step's km from home after the earlier ones.
+            let earlierKmHome = Array(state.recentKmHome.dropLast().suffix(Self.reasonSteps))
+            result.sequence = SequenceContext(scored: lstm, category: step.category, kmHome: step.kmHome,
+                                              earlierKmHome: earlierKmHome, previousInstant: previousInstant,
+                                              instant: event.instant)
         }
         return (result, row)
     }
 
     /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in. Without
     /// `scoring` (replaying history) only the states move: the matrix models, which keep no state, are skipped.
-    func advance(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool)
-        -> (raw: [Detector: Double], hits: [RuleHit], lstm: LSTMStepScore?, step: SequenceSteps?, features: [Float]) {
-        var raw: [Detector: Double] = [:]
+    /// `scratch` holds the LSTM's encoded step; one per thread, reused, so that a step allocates no arrays of its own.
+    func advance(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool,
+                 scratch one: inout SequenceSteps) -> (raw: DetectorScores, hits: [RuleHit], lstm: LSTMStepScore?, step: (category: Int32, kmHome: Float)?,
+            features: [Float]) {
+        var raw = DetectorScores()
         let row = extractor.features(of: event, categoryPrior: categoryPriors[Int(event.category)], state: &state.features)
         if scoring && (isolation != nil || lof != nil) {
             let matrix = FeatureMatrix(rowCount: 1, columnCount: FeatureExtractor.columnCount, values: row)
@@ -297,18 +356,19 @@ struct Stepper: Sendable {
         let names = categoryNames
         let hits = ruleSet.hits(event, row: 0, state: &state.rules, categoryName: { names[Int($0)] })
         var lstm: LSTMStepScore?
-        var step: SequenceSteps?
-        if let sequence, var stream = state.lstm {
-            var one = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
+        var step: (category: Int32, kmHome: Float)?
+        if let sequence, state.lstm != nil {
+            one.removeAll()
             sequence.encoder.encode(event, categoryID: sequenceCategory[Int(event.category)], state: &state.encoder, into: &one)
             one.starts.append(1)
-            let scored = sequence.model.scoreNext(one.data, state: &stream)
-            state.lstm = stream
+            // In place: a copy of the stream state would copy its vectors on the first write.
+            let scored = sequence.model.scoreNext(one.data, state: &state.lstm!)
             raw[.lstm] = Double(scored.nll)
             lstm = scored
-            step = one
+            step = (one.categories[0], one.kmHome[0])
+            // Trimmed now and then, keeping more than `reasonSteps` so that `step` finds them before this one.
             state.recentKmHome.append(one.kmHome[0])
-            if state.recentKmHome.count > 64 { state.recentKmHome.removeFirst(state.recentKmHome.count - 50) }
+            if state.recentKmHome.count > 64 { state.recentKmHome.removeFirst(state.recentKmHome.count - Self.reasonSteps - 1) }
         }
         state.lastInstant = max(state.lastInstant ?? event.instant, event.instant)
         return (raw, hits, lstm, step, row)
@@ -320,12 +380,14 @@ extension LiveScorer {
     public func score(_ event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) -> LiveVerdict {
         var event = event
         event.category = category(categoryName)
-        if clients[clientID] == nil { clients[clientID] = newClient() }
-        // In place: a copy of the state taken out of the dictionary would copy its buffers on the first write.
-        let (stepped, _) = stepper.step(&clients[clientID]!, event: event, transactionID: transactionID, scoring: true)
+        let slot = slot(of: clientID)
+        // In place: a copy of the state taken out of the array would copy its buffers on the first write.
+        var scratch = Stepper.scratch()
+        let (stepped, _) = stepper.step(&states[slot], event: event, transactionID: transactionID, scoring: true,
+                                        scratch: &scratch)
         seenThrough = max(seenThrough, transactionID)
         var result = stepper.verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
-                                     late: stepped.late, instant: event.instant, spree: &clients[clientID]!.spree)
+                                     late: stepped.late, instant: event.instant, spree: &states[slot].spree)
         result.sequence = stepped.sequence
         return result
     }
@@ -370,10 +432,8 @@ extension LiveScorer {
             guard id > scoredThrough else { continue }
             batch.scored += 1
             if verdict.late { batch.late += 1 }
-            let parts = Dictionary(uniqueKeysWithValues: verdict.detectors.map { ($0.key.rawValue, $0.value) })
-            let json = String(decoding: (try? JSONSerialization.data(withJSONObject: parts, options: [.sortedKeys])) ?? Data("{}".utf8),
-                              as: UTF8.self)
-            scores.append(LiveScore(transactionID: id, fittedID: fittedID, score: verdict.score, detectors: json, scoredAt: now))
+            scores.append(LiveScore(transactionID: id, fittedID: fittedID, score: verdict.score,
+                                    detectors: Self.json(verdict.detectors), scoredAt: now))
             if verdict.score >= config.alertThreshold && verdict.score > 0 {
                 let day = CivilTime.dayNumber(columns.instants[row])
                 if alertsPerDay[day] == nil { alertsPerDay[day] = try store.alertCount(onDay: day) }
@@ -387,6 +447,17 @@ extension LiveScorer {
         }
         batch.alertsOpened = try store.commitLiveScores(scores, alerts: candidates, through: columns.ids.last ?? seenThrough)
         return batch
+    }
+
+    /// `detectors` as the JSON object stored with a live score: each detector's name, in alphabetical order, with its
+    /// part (null where not finite). Written by hand: `JSONSerialization` took a tenth of the live path's time.
+    static func json(_ detectors: DetectorScores) -> String {
+        var text = "{"
+        for (detector, value) in detectors.sorted(by: { $0.detector.rawValue < $1.detector.rawValue }) {
+            if text.utf8.count > 1 { text += "," }
+            text += "\"" + detector.rawValue + "\":" + (value.isFinite ? value.description : "null")
+        }
+        return text + "}"
     }
 
     /// One arriving transaction, as `scoreBatch` takes it.
@@ -406,7 +477,7 @@ extension LiveScorer {
 
     /// What one transaction's client state gave, before the matrix models.
     struct Stepped: Sendable {
-        var raw: [Detector: Double] = [:]
+        var raw = DetectorScores()
         var hits: [RuleHit] = []
         var late = false
         var sequence: SequenceContext?
@@ -417,34 +488,57 @@ extension LiveScorer {
     /// state) over all of them at once, on every core.
     public func scoreBatch(_ arrivals: [Arrival]) -> [LiveVerdict] {
         guard !arrivals.isEmpty else { return [] }
+        let count = arrivals.count
         var events = arrivals.map(\.event)
-        var groups: [String: [Int]] = [:]
-        var order: [String] = []
+        // The arrivals grouped by client, in order of first arrival: group g's positions are
+        // `positions[groupStarts[g] ..< groupStarts[g + 1]]`, in arrival order, and its state is in slot `groupSlots[g]`.
+        var groupSlots: [Int] = []
+        var groupOf = [Int32](repeating: 0, count: count)
         for (position, arrival) in arrivals.enumerated() {
             events[position].category = category(arrival.categoryName)
-            if groups[arrival.clientID] == nil { order.append(arrival.clientID) }
-            groups[arrival.clientID, default: []].append(position)
+            let slot = slot(of: arrival.clientID)
+            var group = groupOfSlot[slot]
+            if group < 0 {
+                group = Int32(groupSlots.count)
+                groupOfSlot[slot] = group
+                groupSlots.append(slot)
+            }
+            groupOf[position] = group
             seenThrough = max(seenThrough, arrival.transactionID)
         }
-        // The clients' states, moved out of the dictionary (not copied) for the threads and back after.
-        var states = order.map { clients.removeValue(forKey: $0) ?? newClient() }
-        let rows = order.map { groups[$0]! }
+        var groupStarts = [Int](repeating: 0, count: groupSlots.count + 1)
+        for group in groupOf { groupStarts[Int(group) + 1] += 1 }
+        for group in groupSlots.indices { groupStarts[group + 1] += groupStarts[group] }
+        var positions = [Int](repeating: 0, count: count)
+        var filled = groupStarts
+        for (position, group) in groupOf.enumerated() {
+            positions[filled[Int(group)]] = position
+            filled[Int(group)] += 1
+        }
+        for slot in groupSlots { groupOfSlot[slot] = -1 }
+
         let width = FeatureExtractor.columnCount
-        var features = [Float](repeating: 0, count: arrivals.count * width)
-        var stepped = [Stepped](repeating: Stepped(), count: arrivals.count)
+        var features = [Float](repeating: 0, count: count * width)
+        var stepped = [Stepped](repeating: Stepped(), count: count)
         let stepper = self.stepper
         let frozenEvents = events
         let ids = arrivals.map(\.transactionID)
+        let groups = groupSlots.count
+        let workers = min(self.workers, groups)
+        let (frozenSlots, frozenStarts, frozenPositions) = (groupSlots, groupStarts, positions)
+        // Each worker takes every `workers`-th client, all of its transactions in order, on its state in place.
         states.withUnsafeMutableBufferPointer { stateBuffer in
             features.withUnsafeMutableBufferPointer { featureBuffer in
                 stepped.withUnsafeMutableBufferPointer { steppedBuffer in
                     let out = BatchBuffers(states: stateBuffer, features: featureBuffer, stepped: steppedBuffer)
-                    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        for group in stride(from: worker, to: rows.count, by: workers) {
-                            for position in rows[group] {
-                                let (result, row) = stepper.step(&out.states[group], event: frozenEvents[position],
-                                                                 transactionID: ids[position], scoring: false)
+                        var scratch = Stepper.scratch()
+                        for group in stride(from: worker, to: groups, by: workers) {
+                            let slot = frozenSlots[group]
+                            for position in frozenPositions[frozenStarts[group] ..< frozenStarts[group + 1]] {
+                                let (result, row) = stepper.step(&out.states[slot], event: frozenEvents[position],
+                                                                 transactionID: ids[position], scoring: false,
+                                                                 scratch: &scratch)
                                 for column in 0 ..< width { out.features[position * width + column] = row[column] }
                                 out.stepped[position] = result
                             }
@@ -453,36 +547,64 @@ extension LiveScorer {
                 }
             }
         }
-        let matrix = FeatureMatrix(rowCount: arrivals.count, columnCount: width, values: features)
+        let matrix = FeatureMatrix(rowCount: count, columnCount: width, values: features)
         let isolation = stepper.isolation?.scores(matrix)
         let lof = stepper.lof?.factors(matrix, ids: ids)
+        // Every model's scores put on the ensemble's scale for the whole batch at once, a model and a share of the
+        // batch per task: the batched lookup overlaps the cache misses of one transaction's lookups with the next's.
+        let models = stepper.evidence.models
+        var modelRaw = [Double](repeating: .nan, count: models.count * count)
+        for (m, model) in models.enumerated() {
+            for position in 0 ..< count {
+                switch model.detector {
+                case .isolationForest: if let isolation { modelRaw[m * count + position] = isolation[position] }
+                case .localOutlierFactor: if let lof { modelRaw[m * count + position] = lof[position] }
+                default: modelRaw[m * count + position] = stepped[position].raw[model.detector] ?? .nan
+                }
+            }
+        }
+        var modelNormalised = [Double](repeating: 0, count: models.count * count)
+        modelRaw.withUnsafeBufferPointer { raw in
+            modelNormalised.withUnsafeMutableBufferPointer { normalised in
+                let buffers = NormaliseBuffers(raw: raw, normalised: normalised)
+                let shares = max(1, min(self.workers, count / 64))
+                DispatchQueue.concurrentPerform(iterations: models.count * shares) { task in
+                    let (m, share) = task.quotientAndRemainder(dividingBy: shares)
+                    let range = (m * count + share * count / shares) ..< (m * count + (share + 1) * count / shares)
+                    models[m].scale.normalise(UnsafeBufferPointer(rebasing: buffers.raw[range]),
+                                              into: UnsafeMutableBufferPointer(rebasing: buffers.normalised[range]))
+                }
+            }
+        }
         // The verdicts, each client's in order (its spree window moves on with each) on one thread, clients side by side.
         let steppedResults = stepped
+        let frozenNormalised = modelNormalised
         // Each verdict is written once, in place, into the array returned (no optionals to unwrap and copy after).
-        let verdicts = [LiveVerdict](unsafeUninitializedCapacity: arrivals.count) { verdictBuffer, initialized in
+        let verdicts = [LiveVerdict](unsafeUninitializedCapacity: count) { verdictBuffer, initialized in
             states.withUnsafeMutableBufferPointer { stateBuffer in
                 let out = VerdictBuffers(states: stateBuffer, verdicts: verdictBuffer)
-                let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    for group in stride(from: worker, to: rows.count, by: workers) {
-                        for position in rows[group] {
+                    for group in stride(from: worker, to: groups, by: workers) {
+                        let slot = frozenSlots[group]
+                        for position in frozenPositions[frozenStarts[group] ..< frozenStarts[group + 1]] {
                             var raw = steppedResults[position].raw
                             if let isolation { raw[.isolationForest] = isolation[position] }
                             if let lof { raw[.localOutlierFactor] = lof[position] }
-                            var result = stepper.verdict(raw: raw, hits: steppedResults[position].hits, transactionID: ids[position],
+                            var normalised = DetectorScores()
+                            for m in models.indices { normalised[models[m].detector] = frozenNormalised[m * count + position] }
+                            var result = stepper.verdict(raw: raw, normalised: normalised, hits: steppedResults[position].hits,
+                                                         transactionID: ids[position],
                                                          clientID: arrivals[position].clientID, late: steppedResults[position].late,
                                                          instant: frozenEvents[position].instant,
-                                                         spree: &out.states[group].spree)
+                                                         spree: &out.states[slot].spree)
                             result.sequence = steppedResults[position].sequence
                             (out.verdicts.baseAddress! + position).initialize(to: result)
                         }
                     }
                 }
             }
-            initialized = arrivals.count
+            initialized = count
         }
-        // Moved back, last first: `removeLast` hands each state over without copying its buffers.
-        for clientID in order.reversed() { clients[clientID] = states.removeLast() }
         return verdicts
     }
 
@@ -495,7 +617,7 @@ extension LiveScorer {
         }
         for detector in models.sorted() {
             guard let normalised = verdict.detectors[detector], normalised > 0, let raw = verdict.raw[detector],
-                  let scale = fitted.scales[detector], scale.exceedance(raw) <= 0.1 else { continue }
+                  let scale = fitted.scales[detector], scale.exceedance(raw) <= Scanner.modelReasonShare else { continue }
             var text: String?
             if detector == .lstm, let context = verdict.sequence, let encoder = sequence?.encoder {
                 text = sequenceReason(context, encoder: encoder, amountMinor: amountMinor, share: Scanner.percentile(scale, raw))
@@ -517,10 +639,10 @@ extension LiveScorer {
     /// The LSTM's reason as a scan words it: the client's last steps and this one laid out as the scan's steps are,
     /// so the same function reads them.
     func sequenceReason(_ context: SequenceContext, encoder: SequenceEncoder, amountMinor: Int64, share: String) -> String {
-        var steps = SequenceSteps(inputWidth: context.step.inputWidth)
+        var steps = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
         let earlier = context.earlierKmHome.count
-        steps.kmHome = context.earlierKmHome + context.step.kmHome
-        steps.categories = [Int32](repeating: 0, count: earlier) + context.step.categories
+        steps.kmHome = context.earlierKmHome + [context.kmHome]
+        steps.categories = [Int32](repeating: 0, count: earlier) + [context.category]
         steps.logAmount = [Float](repeating: 0, count: earlier + 1)
         steps.logGap = steps.logAmount
         steps.starts = [0, earlier + 1]
@@ -536,5 +658,5 @@ extension LiveScorer {
     }
 
     /// Clients with a state.
-    public var clientCount: Int { clients.count }
+    public var clientCount: Int { states.count }
 }

@@ -40,7 +40,25 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// The detector's place in `allCases` (declaration order), which is also its order.
+    public var ordinal: Int {
+        switch self {
+        case .isolationForest: return 0
+        case .localOutlierFactor: return 1
+        case .lstm: return 2
+        case .impossibleTravel: return 3
+        case .cardTesting: return 4
+        case .unusualPlace: return 5
+        case .unusualAmount: return 6
+        case .categoryAmount: return 7
+        case .overDailySpend: return 8
+        case .overMonthlySpend: return 9
+        case .unusualHour: return 10
+        case .burst: return 11
+        }
+    }
+
     public static func < (lhs: Detector, rhs: Detector) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.ordinal < rhs.ordinal
     }
 }

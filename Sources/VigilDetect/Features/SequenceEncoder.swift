@@ -148,7 +148,18 @@ public struct SequenceSteps: Sendable, Equatable {
     public var count: Int { logAmount.count }
     public var sequenceCount: Int { starts.count - 1 }
 
-    mutating func reserveCapacity(_ steps: Int) {
+    /// Empties the steps, keeping the arrays' storage for the next ones.
+    public mutating func removeAll() {
+        numeric.removeAll(keepingCapacity: true)
+        categories.removeAll(keepingCapacity: true)
+        logAmount.removeAll(keepingCapacity: true)
+        logGap.removeAll(keepingCapacity: true)
+        kmHome.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        starts.append(0)
+    }
+
+    public mutating func reserveCapacity(_ steps: Int) {
         numeric.reserveCapacity(steps * inputWidth)
         categories.reserveCapacity(steps)
         logAmount.reserveCapacity(steps)

@@ -58,10 +58,14 @@ final class SequenceStorage: @unchecked Sendable {
     let logGap: UnsafeMutablePointer<Float>
     let starts: [Int]
     let steps: Int
+    /// Whether the buffers are this storage's own, freed with it, or borrowed (`init(borrowingStep:)`).
+    private let owned: Bool
+    private static let oneSequenceOfOne = [0, 1]
 
     init(_ data: SequenceData) {
         steps = data.categories.count
         starts = data.starts
+        owned = true
         func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
             let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
             _ = UnsafeMutableBufferPointer(start: pointer, count: array.count).initialize(from: array)
@@ -73,7 +77,22 @@ final class SequenceStorage: @unchecked Sendable {
         logGap = copy(data.logGap)
     }
 
+    /// One sequence of one step, read where it lies, without copying (streaming scores a step at a time). The caller
+    /// keeps the buffers alive and unchanged while the storage is in use.
+    init(borrowingStep numeric: UnsafePointer<Float>, categories: UnsafePointer<Int32>, logAmount: UnsafePointer<Float>,
+         logGap: UnsafePointer<Float>) {
+        steps = 1
+        starts = Self.oneSequenceOfOne
+        owned = false
+        // Never written through: the kernels only read a sequence's inputs.
+        self.numeric = UnsafeMutablePointer(mutating: numeric)
+        self.categories = UnsafeMutablePointer(mutating: categories)
+        self.logAmount = UnsafeMutablePointer(mutating: logAmount)
+        self.logGap = UnsafeMutablePointer(mutating: logGap)
+    }
+
     deinit {
+        guard owned else { return }
         numeric.deallocate()
         categories.deallocate()
         logAmount.deallocate()

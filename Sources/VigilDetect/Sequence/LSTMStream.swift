@@ -23,15 +23,32 @@ extension LSTMModel {
     /// (its `starts` are ignored). The kernels are those of batch scoring, row for row, so a sequence scored a step
     /// at a time gets exactly the scores `score(_:)` gives it whole.
     public func scoreNext(_ step: SequenceData, state: inout LSTMStreamState) -> LSTMStepScore {
-        precondition(step.categories.count == 1 && step.numeric.count == shape.numericInputs, "one step of this model's shape")
+        precondition(step.categories.count == 1 && step.logAmount.count == 1 && step.logGap.count == 1
+                     && step.numeric.count == shape.numericInputs, "one step of this model's shape")
         precondition(state.h.count == shape.hidden && state.c.count == shape.hidden, "a state of this model's shape")
-        let one = SequenceData(numeric: step.numeric, categories: step.categories, logAmount: step.logAmount,
-                               logGap: step.logGap, starts: [0, 1])
-        let storage = SequenceStorage(one)
+        // Read in place, with the scratch on the stack: a step allocates nothing (live scoring takes many at once).
+        return step.numeric.withUnsafeBufferPointer { numeric in
+            step.categories.withUnsafeBufferPointer { categories in
+                step.logAmount.withUnsafeBufferPointer { logAmount in
+                    step.logGap.withUnsafeBufferPointer { logGap in
+                        let storage = SequenceStorage(borrowingStep: numeric.baseAddress!, categories: categories.baseAddress!,
+                                                      logAmount: logAmount.baseAddress!, logGap: logGap.baseAddress!)
+                        let l = layout
+                        return withUnsafeTemporaryAllocation(
+                            of: Float.self, capacity: l.width + l.gates + l.hidden + l.outputs + 2 * l.hidden) { scratch in
+                            scoreNext(storage, scratch: scratch.baseAddress!, state: &state)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `scoreNext`'s work on one step in `storage`, with `scratch` for its activations.
+    private func scoreNext(_ storage: SequenceStorage, scratch: UnsafeMutablePointer<Float>,
+                           state: inout LSTMStreamState) -> LSTMStepScore {
         let l = layout
         let hidden = l.hidden
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: l.width + l.gates + hidden + l.outputs + 2 * hidden)
-        defer { scratch.deallocate() }
         scratch.initialize(repeating: 0, count: l.width + l.gates + hidden + l.outputs + 2 * hidden)
         let x = scratch
         let z = x + l.width
