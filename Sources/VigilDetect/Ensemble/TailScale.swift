@@ -43,7 +43,13 @@ public struct TailScale: Sendable, Equatable {
         let upper = Self.firstAbove(value, in: top, 0 ..< top.count)
         let entry = Self.firstAbove(value, in: index, Self.stretch(below: upper, count: index.count))
         let first = Self.firstAbove(value, in: sorted, Self.stretch(below: entry, count: sorted.count))
-        return Double(sorted.count - first) / Double(sorted.count)
+        return exceedance(first: first)
+    }
+
+    /// The exceedance of a value with `first` fitted scores at most it: the one formula every lookup ends in.
+    @inline(__always)
+    private func exceedance(first: Int) -> Double {
+        Double(sorted.count - first) / Double(sorted.count)
     }
 
     /// The lowest value whose `exceedance` is at most `share`: `exceedance(v) <= share` exactly when
@@ -57,7 +63,7 @@ public struct TailScale: Sendable, Equatable {
         var low = 0, high = count + 1
         while low < high {
             let mid = (low + high) / 2
-            if Double(count - mid) / Double(count) <= share { high = mid } else { low = mid + 1 }
+            if exceedance(first: mid) <= share { high = mid } else { low = mid + 1 }
         }
         // No `first` up to `count` meets it; `first == 0` means every value (at least `share >= 1`).
         if low > count { return .infinity }
@@ -85,7 +91,12 @@ public struct TailScale: Sendable, Equatable {
     }
 
     public func normalise(_ value: Double) -> Double {
-        max(0, 1 - exceedance(value) / tail)
+        normalised(exceedance: exceedance(value))
+    }
+
+    @inline(__always)
+    private func normalised(exceedance: Double) -> Double {
+        max(0, 1 - exceedance / tail)
     }
 
     public func normalise(_ values: [Double]) -> [Double] {
@@ -122,13 +133,12 @@ public struct TailScale: Sendable, Equatable {
                             }
                             for j in 0 ..< group {
                                 let value = values[start + j]
-                                var exceedance = 1.0
+                                var share = 1.0
                                 if !value.isNaN {
-                                    let first = Self.firstAbove(value, in: sorted,
-                                                                Self.stretch(below: found[j], count: sorted.count))
-                                    exceedance = Double(sorted.count - first) / Double(sorted.count)
+                                    share = exceedance(first: Self.firstAbove(value, in: sorted,
+                                                                              Self.stretch(below: found[j], count: sorted.count)))
                                 }
-                                output[start + j] = max(0, 1 - exceedance / tail)
+                                output[start + j] = normalised(exceedance: share)
                             }
                             start += group
                         }
