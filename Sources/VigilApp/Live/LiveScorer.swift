@@ -130,8 +130,6 @@ public final class LiveScorer {
     /// of a dictionary and putting them back would hash each client twice and move each state twice.
     private var states: [ClientState] = []
     private var slots: [String: Int] = [:]
-    /// For each slot, the batch group `scoreBatch` is gathering its transactions in; -1 between batches.
-    private var groupOfSlot: [Int32] = []
     /// Every transaction up to this id is in the clients' states.
     public private(set) var seenThrough: Int64 = 0
     /// Threads that score side by side (read once: the count is not free to ask for).
@@ -189,7 +187,6 @@ public final class LiveScorer {
         let through = try store.liveScoredThrough()
         states = []
         slots = [:]
-        groupOfSlot = []
         try store.forEachClientChunk { chunk in
             let ids = chunk.categoryNames.map { category($0) }
             let stepper = self.stepper
@@ -224,10 +221,7 @@ public final class LiveScorer {
                 }
             }
             for (client, state) in states.enumerated() {
-                guard let state else { continue }
-                slots[chunk.clientIDs[client]] = self.states.count
-                self.states.append(state)
-                groupOfSlot.append(-1)
+                if let state { add(chunk.clientIDs[client], state) }
             }
         }
         seenThrough = through
@@ -235,10 +229,14 @@ public final class LiveScorer {
 
     /// Client `clientID`'s slot in `states`, given a new client's state on first sight.
     private func slot(of clientID: String) -> Int {
-        if let slot = slots[clientID] { return slot }
+        slots[clientID] ?? add(clientID, stepper.newClient())
+    }
+
+    /// Gives client `clientID` a slot holding `state`.
+    @discardableResult
+    private func add(_ clientID: String, _ state: ClientState) -> Int {
         let slot = states.count
-        states.append(stepper.newClient())
-        groupOfSlot.append(-1)
+        states.append(state)
         slots[clientID] = slot
         return slot
     }
@@ -452,12 +450,10 @@ extension LiveScorer {
     /// `detectors` as the JSON object stored with a live score: each detector's name, in alphabetical order, with its
     /// part (null where not finite). Written by hand: `JSONSerialization` took a tenth of the live path's time.
     static func json(_ detectors: DetectorScores) -> String {
-        var text = "{"
-        for (detector, value) in detectors.sorted(by: { $0.detector.rawValue < $1.detector.rawValue }) {
-            if text.utf8.count > 1 { text += "," }
-            text += "\"" + detector.rawValue + "\":" + (value.isFinite ? value.description : "null")
+        let members = detectors.sorted { $0.detector.rawValue < $1.detector.rawValue }.map { detector, value in
+            "\"" + detector.rawValue + "\":" + (value.isFinite ? value.description : "null")
         }
-        return text + "}"
+        return "{" + members.joined(separator: ",") + "}"
     }
 
     /// One arriving transaction, as `scoreBatch` takes it.
@@ -492,19 +488,21 @@ extension LiveScorer {
         var events = arrivals.map(\.event)
         // The arrivals grouped by client, in order of first arrival: group g's positions are
         // `positions[groupStarts[g] ..< groupStarts[g + 1]]`, in arrival order, and its state is in slot `groupSlots[g]`.
-        var groupSlots: [Int] = []
-        var groupOf = [Int32](repeating: 0, count: count)
+        var slotOf = [Int](repeating: 0, count: count)
         for (position, arrival) in arrivals.enumerated() {
             events[position].category = category(arrival.categoryName)
-            let slot = slot(of: arrival.clientID)
-            var group = groupOfSlot[slot]
-            if group < 0 {
-                group = Int32(groupSlots.count)
-                groupOfSlot[slot] = group
+            slotOf[position] = slot(of: arrival.clientID)
+            seenThrough = max(seenThrough, arrival.transactionID)
+        }
+        var groupSlots: [Int] = []
+        var groupOfSlot = [Int32](repeating: -1, count: states.count)
+        var groupOf = [Int32](repeating: 0, count: count)
+        for (position, slot) in slotOf.enumerated() {
+            if groupOfSlot[slot] < 0 {
+                groupOfSlot[slot] = Int32(groupSlots.count)
                 groupSlots.append(slot)
             }
-            groupOf[position] = group
-            seenThrough = max(seenThrough, arrival.transactionID)
+            groupOf[position] = groupOfSlot[slot]
         }
         var groupStarts = [Int](repeating: 0, count: groupSlots.count + 1)
         for group in groupOf { groupStarts[Int(group) + 1] += 1 }
@@ -515,7 +513,6 @@ extension LiveScorer {
             positions[filled[Int(group)]] = position
             filled[Int(group)] += 1
         }
-        for slot in groupSlots { groupOfSlot[slot] = -1 }
 
         let width = FeatureExtractor.columnCount
         var features = [Float](repeating: 0, count: count * width)
@@ -552,16 +549,15 @@ extension LiveScorer {
         let lof = stepper.lof?.factors(matrix, ids: ids)
         // Every model's scores put on the ensemble's scale for the whole batch at once, a model and a share of the
         // batch per task: the batched lookup overlaps the cache misses of one transaction's lookups with the next's.
+        var raws = stepped.map(\.raw)
+        for position in 0 ..< count {
+            if let isolation { raws[position][.isolationForest] = isolation[position] }
+            if let lof { raws[position][.localOutlierFactor] = lof[position] }
+        }
         let models = stepper.evidence.models
         var modelRaw = [Double](repeating: .nan, count: models.count * count)
         for (m, model) in models.enumerated() {
-            for position in 0 ..< count {
-                switch model.detector {
-                case .isolationForest: if let isolation { modelRaw[m * count + position] = isolation[position] }
-                case .localOutlierFactor: if let lof { modelRaw[m * count + position] = lof[position] }
-                default: modelRaw[m * count + position] = stepped[position].raw[model.detector] ?? .nan
-                }
-            }
+            for position in 0 ..< count { modelRaw[m * count + position] = raws[position][model.detector] ?? .nan }
         }
         var modelNormalised = [Double](repeating: 0, count: models.count * count)
         modelRaw.withUnsafeBufferPointer { raw in
@@ -578,7 +574,7 @@ extension LiveScorer {
         }
         // The verdicts, each client's in order (its spree window moves on with each) on one thread, clients side by side.
         let steppedResults = stepped
-        let frozenNormalised = modelNormalised
+        let (frozenRaws, frozenNormalised) = (raws, modelNormalised)
         // Each verdict is written once, in place, into the array returned (no optionals to unwrap and copy after).
         let verdicts = [LiveVerdict](unsafeUninitializedCapacity: count) { verdictBuffer, initialized in
             states.withUnsafeMutableBufferPointer { stateBuffer in
@@ -587,12 +583,9 @@ extension LiveScorer {
                     for group in stride(from: worker, to: groups, by: workers) {
                         let slot = frozenSlots[group]
                         for position in frozenPositions[frozenStarts[group] ..< frozenStarts[group + 1]] {
-                            var raw = steppedResults[position].raw
-                            if let isolation { raw[.isolationForest] = isolation[position] }
-                            if let lof { raw[.localOutlierFactor] = lof[position] }
                             var normalised = DetectorScores()
                             for m in models.indices { normalised[models[m].detector] = frozenNormalised[m * count + position] }
-                            var result = stepper.verdict(raw: raw, normalised: normalised, hits: steppedResults[position].hits,
+                            var result = stepper.verdict(raw: frozenRaws[position], normalised: normalised, hits: steppedResults[position].hits,
                                                          transactionID: ids[position],
                                                          clientID: arrivals[position].clientID, late: steppedResults[position].late,
                                                          instant: frozenEvents[position].instant,
