@@ -22,6 +22,9 @@ public enum AuditVerification: Sendable, Equatable {
     case intact(events: Int)
     /// The first event whose stored hash or link does not match what its content and predecessor give.
     case broken(eventID: Int64, reason: String)
+    /// The file's pages that hold the trail are damaged (what `PRAGMA integrity_check` says), so no event can be
+    /// vouched for.
+    case damaged(problems: [String])
 }
 
 /// Alert statuses a triage decision can set.
@@ -109,6 +112,18 @@ extension Store {
     /// head (`audit_head`, written with every event) says, so events cut from its end are noticed too.
     public func verifyAuditChain() throws -> AuditVerification {
         try pool.read { db in
+            // Damaged pages can read back as a shorter trail that is intact in itself, so the trail's own tables are
+            // checked first: only their pages, which costs little beside reading every event.
+            var problems: [String] = []
+            do {
+                for table in ["triage_events", "audit_head"] {
+                    let found = try String.fetchAll(db, sql: "PRAGMA integrity_check(\(table))")
+                    if found != ["ok"] { problems += found }
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+                problems.append(error.message ?? "the file is corrupt")
+            }
+            if !problems.isEmpty { return .damaged(problems: problems) }
             var expectedPrevious = Store.genesisHash
             var count: Int64 = 0
             var lastID: Int64 = 0

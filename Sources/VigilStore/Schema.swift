@@ -51,6 +51,15 @@ enum Schema {
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_foreign_key_check('transactions')") ?? 0
     }
 
+    /// The schema version this binary makes: the number of its newest migration ("v11-…" is 11).
+    static let version = migrator.migrations.compactMap(version(of:)).max() ?? 0
+
+    /// The version a migration's name gives ("v12-application-id" is 12), nil for a name not of that form.
+    static func version(of migration: String) -> Int? {
+        guard migration.hasPrefix("v"), let digits = migration.dropFirst().split(separator: "-").first else { return nil }
+        return Int(digits)
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation") { db in

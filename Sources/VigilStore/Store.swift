@@ -25,6 +25,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case ioFailure(path: String, reason: String)
     /// SQLite found the file damaged.
     case damaged(path: String, reason: String)
+    /// The path names something that is not a regular file (a directory, a FIFO, a device, a socket); it was not
+    /// opened, since SQLite would fail on it with a bare I/O error, or wait forever on a FIFO.
+    case notAFile(path: String, kind: String)
+    /// An SQLite database that another application made: nothing was written to it.
+    case notVigils(path: String, reason: String)
+    /// A store whose schema has migrations this binary does not know: nothing was written to it.
+    case newerSchema(path: String, schema: Int, this: Int)
 
     public var description: String {
         switch self {
@@ -52,8 +59,21 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ioFailure(let path, let reason):
             return "\(path): the disk refused a read or write (\(reason)); the step that failed was rolled back"
         case .damaged(let path, let reason):
-            return "\(path): the store is damaged (\(reason)); check it with `sqlite3 \(path) 'PRAGMA integrity_check'`"
+            return "\(path): the store is damaged (\(reason)). " + Self.damageAdvice(path: path)
+        case .notAFile(let path, let kind): return "\(path) is \(kind), not a store file; nothing was opened"
+        case .notVigils(let path, let reason):
+            return "\(path): not a Vigil store (\(reason)); nothing was written to it. Give the path of a store Vigil "
+                + "made, or a new file name to make one"
+        case .newerSchema(let path, let schema, let this):
+            return "\(path): made by a newer Vigil (schema v\(schema)); this is v\(this). Nothing was written to it: "
+                + "use that newer Vigil"
         }
+    }
+
+    /// What to do about a damaged store, in one sentence: find out what is wrong, then save what can be read.
+    public static func damageAdvice(path: String) -> String {
+        "Run `vigil doctor --store \(path)` to see what is wrong; keep a copy of the file, and save what can still be "
+            + "read with `sqlite3 \(path) '.recover' | sqlite3 recovered.sqlite`"
     }
 
     private static func seconds(_ value: Double) -> String {
@@ -120,6 +140,25 @@ extension Store {
     }
 }
 
+/// What a path names, when it is not a regular file.
+public enum FileKind {
+    /// "a directory", "a FIFO", "a character device", "a block device" or "a socket" for what `path` names (links
+    /// followed), nil for a regular file or nothing at all.
+    public static func notRegular(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
+    }
+}
+
 /// A Vigil transaction store: one SQLite file in WAL mode with foreign keys on, a busy timeout
 /// and versioned migrations. A new file is created readable by its owner only.
 public final class Store: Sendable {
@@ -153,12 +192,26 @@ public final class Store: Sendable {
         try self.init(path: path, building: false)
     }
 
-    init(path: String, building: Bool) throws {
+    /// Opens the store at `path` without ever creating it or writing to it, when `readOnly`: a missing file is an
+    /// error, and a store that needs a schema upgrade is refused rather than upgraded.
+    public convenience init(path: String, readOnly: Bool) throws {
+        try self.init(path: path, building: false, readOnly: readOnly)
+    }
+
+    init(path: String, building: Bool, readOnly requested: Bool = false) throws {
         self.path = path
         isBuilding = building
         let url = URL(fileURLWithPath: path)
         let fm = FileManager.default
-        if !fm.fileExists(atPath: path) {
+        // A directory, FIFO or device is refused by what it is: SQLite would report a bare "disk I/O error" for it,
+        // or block opening a FIFO.
+        if let kind = FileKind.notRegular(path) { throw StoreError.notAFile(path: path, kind: kind) }
+        let exists = fm.fileExists(atPath: path)
+        if requested && !exists { throw StoreError.cannotOpen(path: path, reason: "there is no store there") }
+        // An existing file is identified before any connection that may write opens it: a writing pool would
+        // switch another application's database to WAL, or a newer Vigil's store would be "migrated".
+        if exists && !building && !requested && Self.isWritable(path: path) { try Self.identify(path: path) }
+        if !exists {
             let directory = url.deletingLastPathComponent().path
             do {
                 try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -179,7 +232,7 @@ public final class Store: Sendable {
         config.busyMode = .timeout(Store.busyTimeout)
         // A store this process may not write (its permissions, or a read-only mount) is opened read-only, so that
         // reading commands work and writing ones fail with `StoreError.readOnly` instead of an I/O error.
-        let readOnly = !building && !Self.isWritable(path: path)
+        let readOnly = requested || (!building && !Self.isWritable(path: path))
         config.readonly = readOnly
         isReadOnly = readOnly
         config.label = "vigil-store"
@@ -208,18 +261,126 @@ public final class Store: Sendable {
         }
         do {
             if readOnly {
-                let current = try pool.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+                let current = try pool.read { db in
+                    try Self.identify(db, path: path)
+                    return try Schema.migrator.hasCompletedMigrations(db)
+                }
                 if !current {
                     throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
                 }
             } else {
                 try Schema.migrator.migrate(pool)
-                try pool.write { db in try Schema.ensureIndexes(db) }
+                try pool.write { db in
+                    try Schema.ensureIndexes(db)
+                    // Marks the store as Vigil's: new stores, and those made before stores were marked.
+                    if try Int32.fetchOne(db, sql: "PRAGMA application_id") != Self.applicationID {
+                        try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
+                    }
+                }
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notAStore(path: path)
         } catch let error as DatabaseError {
             throw StoreError.explaining(error, path: path)
+        }
+    }
+
+    /// The SQLite application id that marks a file as a Vigil store: "VGIL" in ASCII.
+    public static let applicationID: Int32 = 0x5647_494C
+
+    /// Checks, through a read-only connection of its own, that the existing file at `path` is a Vigil store this
+    /// binary may open (`identify(_:path:)`).
+    static func identify(path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        config.label = "vigil-store-identify"
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            defer { try? queue.close() }
+            try queue.read { db in try identify(db, path: path) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notAStore(path: path)
+        } catch let error as DatabaseError {
+            throw StoreError.explaining(error, path: path)
+        }
+    }
+
+    /// Refuses a database that is not a Vigil store (another application id, or tables and no Vigil migrations) and
+    /// a store made by a newer Vigil (migrations this binary does not know). An empty database passes: it becomes
+    /// a store. Reads only the header and the schema, so it costs the same on any size of store.
+    static func identify(_ db: Database, path: String) throws {
+        let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        if id != 0 && id != applicationID {
+            throw StoreError.notVigils(path: path, reason: "its SQLite application id is \(id), another application's")
+        }
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        guard tables.contains("grdb_migrations") else {
+            if tables.isEmpty { return }
+            let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
+            throw StoreError.notVigils(path: path, reason: "it holds tables (\(shown)) and no Vigil schema")
+        }
+        let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+        guard applied.contains(Schema.migrator.migrations[0]) else {
+            throw StoreError.notVigils(path: path, reason: "its schema is another application's")
+        }
+        let known = Set(Schema.migrator.migrations)
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            let newest = unknown.compactMap(Schema.version(of:)).max() ?? Schema.version + 1
+            throw StoreError.newerSchema(path: path, schema: max(newest, Schema.version + 1), this: Schema.version)
+        }
+    }
+
+    /// What `PRAGMA integrity_check` finds wrong with the file (at most `limit` problems), or nothing when it is
+    /// sound. Reads every page, so it takes a while on a large store: `vigil doctor` and `vigil audit verify` run it.
+    public func integrityProblems(limit: Int = 20) throws -> [String] {
+        do {
+            let found = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check(\(limit))") }
+            return found == ["ok"] ? [] : found
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            return [error.message ?? "the file is corrupt"]
+        }
+    }
+
+    /// Rows that refer to a parent row that is not stored (`PRAGMA foreign_key_check`), counted per table and parent.
+    public func brokenReferences() throws -> [(table: String, parent: String, rows: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT "table" AS t, parent AS p, COUNT(*) AS n FROM pragma_foreign_key_check GROUP BY "table", parent ORDER BY "table", parent
+                """).map { (table: $0["t"], parent: $0["p"], rows: $0["n"]) }
+        }
+    }
+
+    /// Where the import ledger disagrees with what is stored: an import whose recorded count of imported (or
+    /// rejected) rows differs from the transactions (or rejected rows) that name it, or rows naming no import.
+    public func ledgerProblems() throws -> [String] {
+        try pool.read { db in
+            var problems: [String] = []
+            var stored: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT import_id, COUNT(*) AS n FROM transactions GROUP BY import_id") {
+                stored[row["import_id"]] = row["n"]
+            }
+            var rejected: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT import_id, COUNT(*) AS n FROM rejected_rows GROUP BY import_id") {
+                rejected[row["import_id"]] = row["n"]
+            }
+            var ledgered = Set<Int64>()
+            for row in try Row.fetchAll(db, sql: "SELECT id, file_name, rows_imported, rows_rejected FROM imports ORDER BY id") {
+                let id: Int64 = row["id"]
+                let name: String = row["file_name"]
+                ledgered.insert(id)
+                let imported: Int = row["rows_imported"], refused: Int = row["rows_rejected"]
+                if stored[id, default: 0] != imported {
+                    problems.append("import #\(id) (\(name)) records \(imported) rows imported, but \(stored[id, default: 0]) transactions are stored from it")
+                }
+                if rejected[id, default: 0] != refused {
+                    problems.append("import #\(id) (\(name)) records \(refused) rows rejected, but \(rejected[id, default: 0]) rejected rows are stored from it")
+                }
+            }
+            for (id, count) in stored.sorted(by: { $0.key < $1.key }) where !ledgered.contains(id) {
+                problems.append("\(count) transactions name import #\(id), which the ledger does not hold")
+            }
+            return problems
         }
     }
 

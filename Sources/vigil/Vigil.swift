@@ -14,7 +14,7 @@ struct Vigil: ParsableCommand {
             With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
             Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
             """,
-        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Triage.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self],
+        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Triage.self, Report.self, Features.self, Scan.self, Alerts.self, Eval.self, Config.self, Doctor.self],
         defaultSubcommand: Open.self
     )
 
@@ -25,18 +25,28 @@ struct Vigil: ParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            fail(error)
         }
         do {
             try command.run()
         } catch {
             if let store = (command as? any StoreCommand)?.storePath,
                let explained = StoreError.explaining(error, path: store) as? StoreError {
-                printError("error: \(Sanitize.line(explained.description))")
+                printError("error: \(explained.description)")
                 exit(withError: ExitCode(1))
             }
-            exit(withError: error)
+            fail(error)
         }
+    }
+
+    /// Exits with `error`'s message and status. The message is written through `printError`, which neutralises
+    /// whatever a path, key or value it echoes holds; help and version requests go out as they are.
+    static func fail(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        if code.isSuccess { exit(withError: error) }
+        let message = fullMessage(for: error)
+        if !message.isEmpty { printError(message) }
+        exit(withError: code)
     }
 }
 
@@ -68,6 +78,7 @@ extension Import: StoreOptionCommand {}
 extension Rejected: StoreOptionCommand {}
 extension Stats: StoreOptionCommand {}
 extension Audit.Verify: StoreOptionCommand {}
+extension Doctor: StoreOptionCommand {}
 extension Audit.Log: StoreOptionCommand {}
 extension Triage: StoreOptionCommand {}
 extension Report: StoreOptionCommand {}
@@ -95,6 +106,15 @@ struct StoreOption: ParsableArguments {
         }
         return try Store(path: path)
     }
+
+    /// Opens a store that must already exist without creating, upgrading or writing anything (`vigil doctor`).
+    func openReadOnly() throws -> Store {
+        let path = resolved()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no store at \(path)")
+        }
+        return try Store(path: path, readOnly: true)
+    }
 }
 
 /// `--config`: the settings file, else the default one when it exists, else the built-in defaults.
@@ -109,9 +129,11 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-/// Prints to standard error.
+/// Prints to standard error, each line sanitised: error messages echo paths, keys and values from the user or the
+/// data, and nothing in them may reach the terminal as a control character or escape sequence.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Sanitize.line(String($0)) }
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
 }
 
 /// A single progress line rewritten in place on a terminal; silent when standard error is not one.

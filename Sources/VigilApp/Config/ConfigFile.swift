@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import VigilStore
 
 /// A config file that cannot be used; each names the file and, where there is one, the key.
 public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,11 +27,20 @@ extension VigilConfig {
     /// Reads a config file. Keys it leaves out keep their defaults; an unknown key, a value of the wrong type or out
     /// of range is an error naming the key and what is allowed.
     public static func load(path: String) throws(ConfigError) -> VigilConfig {
-        let text: String
+        // Refused by what it is before it is read: Foundation reports a directory as "error 256", and reading a
+        // FIFO would wait for a writer.
+        if let kind = FileKind.notRegular(path) { throw .unreadable(path: path, reason: "it is \(kind), not a config file") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try handle.readToEnd() ?? Data()
         } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+            throw .unreadable(path: path, reason: String(describing: error))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(path: path, reason: "it is not UTF-8 text")
         }
         return try parse(text, path: path)
     }
