@@ -72,8 +72,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// What to do about a damaged store, in one sentence: find out what is wrong, then save what can be read.
     public static func damageAdvice(path: String) -> String {
-        "Run `vigil doctor --store \(path)` to see what is wrong; keep a copy of the file, and save what can still be "
-            + "read with `sqlite3 \(path) '.recover' | sqlite3 recovered.sqlite`"
+        "Run `vigil doctor --store \(path)` to see what is wrong; " + recoveryAdvice(path: path)
+    }
+
+    /// How to save what a damaged store still holds.
+    public static func recoveryAdvice(path: String) -> String {
+        "keep a copy of the file (and its -wal), stop writing to it, and save what can still be read with "
+            + "`sqlite3 \(path) '.recover' | sqlite3 recovered.sqlite`"
     }
 
     private static func seconds(_ value: Double) -> String {

@@ -19,7 +19,7 @@ struct Audit: ParsableCommand {
             // A damaged file can hold a trail that reads as intact; the whole file is checked first.
             let problems = try store.integrityProblems()
             if !problems.isEmpty {
-                printError("audit trail NOT VERIFIED: the store is damaged (\(problems[0])\(problems.count > 1 ? ", and \(problems.count - 1) more problems" : "")). "
+                printError("audit trail NOT VERIFIED: the store is damaged (\(problems[0])\(problems.count > 1 ? ", and other problems" : "")). "
                            + StoreError.damageAdvice(path: store.path))
                 throw ExitCode(1)
             }

@@ -33,12 +33,23 @@ struct Doctor: ParsableCommand {
                 findings.append(Finding(name: name, problems: problems, summary: summary, advice: problems.isEmpty ? nil : advice))
             } catch {
                 let explained = StoreError.explaining(error, path: path)
-                findings.append(Finding(name: name, problems: ["could not be checked: \(explained)"], summary: "",
-                                        advice: StoreError.damageAdvice(path: path)))
+                var reason = "\(explained)"
+                if case StoreError.damaged(_, let cause) = explained { reason = cause }
+                findings.append(Finding(name: name, problems: ["could not be checked: \(reason)"], summary: "",
+                                        advice: "The file is damaged: " + StoreError.recoveryAdvice(path: path)))
             }
         }
-        check("file integrity", advice: StoreError.damageAdvice(path: path)) {
-            (try store.integrityProblems(), "ok (every page, index and constraint checked)")
+        let recover = "The file is damaged: " + StoreError.recoveryAdvice(path: path) + ", then run `vigil doctor` on that"
+        var integrity: [String] = []
+        check("file integrity", advice: recover) {
+            integrity = try store.integrityProblems()
+            return (integrity, "ok (every page, index and constraint checked)")
+        }
+        // Entries missing from an index, or left over in one, are mended by rebuilding the indexes from the tables.
+        if !integrity.isEmpty, integrity.allSatisfy({ $0.contains(" from index ") || $0.hasPrefix("wrong # of entries in index") }),
+           let at = findings.indices.last {
+            findings[at].advice = "Only indexes are damaged, and rebuilding them from the tables mends that: keep a copy "
+                + "of the file, then run `sqlite3 \(path) 'REINDEX'` and `vigil doctor` again"
         }
         let bug = "The store's rows disagree with each other: the file was edited outside Vigil, or Vigil has a bug. "
             + "Keep a copy of the file and report it"

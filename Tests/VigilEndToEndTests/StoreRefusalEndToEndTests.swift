@@ -125,6 +125,34 @@ import Testing
         #expect(doctor.stdout.contains("file integrity: PROBLEM"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("transactions_by_client_time"))
         #expect(doctor.stdout.contains("audit trail: intact (1 triage events)"))
+        #expect(doctor.stdout.contains("Only indexes are damaged"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("sqlite3 \(store) 'REINDEX'"))
+    }
+
+    /// Garbage over a table's pages: the commands that read them stop with the damage named and the way to recover,
+    /// and `vigil doctor` reports every check it can make.
+    @Test func garbageInAStoreIsReportedWithTheWayToRecover() throws {
+        let store = try demoStore("garbage.sqlite")
+        let queue = try DatabaseQueue(path: store)
+        let (root, pageSize) = try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            return (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'transactions'")!,
+                    try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+        }
+        try queue.close()
+        let handle = try #require(FileHandle(forUpdatingAtPath: store))
+        try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: pageSize))
+        try handle.close()
+
+        let stats = try Harness.run(["stats", "--store", store])
+        #expect(stats.status == 1)
+        #expect(stats.stderr.contains("\(store): the store is damaged"), "\(stats.stderr)")
+        #expect(stats.stderr.contains("vigil doctor --store \(store)"))
+        let doctor = try Harness.run(["doctor", "--store", store])
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("file integrity: PROBLEM"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("sqlite3 \(store) '.recover' | sqlite3 recovered.sqlite"), "\(doctor.stdout)")
+        #expect(!doctor.stdout.contains("no problems found"))
     }
 }
