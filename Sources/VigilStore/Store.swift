@@ -32,6 +32,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notVigils(path: String, reason: String)
     /// A store whose schema has migrations this binary does not know: nothing was written to it.
     case newerSchema(path: String, schema: Int, this: Int)
+    /// A store opened only to be read whose schema this binary would first have to upgrade.
+    case olderSchema(path: String)
 
     public var description: String {
         switch self {
@@ -67,6 +69,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .newerSchema(let path, let schema, let this):
             return "\(path): made by a newer Vigil (schema v\(schema)); this is v\(this). Nothing was written to it: "
                 + "use that newer Vigil"
+        case .olderSchema(let path):
+            return "\(path): made by an older Vigil, and this one must upgrade its schema before it can read it; that "
+                + "needs a write, and the store was opened only to be read. Run a command that writes to it (such as "
+                + "`vigil stats`) once, then try again"
         }
     }
 
@@ -271,6 +277,7 @@ public final class Store: Sendable {
                     return try Schema.migrator.hasCompletedMigrations(db)
                 }
                 if !current {
+                    if requested { throw StoreError.olderSchema(path: path) }
                     throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
                 }
             } else {

@@ -145,6 +145,22 @@ import Testing
         #expect(after.0 == before.0 && after.1 == before.1 && after.2 == before.2)
     }
 
+    /// A store from an older Vigil, opened only to be read, is not upgraded (that would write): it is refused
+    /// saying so, and reads once a writing open has upgraded it.
+    @Test func anOlderStoreOpenedToBeReadIsNotUpgraded() throws {
+        let path = scratch.path + "/older.sqlite"
+        let store = try Store(path: path)
+        try store.pool.write { db in
+            try db.execute(sql: "DROP INDEX alerts_by_instant; DELETE FROM grdb_migrations WHERE identifier = 'v11-alerts-by-instant'")
+        }
+        try store.closeConnections()
+        let before = try fingerprint(path)
+        #expect(throws: StoreError.olderSchema(path: path)) { try Store(path: path, readOnly: true) }
+        try expectUnchanged(path, since: before, rollbackJournal: false)
+        try Store(path: path).closeConnections()
+        #expect(try Store(path: path, readOnly: true).appliedMigrations().last == "v11-alerts-by-instant")
+    }
+
     /// A store whose index no longer matches its table: it opens and reads, but fails `integrity_check`.
     func storeWithAMismatchedIndex(_ name: String, index: String, sql: String) throws -> String {
         let path = scratch.path + "/" + name
