@@ -306,6 +306,7 @@ public final class Store: Sendable {
         var config = Configuration()
         config.readonly = true
         config.label = "vigil-store-identify"
+        config.busyMode = .timeout(Store.busyTimeout)
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             defer { try? queue.close() }
