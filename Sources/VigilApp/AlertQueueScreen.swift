@@ -192,9 +192,12 @@ public final class AlertQueueScreen {
             return [SeenAlert(id: detail.alert.id, version: detail.alert.version)]
         }
         let rows = table.selection.isEmpty ? (ids.isEmpty ? [] : [table.cursor]) : table.selection.sorted()
-        let alerts = try store.alertSummaries(ids: rows.map { ids[$0] })
-        // A decision is made against what the analyst saw: the version loaded for the screen when there is one.
-        return alerts.map { SeenAlert(id: $0.id, version: loaded[$0.id]?.version ?? $0.version) }
+        let chosen = rows.map { ids[$0] }
+        var current: [Int64: Int64] = [:]
+        for alert in try store.alertSummaries(ids: chosen) { current[alert.id] = alert.version }
+        // A decision is made against what the analyst saw: the version loaded for the screen when there is one. An
+        // alert withdrawn since stays in, so that the decision is refused saying why rather than made on the rest.
+        return chosen.map { SeenAlert(id: $0, version: loaded[$0]?.version ?? current[$0] ?? 0) }
     }
 
     // MARK: - Keys

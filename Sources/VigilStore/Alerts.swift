@@ -20,11 +20,15 @@ public struct AlertCandidate: Sendable, Equatable {
 public struct AlertRefresh: Sendable, Equatable {
     /// New alerts.
     public var opened = 0
-    /// Open alerts whose score and reasons the scan rewrote.
+    /// Open alerts whose score or reasons the scan changed (their version moves on).
     public var updated = 0
+    /// Open alerts the scan raised again exactly as they were: left alone, version and all, so a decision made
+    /// against them just before the scan still goes through.
+    public var unchanged = 0
     /// Candidates whose alert an analyst has already decided: left exactly as they were.
     public var keptTriaged = 0
-    /// Open, untouched alerts (no assignee, no triage event) that the scan no longer raises: removed.
+    /// Open, untouched alerts (no assignee, no triage event) that the scan no longer raises: removed from the queue.
+    /// Each keeps its id, and reopens under it if a later scan raises its transaction again.
     public var withdrawn = 0
 
     public init() {}
@@ -34,7 +38,9 @@ extension Store {
     /// Brings the alert queue in line with a scan: candidates become open alerts or update the open alert they
     /// already have; an alert an analyst has triaged (any status but open) is never touched. An open alert the
     /// scan no longer raises is removed only if nobody has worked on it (no assignee, no triage event), so notes
-    /// and assignments are never lost. All in one transaction.
+    /// and assignments are never lost. An alert's version moves on only when its score or reasons change, so a
+    /// decision made against what the analyst saw is refused only when there is something new to see. An alert id
+    /// names its transaction for life (`v12-alerts-ids-for-life`). All in one transaction.
     public func refreshAlerts(_ candidates: [AlertCandidate], at now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> AlertRefresh {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -43,16 +49,11 @@ extension Store {
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS scan_alerts (transaction_id INTEGER PRIMARY KEY)")
             try db.execute(sql: "DELETE FROM scan_alerts")
             let status = try db.makeStatement(sql: "SELECT status FROM alerts WHERE transaction_id = ?")
-            // The transaction's sort columns are copied into the alert as it opens (`v6-alert-sort-columns`).
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO alerts (transaction_id, score, reasons, status, created_at, updated_at,
-                                    instant, client_id, amount_minor, merchant, category)
-                SELECT ?1, ?2, ?3, 'open', ?4, ?5, t.instant, t.client_id, t.amount_minor, t.merchant, t.category
-                FROM transactions t WHERE t.id = ?1
-                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO alerts \(Self.openAlertSQL)")
+            // Bit for bit: a score is the same REAL, reasons the same sorted-keys JSON, when nothing changed.
             let update = try db.makeStatement(sql: """
-                UPDATE alerts SET score = ?, reasons = ?, updated_at = ?, version = version + 1
-                WHERE transaction_id = ? AND status = 'open'
+                UPDATE alerts SET score = ?2, reasons = ?3, updated_at = ?4, version = version + 1
+                WHERE transaction_id = ?1 AND status = 'open' AND (score IS NOT ?2 OR reasons IS NOT ?3)
                 """)
             let remember = try db.makeStatement(sql: "INSERT OR IGNORE INTO scan_alerts (transaction_id) VALUES (?)")
             for candidate in candidates {
@@ -60,15 +61,15 @@ extension Store {
                 let reasons = String(decoding: try encoder.encode(candidate.reasons), as: UTF8.self)
                 switch try String.fetchOne(status, arguments: [candidate.transactionID]) {
                 case nil:
-                    try insert.execute(arguments: [candidate.transactionID, candidate.score, reasons, now, now])
+                    try insert.execute(arguments: [candidate.transactionID, candidate.score, reasons, now])
                     guard db.changesCount == 1 else {
                         throw DatabaseError(resultCode: .SQLITE_CONSTRAINT_FOREIGNKEY,
                                             message: "no transaction #\(candidate.transactionID) to raise an alert on")
                     }
                     refresh.opened += 1
                 case AlertStatus.open.rawValue?:
-                    try update.execute(arguments: [candidate.score, reasons, now, candidate.transactionID])
-                    refresh.updated += 1
+                    try update.execute(arguments: [candidate.transactionID, candidate.score, reasons, now])
+                    if db.changesCount == 1 { refresh.updated += 1 } else { refresh.unchanged += 1 }
                 default:
                     refresh.keptTriaged += 1
                 }
@@ -83,6 +84,19 @@ extension Store {
             return refresh
         }
     }
+
+    /// Opens an alert on transaction ?1 with score ?2, reasons ?3 at time ?4, as `INSERT [OR …] INTO alerts …`: under
+    /// the id its transaction was given before (an alert withdrawn by a scan, its version moved on past the one it
+    /// had), else under an id above every id ever given, so no id ever names a second transaction (the triggers
+    /// of `v12-alerts-ids-for-life` refuse it). The transaction's sort columns are copied into the alert
+    /// (`v6-alert-sort-columns`). Scans and live scoring open alerts through this alone.
+    static let openAlertSQL = """
+        (id, transaction_id, score, reasons, status, created_at, updated_at, version,
+         instant, client_id, amount_minor, merchant, category)
+        SELECT coalesce(r.id, (SELECT coalesce(max(id), 0) + 1 FROM alert_ids)), ?1, ?2, ?3, 'open', ?4, ?4,
+               coalesce(r.version + 1, 1), t.instant, t.client_id, t.amount_minor, t.merchant, t.category
+        FROM transactions t LEFT JOIN alert_ids r ON r.transaction_id = t.id WHERE t.id = ?1
+        """
 
     /// The queue, highest score first, with each alert's transaction: alerts of one status (open by default), or
     /// of every status when `status` is nil.

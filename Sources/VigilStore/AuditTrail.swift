@@ -38,6 +38,9 @@ public enum AlertStatus: String, Sendable, CaseIterable {
 
 public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchAlert(Int64)
+    /// A scan withdrew the alert (its transaction is no longer flagged); nothing was written. Its id still names
+    /// that transaction, and the alert reopens under it if a scan flags the transaction again.
+    case withdrawn(alertID: Int64)
     /// The alert changed (another analyst's decision or note, or a scan's rescore) since it was shown at
     /// `seenVersion`; nothing was written.
     case changedSinceShown(alertID: Int64, status: String, by: String?)
@@ -47,6 +50,9 @@ public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noSuchAlert(let id): return "no alert #\(id)"
+        case .withdrawn(let id):
+            return "alert #\(id) was withdrawn: the latest scan no longer flags its transaction; nothing was changed "
+                + "(it comes back under the same id if a scan flags it again)"
         case .changedSinceShown(let id, let status, let by):
             return "alert #\(id) changed since it was shown (now \(status.replacingOccurrences(of: "_", with: " "))"
                 + (by.map { ", last touched by \($0)" } ?? "") + "); nothing was changed: look again and decide"

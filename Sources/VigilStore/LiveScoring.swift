@@ -183,7 +183,8 @@ extension Store {
 
     /// Writes live scores and the alerts they raise, and moves the scored mark to `through`, in one transaction:
     /// either all of it is committed or none. A transaction already scored live keeps its first score; an alert
-    /// is opened only where the transaction has none. Returns the ids of the alerts opened.
+    /// is opened only where the transaction has none (an existing alert is left as it is, version and all), under
+    /// the id the transaction was given before if it had one. Returns the ids of the alerts opened.
     @discardableResult
     public func commitLiveScores(_ scores: [LiveScore], alerts: [AlertCandidate], through: Int64,
                                  at now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [Int64] {
@@ -197,12 +198,7 @@ extension Store {
             for score in scores {
                 try insert.execute(arguments: [score.transactionID, score.fittedID, score.score, score.detectors, score.scoredAt])
             }
-            let open = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO alerts (transaction_id, score, reasons, status, created_at, updated_at,
-                                              instant, client_id, amount_minor, merchant, category)
-                SELECT ?1, ?2, ?3, 'open', ?4, ?4, t.instant, t.client_id, t.amount_minor, t.merchant, t.category
-                FROM transactions t WHERE t.id = ?1
-                """)
+            let open = try db.makeStatement(sql: "INSERT OR IGNORE INTO alerts \(Self.openAlertSQL)")
             var opened: [Int64] = []
             for alert in alerts {
                 let reasons = String(decoding: try encoder.encode(alert.reasons), as: UTF8.self)

@@ -332,6 +332,37 @@ enum Schema {
             // alerts took a fifth of the live path's time. Alerts are few, so the index costs little to keep.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS alerts_by_instant ON alerts(instant)")
         }
+        migrator.registerMigration("v12-alerts-ids-for-life") { db in
+            // A scan deletes the untouched open alerts it no longer raises, and SQLite gave a new alert the highest id
+            // plus one: a withdrawn alert's id went to another transaction, so an id from an earlier listing
+            // decided another case. `alert_ids` keeps every id ever given with its transaction, append-only: a
+            // withdrawn alert reopens under its id, a new one takes an id above all of them (`Store.openAlertSQL`),
+            // and the triggers refuse any write that would give an id to a second transaction or a transaction a
+            // second id. `version` is the version a withdrawn alert had, so that reopening it moves its version on.
+            try db.execute(sql: """
+                CREATE TABLE alert_ids (
+                    id INTEGER PRIMARY KEY,
+                    transaction_id INTEGER NOT NULL UNIQUE,
+                    version INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO alert_ids (id, transaction_id, version) SELECT id, transaction_id, version FROM alerts;
+                CREATE TRIGGER alert_ids_no_delete BEFORE DELETE ON alert_ids
+                    BEGIN SELECT RAISE(ABORT, 'alert ids are given for life'); END;
+                CREATE TRIGGER alert_ids_no_move BEFORE UPDATE OF id, transaction_id ON alert_ids
+                    BEGIN SELECT RAISE(ABORT, 'alert ids are given for life'); END;
+                CREATE TRIGGER alerts_register_id AFTER INSERT ON alerts BEGIN
+                    INSERT INTO alert_ids (id, transaction_id) SELECT NEW.id, NEW.transaction_id
+                        WHERE NOT EXISTS (SELECT 1 FROM alert_ids WHERE id = NEW.id OR transaction_id = NEW.transaction_id);
+                    SELECT RAISE(ABORT, 'an alert id names one transaction for life')
+                        WHERE NOT EXISTS (SELECT 1 FROM alert_ids WHERE id = NEW.id AND transaction_id = NEW.transaction_id);
+                END;
+                CREATE TRIGGER alerts_keep_id BEFORE UPDATE OF id, transaction_id ON alerts
+                    WHEN NEW.id IS NOT OLD.id OR NEW.transaction_id IS NOT OLD.transaction_id
+                    BEGIN SELECT RAISE(ABORT, 'an alert id names one transaction for life'); END;
+                CREATE TRIGGER alerts_withdrawn AFTER DELETE ON alerts
+                    BEGIN UPDATE alert_ids SET version = OLD.version WHERE id = OLD.id; END;
+                """)
+        }
         return migrator
     }
 }

@@ -114,13 +114,24 @@ extension Store {
         }
     }
 
+    /// Why there is no alert `id` to act on: a scan withdrew it (its id is kept for its transaction), or there
+    /// never was one. Commands and screens say this instead of a bare "no alert".
+    public func missingAlert(_ id: Int64) throws -> TriageError {
+        try pool.read { db in try Self.missingAlert(db, id) }
+    }
+
+    static func missingAlert(_ db: Database, _ id: Int64) throws -> TriageError {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_ids WHERE id = ?)", arguments: [id]) == true
+            ? .withdrawn(alertID: id) : .noSuchAlert(id)
+    }
+
     /// The alert's status, if it is still at the version seen.
     private static func checkUnchanged(_ db: Database, _ seen: SeenAlert) throws -> String {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT a.status, a.version, (SELECT analyst FROM triage_events WHERE alert_id = a.id ORDER BY id DESC LIMIT 1) AS analyst
             FROM alerts a WHERE a.id = ?
             """, arguments: [seen.id]) else {
-            throw TriageError.noSuchAlert(seen.id)
+            throw try missingAlert(db, seen.id)
         }
         guard row["version"] as Int64 == seen.version else {
             throw TriageError.changedSinceShown(alertID: seen.id, status: row["status"], by: row["analyst"])

@@ -94,6 +94,7 @@ struct Scan: ParsableCommand {
         }
         if let alerts = report.alerts {
             print("alert queue: \(Formatting.grouped(alerts.opened)) opened, \(Formatting.grouped(alerts.updated)) updated, "
+                  + "\(Formatting.grouped(alerts.unchanged)) unchanged, "
                   + "\(Formatting.grouped(alerts.keptTriaged)) already triaged (left as they were), \(Formatting.grouped(alerts.withdrawn)) withdrawn")
         }
         if report.runsPruned > 0 {

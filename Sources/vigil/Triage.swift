@@ -71,6 +71,8 @@ struct Triage: ParsableCommand {
         for group in groups {
             let seen = try store.alertSummaries(ids: group)
             if let missing = group.first(where: { id in !seen.contains { $0.id == id } }) {
+                let why = try store.missingAlert(missing)
+                if case .withdrawn = why { throw TriageCommandError(message: why.description) }
                 throw TriageCommandError(message: "no alert #\(missing) in \(store.path); nothing was recorded for it")
             }
             let ordered = group.compactMap { id in seen.first { $0.id == id } }

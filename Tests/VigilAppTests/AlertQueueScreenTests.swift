@@ -189,6 +189,24 @@ import VigilTUI
         #expect(try !queue2.refreshIfChanged())
     }
 
+    /// Two alerts marked, then a scan elsewhere withdraws one: the decision is refused whole and says the alert was
+    /// withdrawn, rather than made on the other alone.
+    @Test func aDecisionOnAMarkedAlertAScanWithdrewIsRefusedWithAMessage() throws {
+        let queue = try screen()
+        _ = try queue.render(size: size)
+        try press(queue, .character(" "), .character(" "))
+        let other = try Store(path: store.path)
+        let kept = (Int64(1)...6).filter { $0 != 2 }.map { id in
+            AlertCandidate(transactionID: id, score: 0.9 - Double(id) / 100,
+                           reasons: [AlertReason(detector: "burst", score: 1, contribution: 1, text: "reason for \(id)")])
+        }
+        #expect(try other.refreshAlerts(kept, at: 20).withdrawn == 1)
+        try press(queue, .character("f"))
+        #expect(try status(1) == "open", "nothing was decided")
+        #expect(queue.message?.hasPrefix("alert #2 was withdrawn: the latest scan no longer flags its transaction") == true)
+        #expect(try store.verifyAuditChain() == .intact(events: 0))
+    }
+
     @Test func theDetailShowsTheTransactionReasonsAndTheClientsHistory() throws {
         let queue = try screen()
         try press(queue, .character("j"), .character("j"), .enter)

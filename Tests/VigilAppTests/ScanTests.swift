@@ -106,6 +106,56 @@ extension WholeScans {
         #expect(first.map(\.reasons) == second.map(\.reasons))
     }
 
+    /// The sequence: a rules-only scan withdraws the alerts only the models raised, and the next full scan
+    /// raises them again. Every id listed after the first scan still names its transaction, the decided alert
+    /// keeps its decision, and the full scan raises the same alerts as the first.
+    @Test func anAlertIDNamesItsTransactionThroughANarrowerScanAndBack() throws {
+        let demo = try DemoStore()
+        _ = try Scanner.scan(demo.store, options: options())
+        let listed = try demo.store.alerts(limit: 10_000)
+        try #require(listed.count >= 2)
+        try demo.store.decide([SeenAlert(id: listed[0].id, version: listed[0].version)], status: .confirmedFraud, analyst: "ana")
+        let narrow = try Scanner.scan(demo.store, options: ScanOptions(detectors: Set(Detector.rules), config: options().config))
+        #expect(try #require(narrow.alerts).withdrawn > 0)
+        let withdrawn = try #require(listed.first { alert in try demo.store.alertSummaries(ids: [alert.id]).isEmpty })
+        #expect(throws: TriageError.withdrawn(alertID: withdrawn.id)) {
+            try demo.store.decide([SeenAlert(id: withdrawn.id, version: withdrawn.version)], status: .falsePositive, analyst: "ana")
+        }
+        _ = try Scanner.scan(demo.store, options: options())
+        let after = try demo.store.alerts(limit: 10_000, status: nil)
+        let byID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
+        for alert in listed { #expect(byID[alert.id]?.transactionID == alert.transactionID, "alert #\(alert.id)") }
+        #expect(byID[listed[0].id]?.status == "confirmed_fraud")
+        #expect(after.map(\.transactionID).sorted() == listed.map(\.transactionID).sorted())
+        #expect(Dictionary(uniqueKeysWithValues: after.map { ($0.transactionID, $0.score) })
+                == Dictionary(uniqueKeysWithValues: listed.map { ($0.transactionID, $0.score) }))
+    }
+
+    /// A scan that changes nothing leaves every alert's version as it was, so a decision made against the version
+    /// shown before it goes through; one whose scores differ moves the versions on and the stale decision is refused.
+    @Test func aRescanThatChangesNothingKeepsEveryVersion() throws {
+        let demo = try DemoStore()
+        _ = try Scanner.scan(demo.store, options: options())
+        let shown = try demo.store.alerts(limit: 10_000)
+        try #require(shown.count >= 2)
+        let again = try #require(try Scanner.scan(demo.store, options: options()).alerts)
+        #expect(again.updated == 0 && again.opened == 0 && again.withdrawn == 0 && again.unchanged == shown.count)
+        #expect(try demo.store.alerts(limit: 10_000) == shown, "versions and times as they were")
+        try demo.store.decide([SeenAlert(id: shown[0].id, version: shown[0].version)], status: .falsePositive, analyst: "ana")
+
+        // Models fitted afresh with another seed change the scores of the alerts the scan raises again.
+        var reseeded = options { $0.seed = 12 }
+        reseeded.retrainSequenceModel = true
+        let changed = try #require(try Scanner.scan(demo.store, options: reseeded).alerts)
+        #expect(changed.updated > 0)
+        let rescored = try demo.store.alerts(limit: 10_000)
+        let moved = try #require(shown.dropFirst().first { old in rescored.contains { $0.id == old.id && $0.score != old.score } })
+        #expect(try demo.store.alertSummaries(ids: [moved.id]).first?.version == moved.version + 1)
+        #expect(throws: TriageError.self) {
+            try demo.store.decide([SeenAlert(id: moved.id, version: moved.version)], status: .falsePositive, analyst: "ana")
+        }
+    }
+
     @Test func aRescanNeverTouchesTriagedAlerts() throws {
         let demo = try DemoStore()
         _ = try Scanner.scan(demo.store, options: options())
