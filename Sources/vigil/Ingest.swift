@@ -66,8 +66,32 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    /// Runs `write`; while another process holds the store's write lock it tries again, for up to --lock-wait
+    /// seconds in all, saying so. A batch tried again stores nothing twice (`LiveIngest.store`).
+    private func waitingOutLocks<T>(on path: String, _ write: () throws -> T) throws -> T {
+        let began = Date()
+        var waiting = false
+        while true {
+            do {
+                let result = try write()
+                if waiting { printError("the store's write lock was released; carrying on") }
+                return result
+            } catch {
+                guard case .locked? = StoreError.explaining(error, path: path) as? StoreError,
+                      Date().timeIntervalSince(began) < lockWait else { throw error }
+                if !waiting {
+                    waiting = true
+                    printError("\(Sanitize.line(path)): the store is locked by another process that is writing to it; "
+                               + "waiting for it (up to \(Formatting.grouped(Int(lockWait.rounded(.up)))) s, --lock-wait)")
+                }
+                usleep(100_000)
+            }
+        }
+    }
+
     func run() throws {
-        let store = try storeOption.openExisting()
+        // Opening writes (the schema's upgrades and indexes), so it waits out another writer too.
+        let store = try waitingOutLocks(on: storeOption.resolved()) { try storeOption.openExisting() }
         let options = try format.importOptions(batchSize: batchSize)
         var followed: FollowedFile?
         if let follow {
@@ -82,7 +106,7 @@ struct Ingest: ParsableCommand {
         // clients' states (seconds on millions of transactions).
         let pid = Int64(getpid())
         let started = Date().timeIntervalSince1970
-        try store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0)
+        try waitingOutLocks(on: store.path) { try store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0) }
         let catchingUp = CatchingUp()
         DispatchQueue.global().async {
             while !catchingUp.isDone {
@@ -117,27 +141,8 @@ struct Ingest: ParsableCommand {
             try? store.liveHeartbeat(pid: pid, startedAt: started, scored: totals.scoring.scored, rate: rate, at: now)
         }
 
-        /// Runs a write; while another process holds the store's write lock it tries again, for up to --lock-wait
-        /// seconds in all, saying so. A batch tried again stores nothing twice (`LiveIngest.store`).
         func patiently<T>(_ write: () throws -> T) throws -> T {
-            let began = Date()
-            var waiting = false
-            while true {
-                do {
-                    let result = try write()
-                    if waiting { printError("the store's write lock was released; carrying on from line \(ingest.nextLine) of \(inputName)") }
-                    return result
-                } catch {
-                    guard case .locked? = StoreError.explaining(error, path: store.path) as? StoreError,
-                          Date().timeIntervalSince(began) < lockWait else { throw error }
-                    if !waiting {
-                        waiting = true
-                        printError("\(Sanitize.line(store.path)): the store is locked by another process that is writing to it; "
-                                   + "waiting for it (up to \(Formatting.grouped(Int(lockWait.rounded(.up)))) s, --lock-wait)")
-                    }
-                    usleep(100_000)
-                }
-            }
+            try waitingOutLocks(on: store.path, write)
         }
 
         func account(_ outcome: LiveIngest.Outcome) {
