@@ -98,4 +98,23 @@ import Testing
         #expect(Int(storedAgain.output.2.filter(\.isNumber)) == line - 2)
         #expect(try FollowRotationTests.stored(feed.store) == 200 + rows)
     }
+
+    /// A batch size is a buffer sized before reading: a huge one is refused up front, naming the option, the value
+    /// and the allowed range, instead of aborting on the allocation.
+    @Test func numericOptionsOutOfRangeAreRefusedNamingTheOptionAndTheValue() throws {
+        let feed = try rotation.feed()
+        for arguments in [["ingest", "-", "--store", feed.store, "--batch-size", "999999999999"],
+                          ["import", Harness.fixture("cards-2023-sample.csv"), "--store", feed.store, "--batch-size", "999999999999"],
+                          ["ingest", "-", "--store", feed.store, "--batch-size", "0"]] {
+            let refused = try Harness.run(arguments)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("--batch-size must be between 1 and 100,000, got \(arguments.last!)"), "\(refused.stderr)")
+        }
+        for value in ["-1", "3601", "nan"] {
+            let refused = try Harness.run(["ingest", "-", "--store", feed.store, "--lock-wait=\(value)"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("--lock-wait must be between 0 and 3600 seconds, got"), "\(refused.stderr)")
+        }
+        #expect(try FollowRotationTests.stored(feed.store) == 200)
+    }
 }
