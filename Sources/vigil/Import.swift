@@ -28,7 +28,7 @@ struct Import: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        try BatchSize.validate(batchSize)
     }
 
     func run() throws {

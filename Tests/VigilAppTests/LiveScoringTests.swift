@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VigilCore
 import VigilDemo
@@ -175,6 +176,52 @@ extension WholeScans {
         let ingest = try LiveIngest(store: store, config: VigilConfig())
         #expect(ingest.scorer == nil)
         #expect(ingest.notScoring?.contains("vigil scan") == true)
+    }
+
+    /// The scorer steps its clients' states before committing their scores: when the commit fails (here another
+    /// writer holds the lock past the busy timeout), the states are rebuilt, and a later call scores the same
+    /// transactions, all of them, as if the failure had not happened.
+    @Test func scoresWhoseCommitFailedAreScoredAgainOnceTheStoreIsFree() throws {
+        let arrivals = try Arrivals(clients: 12, days: 40, fittedDays: 35, detectors: [.isolationForest, .unusualAmount, .burst])
+        let reference = try Arrivals(clients: 12, days: 40, fittedDays: 35, detectors: [.isolationForest, .unusualAmount, .burst])
+        let ingest = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        let lines = arrivals.batches[0]
+        let stored = try ingest.store(header: arrivals.header, lines: lines)
+        #expect(stored.imported == lines.count && stored.scoring.scored == 0)
+
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let holder = try DatabaseQueue(path: arrivals.store.path, configuration: configuration)
+        defer { try? holder.close() }
+        try holder.inDatabase { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        #expect(throws: (any Error).self) { try ingest.scoreArrivals() }
+        try holder.inDatabase { db in try db.execute(sql: "COMMIT") }
+
+        let scored = try ingest.scoreArrivals()
+        #expect(scored.scored == lines.count)
+        #expect(try arrivals.store.liveScoredThrough() == arrivals.store.newestTransactionID())
+        // The same scores as an ingest that never failed.
+        let clean = try LiveIngest(store: reference.store, config: reference.config)
+        let expected = try clean.ingest(header: reference.header, lines: reference.batches[0])
+        #expect(scored.verdicts.map(\.score) == expected.scoring.verdicts.map(\.score))
+    }
+
+    /// Lines are numbered in the input: a failed batch leaves the next line where it was, and a followed file that
+    /// starts again is numbered from its own first line.
+    @Test func lineNumbersFollowTheInputThroughRestarts() throws {
+        let arrivals = try Arrivals(clients: 12, days: 40, fittedDays: 35, detectors: [.unusualAmount])
+        let ingest = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        #expect(ingest.nextLine == 2)
+        _ = try ingest.store(header: arrivals.header, lines: Array(arrivals.batches[0].prefix(3)))
+        #expect(ingest.nextLine == 5)
+        ingest.restartLines(startsWithHeader: false)
+        let bad = try ingest.store(header: arrivals.header, lines: [Array("x,y,z".utf8)])
+        #expect(bad.rejections.first?.hasPrefix("line 1") == true, "\(bad.rejections)")
+        ingest.restartLines(startsWithHeader: true)
+        let again = try ingest.store(header: arrivals.header, lines: [Array("x,y,w".utf8)])
+        #expect(again.rejections.first?.hasPrefix("line 2") == true, "\(again.rejections)")
+        #expect(ingest.isHeader(arrivals.header))
+        #expect(!ingest.isHeader(arrivals.batches[0][0]))
     }
 }
 }
