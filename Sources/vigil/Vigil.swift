@@ -21,6 +21,7 @@ struct Vigil: ParsableCommand {
     /// Runs the command, and turns the store's own failures (locked, full disk, read-only, I/O) into a message that
     /// names the store and what to do, instead of a raw SQLite error.
     static func main() {
+        Output.start()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -33,10 +34,13 @@ struct Vigil: ParsableCommand {
             if let store = (command as? any StoreCommand)?.storePath,
                let explained = StoreError.explaining(error, path: store) as? StoreError {
                 printError("error: \(Sanitize.line(explained.description))")
+                Output.reportLost()
                 exit(withError: ExitCode(1))
             }
+            Output.reportLost()
             exit(withError: error)
         }
+        Output.finish()
     }
 }
 
@@ -109,23 +113,18 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-/// Prints to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
 /// A single progress line rewritten in place on a terminal; silent when standard error is not one.
 struct ProgressLine {
     let enabled = isatty(STDERR_FILENO) == 1
 
     func update(_ text: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + Sanitize.line(text)).utf8))
+        Output.writeRaw("\r\u{1B}[K" + Sanitize.line(text), to: .standardError)
     }
 
     func clear() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Output.writeRaw("\r\u{1B}[K", to: .standardError)
     }
 }
 
