@@ -19,9 +19,19 @@ enum Output {
     /// The first error of each stream, by descriptor; written from the command's own thread and read at exit.
     nonisolated(unsafe) private static var failures: [Stream: Int32] = [:]
 
-    /// Called once at start: a reader that closes the pipe makes a write fail with EPIPE instead of killing Vigil.
+    /// Streams that were closed when Vigil started: writing to them is an error (EBADF), reported like any other.
+    nonisolated(unsafe) private static var closedAtStart: Set<Stream> = []
+
+    /// Called once at start. A reader that closes the pipe makes a write fail with EPIPE instead of killing Vigil.
+    /// A standard descriptor that was closed is taken by /dev/null, read-only, so that no file Vigil opens later (an
+    /// export's temporary file, say) lands on descriptor 1 or 2 and receives its messages.
     static func start() {
         signal(SIGPIPE, SIG_IGN)
+        for fd in Int32(0)...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let placeholder = open("/dev/null", O_RDONLY)
+            if placeholder >= 0, placeholder != fd { close(placeholder) }
+            if let stream = Stream(rawValue: fd) { closedAtStart.insert(stream) }
+        }
     }
 
     /// Writes data text (sanitised, line ends kept) to `stream`.
@@ -39,6 +49,10 @@ enum Output {
     /// Writes text as it is: for Vigil's own terminal controls (the progress line), never for data.
     static func writeRaw(_ text: String, to stream: Stream) {
         guard failures[stream] == nil else { return }
+        if closedAtStart.contains(stream) {
+            failures[stream] = EBADF
+            return
+        }
         var bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {

@@ -40,7 +40,7 @@ struct Report: ParsableCommand {
             return
         }
         try PrivateFile.write(text, to: out)
-        printError("\(Sanitize.line(out)): \(Formatting.grouped(cases.count)) cases")
+        printError("\(Sanitize.line(out)): \(Formatting.grouped(cases.count)) case\(cases.count == 1 ? "" : "s")")
     }
 }
 
