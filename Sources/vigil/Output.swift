@@ -76,6 +76,18 @@ enum Output {
         if reportLost() { exit(1) }
     }
 
+    /// Ends the command with `error` as ArgumentParser would (usage mistakes with the usage, `--help` on standard
+    /// output), but through this layer: the message is sanitised (it may repeat a value or a path from the command
+    /// line or the data) and a lost write still makes the exit status 1.
+    static func fail(_ error: any Error) -> Never {
+        let code = Vigil.exitCode(for: error)
+        let message = Vigil.fullMessage(for: error)
+        if !message.isEmpty {
+            write(message + "\n", to: code == .success ? .standardOutput : .standardError)
+        }
+        exit(reportLost() && code == .success ? 1 : code.rawValue)
+    }
+
     /// Says which streams lost output, on standard error if it still works; true when one did.
     @discardableResult
     static func reportLost() -> Bool {

@@ -26,7 +26,7 @@ struct Vigil: ParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            Output.fail(error)
         }
         do {
             try command.run()
@@ -34,11 +34,9 @@ struct Vigil: ParsableCommand {
             if let store = (command as? any StoreCommand)?.storePath,
                let explained = StoreError.explaining(error, path: store) as? StoreError {
                 printError("error: \(Sanitize.line(explained.description))")
-                Output.reportLost()
-                exit(withError: ExitCode(1))
+                Output.fail(ExitCode(1))
             }
-            Output.reportLost()
-            exit(withError: error)
+            Output.fail(error)
         }
         Output.finish()
     }

@@ -150,6 +150,19 @@ import Testing
         }
     }
 
+    @Test func errorMessagesThatRepeatAValueShowItSafely() throws {
+        let bad = try Harness.run(["report", "--store", scratch.path + "/none.sqlite", "--since", "\u{1B}]0;owned\u{07}"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("not '␛]0;owned␇'"), "\(bad.stderr)")
+        #expect(!bad.stderr.utf8.contains(0x1B) && !bad.stderr.utf8.contains(0x07))
+        let unknown = try Harness.run(["stats", "--\u{1B}[2J"])
+        #expect(unknown.status != 0 && !unknown.stderr.utf8.contains(0x1B), "\(unknown.stderr)")
+        // Help is output too: into a full disk it is an error.
+        #expect(try vigil(after: ":", ["--help"]).status == 0)
+        let help = try vigil(after: ":", ["--help"], stdout: "/dev/full")
+        #expect(help.status == 1 && help.stderr.contains("cannot write standard output"), "\(help.stderr)")
+    }
+
     @Test func anImportWhoseStandardErrorFailsStillCompletes() throws {
         let store = scratch.path + "/import.sqlite"
         let missing = scratch.path + "/missing.csv"
