@@ -20,16 +20,21 @@ public enum CaseReport {
     static let csvHeader = ["alert_id", "transaction_id", "time_utc", "client_id", "amount", "currency", "merchant", "category",
                             "score", "decision", "analyst", "decided_at_utc", "notes", "reasons"]
 
+    /// One line per case, CRLF line ends. Ids, the amount and the score are numbers; every other cell is text from
+    /// data and goes through `CSVCell.text`, so a merchant named `=HYPERLINK(...)` is not a live formula and an
+    /// analyst's note cannot carry an escape sequence.
     public static func csv(_ cases: [TriagedCase]) -> String {
-        var lines = [csvHeader.joined(separator: ",")]
+        var lines = [CSVCell.line(csvHeader)]
         for c in cases {
             let a = c.alert
-            let fields = [String(a.id), String(a.transactionID), CivilTime.format(a.instant), a.clientID,
-                          TransactionCSV.decimal(a.amountMinor), a.currency,
-                          a.merchant, a.category, String(format: "%.3f", a.score), a.status, c.analyst ?? "",
-                          c.decidedAt.map(CivilTime.format) ?? "", c.notes.map { "\($0.analyst): \($0.text)" }.joined(separator: " | "),
-                          a.reasons.map(\.text).joined(separator: " | ")]
-            lines.append(fields.map(TransactionCSV.escape).joined(separator: ","))
+            let notes = c.notes.map { "\($0.analyst): \($0.text)" }.joined(separator: " | ")
+            lines.append(CSVCell.line([
+                CSVCell.number(String(a.id)), CSVCell.number(String(a.transactionID)), CSVCell.text(CivilTime.format(a.instant)),
+                CSVCell.text(a.clientID), CSVCell.number(TransactionCSV.decimal(a.amountMinor)), CSVCell.text(a.currency),
+                CSVCell.text(a.merchant), CSVCell.text(a.category), CSVCell.number(String(format: "%.3f", a.score)),
+                CSVCell.text(a.status), CSVCell.text(c.analyst ?? ""), CSVCell.text(c.decidedAt.map(CivilTime.format) ?? ""),
+                CSVCell.text(notes), CSVCell.text(a.reasons.map(\.text).joined(separator: " | ")),
+            ]))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
@@ -47,7 +52,8 @@ public enum CaseReport {
             ]
         }
         let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // Control characters, C1 controls and bidi overrides stay in the data as \uXXXX escapes, never raw.
+        return Sanitizer.escapedJSON(String(decoding: data, as: UTF8.self)) + "\n"
     }
 
     /// A readable case summary: per case the transaction, decision, reasons, notes, and the client's hour × weekday
@@ -57,7 +63,7 @@ public enum CaseReport {
         for c in cases {
             let a = c.alert
             let money = Money(minorUnits: a.amountMinor, currency: a.currency).description
-            out += "\n## Alert #\(a.id): \(a.status.replacingOccurrences(of: "_", with: " "))\n\n"
+            out += "\n## Alert #\(a.id): \(markdownCell(a.status.replacingOccurrences(of: "_", with: " ")))\n\n"
             out += "| | |\n|---|---|\n"
             for (label, value) in [("Transaction", "#\(a.transactionID), \(CivilTime.format(a.instant)) UTC"), ("Client", a.clientID),
                                    ("Amount", money), ("Merchant", "\(a.merchant) (\(a.category))"),
@@ -67,9 +73,9 @@ public enum CaseReport {
             }
             out += "\n**Why it was flagged**\n\n"
             out += a.reasons.isEmpty ? "- (no reasons recorded)\n"
-                : a.reasons.map { "- \(markdownCell($0.text)) (\($0.detector), +\(String(format: "%.2f", $0.contribution)))\n" }.joined()
+                : a.reasons.map { "- \(markdownCell($0.text)) (\(markdownCell($0.detector)), +\(String(format: "%.2f", $0.contribution)))\n" }.joined()
             if !c.notes.isEmpty {
-                out += "\n**Notes**\n\n" + c.notes.map { "- \($0.analyst), \(CivilTime.format($0.at)) UTC: \(markdownCell($0.text))\n" }.joined()
+                out += "\n**Notes**\n\n" + c.notes.map { "- \(markdownCell($0.analyst)), \(CivilTime.format($0.at)) UTC: \(markdownCell($0.text))\n" }.joined()
             }
             if let activity = clients[a.clientID], activity.count > 0 {
                 let view = ClientView(activity: activity, profile: nil, focusTransaction: a.transactionID)
@@ -82,7 +88,8 @@ public enum CaseReport {
                 out += placesMarkdown(view)
             }
         }
-        return out
+        // Whatever reached the document from data without a cell of its own (a status, a currency) is drawn safe too.
+        return Sanitizer.sanitize(out, keepingLineBreaks: true)
     }
 
     /// Where the client transacts: the location map (home H, this case X) and the top places with their distance

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A width × height grid of cells: what a screen renders into and what a
 /// backend flushes to the terminal. Everything written through `put` is
 /// sanitised first, so data can never reach the terminal as control codes.

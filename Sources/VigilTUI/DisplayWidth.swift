@@ -1,3 +1,5 @@
+import VigilCore
+
 /// How many terminal columns text takes, as a terminal following Unicode's
 /// East Asian Width property draws it: wide and fullwidth characters (CJK,
 /// Hangul, fullwidth forms, emoji with emoji presentation) take two columns,

@@ -1,3 +1,4 @@
+import VigilCore
 import CNcursesw
 
 /// The real terminal, through ncursesw.

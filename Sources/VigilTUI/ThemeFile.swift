@@ -1,3 +1,4 @@
+import VigilCore
 import Foundation
 
 /// A theme file that cannot be used: which file, which line, which key, and why.

@@ -55,17 +55,18 @@ enum DemoCommandRunner {
         let generator = try DemoGenerator(config: config)
         let progress = ProgressLine()
         let started = Date()
-        var csv: CSVFileWriter?
+        // The CSV appears only once it is whole: a failed generation leaves no partial file (`PrivateFile`).
+        var csv: PrivateFile.Writer?
         if let exportCSV {
-            csv = try CSVFileWriter(path: exportCSV)
-            try csv!.write(line: TransactionCSV.header)
+            csv = try PrivateFile.create(exportCSV)
+            try csv!.write(TransactionCSV.header + "\n")
         }
         var day = 0
         var rows = 0
         func emit(_ batch: [Transaction], into next: ([Transaction]) throws -> Void) throws {
             day += 1
             rows += batch.count
-            if let writer = csv { for t in batch { try writer.write(line: TransactionCSV.row(t)) } }
+            if let writer = csv { for t in batch { try writer.write(TransactionCSV.row(t) + "\n") } }
             try next(batch)
             let elapsed = Date().timeIntervalSince(started)
             progress.update("generating: day \(day)/\(days), \(Formatting.grouped(rows)) transactions, "
@@ -90,35 +91,8 @@ enum DemoCommandRunner {
             progress.clear()
         }
         if let csv, let exportCSV {
-            try csv.close()
-            print("\(exportCSV): wrote \(Formatting.grouped(rows)) transactions")
+            try csv.commit()
+            print("\(Sanitize.line(exportCSV)): wrote \(Formatting.grouped(rows)) transactions")
         }
-    }
-}
-
-/// Buffered line writer for large CSV exports.
-final class CSVFileWriter {
-    private let handle: FileHandle
-    private var buffer = Data()
-
-    init(path: String) throws {
-        handle = try PrivateFile.create(path)
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    func write(line: String) throws {
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    func flush() throws {
-        try handle.write(contentsOf: buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    func close() throws {
-        try flush()
-        try handle.close()
     }
 }

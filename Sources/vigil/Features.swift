@@ -30,6 +30,7 @@ struct Features: ParsableCommand {
         }
         progress.update("writing \(out)")
         try FeatureCSV.write(set, to: output)
+        try output.commit()
         progress.clear()
         print("\(Sanitize.line(out)): \(Formatting.grouped(set.count)) transactions × \(set.matrix.columnCount) features "
               + "in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

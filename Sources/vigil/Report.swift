@@ -16,7 +16,7 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only cases decided on or after this UTC day.", valueName: "YYYY-MM-DD"))
     var since: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write the report to this file (mode 0600) instead of standard output.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Write the report to this file (mode 0600, replaced whole; never through a link) instead of standard output.", valueName: "FILE"))
     var out: String?
 
     func validate() throws { _ = try sinceInstant() }
@@ -34,16 +34,13 @@ struct Report: ParsableCommand {
         if format == .md {
             for clientID in Set(cases.map(\.alert.clientID)) { clients[clientID] = try store.clientActivity(clientID: clientID) }
         }
-        let text = Data(try CaseReport.render(cases, format: format, clients: clients).utf8)
+        let text = try CaseReport.render(cases, format: format, clients: clients)
         guard let out else {
-            FileHandle.standardOutput.write(text)
+            Output.write(text)
             return
         }
-        let file = try PrivateFile.create(out)
-        try file.write(contentsOf: text)
-        try file.synchronize()
-        try file.close()
-        printError("\(Sanitize.line(out)): \(Formatting.grouped(cases.count)) cases")
+        try PrivateFile.write(text, to: out)
+        printError("\(Sanitize.line(out)): \(Formatting.grouped(cases.count)) case\(cases.count == 1 ? "" : "s")")
     }
 }
 

@@ -141,8 +141,7 @@ struct Alerts: ParsableCommand {
                     "reasons": a.reasons.map { ["detector": $0.detector, "score": $0.score, "contribution": $0.contribution, "text": $0.text] },
                 ]
             }
-            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try Output.writeJSON(objects)
             return
         }
         guard !alerts.isEmpty else {
@@ -201,8 +200,7 @@ struct Eval: ParsableCommand {
         if json {
             var object: [String: Any] = [:]
             for evaluation in evaluations { object[evaluation.detector] = evaluation.jsonObject }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try Output.writeJSON(object)
             return
         }
         guard !evaluations.isEmpty else {

@@ -21,8 +21,7 @@ struct Stats: ParsableCommand {
             ]
             object["first_transaction"] = s.firstInstant.map { CivilTime.format($0) + "Z" } ?? NSNull()
             object["last_transaction"] = s.lastInstant.map { CivilTime.format($0) + "Z" } ?? NSNull()
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try Output.writeJSON(object)
             return
         }
         print("store           \(Sanitize.line(s.path))")

@@ -104,7 +104,7 @@ struct Triage: ParsableCommand {
     /// Writes a line at once, unbuffered: a line on standard output means its decision is committed, even if the
     /// process is killed just after.
     private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((Sanitize.line(line) + "\n").utf8))
+        Output.write(Sanitize.line(line) + "\n")
     }
 }
 

@@ -21,33 +21,26 @@ struct Vigil: ParsableCommand {
     /// Runs the command, and turns the store's own failures (locked, full disk, read-only, I/O) into a message that
     /// names the store and what to do, instead of a raw SQLite error.
     static func main() {
+        Output.start()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
         } catch {
-            fail(error)
+            Output.fail(error)
         }
         do {
             try command.run()
         } catch {
             if let store = (command as? any StoreCommand)?.storePath,
                let explained = StoreError.explaining(error, path: store) as? StoreError {
-                printError("error: \(explained.description)")
-                exit(withError: ExitCode(1))
+                printError("error: \(Sanitize.line(explained.description))")
+                Output.fail(ExitCode(1))
             }
-            fail(error)
+            Output.fail(error)
         }
+        Output.finish()
     }
 
-    /// Exits with `error`'s message and status. The message is written through `printError`, which neutralises
-    /// whatever a path, key or value it echoes holds; help and version requests go out as they are.
-    static func fail(_ error: any Error) -> Never {
-        let code = exitCode(for: error)
-        if code.isSuccess { exit(withError: error) }
-        let message = fullMessage(for: error)
-        if !message.isEmpty { printError(message) }
-        exit(withError: code)
-    }
 }
 
 /// A command that works on a store: its failures name it.
@@ -129,25 +122,18 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-/// Prints to standard error, each line sanitised: error messages echo paths, keys and values from the user or the
-/// data, and nothing in them may reach the terminal as a control character or escape sequence.
-func printError(_ text: String) {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Sanitize.line(String($0)) }
-    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-}
-
 /// A single progress line rewritten in place on a terminal; silent when standard error is not one.
 struct ProgressLine {
     let enabled = isatty(STDERR_FILENO) == 1
 
     func update(_ text: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + Sanitize.line(text)).utf8))
+        Output.writeRaw("\r\u{1B}[K" + Sanitize.line(text), to: .standardError)
     }
 
     func clear() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Output.writeRaw("\r\u{1B}[K", to: .standardError)
     }
 }
 

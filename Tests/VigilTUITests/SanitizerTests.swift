@@ -1,4 +1,5 @@
 import Testing
+import VigilCore
 import VigilTUI
 
 @Suite struct SanitizerTests {

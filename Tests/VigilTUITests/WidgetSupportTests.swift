@@ -1,3 +1,4 @@
+import VigilCore
 import Testing
 import VigilTUI
 

@@ -35,14 +35,15 @@ public enum FeaturePipeline {
 /// Writes a feature set as CSV: `transaction_id,label,` then the feature names; an unknown label is left empty.
 /// Values are written in their shortest exact form, so another library reads exactly the matrix the models saw.
 public enum FeatureCSV {
-    /// Creates (or empties) the file at `path` for `write`, private to its owner (`PrivateFile`, mode 0600) like
-    /// everything else Vigil writes from the store's data. Open it before computing the features, so that a bad path
-    /// fails at once, naming the file and why.
-    public static func create(_ path: String) throws -> FileHandle {
+    /// Starts the file at `path` for `write` through `PrivateFile` (mode 0600, put in place whole by `commit()`, never
+    /// written through a link) like everything else Vigil writes from the store's data. Start it before computing the
+    /// features, so that a bad path fails at once, naming the file and why.
+    public static func create(_ path: String) throws -> PrivateFile.Writer {
         try PrivateFile.create(path)
     }
 
-    public static func write(_ set: FeatureSet, to handle: FileHandle) throws {
+    /// Every cell is a number Vigil formatted (`CSVCell.number`): nothing here can start a formula.
+    public static func write(_ set: FeatureSet, to file: PrivateFile.Writer) throws {
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
         buffer += (["transaction_id", "label"] + TransactionFeature.names).joined(separator: ",") + "\n"
@@ -56,10 +57,10 @@ public enum FeatureCSV {
             }
             buffer += "\n"
             if buffer.utf8.count >= 1 << 20 {
-                try handle.write(contentsOf: Data(buffer.utf8))
+                try file.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        try handle.write(contentsOf: Data(buffer.utf8))
+        try file.write(buffer)
     }
 }

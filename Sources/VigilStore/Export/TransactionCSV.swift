@@ -6,34 +6,29 @@ public enum TransactionCSV {
     public static let header = "source_key,client,time,amount,currency,merchant,category,city,state,country,"
         + "home_lat,home_lon,merch_lat,merch_lon,channel,label,label_kind"
 
-    /// One row; amounts in major units with two decimals, time as ISO 8601 UTC.
+    /// One row; amounts in major units with two decimals, time as ISO 8601 UTC. Text columns go through `CSVCell.text`
+    /// (a merchant starting with `=` is written `'=`); the numeric ones, a negative amount included, stay numbers.
     public static func row(_ t: Transaction) -> String {
         var fields: [String] = []
         fields.reserveCapacity(17)
-        fields.append(escape(t.sourceKey))
-        fields.append(escape(t.clientID))
+        fields.append(CSVCell.text(t.sourceKey))
+        fields.append(CSVCell.text(t.clientID))
         fields.append(iso(t.instant))
         fields.append(decimal(t.amount.minorUnits))
-        fields.append(t.amount.currency)
-        fields.append(escape(t.merchant))
-        fields.append(escape(t.category))
-        fields.append(escape(t.city ?? ""))
-        fields.append(escape(t.state ?? ""))
-        fields.append(escape(t.country ?? ""))
+        fields.append(CSVCell.text(t.amount.currency))
+        fields.append(CSVCell.text(t.merchant))
+        fields.append(CSVCell.text(t.category))
+        fields.append(CSVCell.text(t.city ?? ""))
+        fields.append(CSVCell.text(t.state ?? ""))
+        fields.append(CSVCell.text(t.country ?? ""))
         fields.append(t.home.map { coordinate($0.latitude) } ?? "")
         fields.append(t.home.map { coordinate($0.longitude) } ?? "")
         fields.append(t.merchantLocation.map { coordinate($0.latitude) } ?? "")
         fields.append(t.merchantLocation.map { coordinate($0.longitude) } ?? "")
         fields.append(t.channel?.rawValue ?? "")
         fields.append(t.label.map(String.init) ?? "")
-        fields.append(escape(t.labelKind ?? ""))
+        fields.append(CSVCell.text(t.labelKind ?? ""))
         return fields.joined(separator: ",")
-    }
-
-    /// A CSV field per RFC 4180: quoted when it holds a comma, quote or line break, its quotes doubled.
-    public static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func iso(_ epoch: Int64) -> String {

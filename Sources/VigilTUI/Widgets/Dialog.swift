@@ -1,3 +1,5 @@
+import VigilCore
+
 /// What a key did to an open dialog.
 public enum DialogEvent: Hashable, Sendable {
     /// Not a dialog key; the dialog stays open and the key is the caller's.

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A cell on the screen: where a widget wants the terminal cursor.
 public struct ScreenPosition: Hashable, Sendable {
     public var x: Int

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Breaks text into rows no wider than `width` display columns, for text
 /// views and dialog messages.
 ///
