@@ -8,7 +8,8 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Live mode: take CSV lines as they arrive, store them and score each one at once.",
         discussion: """
-            Reads CSV from standard input (`-`), follows a growing file (--follow FILE, like `tail -f`), or with \
+            Reads CSV from standard input (`-`), follows a growing file (--follow FILE, like `tail -F`: a file that is \
+            truncated, rewritten or replaced by rotation is read again from its start, and nothing is stored twice), or with \
             --watch scores what other processes add to the store. The first line is the header, mapped as `vigil \
             import` maps one. Each batch of lines that arrives is imported (bad rows rejected with their line, field \
             and value; repeats skipped), then every new transaction is scored from its client's saved state by the \
@@ -21,7 +22,7 @@ struct Ingest: ParsableCommand {
     @Argument(help: "`-` for standard input.")
     var input: String?
 
-    @Option(name: .long, help: "Follow a growing file instead of standard input; runs until interrupted.")
+    @Option(name: .long, help: "Follow a growing file by name instead of standard input, through truncation and rotation; runs until interrupted.")
     var follow: String?
 
     @Flag(name: .long, help: "Read nothing: score what other processes (`vigil import`, another program) add to the store, until interrupted.")

@@ -249,8 +249,10 @@ public final class FollowedFile {
             restart()
             return .truncated
         }
-        var chunk = [UInt8](repeating: 0, count: limit)
-        let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, limit, off_t(offset)) }
+        // Only what the file holds beyond the read position is asked for: an idle look allocates nothing.
+        let waiting = Int(min(Int64(limit), Int64(info.st_size) - offset))
+        var chunk = [UInt8](repeating: 0, count: waiting)
+        let count = waiting == 0 ? 0 : chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, waiting, off_t(offset)) }
         if count < 0 {
             if errno == EINTR || errno == EAGAIN { return .idle }
             throw FollowError(path: path, reason: String(cString: strerror(errno)))
