@@ -16,11 +16,14 @@ enum Output {
         var name: String { self == .standardOutput ? "standard output" : "standard error" }
     }
 
-    /// The first error of each stream, by descriptor; written from the command's own thread and read at exit.
+    /// The first error of each stream. Guarded by `lock`: progress lines may come from worker threads.
     nonisolated(unsafe) private static var failures: [Stream: Int32] = [:]
 
     /// Streams that were closed when Vigil started: writing to them is an error (EBADF), reported like any other.
     nonisolated(unsafe) private static var closedAtStart: Set<Stream> = []
+
+    /// One write at a time, so lines from different threads never interleave and the state above stays whole.
+    private static let lock = NSLock()
 
     /// Called once at start. A reader that closes the pipe makes a write fail with EPIPE instead of killing Vigil.
     /// A standard descriptor that was closed is taken by /dev/null, read-only, so that no file Vigil opens later (an
@@ -48,15 +51,17 @@ enum Output {
 
     /// Writes text as it is: for Vigil's own terminal controls (the progress line), never for data.
     static func writeRaw(_ text: String, to stream: Stream) {
+        lock.lock()
+        defer { lock.unlock() }
         guard failures[stream] == nil else { return }
         if closedAtStart.contains(stream) {
             failures[stream] = EBADF
             return
         }
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in Glibc.write(stream.rawValue, raw.baseAddress! + written, raw.count - written) }
+            let n = bytes.withUnsafeBytes { raw in Glibc.write(stream.rawValue, raw.baseAddress! + written, raw.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
                 failures[stream] = errno
@@ -64,11 +69,7 @@ enum Output {
             }
             written += n
         }
-        bytes.removeAll()
     }
-
-    /// Whether a write to `stream` has failed.
-    static func failed(_ stream: Stream) -> Bool { failures[stream] != nil }
 
     /// After the command: when output was lost, says so (on standard error if it still works) and exits with
     /// status 1, so a script never takes a lost report for a written one.
@@ -91,12 +92,13 @@ enum Output {
     /// Says which streams lost output, on standard error if it still works; true when one did.
     @discardableResult
     static func reportLost() -> Bool {
+        let lost = lock.withLock { failures }
         for stream in [Stream.standardOutput, .standardError] {
-            guard let code = failures[stream] else { continue }
+            guard let code = lost[stream] else { continue }
             let reason = String(cString: strerror(code)) + (code == EPIPE ? " (the reader closed it)" : "")
             writeRaw("vigil: cannot write \(stream.name): \(reason); the command's output is incomplete\n", to: .standardError)
         }
-        return !failures.isEmpty
+        return !lost.isEmpty
     }
 }
 
