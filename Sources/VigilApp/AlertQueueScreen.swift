@@ -143,14 +143,31 @@ public final class AlertQueueScreen {
     /// Reads the query's ids and the counts again, keeping the cursor on the same alert when it is still listed.
     public func reload() throws {
         let current = ids.indices.contains(table.cursor) ? ids[table.cursor] : nil
+        let marked = Set(table.selection.compactMap { ids.indices.contains($0) ? ids[$0] : nil })
         view = AlertView(try store.alertSortColumns(matching: query), sort: query.sort, descending: query.descending)
         ids = view.ids
         counts = try store.alertCounts()
         loaded.removeAll(keepingCapacity: true)
-        table.selection = table.selection.filter { $0 < ids.count }
+        remark(marked)
         if let current, let row = ids.firstIndex(of: current) { table.moveCursor(to: row, rowCount: ids.count, pageSize: 1) }
         if case .detail(let id, _) = mode { detail = try store.alertDetail(alertID: id) }
         token = try store.changeToken()
+    }
+
+    /// Marks name alerts, not rows: after a reload (another analyst's decision, a scan) the rows move, and a mark left
+    /// on a row position would send the next decision to whichever alert moved there. Marked alerts that left the
+    /// view are unmarked, saying so, so that a decision never covers fewer alerts than the analyst thinks unnoticed.
+    private func remark(_ marked: Set<Int64>) {
+        guard !marked.isEmpty else { table.selection = []; return }
+        var rows = Set<Int>()
+        for (row, id) in ids.enumerated() where marked.contains(id) { rows.insert(row) }
+        table.selection = rows
+        let gone = marked.count - rows.count
+        guard gone > 0 else { return }
+        let note = gone == 1 ? "1 marked alert left this view (decided elsewhere or withdrawn) and is no longer marked"
+            : "\(gone) marked alerts left this view (decided elsewhere or withdrawn) and are no longer marked"
+        // Added to what the key already said (a refused decision's reason), not put in its place.
+        message = message.map { $0 + "; " + note } ?? note
     }
 
     /// Reloads if anything committed to the store since the last load (another analyst, a scan); true if it did.

@@ -189,6 +189,28 @@ import VigilTUI
         #expect(try !queue2.refreshIfChanged())
     }
 
+    /// Marks follow their alerts when the queue reloads: another analyst's decision moves every row below it up one,
+    /// and a mark kept by row position would then send the decision to the wrong alert.
+    @Test func marksStayOnTheirAlertsWhenAnotherDecisionMovesTheRows() throws {
+        let queue = try screen()
+        _ = try queue.render(size: size)
+        try press(queue, .character("j"), .character("j"), .character(" "))  // mark alert #3 (row 2)
+        let other = try Store(path: store.path)
+        try other.decide([SeenAlert(id: 1, version: 1)], status: .escalated, analyst: "bo")
+        #expect(try queue.refreshIfChanged())
+        #expect(queue.ids == [2, 3, 4, 5, 6])
+        try press(queue, .character("p"))
+        #expect(try status(3) == "false_positive", "the marked alert is decided")
+        #expect(try status(4) == "open", "not the alert that moved onto the marked row")
+        // A marked alert that leaves the view is unmarked, and the queue says so.
+        try press(queue, .character("g"), .character(" "))  // mark alert #2
+        try other.decide([SeenAlert(id: 2, version: 1)], status: .escalated, analyst: "bo")
+        #expect(try queue.refreshIfChanged())
+        #expect(queue.message == "1 marked alert left this view (decided elsewhere or withdrawn) and is no longer marked")
+        try press(queue, .character("p"))
+        #expect(try status(4) == "false_positive", "with no marks left, the decision is the cursor's alert")
+    }
+
     /// Two alerts marked, then a scan elsewhere withdraws one: the decision is refused whole and says the alert was
     /// withdrawn, rather than made on the other alone.
     @Test func aDecisionOnAMarkedAlertAScanWithdrewIsRefusedWithAMessage() throws {
