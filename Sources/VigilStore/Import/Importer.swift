@@ -382,6 +382,9 @@ extension Store {
                     }
                     counts = committed.0
                     done = committed.1
+                    // A moment without the write lock, in which another process's waiting write (a decision, polling
+                    // for the lock every millisecond: `Store.waitForLock`) gets its turn.
+                    if !isBuilding { usleep(2_000) }
                     for rejection in committed.2 where shown.count < options.rejectionsShown { shown.append(rejection) }
                     if done.isEnd(of: batch) && batch.isLast { finished = true }
                 }
