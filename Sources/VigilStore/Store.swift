@@ -120,6 +120,16 @@ extension Store {
         return 5
     }()
 
+    /// Busy handler: tries again every millisecond until `busyTimeout` has passed. SQLite's own timeout backs off to
+    /// a try every 100 ms, and a writer that commits every few hundred milliseconds and starts its next transaction
+    /// at once (an import) leaves gaps far shorter than that, so a decision waiting behind it could miss gap after
+    /// gap; the importer pauses briefly after each commit, and a try every millisecond finds that pause.
+    static let waitForLock: Database.BusyCallback = { tries in
+        guard Double(tries) < busyTimeout * 1_000 else { return false }
+        usleep(1_000)
+        return true
+    }
+
     /// `path` escaped for a SQLite URI filename.
     static func uriPath(_ path: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
@@ -240,7 +250,7 @@ public final class Store: Sendable {
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(Store.busyTimeout)
+        config.busyMode = .callback(Store.waitForLock)
         // A store this process may not write (its permissions, or a read-only mount) is opened read-only, so that
         // reading commands work and writing ones fail with `StoreError.readOnly` instead of an I/O error.
         let readOnly = requested || (!building && !Self.isWritable(path: path))

@@ -16,8 +16,8 @@ enum InsertOutcome: Equatable {
 
 /// Appends transactions inside a write transaction, shared by CSV import and the demo generator.
 /// Rows whose source key is already stored are reported as duplicates, never overwritten.
-/// Client rows are aggregated in memory and upserted once per batch (foreign keys are deferred
-/// to the batch's commit so the order does not matter).
+/// Client rows are aggregated in memory and upserted once per batch; a client new to the store gets its row
+/// before its first transaction (`createsClientsFirst`).
 struct TransactionWriter {
     let importID: Int64
     /// The clients' totals over the rows inserted since `finishBatch` last wrote them.
@@ -39,13 +39,27 @@ struct TransactionWriter {
     /// (`ClientTotals.write`).
     let countsClients: Bool
 
+    /// Give each client new to the store its row before its first transaction goes in, and fill in its totals at
+    /// the batch's end. A transaction inserted before its client's row is a pending violation of the deferred
+    /// foreign key, and while any is pending SQLite checks every row inserted into a parent table (`transactions`
+    /// is the parent of `scores`, `alerts` and `live_scores`) for children that it might satisfy: a full scan of
+    /// `scores`, which has no index by transaction (migration v4), for every later row of the batch. Off for a load
+    /// with foreign keys off (into an empty store), which has no pending violations to count.
+    let createsClientsFirst: Bool
+    /// The clients whose row exists in this batch's transaction (found or created), by their ids' bytes.
+    private var clientsPresent = ByteInterner()
+    /// The clients whose row this batch created, to remove again if none of their rows went in.
+    private var clientsCreated: [Int32] = []
+
     /// The INSERT for a full statement of `rowsPerStatement` rows, built once.
     private var fullInsertSQL: String?
 
     init(importID: Int64, checksIdentity: Bool = true, holdsClients: Bool = false, heldClientsLimit: Int = 250_000,
-         countsClients: Bool = true) {
+         countsClients: Bool = true, createsClientsFirst: Bool = true) {
         precondition(countsClients || !checksIdentity, "rows totalled before they go in must all go in")
         self.importID = importID
+        // A writer holding clients loads with its references checked at the end, not row by row.
+        self.createsClientsFirst = createsClientsFirst && !holdsClients
         self.checksIdentity = checksIdentity
         self.holdsClients = holdsClients
         self.heldClientsLimit = heldClientsLimit
@@ -59,6 +73,30 @@ struct TransactionWriter {
     /// Call at the start of each batch's transaction.
     mutating func beginBatch(_ db: Database) throws {
         try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+        clientsPresent = ByteInterner()
+        clientsCreated = []
+    }
+
+    /// Creates the rows of the clients of `rows[group]` not stored yet, with no transactions and an empty time
+    /// range that the batch's totals replace (`ClientTotals.write` takes the min and max).
+    private mutating func createClients(of rows: borrowing PackedRows, _ group: Range<Int>, _ db: Database) throws {
+        var statement: Statement?
+        for row in group {
+            let id = rows.range(row, .clientID)
+            let before = clientsPresent.count
+            let index = rows.bytes.withUnsafeBufferPointer { all in
+                clientsPresent.index(of: all.baseAddress.map { $0 + id.lowerBound }, length: id.count)
+            }
+            guard clientsPresent.count > before else { continue }
+            if statement == nil {
+                statement = try db.cachedStatement(sql: """
+                    INSERT INTO clients (id, first_instant, last_instant, transaction_count) VALUES (?, ?, ?, 0)
+                    ON CONFLICT(id) DO NOTHING
+                    """)
+            }
+            try statement!.execute(arguments: [clientsPresent.string(index), Int64.max, Int64.min])
+            if db.changesCount > 0 { clientsCreated.append(index) }
+        }
     }
 
     private static let columnCount = 20
@@ -79,12 +117,18 @@ struct TransactionWriter {
     /// it was given, each of its rows is looked up to tell which went in: those stored under a row id above the
     /// table's maximum before the statement, the first time their hash appears in it.
     mutating func insert(_ rows: PackedRows, _ db: Database) throws -> [InsertOutcome] {
+        try insert(rows, 0..<rows.count, db)
+    }
+
+    /// `insert(_:_:)` on `rows[range]` only: outcomes for those rows, in order.
+    mutating func insert(_ rows: PackedRows, _ range: Range<Int>, _ db: Database) throws -> [InsertOutcome] {
         var outcomes: [InsertOutcome] = []
-        outcomes.reserveCapacity(rows.count)
-        var start = 0
-        while start < rows.count {
-            let group = start..<min(start + Self.rowsPerStatement, rows.count)
+        outcomes.reserveCapacity(range.count)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let group = start..<min(start + Self.rowsPerStatement, range.upperBound)
             start = group.upperBound
+            if createsClientsFirst { try createClients(of: rows, group, db) }
             let before = checksIdentity ? try Int64.fetchOne(db, sql: "SELECT max(id) FROM transactions") ?? 0 : 0
             let sql: String
             if group.count == Self.rowsPerStatement {
@@ -198,6 +242,15 @@ struct TransactionWriter {
     /// Writes the clients' totals; call before the batch commits. A writer that `holdsClients` writes them only at
     /// the `last` batch, or once they reach `heldClientsLimit` clients.
     mutating func finishBatch(_ db: Database, last: Bool = true) throws {
+        defer { clientsCreated = [] }
+        if !clientsCreated.isEmpty {
+            // Clients created for rows that all turned out duplicates or identity collisions: none of their rows
+            // went in, so they go again (the totals below never name them).
+            let statement = try db.cachedStatement(sql: "DELETE FROM clients WHERE id = ? AND transaction_count = 0")
+            try clients.write(db)
+            for index in clientsCreated { try statement.execute(arguments: [clientsPresent.string(index)]) }
+            return
+        }
         if holdsClients && !last && clients.count < heldClientsLimit { return }
         try clients.write(db)
     }

@@ -23,6 +23,9 @@ import VigilTUI
 ///                                                --write also saves them for bench/lstm_torch.py
 ///     vigil-bench live [--clients N] [--days D] [--arrival-days K] [--batch LINES] [--store BASE] [--only batch|ingest]
 ///                                                live scoring: per-transaction latency and ingest throughput
+///     vigil-bench triage-wait --store PATH [--decisions N] [--interval-ms M]
+///                                                decide N open alerts one at a time, M ms apart (run it while an import
+///                                                writes the store): how long each decision took, waits included
 ///     vigil-bench scan --store PATH [--with-lof] `vigil scan`: profiles, rules, Isolation Forest (and LOF), ensemble,
 ///                                                alert queue; writes its runs into the store
 func usage() -> Never {
@@ -32,6 +35,7 @@ func usage() -> Never {
                | iforest --matrix PREFIX [--columns C] [--seed S] [--trees T] [--scores-out FILE]
                | lof --matrix PREFIX [--columns C] [--neighbours K] [--leaf-size L] [--standardize] [--scores-out FILE]
                      [--novel N]
+               | triage-wait --store PATH [--decisions N] [--interval-ms M]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
                | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
@@ -186,6 +190,31 @@ do {
         let seconds = Date().timeIntervalSince(started)
         emit(["benchmark": "features", "rows": set.count, "columns": set.matrix.columnCount, "prior_seconds": priorSeconds,
               "seconds": seconds, "rows_per_second": Double(set.count) / seconds, "peak_rss_kb": peakRSSKilobytes()])
+    case "triage-wait":
+        guard let path = option("--store", in: args) else { usage() }
+        let count = Int(option("--decisions", in: args) ?? "") ?? 50
+        let interval = Double(option("--interval-ms", in: args) ?? "") ?? 100
+        let store = try Store(path: path)
+        let alerts = try store.alerts(limit: count, status: .open)
+        var waits: [Double] = []
+        var failures: [String] = []
+        for alert in alerts {
+            let started = Date()
+            do {
+                try store.decide([SeenAlert(id: alert.id, version: alert.version)], status: .falsePositive, analyst: "bench")
+            } catch {
+                failures.append(String(describing: error))
+            }
+            waits.append(Date().timeIntervalSince(started))
+            Thread.sleep(forTimeInterval: interval / 1000)
+        }
+        let sorted = waits.sorted()
+        func percentile(_ p: Double) -> Double {
+            sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
+        }
+        emit(["benchmark": "triage_wait", "decisions": sorted.count, "failures": failures.count,
+              "first_failure": failures.first ?? "", "p50_seconds": percentile(0.5), "p99_seconds": percentile(0.99),
+              "max_seconds": sorted.last ?? 0])
     case "scan":
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)

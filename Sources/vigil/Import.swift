@@ -23,16 +23,22 @@ struct Import: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Rows committed per transaction.")
     var batchSize: Int = 20_000
 
+    @Option(name: .customLong("keep-rejected"), help: ArgumentHelp(
+        "Rejected rows kept in the store per import; the rest are counted but not kept.", valueName: "N"))
+    var keepRejected: Int = ImportOptions.defaultRejectionsKept
+
     @Flag(name: .customLong("dry-run"), help: "Check every row and report what would be rejected; write nothing.")
     var dryRun = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
         try BatchSize.validate(batchSize)
+        guard keepRejected >= 0 else { throw ValidationError("--keep-rejected must be 0 or more") }
     }
 
     func run() throws {
-        let options = try format.importOptions(batchSize: batchSize)
+        var options = try format.importOptions(batchSize: batchSize)
+        options.rejectionsKept = keepRejected
         let path = storeOption.resolved()
         var failures = 0
         // Every file is opened and checked before the store is touched, so a bad file never creates a store.
@@ -71,7 +77,9 @@ struct Import: ParsableCommand {
                     try importAll(again, into: path, failures: &failures, isNewStore: isNewStore)
                 }
             } catch {
-                printError("error: \(Sanitize.line(String(describing: StoreError.explaining(error, path: path))))"
+                let reason = (error as? ImportError)?.description
+                    ?? String(describing: StoreError.explaining(error, path: path))
+                printError("error: \(Sanitize.line(reason))"
                            + (isNewStore ? "; nothing was stored and \(Sanitize.line(path)) was not created" : ""))
                 failures += 1
             }
@@ -84,7 +92,10 @@ struct Import: ParsableCommand {
             for file in prepared {
                 do {
                     try importFile(file, into: store)
-                } catch let error as ImportError {
+                } catch let error as ImportError where !isNewStore {
+                    // A file found bad part-way (a truncated gzip, say) into an existing store keeps its committed
+                    // batches, resumable. Into a new store it ends the whole build, like any other failure: a new
+                    // store appears complete or not at all, so it never holds a file's rows without their clients.
                     printError("error: \(Sanitize.line(error.description))")
                     failures += 1
                 } catch where !isNewStore {
@@ -124,12 +135,19 @@ struct Import: ParsableCommand {
         if s.seconds > 0 { line += ", \(Formatting.grouped(Int(Double(s.rowsRead) / s.seconds))) rows/s" }
         line += ")"
         if let resumed = s.resumedAfterRows { line += "; resumed an interrupted import after \(Formatting.grouped(resumed)) rows" }
+        if s.sharedWithAnotherProcess {
+            line += "; another process imported the same file at the same time, and these are the two imports' counts together"
+        }
         print(line)
         for r in s.rejections {
             var where_ = "  line \(r.line)"
             if let column = r.column { where_ += ", column \(Sanitize.line(column))" }
             if let value = r.value { where_ += ", value '\(Sanitize.line(String(value.prefix(80))))'" }
             print("\(where_): \(Sanitize.line(r.reason))")
+        }
+        if s.rejectedNotKept > 0 {
+            print("  \(Formatting.grouped(s.rejectedNotKept)) rejected rows were counted but not kept "
+                  + "(the store keeps the first \(Formatting.grouped(s.rejected - s.rejectedNotKept)); --keep-rejected N keeps more)")
         }
         if s.rejected > s.rejections.count {
             print(dryRun ? "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more"
@@ -154,6 +172,7 @@ struct Rejected: ParsableCommand {
 
     func run() throws {
         let store = try storeOption.openExisting()
+        let notKept = try store.rejectedRowsNotKept(importID: importID)
         for (importID, r) in try store.rejectedRows(importID: importID, limit: limit) {
             if raw {
                 print(Sanitize.line(r.raw))
@@ -163,6 +182,12 @@ struct Rejected: ParsableCommand {
                 if let value = r.value { text += " value '\(value.prefix(80))'" }
                 print(Sanitize.line(text + ": " + r.reason))
             }
+        }
+        for (importID, counted, kept) in notKept {
+            // With --raw, standard output is CSV to fix and re-import: the note goes to standard error.
+            let note = "import \(importID): \(Formatting.grouped(counted - kept)) more rejected rows were counted but not kept "
+                + "(it rejected \(Formatting.grouped(counted)) and kept the first \(Formatting.grouped(kept)))"
+            if raw { printError(note) } else { print(note) }
         }
     }
 }

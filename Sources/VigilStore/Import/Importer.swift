@@ -13,8 +13,14 @@ public struct ImportOptions: Sendable {
     public var defaultOffsetSeconds: Int
     /// Rows per transaction: the unit that commits atomically.
     public var batchSize: Int
-    /// How many rejected rows the summary keeps for display (all are stored).
+    /// How many rejected rows the summary keeps for display.
     public var rejectionsShown: Int
+    /// How many rejected rows an import keeps in the store (`rejected_rows`, `vigil rejected`); the rest are
+    /// counted in its ledger but not kept, so a file of garbage cannot grow the store without bound.
+    public var rejectionsKept: Int
+    /// About how long one batch's transaction may hold the store's write lock before it commits, so another writer
+    /// (an analyst's decision) never waits long behind an import.
+    public var commitSeconds: Double = 0.15
     /// Test hook: stop as if killed once this many batches have committed.
     var interruptAfterBatches: Int?
     /// Most clients whose totals a load into a new store holds in memory before writing them (a test sets it low).
@@ -27,13 +33,16 @@ public struct ImportOptions: Sendable {
     public var checksIdentityAsItLoads = false
 
     public init(overrides: [ImportField: String] = [:], defaultCurrency: String = "USD", defaultOffsetSeconds: Int = 0,
-                batchSize: Int = 20_000, rejectionsShown: Int = 20) {
+                batchSize: Int = 20_000, rejectionsShown: Int = 20, rejectionsKept: Int = ImportOptions.defaultRejectionsKept) {
         self.overrides = overrides
         self.defaultCurrency = defaultCurrency
         self.defaultOffsetSeconds = defaultOffsetSeconds
         self.batchSize = batchSize
         self.rejectionsShown = rejectionsShown
+        self.rejectionsKept = rejectionsKept
     }
+
+    public static let defaultRejectionsKept = 10_000
 }
 
 /// Where an import has got to, reported a few times a second.
@@ -66,12 +75,73 @@ public struct ImportSummary: Sendable {
     /// Set when an interrupted import of the same content was resumed after this many rows.
     public var resumedAfterRows: Int?
     public var seconds: Double
-    /// The first rejected rows, for display; every one is in the store's `rejected_rows`.
+    /// The first rejected rows, for display; the first `ImportOptions.rejectionsKept` are in the store's `rejected_rows`.
     public var rejections: [Rejection]
+    /// Rejected rows counted (in `rejected`) but not kept in `rejected_rows`, past `ImportOptions.rejectionsKept`.
+    public var rejectedNotKept = 0
+    /// Another process imported the same content at the same time and added part of it; the counts are the whole
+    /// import's.
+    public var sharedWithAnotherProcess = false
 }
 
 /// Thrown by the `interruptAfterBatches` test hook.
 struct SimulatedInterruption: Error {}
+
+/// Thrown inside a batch's transaction (rolling it back) when the import's ledger entry no longer says what this
+/// process last committed: another process is importing the same content.
+struct LedgerMoved: Error {}
+
+/// An import's ledger entry (`imports`): its counters, and how many of its rejected rows are kept.
+struct ImportLedger {
+    var id: Int64
+    var isComplete = false
+    var read = 0
+    var imported = 0
+    var rejected = 0
+    var duplicate = 0
+    /// Rejected rows stored in `rejected_rows` (at most `ImportOptions.rejectionsKept`).
+    var kept = 0
+
+    init(id: Int64) { self.id = id }
+
+    private init(_ row: Row, kept: Int) {
+        id = row["id"]
+        isComplete = row["status"] as String == "complete"
+        read = row["rows_read"]
+        imported = row["rows_imported"]
+        rejected = row["rows_rejected"]
+        duplicate = row["rows_duplicate"]
+        self.kept = kept
+    }
+
+    private static let columns = "id, status, rows_read, rows_imported, rows_rejected, rows_duplicate"
+
+    private static func kept(_ db: Database, _ id: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejected_rows WHERE import_id = ?", arguments: [id]) ?? 0
+    }
+
+    /// The entry of the content with this hash: its complete import if there is one, else its newest.
+    static func fetch(_ db: Database, contentHash: String) throws -> ImportLedger? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT \(columns) FROM imports WHERE content_hash = ? ORDER BY status = 'complete' DESC, id DESC LIMIT 1
+            """, arguments: [contentHash]) else { return nil }
+        return ImportLedger(row, kept: try kept(db, row["id"]))
+    }
+
+    static func fetch(_ db: Database, id: Int64) throws -> ImportLedger? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM imports WHERE id = ?", arguments: [id])
+        else { return nil }
+        return ImportLedger(row, kept: try kept(db, id))
+    }
+}
+
+/// How far the writer has got through a parsed batch: its next row and next rejection.
+struct BatchPosition {
+    var row = 0
+    var rejection = 0
+
+    func isEnd(of batch: ParsedBatch) -> Bool { row == batch.rows.count && rejection == batch.rejections.count }
+}
 
 /// A file opened and checked (readable, CSV, header mapped) before the store is touched, so a bad
 /// file leaves the store exactly as it was.
@@ -134,6 +204,14 @@ public final class PreparedImport {
         mapping = try ColumnMapping.resolve(header: names, file: path, overrides: options.overrides)
     }
 
+    /// The same file or bytes prepared again, to read from the start.
+    func reopened() throws(ImportError) -> PreparedImport {
+        let source = if let bytes { ByteSource(bytes: bytes, name: path) } else { try ByteSource(path: path) }
+        let again = try PreparedImport(source: source, bytes: bytes, options: options)
+        again.stopHashing()
+        return again
+    }
+
     /// Whether the file's hash will be known once the file has been read to its end (`contentHash()` then
     /// costs nothing).
     var hashesAsItReads: Bool { streamingHash != nil }
@@ -182,10 +260,16 @@ struct BulkLoad {
 }
 
 extension Store {
-    /// Imports a prepared file. Rows commit in batches (`ImportOptions.batchSize`): each batch, its rejected
-    /// rows and the import's counters commit together, so a killed import leaves a consistent store, and
-    /// importing the same file again resumes after the last committed batch. A file whose content was
-    /// already imported completely adds nothing.
+    /// Imports a prepared file. Rows commit in batches of at most `ImportOptions.batchSize` rows and about
+    /// `ImportOptions.commitSeconds` of work: each batch, its rejected rows and the import's counters commit
+    /// together, so a killed import leaves a consistent store, importing the same file again resumes after the last
+    /// committed batch, and other writers (a triage decision) wait for the store at most one batch. A file whose
+    /// content was already imported completely adds nothing.
+    ///
+    /// Two processes importing the same content at once share its one ledger entry: each batch commits only if the
+    /// entry still says what this import last wrote, so only one of them adds rows at a time. The other waits; when
+    /// the entry is finished it reports that, and when the entry stops moving (its importer was killed) it resumes
+    /// from where the entry says.
     public func importFile(_ prepared: PreparedImport, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
         let started = Date()
         let mapping = prepared.mapping
@@ -200,8 +284,8 @@ extension Store {
         // the whole load fails. Its parsing thread then totals the clients, which the writer's thread (the import's
         // bound) would otherwise do row by row. (A first import has nothing to resume, so it never skips rows.)
         let parserTotalsClients = firstImport && isBuilding && !options.checksIdentityAsItLoads
-        func startParsing(skip: Int) -> ParsePipeline {
-            let pipeline = ParsePipeline(reader: prepared.reader, source: prepared.source, hash: prepared.streamingHash,
+        func startParsing(_ file: PreparedImport, skip: Int) -> ParsePipeline {
+            let pipeline = ParsePipeline(reader: file.reader, source: file.source, hash: file.streamingHash,
                                          converter: converter, batchSize: options.batchSize, skip: skip,
                                          totalsClients: parserTotalsClients,
                                          clientLimit: options.heldClientsLimit)
@@ -218,103 +302,91 @@ extension Store {
         // hashing before its first row went in while its parsing thread waited; bench/RESULTS.md).
         let streamsHash = firstImport && isBuilding && prepared.hashesAsItReads
         if !streamsHash { prepared.stopHashing() }
-        var pipeline: ParsePipeline? = firstImport ? startParsing(skip: 0) : nil
+        var pipeline: ParsePipeline? = firstImport ? startParsing(prepared, skip: 0) : nil
         defer { pipeline?.cancel() }
         let contentHash = streamsHash ? "" : try prepared.contentHash()
 
-        let previous = firstImport ? nil : try pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT id, status, rows_read, rows_imported, rows_rejected, rows_duplicate
-                FROM imports WHERE content_hash = ? ORDER BY status = 'complete' DESC, id DESC LIMIT 1
-                """, arguments: [contentHash])
+        // The lookup and the new entry in one write transaction, so that two processes importing the same content
+        // at once find one entry between them.
+        let ledger = try pool.write { db -> ImportLedger in
+            if !streamsHash, let previous = try ImportLedger.fetch(db, contentHash: contentHash) { return previous }
+            try db.execute(sql: """
+                INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
+                """, arguments: [
+                    prepared.bytes == nil ? URL(fileURLWithPath: prepared.path).standardizedFileURL.path : prepared.path,
+                    prepared.bytes == nil ? URL(fileURLWithPath: prepared.path).lastPathComponent : prepared.path,
+                    contentHash, prepared.fileSize,
+                    mapping.layout, mapping.summary, Int64(started.timeIntervalSince1970),
+                ])
+            return ImportLedger(id: db.lastInsertedRowID)
         }
-        if let previous, previous["status"] as String == "complete" {
+        let importID = ledger.id
+        if ledger.isComplete {
             return ImportSummary(
-                file: prepared.path, importID: previous["id"], layout: mapping.layout, mapping: mapping.summary,
-                rowsRead: 0, imported: 0, rejected: 0, duplicate: 0, alreadyImportedAs: previous["id"],
+                file: prepared.path, importID: importID, layout: mapping.layout, mapping: mapping.summary,
+                rowsRead: 0, imported: 0, rejected: 0, duplicate: 0, alreadyImportedAs: importID,
                 resumedAfterRows: nil, seconds: Date().timeIntervalSince(started), rejections: [])
         }
 
-        var counts = (read: 0, imported: 0, rejected: 0, duplicate: 0)
-        let importID: Int64
-        var skip = 0
-        if let previous {
-            importID = previous["id"]
-            skip = previous["rows_read"]
-            counts = (previous["rows_read"], previous["rows_imported"], previous["rows_rejected"], previous["rows_duplicate"])
+        var counts = ledger
+        let skip = ledger.read
+        // A fresh reader for each restart: the prepared one has been read from (its header, and rows when parsing
+        // started before the ledger was known).
+        var parsing: ParsePipeline
+        if let started = pipeline, skip == 0 {
+            parsing = started
         } else {
-            importID = try pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
-                    """, arguments: [
-                        prepared.bytes == nil ? URL(fileURLWithPath: prepared.path).standardizedFileURL.path : prepared.path,
-                        prepared.bytes == nil ? URL(fileURLWithPath: prepared.path).lastPathComponent : prepared.path,
-                        contentHash, prepared.fileSize,
-                        mapping.layout, mapping.summary, Int64(started.timeIntervalSince1970),
-                    ])
-                return db.lastInsertedRowID
-            }
+            pipeline?.cancel()
+            parsing = startParsing(pipeline == nil ? prepared : try prepared.reopened(), skip: skip)
+            pipeline = parsing
         }
-        let parsing = pipeline ?? startParsing(skip: skip)
-        pipeline = parsing
 
         var writer = TransactionWriter(importID: importID)
         var shown: [Rejection] = []
         var lastReport = Date()
-
         var batches = 0
-        var finished = false
+        var sharedWith: Bool = false
+
         try withBulkWriting(identityIsUnique: isBuilding && !options.checksIdentityAsItLoads) { load in
             writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity,
                                        holdsClients: isBuilding && load.intoEmptyStore,
                                        heldClientsLimit: options.heldClientsLimit,
-                                       countsClients: !(parserTotalsClients && load.uncheckedIdentity))
+                                       countsClients: !(parserTotalsClients && load.uncheckedIdentity),
+                                       createsClientsFirst: !load.intoEmptyStore)
+            var finished = false
             while !finished {
                 if let limit = options.interruptAfterBatches, batches >= limit { throw SimulatedInterruption() }
                 batches += 1
                 let batch = try parsing.next()
-                finished = batch.isLast
-                try pool.write { db in
-                    try writer.beginBatch(db)
-                    func reject(_ rejection: Rejection) throws {
-                        counts.rejected += 1
-                        if shown.count < options.rejectionsShown { shown.append(rejection) }
-                        try db.execute(sql: """
-                            INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                            """, arguments: [importID, rejection.line, rejection.column, rejection.value, rejection.reason, rejection.raw])
-                    }
-                    counts.read += batch.rowCount
-                    for rejection in batch.rejections { try reject(rejection) }
-                    for (index, outcome) in try writer.insert(batch.rows, db).enumerated() {
-                        switch outcome {
-                        case .inserted: counts.imported += 1
-                        case .duplicate: counts.duplicate += 1
-                        case .identityCollision(let existing):
-                            let transaction = batch.rows.transaction(at: index)
-                            try reject(Rejection(
-                                line: batch.rows.lines[index], column: mapping.idColumns.first.map { mapping.header[$0] },
-                                value: transaction.sourceKey,
-                                reason: StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing).description
-                                    + "; map a different id column",
-                                raw: TransactionCSV.row(transaction)))
+                var done = BatchPosition()
+                // At least one commit per batch: an empty last batch still marks the import complete.
+                var committedAny = false
+                while !committedAny || !done.isEnd(of: batch) {
+                    committedAny = true
+                    let committed: (ImportLedger, BatchPosition, [Rejection])
+                    do {
+                        committed = try pool.write { db in
+                            try commitPart(of: batch, from: done, counts: counts, writer: &writer, mapping: mapping,
+                                           options: options, streamsHash: streamsHash, prepared: prepared, db)
                         }
+                    } catch is LedgerMoved {
+                        // Another process is importing the same content and committed since this one last did.
+                        parsing.cancel()
+                        sharedWith = true
+                        guard let resumed = try waitWhileAnotherImports(importID) else { finished = true; break }
+                        counts = resumed
+                        parsing = startParsing(try prepared.reopened(), skip: resumed.read)
+                        pipeline = parsing
+                        break
                     }
-                    if !writer.countsClients, var totals = batch.clientTotals { try totals.write(db) }
-                    try writer.finishBatch(db, last: finished)
-                    if streamsHash && finished {
-                        let digest = try batch.contentHash ?? prepared.contentHash()
-                        try db.execute(sql: "UPDATE imports SET content_hash = ? WHERE id = ?", arguments: [digest, importID])
-                    }
-                    try db.execute(sql: """
-                        UPDATE imports SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
-                            rows_duplicate = ?, status = ?, finished_at = ? WHERE id = ?
-                        """, arguments: [
-                            counts.read, counts.imported,
-                            counts.rejected, counts.duplicate, finished ? "complete" : "running",
-                            finished ? Int64(Date().timeIntervalSince1970) : nil, importID,
-                        ])
+                    counts = committed.0
+                    done = committed.1
+                    // A moment without the write lock, in which another process's waiting write (a decision, polling
+                    // for the lock every millisecond: `Store.waitForLock`) gets its turn.
+                    if !isBuilding { usleep(2_000) }
+                    for rejection in committed.2 where shown.count < options.rejectionsShown { shown.append(rejection) }
+                    if done.isEnd(of: batch) && batch.isLast { finished = true }
                 }
                 if let progress, Date().timeIntervalSince(lastReport) >= 0.2 {
                     lastReport = Date()
@@ -323,14 +395,119 @@ extension Store {
                 }
             }
         }
+        if sharedWith {
+            // The entry as it stands: this process and the other one each added part of it.
+            counts = try pool.read { db in try ImportLedger.fetch(db, id: importID) } ?? counts
+        }
         progress?(ImportProgress(rowsRead: counts.read, bytesRead: prepared.fileSize, totalBytes: prepared.fileSize,
                                  elapsedSeconds: Date().timeIntervalSince(started)))
         prepared.source.close()
-        return ImportSummary(
+        var summary = ImportSummary(
             file: prepared.path, importID: importID, layout: mapping.layout, mapping: mapping.summary,
             rowsRead: counts.read, imported: counts.imported, rejected: counts.rejected, duplicate: counts.duplicate,
             alreadyImportedAs: nil, resumedAfterRows: skip > 0 ? skip : nil,
             seconds: Date().timeIntervalSince(started), rejections: shown)
+        summary.rejectedNotKept = counts.rejected - counts.kept
+        summary.sharedWithAnotherProcess = sharedWith
+        return summary
+    }
+
+    /// Commits the next part of `batch`, from `position`: its rows until about `commitSeconds` of work is done
+    /// (at least one statement's worth), the rejected rows that come before the next row left, and the ledger's
+    /// counters. Returns the new counters, the position reached and the rejections committed.
+    private func commitPart(of batch: ParsedBatch, from position: BatchPosition, counts: ImportLedger,
+                            writer: inout TransactionWriter, mapping: ColumnMapping, options: ImportOptions,
+                            streamsHash: Bool, prepared: PreparedImport,
+                            _ db: Database) throws -> (ImportLedger, BatchPosition, [Rejection]) {
+        let importID = writer.importID
+        // The ledger must say what this import last committed, else another process has been adding to it.
+        if !isBuilding {
+            let stored = try Row.fetchOne(db, sql: "SELECT rows_read, status FROM imports WHERE id = ?", arguments: [importID])
+            guard let stored, stored["rows_read"] as Int == counts.read, stored["status"] as String == "running"
+            else { throw LedgerMoved() }
+        }
+        // A store being built is private to this process: nothing waits for its lock.
+        let deadline = isBuilding ? Date.distantFuture : Date().addingTimeInterval(options.commitSeconds)
+        var counts = counts
+        var committed: [Rejection] = []
+        try writer.beginBatch(db)
+        func reject(_ rejection: Rejection) throws {
+            counts.rejected += 1
+            if committed.count < options.rejectionsShown { committed.append(rejection) }
+            guard counts.kept < options.rejectionsKept else { return }
+            counts.kept += 1
+            try db.execute(sql: """
+                INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [importID, rejection.line, rejection.column, rejection.value, rejection.reason, rejection.raw])
+        }
+        let rows = batch.rows
+        var next = position
+        while next.row < rows.count {
+            let part = next.row..<min(next.row + 4 * TransactionWriter.rowsPerStatement, rows.count)
+            // The rejected rows read before this part's first row, then the part's rows, in file order.
+            while next.rejection < batch.rejections.count && batch.rejections[next.rejection].line < rows.lines[part.lowerBound] {
+                try reject(batch.rejections[next.rejection])
+                next.rejection += 1
+                counts.read += 1
+            }
+            for (offset, outcome) in try writer.insert(rows, part, db).enumerated() {
+                switch outcome {
+                case .inserted: counts.imported += 1
+                case .duplicate: counts.duplicate += 1
+                case .identityCollision(let existing):
+                    let index = part.lowerBound + offset
+                    let transaction = rows.transaction(at: index)
+                    try reject(Rejection(
+                        line: rows.lines[index], column: mapping.idColumns.first.map { mapping.header[$0] },
+                        value: transaction.sourceKey,
+                        reason: StoreError.identityCollision(key: transaction.sourceKey, existingKey: existing).description
+                            + "; map a different id column",
+                        raw: TransactionCSV.row(transaction)))
+                }
+            }
+            counts.read += part.count
+            next.row = part.upperBound
+            if Date() >= deadline { break }
+        }
+        if next.row == rows.count {
+            while next.rejection < batch.rejections.count {
+                try reject(batch.rejections[next.rejection])
+                next.rejection += 1
+                counts.read += 1
+            }
+        }
+        let finished = batch.isLast && next.isEnd(of: batch)
+        if !writer.countsClients, next.isEnd(of: batch), var totals = batch.clientTotals { try totals.write(db) }
+        try writer.finishBatch(db, last: finished)
+        if streamsHash && finished {
+            let digest = try batch.contentHash ?? prepared.contentHash()
+            try db.execute(sql: "UPDATE imports SET content_hash = ? WHERE id = ?", arguments: [digest, importID])
+        }
+        try db.execute(sql: """
+            UPDATE imports SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
+                rows_duplicate = ?, status = ?, finished_at = ? WHERE id = ?
+            """, arguments: [
+                counts.read, counts.imported,
+                counts.rejected, counts.duplicate, finished ? "complete" : "running",
+                finished ? Int64(Date().timeIntervalSince1970) : nil, importID,
+            ])
+        return (counts, next, committed)
+    }
+
+    /// Waits while another process adds to import `importID`: nil once it is complete, or its counters when they
+    /// have not moved for `Store.busyTimeout` (the other process was killed or stopped), to resume from.
+    private func waitWhileAnotherImports(_ importID: Int64) throws -> ImportLedger? {
+        var seen = try pool.read { db in try ImportLedger.fetch(db, id: importID) }
+        var lastMove = Date()
+        while true {
+            guard let current = seen, !current.isComplete else { return nil }
+            if Date().timeIntervalSince(lastMove) >= max(1, Store.busyTimeout) { return current }
+            Thread.sleep(forTimeInterval: 0.1)
+            let now = try pool.read { db in try ImportLedger.fetch(db, id: importID) }
+            if now?.read != current.read || now?.isComplete != current.isComplete { lastMove = Date() }
+            seen = now
+        }
     }
 
     /// Runs bulk writes with `synchronous = NORMAL` (safe in WAL against corruption; only the last batches can be
@@ -388,6 +565,18 @@ extension Store {
         }
         try restore()
         return result
+    }
+
+    /// The imports (all, or `importID`) that rejected more rows than they kept (`ImportOptions.rejectionsKept`):
+    /// how many each counted and how many it kept, by import.
+    public func rejectedRowsNotKept(importID: Int64? = nil) throws -> [(importID: Int64, counted: Int, kept: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, i.rows_rejected AS counted,
+                       (SELECT COUNT(*) FROM rejected_rows AS r WHERE r.import_id = i.id) AS kept
+                FROM imports AS i WHERE (?1 IS NULL OR i.id = ?1) AND i.rows_rejected > 0 AND counted > kept ORDER BY i.id
+                """, arguments: [importID]).map { ($0["id"], $0["counted"], $0["kept"]) }
+        }
     }
 
     /// Rejected rows of an import, in line order.
