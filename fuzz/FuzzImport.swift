@@ -36,6 +36,11 @@ private func fuzzParsers(_ bytes: [UInt8]) {
         }
         if case .success(let money) = AmountParser().parse(bytes: buffer) {
             precondition(money.currency.utf8.count == 3, "currency '\(money.currency)'")
+            precondition(money.minorUnits.magnitude <= Money.maximumMinorUnits.magnitude, "amount past the maximum")
+        }
+        // A declared currency is never overruled by one written in the amount: the amount is in it or rejected.
+        if case .success(let money) = AmountParser().parse(bytes: buffer, declared: .init(code: "EUR", source: "fuzz")) {
+            precondition(money.currency == "EUR", "declared EUR, got \(money.currency)")
         }
     }
 }
@@ -122,6 +127,7 @@ private func fuzzImport(_ bytes: [UInt8]) {
             case .success(let t):
                 precondition(t.instant >= earliestInstant && t.instant <= latestInstant, "instant out of range")
                 precondition(!t.clientID.isEmpty, "empty client")
+                precondition(t.amount.minorUnits.magnitude <= Money.maximumMinorUnits.magnitude, "amount past the maximum")
                 for point in [t.home, t.merchantLocation].compactMap({ $0 }) {
                     precondition(point.latitude.isFinite && abs(point.latitude) <= 90, "latitude \(point.latitude)")
                     precondition(point.longitude.isFinite && abs(point.longitude) <= 180, "longitude \(point.longitude)")

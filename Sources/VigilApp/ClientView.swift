@@ -116,13 +116,13 @@ public struct ClientView: Sendable {
     /// The client's places, busiest first: each named place at the mean of its merchants' locations, or, where a
     /// name spans more than `placeSpreadKm` (or there is none), half-degree cells named by their centre.
     public func places() -> [Place] {
-        struct Accumulator { var lat = 0.0, lon = 0.0, located = 0, count = 0, spend: Int64 = 0 }
+        struct Accumulator { var lat = 0.0, lon = 0.0, located = 0, count = 0, spend = AmountSum() }
         func centre(_ entry: Accumulator) -> GeoPoint? {
             entry.located > 0 ? GeoPoint(latitude: entry.lat / Double(entry.located), longitude: entry.lon / Double(entry.located)) : nil
         }
         func add(_ row: Int, to entry: inout Accumulator) {
             entry.count += 1
-            entry.spend += activity.amounts[row]
+            entry.spend.add(activity.amounts[row])
             if let location = activity.locations[row], location.isValid {
                 entry.lat += location.latitude
                 entry.lon += location.longitude
@@ -154,7 +154,7 @@ public struct ClientView: Sendable {
         return groups.map { name, entry in
             let location = centre(entry)
             let distance = location.flatMap { place in activity.home.map { $0.distanceKm(to: place) } }
-            return Place(name: name, location: location, transactions: entry.count, spendMinor: entry.spend, distanceKm: distance)
+            return Place(name: name, location: location, transactions: entry.count, spendMinor: entry.spend.clampedMinorUnits, distanceKm: distance)
         }.sorted { ($0.transactions, $1.name) > ($1.transactions, $0.name) }
     }
 
@@ -179,10 +179,12 @@ public struct ClientView: Sendable {
     public func summaryLines() -> [String] {
         if let profile { return profile.summary(currency: currency) }
         guard activity.count > 0 else { return ["no transactions"] }
-        let total = activity.amounts.reduce(0, +)
+        // Summed without overflow: a store may hold amounts large enough for an Int64 total to overflow.
+        var total = AmountSum()
+        for amount in activity.amounts { total.add(amount) }
         return [
             "\(Formatting.grouped(activity.count)) transactions from \(CivilTime.formatDate(activity.instants.first!)) "
-                + "to \(CivilTime.formatDate(activity.instants.last!)), \(Money(minorUnits: total, currency: currency)) in all",
+                + "to \(CivilTime.formatDate(activity.instants.last!)), \(Money(minorUnits: total.clampedMinorUnits, currency: currency).totalDescription) in all",
             "no profile yet: a scan (R) learns the client's usual hours, places and spend",
         ]
     }

@@ -115,7 +115,7 @@ public struct StatsScreen: Sendable {
         }
         for currency in currencies {
             let money = Money(minorUnits: stats.totalMinorUnitsByCurrency[currency] ?? 0, currency: currency)
-            right.append(.entry(label: currency, value: money.description, emphasis: .normal))
+            right.append(.entry(label: currency, value: money.totalDescription, emphasis: .normal))
         }
         return (store, right)
     }

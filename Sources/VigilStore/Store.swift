@@ -441,13 +441,17 @@ public final class Store: Sendable {
                 alerts[row["status"]] = row["n"]
             }
             // One scan for the totals and the time range (nothing indexes transactions by time alone).
+            // SUM(amount_minor) stops with "integer overflow" once a currency's total passes 64 bits, so each amount
+            // is summed as its high and low 32-bit words (neither sum can overflow) and joined exactly (AmountSum).
             var totals: [String: Int64] = [:]
             var first: Int64?, last: Int64?
             for row in try Row.fetchAll(db, sql: """
-                SELECT currency, SUM(amount_minor) AS total, MIN(instant) AS lo, MAX(instant) AS hi
+                SELECT currency, SUM(amount_minor >> 32) AS high, SUM(amount_minor & 4294967295) AS low,
+                       MIN(instant) AS lo, MAX(instant) AS hi
                 FROM transactions GROUP BY currency
                 """) {
-                totals[row["currency"]] = row["total"]
+                let high: Int64 = row["high"] ?? 0, low: Int64 = row["low"] ?? 0
+                totals[row["currency"]] = AmountSum(highWords: high, lowWords: low).clampedMinorUnits
                 if let lo: Int64 = row["lo"] { first = min(first ?? lo, lo) }
                 if let hi: Int64 = row["hi"] { last = max(last ?? hi, hi) }
             }

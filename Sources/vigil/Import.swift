@@ -197,14 +197,14 @@ struct CSVFormatOptions: ParsableArguments {
     @Option(name: .customLong("map"), help: ArgumentHelp("Map a field to a column, e.g. --map client=account_no.", valueName: "FIELD=COLUMN"))
     var mappings: [String] = []
 
-    @Option(name: .long, help: "Currency of amounts that name none.")
-    var currency: String = "USD"
+    @Option(name: .long, help: "The file's currency (default USD for amounts that name none); amounts written in another are rejected.")
+    var currency: String?
 
     @Option(name: .customLong("utc-offset"), help: ArgumentHelp("Zone of timestamps that carry none, e.g. +02:00 or -0500.", valueName: "±HH:MM"))
     var utcOffset: String = "+00:00"
 
     func validate() throws {
-        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+        if let currency, currency.count != 3 || !currency.allSatisfy({ $0.isASCII && $0.isLetter }) {
             throw ValidationError("--currency must be a three-letter code such as USD")
         }
         _ = try Self.parseOffset(utcOffset)
@@ -212,8 +212,11 @@ struct CSVFormatOptions: ParsableArguments {
     }
 
     func importOptions(batchSize: Int) throws -> ImportOptions {
-        ImportOptions(overrides: try ColumnMapping.parseOverrides(mappings), defaultCurrency: currency.uppercased(),
-                      defaultOffsetSeconds: try Self.parseOffset(utcOffset), batchSize: batchSize)
+        var options = ImportOptions(overrides: try ColumnMapping.parseOverrides(mappings),
+                                    defaultCurrency: currency?.uppercased() ?? "USD",
+                                    defaultOffsetSeconds: try Self.parseOffset(utcOffset), batchSize: batchSize)
+        options.currencyIsDeclared = currency != nil
+        return options
     }
 
     static func parseOffset(_ text: String) throws -> Int {

@@ -34,7 +34,7 @@ struct Stats: ParsableCommand {
             print("period          \(CivilTime.formatDate(first)) – \(CivilTime.formatDate(last)) (UTC)")
         }
         for (currency, total) in s.totalMinorUnitsByCurrency.sorted(by: { $0.key < $1.key }) {
-            print("spend           \(Money(minorUnits: total, currency: currency))")
+            print("spend           \(Money(minorUnits: total, currency: currency).totalDescription)")
         }
         print("alerts          \(Formatting.grouped(s.totalAlerts))"
               + s.alertsByStatus.sorted(by: { $0.key < $1.key }).map { " \($0.key) \(Formatting.grouped($0.value))" }.joined(separator: ","))

@@ -22,6 +22,29 @@ import Testing
         #expect(rows.first?.first == "id")
     }
 
+    /// Every leading mark goes, at any chunk size (a mark may straddle two chunks); bytes that only begin a mark, or
+    /// a mark after the first field has begun, are text and kept.
+    @Test func everyLeadingByteOrderMarkIsDroppedAtAnyChunkSize() throws {
+        let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        func read(_ bytes: [UInt8], chunkSize: Int) throws -> [[String]] {
+            let reader = CSVReader(source: ByteSource(bytes: bytes, name: "marks.csv"), chunkSize: chunkSize)
+            var record = CSVRecord()
+            var out: [[String]] = []
+            while try reader.next(into: &record) { out.append((0..<record.fieldCount).map { record.lossyString($0) }) }
+            return out
+        }
+        for chunkSize in [1, 2, 3, 4, 5, 7, 1 << 20] {
+            for marks in 1...4 {
+                let rows = try read(Array(repeating: mark, count: marks).flatMap { $0 } + Array("id,x\n1,2\n".utf8), chunkSize: chunkSize)
+                #expect(rows == [["id", "x"], ["1", "2"]], "\(marks) marks, chunk size \(chunkSize)")
+            }
+            #expect(try read(mark + mark, chunkSize: chunkSize).isEmpty, "chunk size \(chunkSize)")
+            #expect(try read(mark + [0xEF, 0xBB], chunkSize: chunkSize) == [["\u{FFFD}"]], "chunk size \(chunkSize)")
+            #expect(try read(mark + [0xEF, 0x41], chunkSize: chunkSize) == [["\u{FFFD}A"]], "chunk size \(chunkSize)")
+            #expect(try read(Array("a".utf8) + mark + Array(",b\n".utf8), chunkSize: chunkSize) == [["a\u{FEFF}", "b"]])
+        }
+    }
+
     @Test func blankLinesAreSkippedAndLineNumbersKept() throws {
         let path = scratch.file("lines.csv", "h1,h2\n\n1,\"a\nb\"\n\r\n2,c\n")
         let reader = CSVReader(source: try ByteSource(path: path), chunkSize: 5)

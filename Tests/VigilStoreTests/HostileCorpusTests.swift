@@ -97,6 +97,51 @@ import VigilCore
         #expect(amounts.map(\.1) == [1250, 0, 0], "-0 is stored as 0")
     }
 
+    /// Amounts past the maximum per transaction (10^15 minor units) are rejected naming it, the maximum itself
+    /// imports, and the store's totals and statistics still work with it (they stopped with an overflow before).
+    @Test func amountsBeyondTheMaximumAreRejectedNamingIt() throws {
+        let tooLarge = Expected(column: "amount", reason: "amount too large: more than 10,000,000,000,000.00, the most one transaction may be")
+        let outcome = try importHostile("huge-amounts.csv", rows: 9, imported: 4, rejected: [
+            2: tooLarge, 3: tooLarge, 6: tooLarge, 7: tooLarge, 8: tooLarge,
+        ])
+        #expect(outcome.rejections[2]?.value == "50000000000000000.00" && outcome.rejections[6]?.value == "10000000000000.01")
+        let amounts = try outcome.store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT source_key, amount_minor FROM transactions ORDER BY id")
+        }.map { ($0["source_key"] as String, $0["amount_minor"] as Int64) }
+        #expect(amounts.map(\.0) == ["H3", "H4", "H8", "H9"])
+        #expect(amounts.map(\.1) == [Money.maximumMinorUnits, -Money.maximumMinorUnits, 100, Money.maximumMinorUnits])
+        #expect(try outcome.store.stats().totalMinorUnitsByCurrency == ["USD": Money.maximumMinorUnits + 100])
+    }
+
+    /// A currency written in the amount that contradicts the currency column is rejected naming both, and so is an
+    /// amount with two signs or two codes; a sign that fits the column (`$` for CAD) is taken in the column's currency.
+    @Test func amountsInAnotherCurrencyThanTheColumnAreRejected() throws {
+        let twoSigns = Expected(column: "amount", reason: "more than one currency sign")
+        let outcome = try importHostile("currencies.csv", rows: 15, imported: 5, rejected: [
+            2: Expected(column: "amount", reason: "the amount is in EUR but the currency column says USD"),
+            3: Expected(column: "amount", reason: "the amount is in EUR (€) but the currency column says USD"),
+            4: Expected(column: "amount", reason: "the amount is in pounds (£) but the currency column says USD"),
+            5: twoSigns, 6: twoSigns, 7: twoSigns, 8: twoSigns,
+            12: Expected(column: "amount", reason: "the sign € (EUR) disagrees with the code USD"),
+            14: Expected(column: "amount", reason: "more than one currency code"),
+            16: Expected(column: "amount", reason: "the amount is in yen or yuan (¥) but the currency column says GBP"),
+        ])
+        #expect(outcome.rejections[3]?.value == "€12.00" && outcome.rejections[5]?.value == "$$3")
+        let stored = try outcome.store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT source_key, amount_minor, currency FROM transactions ORDER BY id")
+        }.map { "\($0["source_key"] as String) \($0["amount_minor"] as Int64) \($0["currency"] as String)" }
+        #expect(stored == ["C8 300 USD", "C9 1200 EUR", "C10 500 CAD", "C12 750 EUR", "C14 1200 USD"])
+    }
+
+    /// Two byte-order marks at the start (a file saved twice by a tool that adds one) are both skipped: the first
+    /// column keeps its name, so the rows keep their ids (with the second mark left in, `id` went unrecognised and
+    /// every row silently got a digest for its identity instead).
+    @Test func aDoubledByteOrderMarkLeavesTheFirstColumnNamed() throws {
+        let outcome = try importHostile("double-bom.csv", rows: 2, imported: 2, rejected: [:])
+        let keys = try outcome.store.pool.read { db in try String.fetchAll(db, sql: "SELECT source_key FROM transactions ORDER BY id") }
+        #expect(keys == ["B1", "B2"])
+    }
+
     @Test func nanInfinityHugeAndNegativeZeroCoordinates() throws {
         let outcome = try importHostile("coordinates.csv", rows: 9, imported: 3, rejected: [
             2: Expected(column: "lat", reason: "not a finite number"),
@@ -224,9 +269,10 @@ import VigilCore
     /// Every file in the directory is covered by a test above, so a new hostile file cannot go unchecked.
     @Test func everyHostileFileIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("hostile")).filter { $0 != "README.md" }.sorted()
-        #expect(files == ["amounts.csv", "c1-and-bidi.csv", "columns.csv", "coordinates.csv", "empty.csv", "escape-sequences.csv",
-                          "header-only.csv", "header-wide.csv", "huge-field.csv.gz", "invalid-utf8.csv", "line-endings.csv",
-                          "nul-bytes.csv", "quotes.csv", "timestamps.csv", "utf16.csv"])
+        #expect(files == ["amounts.csv", "c1-and-bidi.csv", "columns.csv", "coordinates.csv", "currencies.csv", "double-bom.csv",
+                          "empty.csv", "escape-sequences.csv", "header-only.csv", "header-wide.csv", "huge-amounts.csv",
+                          "huge-field.csv.gz", "invalid-utf8.csv", "line-endings.csv", "nul-bytes.csv", "quotes.csv",
+                          "timestamps.csv", "utf16.csv"])
     }
 
     @Test func headerNamesInErrorsAreShownEscaped() throws {

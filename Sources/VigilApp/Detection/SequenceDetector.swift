@@ -100,7 +100,7 @@ struct SequenceDetector {
     static func reason(row: Int, steps: SequenceSteps, predictions: Predictions, encoder: SequenceEncoder, instants: [Int64],
                        amountMinor: Int64, currency: String, share: String) -> String {
         let expectedAmount = SequenceEncoder.amount(fromTarget: predictions.expectedLogAmount[row])
-        let expected = "~" + Money(minorUnits: Int64((rounded(expectedAmount) * 100).rounded()), currency: currency).description
+        let expected = "~" + Money(minorUnits: Money.minorUnits(clamping: rounded(expectedAmount) * 100), currency: currency).description
             .replacingOccurrences(of: ".00", with: "")
         var context = [encoder.categoryName(predictions.expectedCategory[row])]
         // The time it was due: the previous transaction plus the expected gap (none before a client's first).

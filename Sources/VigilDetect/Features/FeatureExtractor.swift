@@ -67,8 +67,10 @@ public struct FeatureExtractor: Sendable {
     public struct ClientState: Sendable {
         var recentAmounts = RecentValues(capacity: FeatureExtractor.amountWindow)
         var recentDaySpends = RecentValues(capacity: FeatureExtractor.amountWindow)
-        /// Spend of the window's transactions from `dayHead` on, refunds left out; exact, so no drift.
-        var daySpendMinor: Int64 = 0
+        /// Spend of the window's transactions from `dayHead` on, refunds left out; exact, so no drift, and wide
+        /// enough that no number of large amounts in a day overflows it (it goes down as well as up, so a saturating
+        /// Int64 would not stay exact).
+        var daySpend = AmountSum()
         var categoryCounts: [Int32: Int] = [:]
         var hourCounts = [Int](repeating: 0, count: 24)
         var history = 0
@@ -130,11 +132,13 @@ public struct FeatureExtractor: Sendable {
         let windowCount = s.windowInstants.count
         while s.hourHead < windowCount && s.windowInstants[s.hourHead] < instant - 3_600 { s.hourHead += 1 }
         while s.dayHead < windowCount && s.windowInstants[s.dayHead] < instant - 86_400 {
-            s.daySpendMinor -= max(0, s.windowAmounts[s.dayHead])
+            s.daySpend.subtract(max(0, s.windowAmounts[s.dayHead]))
             s.dayHead += 1
         }
         s.hourHead = max(s.hourHead, s.dayHead)
-        let logDaySpend = log1p(Double(s.daySpendMinor + max(0, event.amountMinor)) / 100)
+        var daySpend = s.daySpend
+        daySpend.add(max(0, event.amountMinor))
+        let logDaySpend = log1p(daySpend.doubleValue / 100)
         let dayDeviation = robustDeviation(of: logDaySpend, from: s.recentDaySpends, history: s.history)
 
         output[TransactionFeature.logAmount.column] = Float(logAmount)
@@ -155,7 +159,7 @@ public struct FeatureExtractor: Sendable {
 
         s.recentAmounts.add(logAmount)
         s.recentDaySpends.add(logDaySpend)
-        s.daySpendMinor += max(0, event.amountMinor)
+        s.daySpend = daySpend
         s.categoryCounts[category, default: 0] += 1
         s.hourCounts[hour] += 1
         s.history += 1

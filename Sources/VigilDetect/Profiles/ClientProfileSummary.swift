@@ -98,8 +98,8 @@ extension ClientProfile {
     }
 
     private static func describe(_ spend: Spend, currency: String) -> String {
-        "median \(Money(minorUnits: Int64(spend.p50.rounded()), currency: currency)), "
-            + "95th percentile \(Money(minorUnits: Int64(spend.p95.rounded()), currency: currency))"
+        "median \(Money(minorUnits: Money.minorUnits(clamping: spend.p50), currency: currency)), "
+            + "95th percentile \(Money(minorUnits: Money.minorUnits(clamping: spend.p95), currency: currency))"
     }
 
     private static func describe(_ shares: [Share]) -> String {

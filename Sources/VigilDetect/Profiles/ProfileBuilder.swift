@@ -69,7 +69,7 @@ struct ProfileBuilder {
                 currentMonth = month
                 monthTotal = 0
             }
-            monthTotal = Self.saturatingSum(monthTotal, dayTotal)
+            monthTotal = Money.saturatingSum(monthTotal, dayTotal)
             dayTotal = 0
         }
 
@@ -109,7 +109,7 @@ struct ProfileBuilder {
                     closeDay()
                     currentDay = day
                 }
-                dayTotal = Self.saturatingSum(dayTotal, amount)
+                dayTotal = Money.saturatingSum(dayTotal, amount)
             }
         }
         closeDay()
@@ -248,10 +248,6 @@ struct ProfileBuilder {
         return pairs[pairs.count - 1].value
     }
 
-    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? .max : sum
-    }
 }
 
 /// A point as a unit vector from the Earth's centre.

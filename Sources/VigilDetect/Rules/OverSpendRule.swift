@@ -89,14 +89,14 @@ public struct OverSpendRule: ClientRule {
             state.current = period
             state.spend = 0
         }
-        state.spend += max(0, event.amountMinor)
+        state.spend = Money.saturatingSum(state.spend, max(0, event.amountMinor))
         guard event.amountMinor > 0, state.earlier.count >= parameters.minimumPeriods,
               let usual = state.earlier.quantile(parameters.quantile) else { return nil }
         let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
         guard Double(state.spend) > limit else { return nil }
         let score = RuleScore.logarithmic(Double(state.spend), limit: limit, saturation: parameters.saturation)
-        return Finding(row: row, score: score, spendMinor: state.spend, limitMinor: Int64(limit.rounded()),
-                       usualMinor: Int64(usual.rounded()), periods: state.earlier.count)
+        return Finding(row: row, score: score, spendMinor: state.spend, limitMinor: Money.minorUnits(clamping: limit),
+                       usualMinor: Money.minorUnits(clamping: usual), periods: state.earlier.count)
     }
 
 

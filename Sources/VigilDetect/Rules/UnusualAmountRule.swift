@@ -65,7 +65,7 @@ public struct UnusualAmountRule: ClientRule {
                 let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
                 if Double(amount) > limit {
                     finding = Finding(row: row, score: RuleScore.logarithmic(Double(amount), limit: limit, saturation: parameters.saturation),
-                                      amountMinor: amount, usualMinor: Int64(usual.rounded()),
+                                      amountMinor: amount, usualMinor: Money.minorUnits(clamping: usual),
                                       category: inCategory ? category : nil, history: source.count)
                 }
             }

@@ -161,15 +161,34 @@ final class CSVReader {
             position = 0
             length = try source.read(into: buffer, capacity: capacity)
             if length == 0 { exhausted = true; return false }
-            if startOfInput {
-                startOfInput = false
-                if length >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
-            }
-            // A first chunk that was only the byte-order mark leaves nothing to read: read on. (Found by the fuzzer:
+            if startOfInput { try skipByteOrderMarks() }
+            // A first chunk that was only byte-order marks leaves nothing to read: read on. (Found by the fuzzer:
             // a file of just a mark, or a mark filling the first chunk, read one byte past the buffer.)
             if position < length { return true }
         }
         return false
+    }
+
+    /// Skips every byte-order mark at the start of the input, not just the first: a file saved twice by a tool that
+    /// adds one, or files joined end to end, start with several, and a mark left in would become part of the first
+    /// column's name, which then matches nothing. A mark cut by the end of a chunk is completed from the next one.
+    private func skipByteOrderMarks() throws(ImportError) {
+        while true {
+            while length - position >= 3, buffer[position] == 0xEF, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF {
+                position += 3
+            }
+            let rest = length - position
+            let notAMark = (rest >= 1 && buffer[position] != 0xEF) || (rest == 2 && buffer[position + 1] != 0xBB)
+            if rest >= 3 || notAMark { break }
+            // Nothing left, or the start of a mark: keep those bytes at the front and read on behind them.
+            for k in 0..<rest { buffer[k] = buffer[position + k] }
+            position = 0
+            length = rest
+            let more = try source.read(into: buffer + rest, capacity: capacity - rest)
+            if more == 0 { exhausted = true; break }
+            length += more
+        }
+        startOfInput = false
     }
 
     @inline(__always) private func peek() throws(ImportError) -> UInt8? {

@@ -9,6 +9,9 @@ public struct ImportOptions: Sendable {
     public var overrides: [ImportField: String]
     /// Currency when neither a currency column nor a symbol says.
     public var defaultCurrency: String
+    /// Whether the user named `defaultCurrency` (`--currency`): then it is the file's currency, and an amount written
+    /// in another (`€12.00` in a dollar import) is rejected unless the row's currency column says so.
+    public var currencyIsDeclared = false
     /// Offset from UTC of timestamps that carry no zone, in seconds.
     public var defaultOffsetSeconds: Int
     /// Rows per transaction: the unit that commits atomically.
@@ -278,7 +281,7 @@ extension Store {
         let converter = RowConverter(
             mapping: mapping, delimiter: prepared.reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
-            amounts: AmountParser(defaultCurrency: options.defaultCurrency))
+            amounts: AmountParser(defaultCurrency: options.defaultCurrency), currencyIsDeclared: options.currencyIsDeclared)
         let firstImport = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM imports)") ?? false }
         // The first file into a store being built loads without identity checks: every row it converts goes in, or
         // the whole load fails. Its parsing thread then totals the clients, which the writer's thread (the import's
@@ -602,7 +605,7 @@ extension PreparedImport {
         let converter = RowConverter(
             mapping: mapping, delimiter: reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
-            amounts: AmountParser(defaultCurrency: options.defaultCurrency))
+            amounts: AmountParser(defaultCurrency: options.defaultCurrency), currencyIsDeclared: options.currencyIsDeclared)
         stopHashing()
         var record = CSVRecord()
         var read = 0, valid = 0, rejected = 0

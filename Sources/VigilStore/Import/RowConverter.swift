@@ -63,6 +63,8 @@ struct RowConverter {
     let delimiter: UInt8
     let timestamps: TimestampParser
     let amounts: AmountParser
+    /// The import's currency when `--currency` named it: then amounts must be in it unless a row's column says.
+    let declaredCurrency: AmountParser.Declared?
     private let expectedFields: Int
     /// `columnTable[field.ordinal]` is the column feeding the field, or -1: looked up for every field of every
     /// row, so an array rather than the mapping's dictionary (hashing showed in import profiles).
@@ -70,11 +72,13 @@ struct RowConverter {
     private let stripsMerchantPrefix: Bool
     private let derivesChannelFromCategory: Bool
 
-    init(mapping: ColumnMapping, delimiter: UInt8, timestamps: TimestampParser, amounts: AmountParser) {
+    init(mapping: ColumnMapping, delimiter: UInt8, timestamps: TimestampParser, amounts: AmountParser,
+         currencyIsDeclared: Bool = false) {
         self.mapping = mapping
         self.delimiter = delimiter
         self.timestamps = timestamps
         self.amounts = amounts
+        self.declaredCurrency = currencyIsDeclared ? AmountParser.Declared(code: amounts.defaultCurrency, source: "--currency") : nil
         self.expectedFields = mapping.header.count
         var table = [Int](repeating: -1, count: ImportField.allCases.count)
         for (field, column) in mapping.columns { table[field.ordinal] = column }
@@ -208,16 +212,19 @@ struct RowConverter {
         }
         rows.appendText(time)
 
-        var amount: Money
-        switch amounts.parse(bytes: try required(.amount)) {
-        case .success(let m): amount = m
-        case .failure(let e): throw Failure(column: column(.amount)!, reason: e.reason)
-        }
+        // The row's currency column, else the import's --currency when given, is the currency the amount must be
+        // in: a sign or code in the amount that says otherwise rejects the row rather than being overruled.
+        var declared = declaredCurrency
         if let code = try optional(.currency) {
             guard let upper = Self.currencyCode(code) else {
                 throw Failure(column: column(.currency), reason: "not a three-letter currency code")
             }
-            amount.currency = upper
+            declared = AmountParser.Declared(code: upper, source: "the currency column")
+        }
+        let amount: Money
+        switch amounts.parse(bytes: try required(.amount), declared: declared) {
+        case .success(let m): amount = m
+        case .failure(let e): throw Failure(column: column(.amount)!, reason: e.reason)
         }
         rows.appendText(amount.currency)
 

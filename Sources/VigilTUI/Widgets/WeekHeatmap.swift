@@ -102,18 +102,7 @@ public struct WeekHeatmap: Sendable {
         buffer.put(legend, at: rect.x + Self.labelWidth, y: rect.y + 8, style: styles.label, maxWidth: rect.width - Self.labelWidth)
     }
 
-    /// Whole numbers plainly, others to one decimal, large ones grouped ("1,250").
-    static func formatted(_ value: Double) -> String {
-        if value >= 1_000 || value == value.rounded() {
-            let whole = Int64(value.rounded())
-            var digits = String(whole)
-            var grouped = ""
-            while digits.count > 3 {
-                grouped = "," + digits.suffix(3) + grouped
-                digits.removeLast(3)
-            }
-            return digits + grouped
-        }
-        return String(format: "%.1f", value)
-    }
+    /// Whole numbers plainly, others to one decimal, large ones grouped ("1,250"): the charts' one formatter, which
+    /// also copes with a spend too large for an Int64 (a store holding huge amounts) rather than stopping.
+    static func formatted(_ value: Double) -> String { Chart.grouped(value) }
 }
