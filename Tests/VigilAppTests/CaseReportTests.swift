@@ -45,8 +45,7 @@ import VigilStore
         #expect(lines[0] == "alert_id,transaction_id,time_utc,client_id,amount,currency,merchant,category,score,decision,analyst,decided_at_utc,notes,reasons")
         #expect(lines[1] == "1,1,2023-11-14 22:13:20,C0,123.45,USD,Shop 0,travel,0.900,confirmed_fraud,ana,2023-11-16 02:00:00,,3 | charges in 10 minutes")
         #expect(lines[2].hasPrefix("2,2,2023-11-15 22:13:20,C1,123.46,USD,\"Quote \"\"and\"\", comma\",travel,0.900,false_positive,bo,"))
-        // The note's line break is shown, as on the screen, not written raw.
-        #expect(lines[2].contains(",bo: called␊the bank,"))
+        #expect(lines[2].contains(",\"bo: called\nthe bank\","))
     }
 
     @Test func jsonParsesBackWithEveryField() throws {

@@ -116,9 +116,9 @@ import Testing
 
         let csv = try Harness.run(["report", "--store", store, "--format", "csv"])
         #expect(csv.status == 0, "\(csv.stderr)")
-        let row = try #require(csv.stdout.components(separatedBy: "\r\n").dropFirst().first)
-        #expect(row.contains(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'@SUM(A1),"), "\(row)")
-        #expect(row.contains("called ␛[31mred␇ �olleh�2J␍␊end"), "\(row)")
+        #expect(csv.stdout.contains(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'@SUM(A1),"), "\(csv.stdout)")
+        // The note's line break stays inside its quoted cell; its controls are shown.
+        #expect(csv.stdout.contains("\"bo␛]0;x␇: called ␛[31mred␇ �olleh�2J\r\nend\""), "\(csv.stdout)")
         let json = try Harness.run(["report", "--store", store, "--format", "json"])
         #expect(json.stdout.contains("\\u202e") && json.stdout.contains("\\u009b") && json.stdout.contains("\\u001b"), "\(json.stdout)")
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])

@@ -21,7 +21,8 @@ import VigilStore
     @Test func textIsSanitisedAndQuotedAsRFC4180() {
         #expect(CSVCell.text("a,b") == "\"a,b\"")
         #expect(CSVCell.text("say \"hi\"") == "\"say \"\"hi\"\"\"")
-        #expect(CSVCell.text("line\none") == "line␊one")
+        #expect(CSVCell.text("line\none") == "\"line\none\"")
+        #expect(CSVCell.text("a\rb\r\nc") == "\"a␍b\r\nc\"")
         #expect(CSVCell.text("\u{1B}[31mred\u{07}") == "␛[31mred␇")
         #expect(CSVCell.text("abc\u{202E}\u{9B}") == "abc��")
         #expect(CSVCell.text("Café, Zürich") == "\"Café, Zürich\"")

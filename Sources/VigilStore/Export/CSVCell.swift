@@ -6,14 +6,15 @@ import VigilCore
 /// or a carriage return as a formula (`=HYPERLINK(...)`, `+cmd|' /C calc'!A0`), so such a cell gets a leading `'`,
 /// which spreadsheets read as "this is text" (OWASP's CSV injection rule). And its control characters, escape
 /// sequences and bidirectional overrides become the screen's visible placeholders (`Sanitizer`), so the file is as
-/// harmless in a terminal or viewer as on the workbench. Numbers Vigil formats itself (amounts, ids, scores,
+/// harmless in a terminal or viewer as on the workbench; only a line break stays, inside the quoted cell as CSV
+/// allows, so a note or a merchant keeps its lines and an export reads back the same. Numbers Vigil formats itself (amounts, ids, scores,
 /// coordinates) are written as they are, so a negative amount stays a number.
 public enum CSVCell {
     /// A cell of text from data (a merchant, a client id, a note): neutralised, sanitised, then quoted per RFC 4180
     /// when it holds a comma, a quote or a line break.
     public static func text(_ s: String) -> String {
         if isPlain(s) { return s }
-        var cell = Sanitizer.sanitize(s)
+        var cell = Sanitizer.sanitize(s, keepingLineBreaks: true)
         if let first = s.unicodeScalars.first, formulaStarts.contains(first) { cell = "'" + cell }
         return quoted(cell)
     }

@@ -85,8 +85,8 @@ public enum PrivateFile {
                 }
                 attempt += 1
                 guard errno == EEXIST, attempt < 100 else {
-                    throw CannotWrite(path: path, reason: "cannot create a file in \(Sanitizer.sanitize(directory)): "
-                                      + String(cString: strerror(errno)))
+                    throw CannotWrite(path: path, reason: String(cString: strerror(errno))
+                                      + " (creating its temporary file in \(Sanitizer.sanitize(directory)))")
                 }
             }
             buffer.reserveCapacity(Self.bufferLimit)
