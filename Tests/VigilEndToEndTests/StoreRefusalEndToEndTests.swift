@@ -62,12 +62,12 @@ import Testing
     @Test func aNewerStoreOrAnotherApplicationsFileIsRefusedUntouched() throws {
         let store = try demoStore("newer.sqlite")
         let queue = try DatabaseQueue(path: store)
-        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v12-from-the-future')") }
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
         try queue.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: store))
         let scan = try Harness.run(["scan", "--store", store, "--detectors", "rules"])
         #expect(scan.status == 1)
-        #expect(scan.stderr.contains("\(store): made by a newer Vigil (schema v12); this is v11"), "\(scan.stderr)")
+        #expect(scan.stderr.contains("\(store): made by a newer Vigil (schema v99); this is v"), "\(scan.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before)
 
         let other = scratch.path + "/other.db"

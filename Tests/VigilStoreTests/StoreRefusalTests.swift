@@ -76,15 +76,15 @@ import Testing
         let path = scratch.path + "/newer.sqlite"
         let store = try Store(path: path)
         try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v12-something-new'), ('v13-and-more')")
+            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v\(Schema.version + 1)-something-new'), ('v\(Schema.version + 2)-and-more')")
         }
         try store.closeConnections()
         let before = try fingerprint(path)
-        #expect(Schema.version == 11)
-        let refusal = StoreError.newerSchema(path: path, schema: 13, this: Schema.version)
+        #expect(Schema.version == Schema.migrator.migrations.count, "one migration per version, numbered from 1")
+        let refusal = StoreError.newerSchema(path: path, schema: Schema.version + 2, this: Schema.version)
         #expect(throws: refusal) { try Store(path: path) }
         #expect(throws: refusal) { try Store(path: path, readOnly: true) }
-        #expect(refusal.description == "\(path): made by a newer Vigil (schema v13); this is v11. Nothing was written to it: use that newer Vigil")
+        #expect(refusal.description == "\(path): made by a newer Vigil (schema v\(Schema.version + 2)); this is v\(Schema.version). Nothing was written to it: use that newer Vigil")
         try expectUnchanged(path, since: before, rollbackJournal: false)
     }
 
@@ -158,7 +158,7 @@ import Testing
         #expect(throws: StoreError.olderSchema(path: path)) { try Store(path: path, readOnly: true) }
         try expectUnchanged(path, since: before, rollbackJournal: false)
         try Store(path: path).closeConnections()
-        #expect(try Store(path: path, readOnly: true).appliedMigrations().last == "v11-alerts-by-instant")
+        #expect(try Set(Store(path: path, readOnly: true).appliedMigrations()) == Set(Schema.migrator.migrations))
     }
 
     /// A store whose index no longer matches its table: it opens and reads, but fails `integrity_check`.
