@@ -40,7 +40,6 @@ struct Vigil: ParsableCommand {
         }
         Output.finish()
     }
-
 }
 
 /// A command that works on a store: its failures name it.
