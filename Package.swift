@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "VigilStore",
             dependencies: [
-                "VigilCore", "VigilDetect", "CZlib",
+                "VigilCore", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -37,22 +37,33 @@ let package = Package(
         ),
         .target(name: "VigilDemo", dependencies: ["VigilCore"]),
         .target(name: "VigilDetect", dependencies: ["VigilCore", "CVigilKernels"]),
-        .target(name: "VigilTUI", dependencies: ["VigilCore", "CNcursesw"]),
+        // The terminal toolkit draws into cell buffers only; the one piece that talks to ncurses is VigilTerminal, so
+        // that nothing but the interactive binary links it.
+        .target(name: "VigilTUI", dependencies: ["VigilCore"]),
+        .target(name: "VigilTerminal", dependencies: ["VigilTUI", "VigilCore", "CNcursesw"]),
+        // What joins the store and the detectors: scans, evaluation, live scoring, configuration.
         .target(
-            name: "VigilApp",
+            name: "VigilEngine",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", "VigilTUI",
+                "VigilCore", "VigilStore", "VigilDetect",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
+        ),
+        .target(
+            name: "VigilApp",
+            dependencies: ["VigilCore", "VigilStore", "VigilDemo", "VigilDetect", "VigilEngine", "VigilTUI"]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilApp", "VigilCore", "VigilStore", "VigilDetect", "VigilTUI",
+                "VigilApp", "VigilEngine", "VigilCore", "VigilStore", "VigilDetect", "VigilTUI", "VigilTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "VigilApp", "VigilTUI"]),
+        .executableTarget(
+            name: "vigil-bench",
+            dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "VigilEngine", "VigilApp", "VigilTUI"]
+        ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",
@@ -62,11 +73,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),
+        .testTarget(
+            name: "VigilEngineTests",
+            dependencies: ["VigilEngine", "VigilStore", "VigilDetect", "VigilDemo", "VigilCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect"]),
-        .testTarget(name: "VigilTUITests", dependencies: ["VigilTUI", "VigilApp"]),
+        .testTarget(name: "VigilTUITests", dependencies: ["VigilTUI", "VigilTerminal", "VigilApp"]),
         .testTarget(
             name: "VigilAppTests",
-            dependencies: ["VigilApp", "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilApp", "VigilEngine", "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "VigilEndToEndTests",

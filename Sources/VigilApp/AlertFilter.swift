@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilEngine
 import VigilStore
 
 /// The queue's filter as the analyst types it: space-separated `field=value` terms, any of

@@ -1,3 +1,4 @@
+import VigilEngine
 import VigilStore
 
 /// The alerts of one view of the queue with their sort keys in memory, so that the queue can order them by any

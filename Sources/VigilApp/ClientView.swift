@@ -1,6 +1,7 @@
 import Foundation
 import VigilCore
 import VigilDetect
+import VigilEngine
 import VigilStore
 import VigilTUI
 

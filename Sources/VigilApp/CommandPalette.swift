@@ -1,6 +1,7 @@
 import Foundation
 import VigilCore
 import VigilDetect
+import VigilEngine
 import VigilStore
 
 /// What the command palette (`:`) can do: jump to a client, an alert or a day, or run a command by name.

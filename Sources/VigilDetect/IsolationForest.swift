@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Isolation Forest (Liu, Ting & Zhou 2008) with scikit-learn's semantics.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// A fitted isolation forest: an immutable value that scores rows.
 public struct IsolationForestModel: Sendable, Hashable {

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A k-d tree over the rows of a feature matrix, for exact Euclidean nearest-neighbour queries.
 ///
 /// The tree is complete and balanced, stored implicitly: node `i` has children `2i + 1` and `2i + 2`, and every leaf

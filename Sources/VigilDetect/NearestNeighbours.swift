@@ -1,5 +1,6 @@
 import CVigilKernels
 import Foundation
+import VigilCore
 
 /// How a search scans the points of a k-d tree leaf. Every choice finds the same neighbours; they differ in speed only.
 public enum LeafScan: Int, Sendable, CaseIterable, Comparable {

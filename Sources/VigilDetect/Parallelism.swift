@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import VigilCore
 
 /// How many threads a detector may use.
 ///
@@ -65,23 +66,5 @@ extension Parallelism {
             }
             initializedCount = count
         }
-    }
-}
-
-/// A mutable buffer that parallel workers write into at disjoint indices.
-///
-/// Swift cannot prove that concurrent writers touch disjoint elements, so the buffer is wrapped in a type that
-/// promises it; every use partitions the indices by chunk, and each chunk has exactly one writer.
-struct DisjointWrites<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
-
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) {
-        // An empty array's buffer may have no address; nothing is ever written to it then.
-        base = buffer.baseAddress ?? UnsafeMutablePointer<Element>(bitPattern: MemoryLayout<Element>.alignment)!
-    }
-
-    subscript(index: Int) -> Element {
-        get { base[index] }
-        nonmutating set { base[index] = newValue }
     }
 }

@@ -1,4 +1,5 @@
 import CVigilKernels
+import VigilCore
 
 /// Every point of a k-d tree laid out for exact brute-force neighbour searches of new queries, four queries at a time.
 ///

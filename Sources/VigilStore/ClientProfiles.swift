@@ -1,15 +1,28 @@
 import Foundation
 import GRDB
 import GRDBSQLite
-import VigilDetect
+
+/// A client's behaviour profile as the store keeps it: the detectors' JSON, the instant it describes and how many
+/// transactions it was built from. The store does not read the JSON, so it need not know the detectors.
+public struct StoredProfile: Sendable, Equatable {
+    public var clientID: String
+    public var asOf: Int64
+    public var transactions: Int
+    public var json: Data
+
+    public init(clientID: String, asOf: Int64, transactions: Int, json: Data) {
+        self.clientID = clientID
+        self.asOf = asOf
+        self.transactions = transactions
+        self.json = json
+    }
+}
 
 extension Store {
     /// Saves client profiles, replacing any earlier profile of the same clients, in one transaction. Each profile's
     /// client must be stored.
-    public func saveProfiles(_ profiles: [ClientProfile]) throws {
+    public func saveProfiles(_ profiles: [StoredProfile]) throws {
         guard !profiles.isEmpty else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let now = Int64(Date().timeIntervalSince1970)
         try pool.write { db in
             let statement = try db.makeStatement(sql: """
@@ -21,13 +34,12 @@ extension Store {
             defer { withExtendedLifetime(statement) {} }
             let s = statement.sqliteStatement
             for profile in profiles {
-                let json = try encoder.encode(profile)
                 sqlite3_reset(s)
                 var clientID = profile.clientID
                 clientID.withUTF8 { Self.bindText(UnsafeRawBufferPointer($0), to: s, at: 1) }
                 sqlite3_bind_int64(s, 2, profile.asOf)
                 sqlite3_bind_int64(s, 3, Int64(profile.transactions))
-                json.withUnsafeBytes { Self.bindText($0, to: s, at: 4) }
+                profile.json.withUnsafeBytes { Self.bindText($0, to: s, at: 4) }
                 sqlite3_bind_int64(s, 5, now)
                 let code = sqlite3_step(s)
                 guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
@@ -36,12 +48,15 @@ extension Store {
     }
 
     /// The saved profile of a client, nil if none is saved.
-    public func profile(ofClient id: String) throws -> ClientProfile? {
-        let json = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT profile FROM client_profiles WHERE client_id = ?", arguments: [id])
+    public func storedProfile(ofClient id: String) throws -> StoredProfile? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT as_of, transactions, profile FROM client_profiles WHERE client_id = ?",
+                             arguments: [id]).map { row in
+                let json: String = row["profile"]
+                return StoredProfile(clientID: id, asOf: row["as_of"], transactions: row["transactions"],
+                                     json: Data(json.utf8))
+            }
         }
-        guard let json else { return nil }
-        return try JSONDecoder().decode(ClientProfile.self, from: Data(json.utf8))
     }
 
     /// How many clients have a saved profile.

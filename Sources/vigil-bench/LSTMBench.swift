@@ -1,5 +1,6 @@
 import Foundation
 import VigilDetect
+import VigilEngine
 
 /// Synthetic client sequences for `vigil-bench lstm`: each client repeats its own cycle of categories, amounts and
 /// time gaps with noise, and a few steps are replaced by anomalies (an off-cycle category, an amount far from the

@@ -3,6 +3,7 @@ import VigilApp
 import VigilCore
 import VigilDemo
 import VigilDetect
+import VigilEngine
 import VigilStore
 
 /// `vigil-bench live`: live scoring on a large store. A demo of `--clients` clients over `--days` days is generated;

@@ -1,5 +1,6 @@
 import Foundation
 import VigilDetect
+import VigilEngine
 
 /// The benchmark's data: inliers from five Gaussian clusters of different spreads, and 1 % outliers spread
 /// uniformly over a wider box. Continuous values, so no two distances tie and LOF can be compared exactly.

@@ -3,6 +3,7 @@ import VigilApp
 import VigilCore
 import VigilDemo
 import VigilDetect
+import VigilEngine
 import VigilStore
 import VigilTUI
 

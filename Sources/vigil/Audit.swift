@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilEngine
 import VigilStore
 
 struct Audit: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilDemo
+import VigilEngine
 import VigilStore
 
 enum DemoDefaults {

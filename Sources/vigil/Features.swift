@@ -3,6 +3,7 @@ import Foundation
 import VigilApp
 import VigilCore
 import VigilDetect
+import VigilEngine
 import VigilStore
 
 struct Features: ParsableCommand {

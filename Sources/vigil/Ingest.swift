@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilApp
 import VigilCore
+import VigilEngine
 import VigilStore
 
 struct Ingest: ParsableCommand {

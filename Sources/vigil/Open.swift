@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilApp
 import VigilDetect
+import VigilEngine
 import VigilStore
 import VigilTUI
 

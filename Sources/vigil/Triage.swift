@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilEngine
 import VigilStore
 
 /// `vigil triage`: a decision or a note on alerts from the command line, through the same store calls as the

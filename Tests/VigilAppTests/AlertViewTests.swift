@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import VigilApp
 import VigilCore
+@testable import VigilEngine
 import VigilStore
 
 /// The queue's in-memory ordering against the store's own ORDER BY, on alerts with ties and non-ASCII text.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilApp
 import VigilCore
+@testable import VigilEngine
 import VigilStore
 import VigilTUI
 

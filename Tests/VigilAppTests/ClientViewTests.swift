@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+@testable import VigilApp
 import VigilCore
 import VigilDetect
+@testable import VigilEngine
 import VigilStore
 import VigilTUI
-@testable import VigilApp
 
 @Suite struct ClientViewTests {
     static let day0 = 19_723  // 2024-01-01, a Monday

@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
 import Testing
+@testable import VigilApp
 import VigilCore
 import VigilDetect
+@testable import VigilEngine
 @testable import VigilStore
-@testable import VigilApp
 
-extension WholeScans {
 /// A store holding amounts far past the maximum per transaction (imported before there was one) scans: the day and
 /// month spend windows, profiles and over-spend rules stopped it with "arithmetic overflow" before.
 @Suite(.serialized) struct HugeAmountScanTests {
@@ -38,5 +38,4 @@ extension WholeScans {
         #expect(view.places().contains { $0.spendMinor == .max })
         _ = view.hourOfWeek(spend: true)
     }
-}
 }

@@ -1,5 +1,6 @@
 import Testing
 import VigilTUI
+import VigilTerminal
 
 @Suite struct BackendTests {
     @Test func memoryBackendKeepsTheLastBufferAndItsRows() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Where each parameter group lives in the model's one flat parameter vector, and the derived sizes.
 ///

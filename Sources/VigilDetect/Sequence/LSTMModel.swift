@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// A trained LSTM sequence model: immutable parameters, safe to share between threads.
 ///
@@ -52,7 +53,7 @@ public final class LSTMModel: Sendable {
         let groups = stride(from: 0, to: order.count, by: scoringGroup).map {
             Array(order[$0 ..< min(order.count, $0 + scoringGroup)])
         }
-        let shared = SharedPointer(parameters)
+        let shared = ReadOnlyPointer(parameters)
         return [LSTMStepScore](unsafeUninitializedCapacity: data.steps) { buffer, initialized in
             let output = DisjointWrites(buffer)
             parallelism.forEachChunk(of: groups.count, chunkSize: 1) { range in
@@ -143,9 +144,9 @@ public final class LSTMModel: Sendable {
                             transposedHead.withUnsafeBufferPointer { woT in
                                 shardGradients.withUnsafeMutableBufferPointer { g in
                                     shardLosses.withUnsafeMutableBufferPointer { losses in
-                                        let (p, wT, woT) = (SharedPointer(p.baseAddress!),
-                                                            SharedPointer(wT.baseAddress!),
-                                                            SharedPointer(woT.baseAddress!))
+                                        let (p, wT, woT) = (ReadOnlyPointer(p.baseAddress!),
+                                                            ReadOnlyPointer(wT.baseAddress!),
+                                                            ReadOnlyPointer(woT.baseAddress!))
                                         let (g, losses) = (DisjointWrites(g), DisjointWrites(losses))
                                         parallelism.forEachChunk(of: shardCount, chunkSize: 1) { range in
                                             for index in range {
@@ -411,10 +412,4 @@ struct Adam {
             }
         }
     }
-}
-
-/// A pointer that parallel workers only read through.
-struct SharedPointer<T>: @unchecked Sendable {
-    let base: UnsafePointer<T>
-    init(_ base: UnsafePointer<T>) { self.base = base }
 }

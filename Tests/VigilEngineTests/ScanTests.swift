@@ -4,27 +4,8 @@ import Testing
 import VigilCore
 import VigilDemo
 import VigilDetect
+@testable import VigilEngine
 import VigilStore
-@testable import VigilApp
-
-/// A demo store in a scratch directory, removed afterwards.
-final class DemoStore {
-    let directory = NSTemporaryDirectory() + "vigil-app-tests-" + UUID().uuidString
-    let store: Store
-
-    init(clients: Int = 40, days: Int = 90) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory + "/demo.sqlite")
-        let generator = try DemoGenerator(config: DemoConfig(clients: clients, days: days, seed: 11))
-        _ = try store.appendGenerated(name: "demo", identity: "scan-tests") { sink in try generator.generate(sink) }
-    }
-
-    // Closed before its files go: see `Store.closeConnections()`.
-    deinit {
-        try? store.closeConnections()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
 
 /// The suites that run whole scans, one test at a time across all of them: each scan already uses every core, and
 /// several at once only oversubscribe a two-core machine. While they ran side by side, the test process aborted

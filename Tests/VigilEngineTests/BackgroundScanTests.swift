@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import VigilCore
 import VigilDetect
+@testable import VigilEngine
 import VigilStore
-@testable import VigilApp
 
 /// Long enough for any of these scans on a loaded machine; only there so that a broken scan fails instead of hanging.
 private let generousTimeout = 600.0

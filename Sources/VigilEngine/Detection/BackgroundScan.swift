@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import VigilStore
 
 /// A scan that runs on a thread of its own while the workbench stays responsive: the workbench starts it, polls
@@ -147,48 +148,5 @@ public enum BackgroundScanError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .noStore(let path): return "no store at \(path)"
         }
-    }
-}
-
-/// A value shared between threads: every access holds a lock for the length of a closure, and waiters are woken
-/// whenever it changes.
-final class Guarded<Value: Sendable>: @unchecked Sendable {
-    // Unchecked: `value` is only touched with `condition` locked.
-    private let condition = NSCondition()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func read<T>(_ body: (Value) -> T) -> T {
-        condition.lock()
-        defer { condition.unlock() }
-        return body(value)
-    }
-
-    @discardableResult
-    func update<T>(_ body: (inout Value) -> T) -> T {
-        condition.lock()
-        defer {
-            condition.broadcast()
-            condition.unlock()
-        }
-        return body(&value)
-    }
-
-    /// Blocks until `done` holds.
-    func wait(_ done: (Value) -> Bool) {
-        condition.lock()
-        defer { condition.unlock() }
-        while !done(value) { condition.wait() }
-    }
-
-    /// Blocks until `done` holds or `deadline` passes; returns whether it holds.
-    func wait(until deadline: Date, _ done: (Value) -> Bool) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !done(value) {
-            if !condition.wait(until: deadline) { return done(value) }
-        }
-        return true
     }
 }

@@ -4,8 +4,8 @@ import Testing
 import VigilCore
 import VigilDemo
 import VigilDetect
+@testable import VigilEngine
 import VigilStore
-@testable import VigilApp
 
 /// Live scoring: transactions that arrive after a scan are scored one by one from their clients' saved state, and
 /// get exactly the scores a scan reusing the same fitted detectors gives them.

@@ -3,8 +3,8 @@ import GRDB
 import Testing
 import VigilCore
 import VigilDetect
+@testable import VigilEngine
 import VigilStore
-@testable import VigilApp
 
 /// The LSTM as a scan stage: trained once and kept in the store, reused, retrained on request, judged by eval, and
 /// speaking in alerts' reasons with what it expected.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VigilDetect
-@testable import VigilApp
+@testable import VigilEngine
 
 @Suite struct ConfigTests {
     @Test func theDefaultsFileReadsBackAsTheDefaults() throws {

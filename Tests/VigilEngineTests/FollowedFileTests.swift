@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import VigilApp
+@testable import VigilEngine
 
 /// Following a file by name as `tail -F` does: appends, truncation, a rewrite longer than what was read, a
 /// replacement (rotation) and a file that disappears and comes back, each seen the moment it happens.

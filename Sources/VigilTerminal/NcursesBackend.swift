@@ -1,5 +1,6 @@
-import VigilCore
 import CNcursesw
+import VigilCore
+import VigilTUI
 
 /// The real terminal, through ncursesw.
 ///
