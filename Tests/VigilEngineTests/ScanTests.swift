@@ -10,7 +10,7 @@ import VigilStore
 /// The suites that run whole scans, one test at a time across all of them: each scan already uses every core, and
 /// several at once only oversubscribe a two-core machine. While they ran side by side, the test process aborted
 /// with glibc heap corruption in three of four clean CI runs; neither ThreadSanitizer nor AddressSanitizer reproduced
-/// it (README, Tests, "Known problem", for the suspected cause and its fix).
+/// it (docs/testing.md, "Known problem", for the suspected cause and its fix).
 @Suite(.serialized) enum WholeScans {}
 
 extension WholeScans {
