@@ -56,7 +56,7 @@ public struct HorizontalBars: Sendable {
     public func render(into buffer: inout CellBuffer, in rect: Rect) {
         guard !rect.isEmpty else { return }
         guard !items.isEmpty else {
-            buffer.put("no data", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: styles.note)
+            buffer.put("no data", in: rect.row(), style: styles.note)
             return
         }
         let values = items.map { Chart.finite($0.value) }
@@ -84,7 +84,7 @@ public struct HorizontalBars: Sendable {
             x += labelWidth + 1
             let value = values[index]
             if value > 0, largest > 0 {
-                let eighths = max(1, Chart.clampedInt((value / largest * Double(barWidth * 8)).rounded(), 0...barWidth * 8))
+                let eighths = max(1, Chart.eighths(value / largest, of: barWidth, rounding: .toNearestOrAwayFromZero))
                 buffer.put(Chart.horizontalBar(eighths: eighths), at: x, y: y, style: styles.bar, maxWidth: barWidth)
             }
             x += barWidth + 1

@@ -82,7 +82,7 @@ public struct ProgressBar: Sendable {
 
         buffer.put("[", at: x, y: y, style: styles.track)
         if let fraction = clampedFraction {
-            let eighths = Chart.clampedInt((fraction * Double(barWidth * 8)).rounded(.down), 0...barWidth * 8)
+            let eighths = Chart.eighths(fraction, of: barWidth, rounding: .down)
             let filled = Chart.horizontalBar(eighths: eighths)
             let drawn = buffer.put(filled, at: x + 1, y: y, style: styles.bar, maxWidth: barWidth)
             buffer.put(String(repeating: " ", count: barWidth - drawn), at: x + 1 + drawn, y: y, style: styles.track)

@@ -74,8 +74,7 @@ public struct WeekHeatmap: Sendable {
         guard !rect.isEmpty else { return }
         let cellWidth = rect.width >= Self.labelWidth + 48 ? 2 : 1
         guard rect.width >= Self.labelWidth + 24, rect.height >= Self.height else {
-            buffer.put("heatmap needs \(Self.labelWidth + 24)×\(Self.height)", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 1),
-                       style: styles.label)
+            Chart.tooSmall("heatmap needs \(Self.labelWidth + 24)×\(Self.height)", into: &buffer, in: rect, style: styles.label)
             return
         }
         let top = maximum
