@@ -12,12 +12,6 @@ public struct HorizontalBars: Sendable {
         public var label: String
         public var value: Double
         public var note: String?
-
-        public init(label: String, value: Double, note: String? = nil) {
-            self.label = label
-            self.value = value
-            self.note = note
-        }
     }
 
     public struct Styles: Hashable, Sendable {
@@ -26,17 +20,6 @@ public struct HorizontalBars: Sendable {
         public var value: Style
         /// Notes, "+N more" and messages.
         public var note: Style
-
-        public init(label: Style, bar: Style, value: Style, note: Style) {
-            self.label = label
-            self.bar = bar
-            self.value = value
-            self.note = note
-        }
-
-        public init(theme: Theme) {
-            self.init(label: theme.text, bar: theme.accent, value: theme.text, note: theme.dim)
-        }
     }
 
     public var items: [Item]
@@ -99,5 +82,13 @@ public struct HorizontalBars: Sendable {
             buffer.put("+\(items.count - shown) more", at: rect.x, y: rect.y + shown, style: styles.note,
                        maxWidth: rect.width)
         }
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension HorizontalBars.Styles {
+    public init(theme: Theme) {
+        self.init(label: theme.text, bar: theme.accent, value: theme.text, note: theme.dim)
     }
 }

@@ -74,20 +74,6 @@ public struct TimelineChart: Sendable {
         public var mark: Style
         /// The current alert's mark and bar, and confirmed fraud marks.
         public var alert: Style
-
-        public init(axis: Style, label: Style, bar: Style, negativeBar: Style, mark: Style, alert: Style) {
-            self.axis = axis
-            self.label = label
-            self.bar = bar
-            self.negativeBar = negativeBar
-            self.mark = mark
-            self.alert = alert
-        }
-
-        public init(theme: Theme) {
-            self.init(axis: theme.dim, label: theme.dim, bar: theme.accent, negativeBar: theme.text,
-                      mark: theme.mark, alert: theme.alert)
-        }
     }
 
     /// Daily totals, oldest first; NaN and infinities count as zero.
@@ -374,5 +360,14 @@ public struct TimelineChart: Sendable {
         if layout.hasNegatives { parts.append("min " + Chart.compact(layout.minimum) + unitText + perDay) }
         for mark in marks.sorted(by: >) { parts.append(String(mark.symbol) + " " + mark.legendName) }
         return parts.joined(separator: "  ")
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension TimelineChart.Styles {
+    public init(theme: Theme) {
+        self.init(axis: theme.dim, label: theme.dim, bar: theme.accent, negativeBar: theme.text,
+                  mark: theme.mark, alert: theme.alert)
     }
 }
