@@ -17,28 +17,37 @@ func screenRows(_ width: Int, _ height: Int, _ draw: (inout CellBuffer, Rect) ->
 }
 
 /// Checks every row of a rendered screen against `expected`, written without trailing spaces: each expected line is
-/// padded with spaces to the screen's width, so a row also fails when the screen draws past its text. On a mismatch
-/// the whole screen is printed as a Swift literal, to compare by eye.
+/// padded with spaces to the screen's width, so a row also fails when the screen draws past its text.
 func expectScreen(_ rows: [String], _ expected: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     let width = rows.map { displayWidth(of: $0) }.max() ?? 0
-    let padded = expected.map { $0 + String(repeating: " ", count: max(0, width - displayWidth(of: $0))) }
-    #expect(rows.count == expected.count, "rows", sourceLocation: sourceLocation)
-    var same = rows.count == expected.count
-    for (index, (actual, wanted)) in zip(rows, padded).enumerated() where actual != wanted {
+    expectLines(rows, expected.map { $0 + String(repeating: " ", count: max(0, width - displayWidth(of: $0))) },
+                trimmedWhenPrinted: true, sourceLocation: sourceLocation)
+}
+
+/// Checks every line of a rendered text (a screen's rows, a report's lines) against `expected`. On a mismatch the
+/// whole text is printed as a Swift literal, to compare by eye.
+func expectLines(_ lines: [String], _ expected: [String], trimmedWhenPrinted: Bool = false,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(lines.count == expected.count, "lines", sourceLocation: sourceLocation)
+    var same = lines.count == expected.count
+    for (index, (actual, wanted)) in zip(lines, expected).enumerated() where actual != wanted {
         same = false
-        #expect(actual == wanted, "row \(index)", sourceLocation: sourceLocation)
+        #expect(actual == wanted, "line \(index)", sourceLocation: sourceLocation)
     }
     if !same {
-        print("<<<SCREEN \(sourceLocation.fileID):\(sourceLocation.line)\n" + screenLiteral(rows) + "\n>>>SCREEN")
+        print("<<<SCREEN \(sourceLocation.fileID):\(sourceLocation.line)\n" + screenLiteral(lines, trimmed: trimmedWhenPrinted) + "\n>>>SCREEN")
     }
 }
 
-/// `rows` as the lines of a Swift array literal, trailing spaces dropped.
-func screenLiteral(_ rows: [String]) -> String {
+/// `rows` as the lines of a Swift array literal, trailing spaces dropped when `trimmed`.
+func screenLiteral(_ rows: [String], trimmed: Bool) -> String {
     rows.map { row in
         var line = row
-        while line.hasSuffix(" ") { line.removeLast() }
-        return "\"" + line.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\","
+        while trimmed, line.hasSuffix(" ") { line.removeLast() }
+        for (raw, escaped) in [("\\", "\\\\"), ("\"", "\\\""), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")] {
+            line = line.replacingOccurrences(of: raw, with: escaped)
+        }
+        return "\"" + line + "\","
     }.joined(separator: "\n")
 }
 
