@@ -28,6 +28,12 @@ public struct Rect: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "Rect(x: \(x), y: \(y), width: \(width), height: \(height))" }
 
+    /// The one-row strip `offset` rows below the top, as wide as this rect: where widgets draw a line of text. It is
+    /// not clipped to this rect, so callers keep `offset` within the height themselves.
+    public func row(_ offset: Int = 0) -> Rect {
+        Rect(x: x, y: y + offset, width: width, height: 1)
+    }
+
     public func contains(x px: Int, y py: Int) -> Bool {
         px >= x && px < maxX && py >= y && py < maxY
     }

@@ -40,13 +40,15 @@ import VigilStore
         #expect(try store.triagedCases(since: 1_700_150_000).map(\.alert.id) == [2])
     }
 
+    /// Fields with quotes, commas or line breaks are quoted (quotes doubled); rows end in CRLF, notes keep their own breaks.
     @Test func csvQuotesWhatNeedsItAndKeepsEveryCase() throws {
         let text = CaseReport.csv(try store.triagedCases())
-        let lines = text.components(separatedBy: "\r\n")
-        #expect(lines[0] == "alert_id,transaction_id,time_utc,client_id,amount,currency,merchant,category,score,decision,analyst,decided_at_utc,notes,reasons")
-        #expect(lines[1] == "1,1,2023-11-14 22:13:20,C0,123.45,USD,Shop 0,travel,0.900,confirmed_fraud,ana,2023-11-16 02:00:00,,3 | charges in 10 minutes")
-        #expect(lines[2].hasPrefix("2,2,2023-11-15 22:13:20,C1,123.46,USD,\"Quote \"\"and\"\", comma\",travel,0.900,false_positive,bo,"))
-        #expect(lines[2].contains(",\"bo: called\nthe bank\","))
+        expectLines(text.components(separatedBy: "\r\n"), [
+            "alert_id,transaction_id,time_utc,client_id,amount,currency,merchant,category,score,decision,analyst,decided_at_utc,notes,reasons",
+            "1,1,2023-11-14 22:13:20,C0,123.45,USD,Shop 0,travel,0.900,confirmed_fraud,ana,2023-11-16 02:00:00,,3 | charges in 10 minutes",
+            "2,2,2023-11-15 22:13:20,C1,123.46,USD,\"Quote \"\"and\"\", comma\",travel,0.900,false_positive,bo,2023-11-17 05:46:40,\"bo: called\nthe bank\",3 | charges in 10 minutes",
+            "",
+        ])
     }
 
     @Test func jsonParsesBackWithEveryField() throws {
@@ -63,20 +65,88 @@ import VigilStore
         let heatmap = ClientView(activity: activity, profile: nil).hourOfWeek(spend: false)
         #expect(heatmap[1][22] == 1 && heatmap[3][22] == 1, "C0's two transactions: Tuesday and Thursday at 22:00")
         let text = CaseReport.markdown(cases, clients: ["C0": activity])
-        #expect(text.hasPrefix("# Vigil case report\n\n2 triaged cases.\n"))
-        #expect(text.contains("## Alert #1: confirmed fraud"))
-        #expect(text.contains("| Amount | $123.45 |"))
-        #expect(text.contains("- 3 \\| charges in 10 minutes (burst, +1.00)"), "pipes escaped in Markdown")
-        #expect(text.contains("- bo, 2023-11-16 02:01:40 UTC: called ⏎ the bank"))
-        #expect(text.contains("this one (■): Tue 22:00"))
-        #expect(text.contains("\nTue" + String(repeating: " ", count: 45) + "■■\n"), "the heatmap as text: this case's hour 22 marked, two columns an hour")
-        #expect(text.contains("\nThu" + String(repeating: " ", count: 45) + "██\n"), "the client's other transaction, shaded")
-        // Where C0 transacts: the map with home and this case's place, and the places with their distances.
-        #expect(text.contains("**Where the client transacts** (H home, X this transaction)"))
-        let map = try #require(text.components(separatedBy: "**Where the client transacts**").last)
-        #expect(map.contains("X") && map.contains("H home") && map.contains("┌"))
-        #expect(map.contains("| Boston | 1 | 307 |"), "Boston is 307 km from home")
-        #expect(map.contains("| New York | 1 | 6 |"))
-        #expect(!text.contains("## Alert #2") || !text.components(separatedBy: "## Alert #2")[1].contains("```"), "no heatmap without counts")
+        // The heatmap marks this case's hour (Tuesday 22:00, two columns an hour) and shades the client's other
+        // transaction; the map shows home (H) and this case's place (X); Boston is 307 km from home. Pipes in reasons
+        // are escaped, and the second case (no client activity given) has no heatmap.
+        expectLines(text.components(separatedBy: "\n"), [
+            "# Vigil case report",
+            "",
+            "2 triaged cases.",
+            "",
+            "## Alert #1: confirmed fraud",
+            "",
+            "| | |",
+            "|---|---|",
+            "| Transaction | #1, 2023-11-14 22:13:20 UTC |",
+            "| Client | C0 |",
+            "| Amount | $123.45 |",
+            "| Merchant | Shop 0 (travel) |",
+            "| Score | 0.900 |",
+            "| Decided | ana, 2023-11-16 02:00:00 UTC |",
+            "",
+            "**Why it was flagged**",
+            "",
+            "- 3 \\| charges in 10 minutes (burst, +1.00)",
+            "",
+            "**The client's transactions by weekday and hour (UTC)**; this one (■): Tue 22:00",
+            "",
+            "```",
+            "    0           6           12          18",
+            "Mon",
+            "Tue                                             ■■",
+            "Wed",
+            "Thu                                             ██",
+            "Fri",
+            "Sat",
+            "Sun",
+            "    ░▒▓█ ≤ 1/hour  ■ alert",
+            "```",
+            "",
+            "**Where the client transacts** (H home, X this transaction)",
+            "",
+            "```",
+            "       ┌───────────────────────────────────────────────────────┐",
+            "42.44N │                                         █             │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "       │                                                       │",
+            "40.62N │             X                                         │",
+            "       └───────────────────────────────────────────────────────┘",
+            "        75.3W                                             69.7W",
+            "H home  X this alert  465 km across  █ 1",
+            "```",
+            "",
+            "| Place | Transactions | km from home |",
+            "|---|---:|---:|",
+            "| Boston | 1 | 307 |",
+            "| New York | 1 | 6 |",
+            "",
+            "## Alert #2: false positive",
+            "",
+            "| | |",
+            "|---|---|",
+            "| Transaction | #2, 2023-11-15 22:13:20 UTC |",
+            "| Client | C1 |",
+            "| Amount | $123.46 |",
+            "| Merchant | Quote \"and\", comma (travel) |",
+            "| Score | 0.900 |",
+            "| Decided | bo, 2023-11-17 05:46:40 UTC |",
+            "",
+            "**Why it was flagged**",
+            "",
+            "- 3 \\| charges in 10 minutes (burst, +1.00)",
+            "",
+            "**Notes**",
+            "",
+            "- bo, 2023-11-16 02:01:40 UTC: called ⏎ the bank",
+            "",
+        ])
     }
 }

@@ -2,52 +2,18 @@ import Foundation
 import Testing
 import VigilApp
 import VigilCore
-@testable import VigilEngine
 import VigilStore
 import VigilTUI
 
-/// The client view, the overview and the command palette, rendered into memory at 80×24 and driven by keys from the
-/// queue, over a store with two clients.
+/// The client view and the command palette, driven by keys from the queue over `TwoClientStore`, and compared as whole
+/// screens: the client screen drawn alone at 120×40, 80×24 and 60×15, and the queue around it at 80×24.
 @Suite struct ClientScreenTests {
-    let directory: String
-    let store: Store
+    let fixture: TwoClientStore
     let size = TerminalSize(width: 80, height: 24)
-    static let day0: Int64 = 19_723 * 86_400  // 2024-01-01, a Monday
 
-    init() throws {
-        directory = NSTemporaryDirectory() + "vigil-client-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory + "/c.sqlite")
-        var rows: [Transaction] = []
-        // Client A: one purchase a day for 60 days at home in New York at 12:00, then a big one in Albany at 03:00 on day 40.
-        for day in 0..<60 {
-            rows.append(Transaction(sourceKey: "a\(day)", clientID: "A", instant: Self.day0 + Int64(day) * 86_400 + 12 * 3_600,
-                                    originalTime: "t", amount: Money(minorUnits: 2_000 + Int64(day) * 10), merchant: "Deli \(day % 3)",
-                                    category: "grocery", city: "New York", state: "NY", home: GeoPoint(latitude: 40.7, longitude: -74.0),
-                                    merchantLocation: GeoPoint(latitude: 40.71, longitude: -74.01)))
-        }
-        rows.append(Transaction(sourceKey: "a-big", clientID: "A", instant: Self.day0 + 40 * 86_400 + 3 * 3_600, originalTime: "t",
-                                amount: Money(minorUnits: 150_000), merchant: "Gadget Hub", category: "electronics", city: "Albany",
-                                state: "NY", home: GeoPoint(latitude: 40.7, longitude: -74.0),
-                                merchantLocation: GeoPoint(latitude: 42.65, longitude: -73.75)))
-        rows.append(Transaction(sourceKey: "b0", clientID: "B", instant: Self.day0, originalTime: "t", amount: Money(minorUnits: 500),
-                                merchant: "Kiosk", category: "misc"))
-        _ = try store.appendGenerated(name: "t", identity: "t") { sink in try sink(rows) }
-        let big = try #require(try store.clientActivity(clientID: "A")).ids.last!
-        let activity = try #require(try store.clientActivity(clientID: "A"))
-        let bigID = activity.ids[activity.merchants.firstIndex(of: "Gadget Hub")!]
-        _ = big
-        _ = try store.refreshAlerts([
-            AlertCandidate(transactionID: bigID, score: 0.95, reasons: [
-                AlertReason(detector: "unusual_place", score: 1, contribution: 1, text: "first time in Albany"),
-            ]),
-            AlertCandidate(transactionID: activity.ids[10], score: 0.6, reasons: [
-                AlertReason(detector: "burst", score: 1, contribution: 1, text: "a burst"),
-            ]),
-        ], at: 10)
-    }
+    init() throws { fixture = try TwoClientStore() }
 
-    func queue() throws -> AlertQueueScreen { try AlertQueueScreen(store: store, analyst: "ana") }
+    func queue() throws -> AlertQueueScreen { try AlertQueueScreen(store: fixture.store, analyst: "ana") }
 
     func press(_ screen: AlertQueueScreen, _ keys: Key...) throws {
         for key in keys { _ = try screen.handle(key, size: size) }
@@ -57,82 +23,560 @@ import VigilTUI
         for character in text { try press(screen, .character(character)) }
     }
 
+    /// The client screen the queue has open, drawn alone into a `width` × `height` buffer.
+    func client(_ q: AlertQueueScreen, _ width: Int, _ height: Int) throws -> [String] {
+        let screen = try #require(q.clientScreen)
+        return screenRows(width, height) { screen.render(into: &$0, in: $1, theme: .default) }
+    }
+
+    /// The alert's day (2024-02-10) is ▲ on the timeline, the other alert's (2024-01-11) a flag; the 90-day window
+    /// around the alert ends on the client's last day.
     @Test func cOpensTheAlertsClientOnTheTimelineWithItsDayMarked() throws {
         let q = try queue()
         try press(q, .character("c"))
-        let rows = try q.render(size: size).rows
-        #expect(rows[1] == "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions")
-        #expect(rows[3].contains("61 transactions from 2024-01-01 to 2024-02-29"))
-        #expect(rows[4].contains("no profile yet"))
-        // The 90-day window around the alert (day 40 = 2024-02-10) ends on the last day.
-        #expect(rows[6].hasPrefix(" Daily spend (USD), 2023-12-02 – 2024-02-29, 90 days"))
-        let chart = rows[7...20].joined(separator: "\n")
-        #expect(chart.contains("┤"), "value axis")
-        #expect(chart.contains("└"), "time axis")
-        #expect(chart.contains("12-02") || chart.contains("12-0"), "date labels")
-        #expect(chart.contains("▲"), "the alert's day")
-        #expect(chart.contains("! flagged") || chart.contains("!"), "the other alert's day")
-        #expect(rows[22].hasPrefix(" 1/2") || rows[22].contains("open 2"))
-        #expect(rows[23].contains("h/l pan") && rows[23].contains("z/Z zoom"))
+        #expect(q.mode == .client)
+        expectScreen(try q.render(size: size).rows, [
+            " Vigil — c.sqlite — open alerts                                     analyst ana",
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2023-12-02 – 2024-02-29, 90 days · h/l pan · z/Z zoom · 0 …",
+            " 1.5k┤                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "  844┤                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │               ▂▂▂▂▂▂▂▂▂▂▃▃▃▃▃▃▃▃▃▃█▃▃▃▃▃▃▃▃▃",
+            "    0└┴──────┴──────┴──────┴──────┴──────┴──────┴──────────────────────────────",
+            "      12-02  12-16  12-30  01-13  01-27  02-10  02-24",
+            "                          !              ▲",
+            " 2 days/column  max 1.5k USD  ▲ this alert  ! flagged",
+            " 1/2               open 2 · fraud 0 · false pos. 0 · escalated 0 · needs info 0",
+            " q back · 1 2 3 panes · h/l pan · z/Z zoom · 0 the alert · ? keys · : palette",
+        ])
+        expectScreen(try client(q, 120, 40), [
+            "  1 Timeline   2 Heatmaps   3 Transactions                                                    client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2023-12-02 – 2024-02-29, 90 days · h/l pan · z/Z zoom · 0 the alert",
+            " 1.5k┤                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "  762┤                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                                                                      █",
+            "     │                              ▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄█▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄",
+            "    0└┴──────┴──────┴──────┴──────┴──────┴──────┴──────┴──────┴──────┴──────┴──────┴──────┴────────────────────────────",
+            "      12-02  12-09  12-16  12-23  12-30  01-06  01-13  01-20  01-27  02-03  02-10  02-17  02-24",
+            "                                              !                             ▲",
+            " max 1.5k USD/day  ▲ this alert  ! flagged",
+        ])
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2023-12-02 – 2024-02-29, 90 days · h/l pan · z/Z zoom · 0 …",
+            " 1.5k┤                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "  774┤                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │               ▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃█▄▄▄▄▄▄▄▄▄",
+            "    0└┴──────┴──────┴──────┴──────┴──────┴──────┴──────────────────────────────",
+            "      12-02  12-16  12-30  01-13  01-27  02-10  02-24",
+            "                          !              ▲",
+            " 2 days/column  max 1.5k USD  ▲ this alert  ! flagged",
+        ])
+        expectScreen(try client(q, 60, 15), [
+            "  1 Timeline   2 Heatmaps   3 Transactions          client A",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 …",
+            " no profile yet: a scan (R) learns the client's usual hour…",
+            "",
+            " Daily spend (USD), 2023-12-02 – 2024-02-29, 90 days · h/l…",
+            " 1.5k┤                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │                                   █",
+            "     │               ▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁",
+            "    0└┴──────┴──────┴──────┴──────┴──────┴──────┴──────────",
+            "      12-02  12-16  12-30  01-13  01-27  02-10  02-24",
+            "                          !              ▲",
+            " 2 days/column  max 1.5k USD  ▲ this alert  ! flagged",
+        ])
+        #expect(q.clientScreen?.hint == "q back · 1 2 3 panes · h/l pan · z/Z zoom · 0 the alert · ? keys")
     }
 
     @Test func zoomAndPanMoveTheWindowAndZeroComesBack() throws {
         let q = try queue()
         // Zooming in keeps the alert's day (2024-02-10) near the middle.
         try press(q, .character("c"), .character("Z"))
-        #expect(try q.render(size: size).rows[6].contains("2024-01-27 – 2024-02-25, 30 days"))
+        #expect(q.clientScreen?.message == "timeline: 30 days")
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2024-01-27 – 2024-02-25, 30 days · h/l pan · z/Z zoom · 0 …",
+            " 1.5k┤                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "  762┤                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ █ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂",
+            "    0└┴───────┴───────┴───────┴───────┴───────┴───────┴───────┴────────────────",
+            "      01-27   01-31   02-04   02-08   02-12   02-16   02-20   02-24",
+            "                                  ▲",
+            " max 1.5k USD/day  ▲ this alert",
+        ])
         try press(q, .character("h"))
-        #expect(try q.render(size: size).rows[6].contains("2024-01-17 – 2024-02-15, 30 days"))
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2024-01-17 – 2024-02-15, 30 days · h/l pan · z/Z zoom · 0 …",
+            " 1.5k┤                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "  762┤                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │                                                █",
+            "     │▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ █ ▂ ▂ ▂ ▂ ▂",
+            "    0└┴───────┴───────┴───────┴───────┴───────┴───────┴───────┴────────────────",
+            "      01-17   01-21   01-25   01-29   02-02   02-06   02-10   02-14",
+            "                                                      ▲",
+            " max 1.5k USD/day  ▲ this alert",
+        ])
         try press(q, .character("z"), .character("z"))
-        #expect(try q.render(size: size).rows[6].contains("2023-03-02 – 2024-02-29, 365 days"))
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2023-03-02 – 2024-02-29, 365 days · h/l pan · z/Z zoom · 0…",
+            " 1.6k┤                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "  811┤                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █",
+            "     │                                                                     █▁▁▁",
+            "     │                                                             ▇▇▇▇████████",
+            "    0└┴───────────┴────────────┴───────────┴───────────┴───────────┴───────────",
+            "      2023-03     2023-05      2023-07     2023-09     2023-11     2024-01",
+            "                                                                     !     ▲",
+            " 5 days/column  max 1.6k USD  ▲ this alert  ! flagged",
+        ])
         // Panning later stops a span past the last day; 0 comes back to the alert.
         try press(q, .character("Z"), .character("Z"), .character("l"), .character("l"), .character("l"), .character("l"), .character("l"))
-        #expect(try q.render(size: size).rows[6].contains("2024-02-29 – 2024-03-29, 30 days"))
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2024-02-29 – 2024-03-29, 30 days · h/l pan · z/Z zoom · 0 …",
+            " 26┤█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "   │█",
+            " 13┤█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "   │█",
+            "  0└┴───────┴───────┴───────┴───────┴───────┴───────┴───────┴──────────────────",
+            "    02-29   03-04   03-08   03-12   03-16   03-20   03-24   03-28",
+            "",
+            " max 26 USD/day",
+        ])
         try press(q, .character("0"))
-        #expect(try q.render(size: size).rows[6].contains("2024-01-27 – 2024-02-25, 30 days"))
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " 61 transactions from 2024-01-01 to 2024-02-29, $2,877.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hours, places and spend",
+            "",
+            " Daily spend (USD), 2024-01-27 – 2024-02-25, 30 days · h/l pan · z/Z zoom · 0 …",
+            " 1.5k┤                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "  762┤                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │                            █",
+            "     │▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ █ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂ ▂",
+            "    0└┴───────┴───────┴───────┴───────┴───────┴───────┴───────┴────────────────",
+            "      01-27   01-31   02-04   02-08   02-12   02-16   02-20   02-24",
+            "                                  ▲",
+            " max 1.5k USD/day  ▲ this alert",
+        ])
     }
 
+    /// 2024-02-10 was a Saturday: the alert's 03:00 is the ■ on Saturday's row. Albany is 218 km from home; the map
+    /// marks home H and the alert's place X.
     @Test func theHeatmapsPaneShowsTheWeekGridTheMapAndThePlaces() throws {
         let q = try queue()
         try press(q, .character("c"), .character("2"))
-        let rows = try q.render(size: size).rows
-        #expect(rows[3].hasPrefix(" Hour × weekday (UTC) · count"))
-        #expect(rows[3].contains("Where the card is used"))
-        #expect(rows[4].hasPrefix("     0     6     12    18"))
-        // 2024-02-10 was a Saturday: the alert's 03:00 is the mark on Saturday's row.
-        let saturday = try #require(rows.first { $0.hasPrefix(" Sat") })
-        #expect(Array(saturday)[5 + 3] == "■")
-        #expect(rows.contains { $0.contains("Top places") })
-        #expect(rows.contains { $0.contains("New York, NY") && $0.contains("60") })
-        #expect(rows.contains { $0.contains("Albany, NY") && $0.contains("218") }, "Albany is 218 km from home")
-        let map = rows.joined(separator: "\n")
-        #expect(map.contains("H") && map.contains("X"), "home and the alert's place on the map")
-        #expect(map.contains("H home") && map.contains("X this alert"))
+        expectScreen(try client(q, 120, 40), [
+            "  1 Timeline   2 Heatmaps   3 Transactions                                                    client A · 61 transactions",
+            "",
+            " Hour × weekday (UTC) · count                           Where the card is used",
+            "     0           6           12          18                    ┌──────────────────────────────────────────────────────┐",
+            " Mon                         ██                          42.7N │                                                      │",
+            " Tue                         ██                                │                             X                        │",
+            " Wed                         ██                                │                                                      │",
+            " Thu                         ██                                │                                                      │",
+            " Fri                         ██                                │                                                      │",
+            " Sat       ■■                ██                                │                                                      │",
+            " Sun                         ██                                │                                                      │",
+            "     ░ ▒ ▓ █ up to 9 transactions an hour  ■ this alert        │                                                      │",
+            "                                                               │                                                      │",
+            " Top places                                 Txns     km        │                                                      │",
+            " New York, NY                                 60      1        │                                                      │",
+            " Albany, NY                                    1    218        │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                                                      │",
+            "                                                               │                        H                             │",
+            "                                                         40.6N │                                                      │",
+            "                                                               └──────────────────────────────────────────────────────┘",
+            "                                                                75.1W                                            72.7W",
+            "                                                        H home  X this alert  195 km across  ░ 1 ▒ 2.8 ▓ 7.7 █ 22–60",
+        ])
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " Hour × weekday (UTC) · count   Where the card is used",
+            "     0     6     12    18              ┌──────────────────────────────────────┐",
+            " Mon             █               42.7N │                    X                 │",
+            " Tue             █                     │                                      │",
+            " Wed             █                     │                                      │",
+            " Thu             █                     │                                      │",
+            " Fri             █                     │                                      │",
+            " Sat    ■        █                     │                                      │",
+            " Sun             █                     │                                      │",
+            "     ░▒▓█ ≤ 9/hour  ■ alert            │                                      │",
+            "                                       │                                      │",
+            " Top places         Txns     km        │                                      │",
+            " New York, NY         60      1        │                                      │",
+            " Albany, NY            1    218        │                                      │",
+            "                                       │                                      │",
+            "                                       │                                      │",
+            "                                       │                                      │",
+            "                                       │                                      │",
+            "                                 40.6N │                 H                    │",
+            "                                       └──────────────────────────────────────┘",
+            "                                        75.5W                            72.3W",
+            "                                H home  X this alert  267 km across  ░ 1 ▒ 2.8",
+        ])
+        expectScreen(try client(q, 60, 15), [
+            "  1 Timeline   2 Heatmaps   3 Transactions          client A",
+            "",
+            " Hour × weekday (UTC) · count   Where the card is used",
+            "     0     6     12    18              ┌──────────────────┐",
+            " Mon             █               42.7N │         X        │",
+            " Tue             █                     │                  │",
+            " Wed             █                     │                  │",
+            " Thu             █                     │                  │",
+            " Fri             █                     │                  │",
+            " Sat    ■        █                     │                  │",
+            " Sun             █                     │                  │",
+            "     ░▒▓█ ≤ 9/hour  ■ alert      40.6N │        H         │",
+            "                                       └──────────────────┘",
+            " Top places         Txns     km         75.5W        72.3W",
+            " New York, NY         60      1 H home  X this alert  268 k",
+        ])
         try press(q, .character("m"))
-        #expect(try q.render(size: size).rows[3].hasPrefix(" Hour × weekday (UTC) · spend"))
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            " Hour × weekday (UTC) · spend   Where the card is used",
+            "     0     6     12    18              ┌──────────────────────────────────────┐",
+            " Mon             ░               42.7N │                    X                 │",
+            " Tue             ░                     │                                      │",
+            " Wed             ░                     │                                      │",
+            " Thu             ░                     │                                      │",
+            " Fri             ░                     │                                      │",
+            " Sat    ■        ░                     │                                      │",
+            " Sun             ░                     │                                      │",
+            "     ░▒▓█ ≤ 1,500/hour  ■ alert        │                                      │",
+            "                                       │                                      │",
+            " Top places         Txns     km        │                                      │",
+            " New York, NY         60      1        │                                      │",
+            " Albany, NY            1    218        │                                      │",
+            "                                       │                                      │",
+            "                                       │                                      │",
+            "                                       │                                      │",
+            "                                       │                                      │",
+            "                                 40.6N │                 H                    │",
+            "                                       └──────────────────────────────────────┘",
+            "                                        75.5W                            72.3W",
+            "                                H home  X this alert  267 km across  ░ 1 ▒ 2.8",
+        ])
     }
 
+    /// The list starts on the alert's row (▶), newest first; / finds, and Enter opens a row's alert or says there is none.
     @Test func theTransactionListStartsAtTheAlertSearchesAndOpensAlerts() throws {
         let q = try queue()
         try press(q, .character("c"), .character("3"))
-        var rows = try q.render(size: size).rows
-        #expect(rows[3].contains("Time (UTC)") && rows[3].contains("Merchant") && rows[3].contains("Alert"))
-        let cursor = try #require(rows.first { $0.contains("▶") })
-        #expect(cursor.contains("Gadget Hub") && cursor.contains("$1,500.00") && cursor.contains("open"))
+        expectScreen(try client(q, 120, 40), [
+            "  1 Timeline   2 Heatmaps   3 Transactions                                                    client A · 61 transactions",
+            "",
+            "   Time (UTC)            Amount Merchant                     Category       Place                        Alert",
+            " ▶ 2024-02-10 03:00   $1,500.00 Gadget Hub                   electronics    Albany, NY                   open",
+            "   2024-02-09 12:00      $23.90 Deli 0                       grocery        New York, NY",
+            "   2024-02-08 12:00      $23.80 Deli 2                       grocery        New York, NY",
+            "   2024-02-07 12:00      $23.70 Deli 1                       grocery        New York, NY",
+            "   2024-02-06 12:00      $23.60 Deli 0                       grocery        New York, NY",
+            "   2024-02-05 12:00      $23.50 Deli 2                       grocery        New York, NY",
+            "   2024-02-04 12:00      $23.40 Deli 1                       grocery        New York, NY",
+            "   2024-02-03 12:00      $23.30 Deli 0                       grocery        New York, NY",
+            "   2024-02-02 12:00      $23.20 Deli 2                       grocery        New York, NY",
+            "   2024-02-01 12:00      $23.10 Deli 1                       grocery        New York, NY",
+            "   2024-01-31 12:00      $23.00 Deli 0                       grocery        New York, NY",
+            "   2024-01-30 12:00      $22.90 Deli 2                       grocery        New York, NY",
+            "   2024-01-29 12:00      $22.80 Deli 1                       grocery        New York, NY",
+            "   2024-01-28 12:00      $22.70 Deli 0                       grocery        New York, NY",
+            "   2024-01-27 12:00      $22.60 Deli 2                       grocery        New York, NY",
+            "   2024-01-26 12:00      $22.50 Deli 1                       grocery        New York, NY",
+            "   2024-01-25 12:00      $22.40 Deli 0                       grocery        New York, NY",
+            "   2024-01-24 12:00      $22.30 Deli 2                       grocery        New York, NY",
+            "   2024-01-23 12:00      $22.20 Deli 1                       grocery        New York, NY",
+            "   2024-01-22 12:00      $22.10 Deli 0                       grocery        New York, NY",
+            "   2024-01-21 12:00      $22.00 Deli 2                       grocery        New York, NY",
+            "   2024-01-20 12:00      $21.90 Deli 1                       grocery        New York, NY",
+            "   2024-01-19 12:00      $21.80 Deli 0                       grocery        New York, NY",
+            "   2024-01-18 12:00      $21.70 Deli 2                       grocery        New York, NY",
+            "   2024-01-17 12:00      $21.60 Deli 1                       grocery        New York, NY",
+            "   2024-01-16 12:00      $21.50 Deli 0                       grocery        New York, NY",
+            "   2024-01-15 12:00      $21.40 Deli 2                       grocery        New York, NY",
+            "   2024-01-14 12:00      $21.30 Deli 1                       grocery        New York, NY",
+            "   2024-01-13 12:00      $21.20 Deli 0                       grocery        New York, NY",
+            "   2024-01-12 12:00      $21.10 Deli 2                       grocery        New York, NY",
+            " ! 2024-01-11 12:00      $21.00 Deli 1                       grocery        New York, NY                 open",
+            "   2024-01-10 12:00      $20.90 Deli 0                       grocery        New York, NY",
+            "   2024-01-09 12:00      $20.80 Deli 2                       grocery        New York, NY",
+            "   2024-01-08 12:00      $20.70 Deli 1                       grocery        New York, NY",
+            "   2024-01-07 12:00      $20.60 Deli 0                       grocery        New York, NY",
+            "   2024-01-06 12:00      $20.50 Deli 2                       grocery        New York, NY",
+            "   2024-01-05 12:00      $20.40 Deli 1                       grocery        New York, NY",
+        ])
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            "   Time (UTC)       Amount Merchant             Place                Alert",
+            " ▶ 02-10 03:00   $1,500.00 Gadget Hub           Albany, NY           open",
+            "   02-09 12:00      $23.90 Deli 0               New York, NY",
+            "   02-08 12:00      $23.80 Deli 2               New York, NY",
+            "   02-07 12:00      $23.70 Deli 1               New York, NY",
+            "   02-06 12:00      $23.60 Deli 0               New York, NY",
+            "   02-05 12:00      $23.50 Deli 2               New York, NY",
+            "   02-04 12:00      $23.40 Deli 1               New York, NY",
+            "   02-03 12:00      $23.30 Deli 0               New York, NY",
+            "   02-02 12:00      $23.20 Deli 2               New York, NY",
+            "   02-01 12:00      $23.10 Deli 1               New York, NY",
+            "   01-31 12:00      $23.00 Deli 0               New York, NY",
+            "   01-30 12:00      $22.90 Deli 2               New York, NY",
+            "   01-29 12:00      $22.80 Deli 1               New York, NY",
+            "   01-28 12:00      $22.70 Deli 0               New York, NY",
+            "   01-27 12:00      $22.60 Deli 2               New York, NY",
+            "   01-26 12:00      $22.50 Deli 1               New York, NY",
+            "   01-25 12:00      $22.40 Deli 0               New York, NY",
+            "   01-24 12:00      $22.30 Deli 2               New York, NY",
+            "   01-23 12:00      $22.20 Deli 1               New York, NY",
+            "   01-22 12:00      $22.10 Deli 0               New York, NY",
+            "   01-21 12:00      $22.00 Deli 2               New York, NY",
+        ])
+        expectScreen(try client(q, 60, 15), [
+            "  1 Timeline   2 Heatmaps   3 Transactions          client A",
+            "",
+            "   Time (UTC)       Amount Merchant   Place      Alert",
+            " ▶ 02-10 03:00   $1,500.00 Gadget Hub Albany, NY open",
+            "   02-09 12:00      $23.90 Deli 0     New York,…",
+            "   02-08 12:00      $23.80 Deli 2     New York,…",
+            "   02-07 12:00      $23.70 Deli 1     New York,…",
+            "   02-06 12:00      $23.60 Deli 0     New York,…",
+            "   02-05 12:00      $23.50 Deli 2     New York,…",
+            "   02-04 12:00      $23.40 Deli 1     New York,…",
+            "   02-03 12:00      $23.30 Deli 0     New York,…",
+            "   02-02 12:00      $23.20 Deli 2     New York,…",
+            "   02-01 12:00      $23.10 Deli 1     New York,…",
+            "   01-31 12:00      $23.00 Deli 0     New York,…",
+            "   01-30 12:00      $22.90 Deli 2     New York,…",
+        ])
         try press(q, .character("/"))
         try type(q, "deli 1")
+        expectScreen(try client(q, 80, 24), [
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            "   Time (UTC)       Amount Merchant             Place                Alert",
+            " ▶ 02-10 03:00   $1,500.00 Gadget Hub           Albany, NY           open",
+            "   02-09 12:00      $23.90 Deli 0               New York, NY",
+            "   02-08 12:00      $23.80 Deli 2               New York, NY",
+            "   02-07 12:00      $23.70 Deli 1               New York, NY",
+            "   02-06 12:00      $23.60 Deli 0               New York, NY",
+            "   02-05 12:00      $23.50 Deli 2               New York, NY",
+            "   02-04 12:00      $23.40 Deli 1               New York, NY",
+            "   02-03 12:00      $23.30 Deli 0               New York, NY",
+            "   02-02 12:00      $23.20 Deli 2               New York, NY",
+            "   02-01 12:00      $23.10 Deli 1               New York, NY",
+            "   01-31 12:00      $23.00 Deli 0               New York, NY",
+            "   01-30 12:00      $22.90 Deli 2               New York, NY",
+            "   01-29 12:00      $22.80 Deli 1               New York, NY",
+            "   01-28 12:00      $22.70 Deli 0               New York, NY",
+            "   01-27 12:00      $22.60 Deli 2               New York, NY",
+            "   01-26 12:00      $22.50 Deli 1               New York, NY",
+            "   01-25 12:00      $22.40 Deli 0               New York, NY",
+            "   01-24 12:00      $22.30 Deli 2               New York, NY",
+            "   01-23 12:00      $22.20 Deli 1               New York, NY",
+            "   01-22 12:00      $22.10 Deli 0               New York, NY",
+            " / deli 1",
+        ])
         try press(q, .enter)
-        #expect(q.message?.contains("/deli 1: 20 matches") == true)
-        rows = try q.render(size: size).rows
-        #expect(rows[22].contains("/deli 1: 20 matches"))
-        // Enter on a row without an alert says so; on the alert's row it opens the detail.
+        #expect(q.message == "/deli 1: 20 matches")
+        expectScreen(try q.render(size: size).rows, [
+            " Vigil — c.sqlite — open alerts                                     analyst ana",
+            "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
+            "",
+            "   Time (UTC)       Amount Merchant             Place                Alert",
+            "   02-07 12:00      $23.70 Deli 1               New York, NY",
+            "   02-06 12:00      $23.60 Deli 0               New York, NY",
+            "   02-05 12:00      $23.50 Deli 2               New York, NY",
+            "   02-04 12:00      $23.40 Deli 1               New York, NY",
+            "   02-03 12:00      $23.30 Deli 0               New York, NY",
+            "   02-02 12:00      $23.20 Deli 2               New York, NY",
+            "   02-01 12:00      $23.10 Deli 1               New York, NY",
+            "   01-31 12:00      $23.00 Deli 0               New York, NY",
+            "   01-30 12:00      $22.90 Deli 2               New York, NY",
+            "   01-29 12:00      $22.80 Deli 1               New York, NY",
+            "   01-28 12:00      $22.70 Deli 0               New York, NY",
+            "   01-27 12:00      $22.60 Deli 2               New York, NY",
+            "   01-26 12:00      $22.50 Deli 1               New York, NY",
+            "   01-25 12:00      $22.40 Deli 0               New York, NY",
+            "   01-24 12:00      $22.30 Deli 2               New York, NY",
+            "   01-23 12:00      $22.20 Deli 1               New York, NY",
+            "   01-22 12:00      $22.10 Deli 0               New York, NY",
+            "   01-21 12:00      $22.00 Deli 2               New York, NY",
+            " /deli 1: 20 matches",
+            " q back · 1 2 3 panes · Enter the row's alert · / find · n/N next/previous · ? …",
+        ])
+        // Enter on a row without an alert says so; the cursor stays.
         try press(q, .enter)
         #expect(q.message == "no alert on this transaction")
+        #expect(q.mode == .client)
         try press(q, .character("G"))
-        for _ in 0..<70 where !(try q.render(size: size).rows.contains { $0.contains("▶") && $0.hasPrefix(" ▶") == false && $0.contains("Gadget") }) {
-            try press(q, .character("k"))
-        }
-        try press(q, .character("1"), .character("3"))
+        expectScreen(try client(q, 60, 15), [
+            "  1 Timeline   2 Heatmaps   3 Transactions          client A",
+            "",
+            "   Time (UTC)       Amount Merchant   Place      Alert",
+            "   01-12 12:00      $21.10 Deli 2     New York,…",
+            " ! 01-11 12:00      $21.00 Deli 1     New York,… open",
+            "   01-10 12:00      $20.90 Deli 0     New York,…",
+            "   01-09 12:00      $20.80 Deli 2     New York,…",
+            "   01-08 12:00      $20.70 Deli 1     New York,…",
+            "   01-07 12:00      $20.60 Deli 0     New York,…",
+            "   01-06 12:00      $20.50 Deli 2     New York,…",
+            "   01-05 12:00      $20.40 Deli 1     New York,…",
+            "   01-04 12:00      $20.30 Deli 0     New York,…",
+            "   01-03 12:00      $20.20 Deli 2     New York,…",
+            "   01-02 12:00      $20.10 Deli 1     New York,…",
+            "   01-01 12:00      $20.00 Deli 0     New York,…",
+        ])
     }
 
     @Test func enterOnAnAlertedRowOpensThatAlertsDetailAndQGoesBack() throws {
@@ -148,43 +592,29 @@ import VigilTUI
         if case .detail = q.mode {} else { Issue.record("expected to return to the detail, got \(q.mode)") }
     }
 
-    @Test func theOverviewCountsAlertsDetectorsAndVerdicts() throws {
-        let q = try queue()
-        try press(q, .character("f"))  // the first alert (unusual place) is confirmed fraud
-        try press(q, .character("v"))  // every alert
-        try press(q, .character("O"))
-        q.overviewScreen?.waitForAlerts()
-        q.overviewScreen?.waitForStoreActivity()
-        let rows = try q.render(size: size).rows
-        #expect(rows[1].hasPrefix("  1 Summary   2 Heatmaps"))
-        #expect(rows[3].hasPrefix(" Per day, 2024-01-01 – 2024-02-29"))
-        #expect(rows[4].hasPrefix(" Transactions") && rows[4].contains("62 · max 2"))
-        #expect(rows[5].hasPrefix(" Alerts") && rows[5].contains("2 · max 1"))
-        #expect(rows[7].hasPrefix(" Triage") && rows[7].contains("50%") && rows[7].contains("1 of 2 decided"))
-        #expect(rows[8].contains("open 1 · confirmed fraud 1 · false positive 0"))
-        #expect(rows[9].contains("ensemble precision so far: 1.00 (1 of 1 verdicts)"))
-        #expect(rows[11].contains("Alerts by detector"))
-        let unusual = try #require(rows.first { $0.contains("unusual_place") })
-        #expect(unusual.contains("1.00 (1 of 1 verdicts)"))
-        let burst = try #require(rows.first { $0.contains(" burst ") })
-        #expect(burst.contains("no verdicts yet"))
-        try press(q, .character("2"))
-        var heat = try q.render(size: size).rows
-        #expect(heat[3].hasPrefix(" Heatmaps of every alert"))
-        try press(q, .character("w"))
-        heat = try q.render(size: size).rows
-        #expect(heat[3].hasPrefix(" Heatmaps of every transaction (62)"))
-        try press(q, .character("q"))
-        #expect(q.mode == .list)
-    }
-
     @Test func thePaletteJumpsToClientsAlertsAndDaysAndExplainsMistakes() throws {
         let q = try queue()
         try press(q, .character(":"))
         try type(q, "B")
         try press(q, .enter)
         #expect(q.mode == .client)
-        #expect(try q.render(size: size).rows[1].contains("client B · 1 transactions"))
+        expectScreen(try client(q, 60, 15), [
+            "  1 Timeline   2 Heatmaps   3 Transactions          client B",
+            "",
+            " 1 transactions from 2024-01-01 to 2024-01-01, $5.00 in all",
+            " no profile yet: a scan (R) learns the client's usual hour…",
+            "",
+            " Daily spend (USD), 2023-10-04 – 2024-01-01, 90 days · h/l…",
+            " 5┤                                            █",
+            "  │                                            █",
+            "  │                                            █",
+            "  │                                            █",
+            "  │                                            █",
+            " 0└┴──────┴──────┴──────┴──────┴──────┴──────┴─────────────",
+            "   10-04  10-18  11-01  11-15  11-29  12-13  12-27",
+            "",
+            " 2 days/column  max 5 USD",
+        ])
         try press(q, .character("q"), .character(":"))
         try type(q, "#2")
         try press(q, .enter)
@@ -208,18 +638,66 @@ import VigilTUI
         let q = try queue()
         try press(q, .character(":"))
         try type(q, "ov")
-        var rows = try q.render(size: size).rows
-        #expect(rows[22].contains(" overview"))
-        #expect(rows[23].hasPrefix(" : ov"))
+        expectScreen(try q.render(size: size).rows, [
+            " Vigil — c.sqlite — open alerts                                     analyst ana",
+            "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
+            "    0.950 02-10 03:00 A                 $1,500.00 Gadget H… first ti… open",
+            "    0.600 01-11 12:00 A                    $21.00 Deli 1    a burst   open",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "  overview                        0 · false pos. 0 · escalated 0 · needs info 0",
+            " : ov",
+        ])
         try press(q, .tab, .enter)
         #expect(q.mode == .overview)
         try press(q, .character("q"), .character(":"))
         try type(q, "client ")
         try press(q, .tab)
-        rows = try q.render(size: size).rows
-        #expect(rows[21].contains("client A") && rows[22].contains("client B"))
+        expectScreen(try q.render(size: size).rows, [
+            " Vigil — c.sqlite — open alerts                                     analyst ana",
+            "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
+            "    0.950 02-10 03:00 A                 $1,500.00 Gadget H… first ti… open",
+            "    0.600 01-11 12:00 A                    $21.00 Deli 1    a burst   open",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "  client A",
+            "  client B                        0 · false pos. 0 · escalated 0 · needs info 0",
+            " : client",
+        ])
         try press(q, .tab, .enter)
-        #expect(try q.render(size: size).rows[1].contains("client B"))
+        #expect(q.mode == .client)
+        #expect(q.clientScreen?.view.activity.clientID == "B")
     }
 
     @Test func tinyTerminalsNeverCrashAnyPane() throws {

@@ -114,8 +114,14 @@ import VigilTUI
         var state = ScrollState()
         var buffer = CellBuffer(width: 30, height: 6)
         help.render(into: &buffer, over: buffer.bounds, state: &state)
-        #expect(buffer.rows.contains { $0.contains("␛[A  ␛[31mred␇") })
-        #expect(buffer.rows.contains { $0.contains("␇bell") })
+        expectScreen(buffer.rows, [
+            "",
+            "      ┌ ␛[2J ──────────┐",
+            "      │ ␇bell          │",
+            "      │ ␛[A  ␛[31mred␇ │",
+            "      └────────────────┘",
+            "",
+        ])
         assertInert(buffer)
     }
 }

@@ -64,7 +64,9 @@ import Testing
 
     @Test func dataIsSanitised() {
         let drawn = rows([("\u{1B}[31mred", 3, "\u{07}bell")], width: 30, height: 1)
-        #expect(drawn[0].hasPrefix("␛[31mred ") && drawn[0].hasSuffix("  ␇bell"))
+        expectScreen(drawn, [
+            "␛[31mred ████████████ 3  ␇bell",
+        ])
     }
 
     @Test(arguments: chartTinyRects) func tinyRectsNeverCrashOrSpill(rect: Rect) {

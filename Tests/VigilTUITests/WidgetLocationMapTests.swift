@@ -119,13 +119,30 @@ import Testing
         #expect(rows(LocationMap(points: [(10, 10, 1e15), (10.5, 10.5, 1), (11, 11, 0)]), width: 40, height: 8) == Expected.huge)
         // Home and alert far from the points are still on the map.
         let far = rows(LocationMap(points: [(0, 0, 1)], home: (60, 60), alert: (-60, -60)), width: 40, height: 9)
-        #expect(far.joined().contains("H") && far.joined().contains("X") && far.joined().contains("█"))
+        expectScreen(far, [
+            "       ┌───────────────────────────────┐",
+            "   66N │                    H          │",
+            "       │                               │",
+            "       │               █               │",
+            "       │                               │",
+            "   66S │          X                    │",
+            "       └───────────────────────────────┘",
+            "        180W                       180W",
+            "H home  X this alert  40,030 km across",
+        ])
     }
 
     @Test func tooSmallRectsSaySo() {
         let map = LocationMap(points: [(51.5, -0.12, 3)])
         #expect(rows(map, width: 24, height: 7)[0] == "map needs 25×7          ")
-        #expect(rows(map, width: 40, height: 6)[0].hasPrefix("map needs 25×7 "))
+        expectScreen(rows(map, width: 40, height: 6), [
+            "map needs 25×7",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ])
         #expect(rows(map, width: 25, height: 7)[0] == "       ┌────────────────┐")
         #expect(rows(map, width: 1, height: 1) == ["…"])
     }

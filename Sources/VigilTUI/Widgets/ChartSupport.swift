@@ -1,7 +1,7 @@
 import Foundation
 
-/// What the chart widgets (`TimelineChart`, `Sparkline`, `LocationMap`, `HorizontalBars`, `ProgressBar`) share:
-/// cleaning values, summing a series into columns, number formats and block characters.
+/// What the chart widgets (`TimelineChart`, `Sparkline`, `LocationMap`, `HorizontalBars`, `ProgressBar`,
+/// `WeekHeatmap`) share: cleaning values, summing a series into columns, number formats and block characters.
 enum Chart {
     /// Lower eighth blocks for 1 … 8 eighths of a cell's height.
     static let verticalEighths: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
@@ -114,6 +114,12 @@ enum Chart {
         return (whole < 0 ? "-" : "") + digits + groups
     }
 
+    /// How many eighths of a cell a bar `fraction` of `width` cells long fills, rounded by `rule` and kept within the
+    /// bar (a NaN fraction fills nothing): the bar charts and the progress bar measure their bars alike.
+    static func eighths(_ fraction: Double, of width: Int, rounding rule: FloatingPointRoundingRule) -> Int {
+        clampedInt((fraction * Double(width * 8)).rounded(rule), 0...width * 8)
+    }
+
     /// A bar `eighths` eighths of a cell long: full blocks then one partial block.
     static func horizontalBar(eighths: Int) -> String {
         let eighths = max(0, eighths)
@@ -125,6 +131,6 @@ enum Chart {
     /// The one-line note a widget draws instead of itself when `rect` is too small.
     static func tooSmall(_ message: String, into buffer: inout CellBuffer, in rect: Rect, style: Style) {
         guard !rect.isEmpty else { return }
-        buffer.put(message, in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: style)
+        buffer.put(message, in: rect.row(), style: style)
     }
 }

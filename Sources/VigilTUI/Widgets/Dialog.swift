@@ -58,19 +58,6 @@ public struct Dialog: Hashable, Sendable {
         public var message: Style
         public var choice: Style
         public var selectedChoice: Style
-
-        public init(frame: Style, title: Style, message: Style, choice: Style, selectedChoice: Style) {
-            self.frame = frame
-            self.title = title
-            self.message = message
-            self.choice = choice
-            self.selectedChoice = selectedChoice
-        }
-
-        public init(theme: Theme) {
-            self.init(frame: theme.text, title: theme.header, message: theme.text,
-                      choice: theme.text, selectedChoice: theme.text.reversed)
-        }
     }
 
     public var title: String
@@ -140,5 +127,14 @@ public struct Dialog: Hashable, Sendable {
             guard room > 0 else { break }
             x += buffer.put(text, at: x, y: choicesY, style: style, maxWidth: room) + Self.choiceGap
         }
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension Dialog.Styles {
+    public init(theme: Theme) {
+        self.init(frame: theme.text, title: theme.header, message: theme.text,
+                  choice: theme.text, selectedChoice: theme.text.reversed)
     }
 }

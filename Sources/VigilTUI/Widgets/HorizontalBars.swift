@@ -12,12 +12,6 @@ public struct HorizontalBars: Sendable {
         public var label: String
         public var value: Double
         public var note: String?
-
-        public init(label: String, value: Double, note: String? = nil) {
-            self.label = label
-            self.value = value
-            self.note = note
-        }
     }
 
     public struct Styles: Hashable, Sendable {
@@ -26,17 +20,6 @@ public struct HorizontalBars: Sendable {
         public var value: Style
         /// Notes, "+N more" and messages.
         public var note: Style
-
-        public init(label: Style, bar: Style, value: Style, note: Style) {
-            self.label = label
-            self.bar = bar
-            self.value = value
-            self.note = note
-        }
-
-        public init(theme: Theme) {
-            self.init(label: theme.text, bar: theme.accent, value: theme.text, note: theme.dim)
-        }
     }
 
     public var items: [Item]
@@ -56,7 +39,7 @@ public struct HorizontalBars: Sendable {
     public func render(into buffer: inout CellBuffer, in rect: Rect) {
         guard !rect.isEmpty else { return }
         guard !items.isEmpty else {
-            buffer.put("no data", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: styles.note)
+            buffer.put("no data", in: rect.row(), style: styles.note)
             return
         }
         let values = items.map { Chart.finite($0.value) }
@@ -84,7 +67,7 @@ public struct HorizontalBars: Sendable {
             x += labelWidth + 1
             let value = values[index]
             if value > 0, largest > 0 {
-                let eighths = max(1, Chart.clampedInt((value / largest * Double(barWidth * 8)).rounded(), 0...barWidth * 8))
+                let eighths = max(1, Chart.eighths(value / largest, of: barWidth, rounding: .toNearestOrAwayFromZero))
                 buffer.put(Chart.horizontalBar(eighths: eighths), at: x, y: y, style: styles.bar, maxWidth: barWidth)
             }
             x += barWidth + 1
@@ -99,5 +82,13 @@ public struct HorizontalBars: Sendable {
             buffer.put("+\(items.count - shown) more", at: rect.x, y: rect.y + shown, style: styles.note,
                        maxWidth: rect.width)
         }
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension HorizontalBars.Styles {
+    public init(theme: Theme) {
+        self.init(label: theme.text, bar: theme.accent, value: theme.text, note: theme.dim)
     }
 }

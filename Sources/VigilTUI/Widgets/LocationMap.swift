@@ -128,18 +128,6 @@ public struct LocationMap: Sendable {
         public var cell: Style
         public var home: Style
         public var alert: Style
-
-        public init(label: Style, border: Style, cell: Style, home: Style, alert: Style) {
-            self.label = label
-            self.border = border
-            self.cell = cell
-            self.home = home
-            self.alert = alert
-        }
-
-        public init(theme: Theme) {
-            self.init(label: theme.dim, border: theme.border, cell: theme.accent, home: theme.header, alert: theme.alert)
-        }
     }
 
     public struct Point: Hashable, Sendable {
@@ -318,5 +306,13 @@ public struct LocationMap: Sendable {
         }
         buffer.put(parts.joined(separator: "  "), at: rect.x, y: rect.y + rows + 3, style: styles.label,
                    maxWidth: rect.width)
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension LocationMap.Styles {
+    public init(theme: Theme) {
+        self.init(label: theme.dim, border: theme.border, cell: theme.accent, home: theme.header, alert: theme.alert)
     }
 }

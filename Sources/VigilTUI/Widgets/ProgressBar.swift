@@ -14,18 +14,6 @@ public struct ProgressBar: Sendable {
         public var track: Style
         public var percent: Style
         public var detail: Style
-
-        public init(label: Style, bar: Style, track: Style, percent: Style, detail: Style) {
-            self.label = label
-            self.bar = bar
-            self.track = track
-            self.percent = percent
-            self.detail = detail
-        }
-
-        public init(theme: Theme) {
-            self.init(label: theme.text, bar: theme.accent, track: theme.dim, percent: theme.text, detail: theme.dim)
-        }
     }
 
     /// 0 … 1, or nil when the total is unknown.
@@ -82,7 +70,7 @@ public struct ProgressBar: Sendable {
 
         buffer.put("[", at: x, y: y, style: styles.track)
         if let fraction = clampedFraction {
-            let eighths = Chart.clampedInt((fraction * Double(barWidth * 8)).rounded(.down), 0...barWidth * 8)
+            let eighths = Chart.eighths(fraction, of: barWidth, rounding: .down)
             let filled = Chart.horizontalBar(eighths: eighths)
             let drawn = buffer.put(filled, at: x + 1, y: y, style: styles.bar, maxWidth: barWidth)
             buffer.put(String(repeating: " ", count: barWidth - drawn), at: x + 1 + drawn, y: y, style: styles.track)
@@ -97,5 +85,13 @@ public struct ProgressBar: Sendable {
             buffer.put("  " + truncate(detail, toWidth: detailWidth), at: x, y: y, style: styles.detail,
                        maxWidth: detailWidth + 2)
         }
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension ProgressBar.Styles {
+    public init(theme: Theme) {
+        self.init(label: theme.text, bar: theme.accent, track: theme.dim, percent: theme.text, detail: theme.dim)
     }
 }

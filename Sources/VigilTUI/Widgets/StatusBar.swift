@@ -20,7 +20,7 @@ public struct StatusBar: Hashable, Sendable {
     /// Draws the bar across the first row of `rect`.
     public func render(into buffer: inout CellBuffer, in rect: Rect) {
         guard !rect.isEmpty else { return }
-        let row = Rect(x: rect.x, y: rect.y, width: rect.width, height: 1)
+        let row = rect.row()
         buffer.fill(row, style: style)
         let rightText = truncate(right, toWidth: rect.width)
         let rightWidth = displayWidth(of: rightText)

@@ -224,7 +224,7 @@ public struct Table: Hashable, Sendable {
         }
 
         // Header.
-        buffer.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: styles.header)
+        buffer.fill(rect.row(), style: styles.header)
         for (index, column) in columns.enumerated() where widths[index] > 0 {
             let title = headerTitle(column.title, index: index, width: widths[index], sort: state.sort)
             buffer.put(title, in: Rect(x: starts[index], y: rect.y, width: widths[index], height: 1),
@@ -234,8 +234,7 @@ public struct Table: Hashable, Sendable {
 
         if rowCount == 0 {
             if !emptyMessage.isEmpty {
-                buffer.put(emptyMessage, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: 1),
-                           style: styles.empty)
+                buffer.put(emptyMessage, in: rect.row(1), style: styles.empty)
             }
             return
         }
@@ -245,7 +244,7 @@ public struct Table: Hashable, Sendable {
             let y = rect.y + 1 + row - state.offset
             let isCursor = row == state.cursor
             let style = isCursor ? styles.cursor : (source.style(forRow: row) ?? styles.row)
-            let line = Rect(x: rect.x, y: y, width: rect.width, height: 1)
+            let line = rect.row(y - rect.y)
             buffer.fill(line, style: style)
             if showsMarkers, state.selection.contains(row) {
                 buffer.put(String(marker), at: rect.x, y: y, style: isCursor ? styles.cursor : styles.marker,

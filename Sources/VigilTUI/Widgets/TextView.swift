@@ -61,7 +61,7 @@ public struct TextView: Hashable, Sendable {
         state.clamp(rowCount: rows.count, pageSize: rect.height)
         buffer.fill(rect, style: style)
         for (index, row) in rows.dropFirst(state.offset).prefix(rect.height).enumerated() {
-            let line = Rect(x: rect.x, y: rect.y + index, width: rect.width, height: 1)
+            let line = rect.row(index)
             let rowStyle = row.style ?? style
             if rowStyle != style { buffer.fill(line, style: rowStyle) }
             buffer.put(row.text, in: line, style: rowStyle)

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// What happened on a day of a timeline, drawn on the marks row under the day's column. When several land in one
 /// column the highest (latest in this list) wins.
@@ -73,20 +74,6 @@ public struct TimelineChart: Sendable {
         public var mark: Style
         /// The current alert's mark and bar, and confirmed fraud marks.
         public var alert: Style
-
-        public init(axis: Style, label: Style, bar: Style, negativeBar: Style, mark: Style, alert: Style) {
-            self.axis = axis
-            self.label = label
-            self.bar = bar
-            self.negativeBar = negativeBar
-            self.mark = mark
-            self.alert = alert
-        }
-
-        public init(theme: Theme) {
-            self.init(axis: theme.dim, label: theme.dim, bar: theme.accent, negativeBar: theme.text,
-                      mark: theme.mark, alert: theme.alert)
-        }
     }
 
     /// Daily totals, oldest first; NaN and infinities count as zero.
@@ -121,17 +108,10 @@ public struct TimelineChart: Sendable {
 
     // MARK: Dates
 
-    /// The proleptic Gregorian (year, month, day) of `day` days since 1970-01-01 (Howard Hinnant's civil-from-days).
+    /// The proleptic Gregorian (year, month, day) of `day` days since 1970-01-01, clamped to `dayRange` first so that
+    /// no day a chart is given can overflow the calendar arithmetic.
     public static func civilDate(_ day: Int) -> (year: Int, month: Int, day: Int) {
-        let z = min(max(day, dayRange.lowerBound), dayRange.upperBound) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let dayOfMonth = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfMonth)
+        CivilTime.civilFromDays(min(max(day, dayRange.lowerBound), dayRange.upperBound))
     }
 
     /// "YYYY-MM-DD" for `day` days since 1970-01-01 (UTC): 0 is "1970-01-01", -1 "1969-12-31".
@@ -380,5 +360,14 @@ public struct TimelineChart: Sendable {
         if layout.hasNegatives { parts.append("min " + Chart.compact(layout.minimum) + unitText + perDay) }
         for mark in marks.sorted(by: >) { parts.append(String(mark.symbol) + " " + mark.legendName) }
         return parts.joined(separator: "  ")
+    }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension TimelineChart.Styles {
+    public init(theme: Theme) {
+        self.init(axis: theme.dim, label: theme.dim, bar: theme.accent, negativeBar: theme.text,
+                  mark: theme.mark, alert: theme.alert)
     }
 }

@@ -12,16 +12,6 @@ public struct WeekHeatmap: Sendable {
         public var label: Style
         public var cell: Style
         public var highlight: Style
-
-        public init(label: Style, cell: Style, highlight: Style) {
-            self.label = label
-            self.cell = cell
-            self.highlight = highlight
-        }
-
-        public init(theme: Theme) {
-            self.init(label: theme.dim, cell: theme.accent, highlight: theme.selection)
-        }
     }
 
     /// `values[weekday][hour]`, weekday 0 = Monday; missing rows or hours count as zero.
@@ -74,8 +64,7 @@ public struct WeekHeatmap: Sendable {
         guard !rect.isEmpty else { return }
         let cellWidth = rect.width >= Self.labelWidth + 48 ? 2 : 1
         guard rect.width >= Self.labelWidth + 24, rect.height >= Self.height else {
-            buffer.put("heatmap needs \(Self.labelWidth + 24)×\(Self.height)", in: Rect(x: rect.x, y: rect.y, width: rect.width, height: 1),
-                       style: styles.label)
+            Chart.tooSmall("heatmap needs \(Self.labelWidth + 24)×\(Self.height)", into: &buffer, in: rect, style: styles.label)
             return
         }
         let top = maximum
@@ -105,4 +94,12 @@ public struct WeekHeatmap: Sendable {
     /// Whole numbers plainly, others to one decimal, large ones grouped ("1,250"): the charts' one formatter, which
     /// also copes with a spend too large for an Int64 (a store holding huge amounts) rather than stopping.
     static func formatted(_ value: Double) -> String { Chart.grouped(value) }
+}
+
+// In an extension so that the compiler still synthesises the (internal) memberwise initialiser; other modules start
+// from a theme and set the fields they want to change.
+extension WeekHeatmap.Styles {
+    public init(theme: Theme) {
+        self.init(label: theme.dim, cell: theme.accent, highlight: theme.selection)
+    }
 }
