@@ -109,16 +109,15 @@ struct Ingest: ParsableCommand {
         let pid = Int64(getpid())
         let started = Date().timeIntervalSince1970
         try waitingOutLocks(on: store.path) { try store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0) }
-        let catchingUp = CatchingUp()
+        let caughtUp = Guarded(false)
         DispatchQueue.global().async {
-            while !catchingUp.isDone {
-                usleep(500_000)
-                if !catchingUp.isDone { try? store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0) }
+            while !caughtUp.wait(until: Date() + 0.5, { $0 }) {
+                try? store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0)
             }
         }
         let ingest: LiveIngest
         do {
-            defer { catchingUp.finish() }
+            defer { caughtUp.update { $0 = true } }
             ingest = try LiveIngest(store: store, config: try configOption.load(), options: options,
                                     sourceName: follow ?? "standard input")
         }
@@ -298,14 +297,4 @@ enum BatchSize {
             throw ValidationError("--batch-size must be between \(allowed.lowerBound) and \(Formatting.grouped(allowed.upperBound)), got \(value)")
         }
     }
-}
-
-/// Whether the scorer is still replaying the store, for the heartbeat kept up meanwhile.
-private final class CatchingUp: @unchecked Sendable {
-    // Unchecked: every access holds the lock.
-    private let lock = NSLock()
-    private var done = false
-
-    var isDone: Bool { lock.withLock { done } }
-    func finish() { lock.withLock { done = true } }
 }
