@@ -23,8 +23,9 @@ struct Scan: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
     @OptionGroup var configOption: ConfigOption
 
-    @Option(name: .long, help: "Comma-separated detectors, or the groups models, rules, all (default: all).")
-    var detectors: String = "all"
+    @Option(name: .long, help: ArgumentHelp("Comma-separated detectors and groups (default: all).", argumentType: DetectorSelection.self),
+            transform: { try DetectorSelection(parsing: $0) })
+    var detectors: DetectorSelection = .all
 
     @Option(name: .long, help: "Seed for every random choice (overrides scan.seed): the same seed gives the same scores.")
     var seed: Int?
@@ -39,29 +40,8 @@ struct Scan: ParsableCommand {
     var retrain = false
 
     func validate() throws {
-        _ = try chosenDetectors()
         if let lofReference, lofReference < 2 { throw ValidationError("--lof-reference must be at least 2") }
         if let seed, seed < 0 { throw ValidationError("--seed must be 0 or more") }
-    }
-
-    func chosenDetectors() throws -> Set<Detector> {
-        let names = detectors.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let known = (["all", "models", "rules"] + Detector.allCases.map(\.rawValue)).joined(separator: ", ")
-        guard !names.isEmpty else { throw ValidationError("--detectors is empty; choose from \(known)") }
-        var chosen = Set<Detector>()
-        for name in names {
-            switch name {
-            case "all": chosen.formUnion(Detector.allCases)
-            case "models": chosen.formUnion(Detector.models)
-            case "rules": chosen.formUnion(Detector.rules)
-            default:
-                guard let detector = Detector(rawValue: name) else {
-                    throw ValidationError("unknown detector '\(Sanitize.line(name))'; choose from \(known)")
-                }
-                chosen.insert(detector)
-            }
-        }
-        return chosen
     }
 
     func run() throws {
@@ -69,7 +49,7 @@ struct Scan: ParsableCommand {
         if let seed { config.seed = seed }
         if let lofReference { config.lofReferenceLimit = lofReference }
         let store = try storeOption.openExisting()
-        var options = ScanOptions(detectors: try chosenDetectors(), config: config)
+        var options = ScanOptions(detectors: detectors.detectors, config: config)
         options.fillAlerts = !noAlerts
         options.retrainSequenceModel = retrain
         let progress = ProgressLine()
