@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VigilApp
 import VigilCore
 import VigilEngine
 import VigilStore
@@ -93,7 +92,7 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         // Opening writes (the schema's upgrades and indexes), so it waits out another writer too.
-        let store = try waitingOutLocks(on: storeOption.resolved()) { try storeOption.openExisting() }
+        let store = try waitingOutLocks(on: storeOption.path) { try storeOption.openExisting() }
         let options = try format.importOptions(batchSize: batchSize)
         var followed: FollowedFile?
         if let follow {
@@ -284,17 +283,5 @@ struct Ingest: ParsableCommand {
               + "\(Formatting.grouped(totals.scoring.alertsOpened.count)) alerts raised"
               + (totals.scoring.late > 0 ? "; \(Formatting.grouped(totals.scoring.late)) arrived after a later transaction of their client" : ""))
         if totals.rejected > 0 { throw ExitCode(1) }
-    }
-}
-
-/// The rows or lines a command commits per write transaction: at least one, and few enough that a batch's memory
-/// and its hold on the store's write lock stay bounded (a batch's buffers are sized for it before it is read).
-enum BatchSize {
-    static let allowed = 1 ... 100_000
-
-    static func validate(_ value: Int) throws {
-        guard allowed.contains(value) else {
-            throw ValidationError("--batch-size must be between \(allowed.lowerBound) and \(Formatting.grouped(allowed.upperBound)), got \(value)")
-        }
     }
 }
