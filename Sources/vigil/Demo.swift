@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilDemo
-import VigilEngine
 import VigilStore
 
 enum DemoDefaults {
@@ -11,7 +10,7 @@ enum DemoDefaults {
     static let seed: UInt64 = 42
 }
 
-struct Demo: ParsableCommand {
+struct Demo: ParsableCommand, StoreCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a realistic synthetic store with labelled, planted anomalies.",
         discussion: """
@@ -43,9 +42,11 @@ struct Demo: ParsableCommand {
         if csvOnly && exportCSV == nil { throw ValidationError("--csv-only needs --export-csv FILE") }
     }
 
+    /// Not `StoreOption`: the demo's own default is the demo store, whatever $VIGIL_STORE says.
+    var storePath: String? { csvOnly ? nil : (store ?? Store.defaultDemoPath()) }
+
     func run() throws {
-        let path = csvOnly ? nil : (store ?? Store.defaultDemoPath())
-        try DemoCommandRunner.generate(path: path, clients: clients, days: days, seed: seed, exportCSV: exportCSV)
+        try DemoCommandRunner.generate(path: storePath, clients: clients, days: days, seed: seed, exportCSV: exportCSV)
     }
 }
 

@@ -1,10 +1,8 @@
 import ArgumentParser
-import Foundation
 import VigilCore
-import VigilEngine
 import VigilStore
 
-struct Doctor: ParsableCommand {
+struct Doctor: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a store without changing it: the file's integrity, its references, the import ledger and the audit trail.",
         discussion: """

@@ -1,12 +1,9 @@
 import ArgumentParser
 import Foundation
-import VigilApp
 import VigilCore
-import VigilDetect
 import VigilEngine
-import VigilStore
 
-struct Features: ParsableCommand {
+struct Features: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the feature matrix the detectors see, one row per transaction with its id and label.",
         discussion: """

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import VigilCore
-import VigilEngine
 import VigilStore
 
-struct Import: ParsableCommand {
+struct Import: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import CSV exports (plain or gzip) into a store.",
         discussion: """
@@ -40,7 +39,7 @@ struct Import: ParsableCommand {
     func run() throws {
         var options = try format.importOptions(batchSize: batchSize)
         options.rejectionsKept = keepRejected
-        let path = storeOption.resolved()
+        let path = storeOption.path
         var failures = 0
         // Every file is opened and checked before the store is touched, so a bad file never creates a store.
         var prepared: [PreparedImport] = []
@@ -154,77 +153,5 @@ struct Import: ParsableCommand {
             print(dryRun ? "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more"
                   : "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more: `vigil rejected --import \(s.importID)`")
         }
-    }
-}
-
-struct Rejected: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List rows that imports rejected, with where and why.")
-
-    @OptionGroup var storeOption: StoreOption
-
-    @Option(name: .customLong("import"), help: "Only this import's rows.")
-    var importID: Int64?
-
-    @Option(name: .long, help: "At most this many rows.")
-    var limit: Int = 100
-
-    @Flag(name: .long, help: "Print the raw rows as CSV (to fix and re-import).")
-    var raw = false
-
-    func run() throws {
-        let store = try storeOption.openExisting()
-        let notKept = try store.rejectedRowsNotKept(importID: importID)
-        for (importID, r) in try store.rejectedRows(importID: importID, limit: limit) {
-            if raw {
-                print(Sanitize.line(r.raw))
-            } else {
-                var text = "import \(importID) line \(r.line)"
-                if let column = r.column { text += " column \(column)" }
-                if let value = r.value { text += " value '\(value.prefix(80))'" }
-                print(Sanitize.line(text + ": " + r.reason))
-            }
-        }
-        for (importID, counted, kept) in notKept {
-            // With --raw, standard output is CSV to fix and re-import: the note goes to standard error.
-            let note = "import \(importID): \(Formatting.grouped(counted - kept)) more rejected rows were counted but not kept "
-                + "(it rejected \(Formatting.grouped(counted)) and kept the first \(Formatting.grouped(kept)))"
-            if raw { printError(note) } else { print(note) }
-        }
-    }
-}
-
-/// How CSV is read, for `import` and `ingest` alike: column mapping, default currency and zone.
-struct CSVFormatOptions: ParsableArguments {
-    @Option(name: .customLong("map"), help: ArgumentHelp("Map a field to a column, e.g. --map client=account_no.", valueName: "FIELD=COLUMN"))
-    var mappings: [String] = []
-
-    @Option(name: .long, help: "The file's currency (default USD for amounts that name none); amounts written in another are rejected.")
-    var currency: String?
-
-    @Option(name: .customLong("utc-offset"), help: ArgumentHelp("Zone of timestamps that carry none, e.g. +02:00 or -0500.", valueName: "±HH:MM"))
-    var utcOffset: String = "+00:00"
-
-    func validate() throws {
-        if let currency, currency.count != 3 || !currency.allSatisfy({ $0.isASCII && $0.isLetter }) {
-            throw ValidationError("--currency must be a three-letter code such as USD")
-        }
-        _ = try Self.parseOffset(utcOffset)
-        do { _ = try ColumnMapping.parseOverrides(mappings) } catch { throw ValidationError(error.description) }
-    }
-
-    func importOptions(batchSize: Int) throws -> ImportOptions {
-        var options = ImportOptions(overrides: try ColumnMapping.parseOverrides(mappings),
-                                    defaultCurrency: currency?.uppercased() ?? "USD",
-                                    defaultOffsetSeconds: try Self.parseOffset(utcOffset), batchSize: batchSize)
-        options.currencyIsDeclared = currency != nil
-        return options
-    }
-
-    static func parseOffset(_ text: String) throws -> Int {
-        let result = TimestampParser().parse("2000-01-01 00:00:00" + text)
-        guard case .success(let epoch) = result else {
-            throw ValidationError("--utc-offset must look like +02:00 or -0500, got '\(text)'")
-        }
-        return Int(946_684_800 - epoch)
     }
 }

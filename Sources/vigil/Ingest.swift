@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VigilApp
 import VigilCore
 import VigilEngine
 import VigilStore
@@ -93,7 +92,7 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         // Opening writes (the schema's upgrades and indexes), so it waits out another writer too.
-        let store = try waitingOutLocks(on: storeOption.resolved()) { try storeOption.openExisting() }
+        let store = try waitingOutLocks(on: storeOption.path) { try storeOption.openExisting() }
         let options = try format.importOptions(batchSize: batchSize)
         var followed: FollowedFile?
         if let follow {
@@ -109,16 +108,15 @@ struct Ingest: ParsableCommand {
         let pid = Int64(getpid())
         let started = Date().timeIntervalSince1970
         try waitingOutLocks(on: store.path) { try store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0) }
-        let catchingUp = CatchingUp()
+        let caughtUp = Guarded(false)
         DispatchQueue.global().async {
-            while !catchingUp.isDone {
-                usleep(500_000)
-                if !catchingUp.isDone { try? store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0) }
+            while !caughtUp.wait(until: Date() + 0.5, { $0 }) {
+                try? store.liveHeartbeat(pid: pid, startedAt: started, scored: 0, rate: 0)
             }
         }
         let ingest: LiveIngest
         do {
-            defer { catchingUp.finish() }
+            defer { caughtUp.update { $0 = true } }
             ingest = try LiveIngest(store: store, config: try configOption.load(), options: options,
                                     sourceName: follow ?? "standard input")
         }
@@ -286,26 +284,4 @@ struct Ingest: ParsableCommand {
               + (totals.scoring.late > 0 ? "; \(Formatting.grouped(totals.scoring.late)) arrived after a later transaction of their client" : ""))
         if totals.rejected > 0 { throw ExitCode(1) }
     }
-}
-
-/// The rows or lines a command commits per write transaction: at least one, and few enough that a batch's memory
-/// and its hold on the store's write lock stay bounded (a batch's buffers are sized for it before it is read).
-enum BatchSize {
-    static let allowed = 1 ... 100_000
-
-    static func validate(_ value: Int) throws {
-        guard allowed.contains(value) else {
-            throw ValidationError("--batch-size must be between \(allowed.lowerBound) and \(Formatting.grouped(allowed.upperBound)), got \(value)")
-        }
-    }
-}
-
-/// Whether the scorer is still replaying the store, for the heartbeat kept up meanwhile.
-private final class CatchingUp: @unchecked Sendable {
-    // Unchecked: every access holds the lock.
-    private let lock = NSLock()
-    private var done = false
-
-    var isDone: Bool { lock.withLock { done } }
-    func finish() { lock.withLock { done = true } }
 }

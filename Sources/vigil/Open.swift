@@ -6,7 +6,7 @@ import VigilEngine
 import VigilStore
 import VigilTUI
 
-struct Open: ParsableCommand {
+struct Open: ParsableCommand, StoreCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open the workbench (the default command).")
 
@@ -19,18 +19,10 @@ struct Open: ParsableCommand {
     @Option(name: .long, help: "Who is deciding, recorded with every decision in the audit trail (default: $USER).")
     var analyst: String?
 
-    func validate() throws {
-        if let analyst, analyst.trimmingCharacters(in: .whitespaces).isEmpty || analyst.contains(where: \.isNewline) {
-            throw ValidationError("--analyst needs a name on one line")
-        }
-    }
+    func validate() throws { try Analyst.validate(analyst) }
 
-    /// The analyst recorded with each decision: `--analyst`, else `$USER`, else "analyst".
-    static func analystName(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let option { return option.trimmingCharacters(in: .whitespaces) }
-        if let user = environment["USER"], !user.isEmpty { return user }
-        return "analyst"
-    }
+    /// Not `StoreOption`: without --store or $VIGIL_STORE the workbench opens the demo store.
+    var storePath: String? { StorePath.named(store) ?? Store.defaultDemoPath() }
 
     func run() throws {
         // A bad theme is an error before the terminal is touched, naming the file, line and key.
@@ -40,37 +32,32 @@ struct Open: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the workbench needs a terminal; for counts without one, run `vigil stats`")
         }
-        let path: String
-        if let store {
-            path = store
-        } else if let env = ProcessInfo.processInfo.environment["VIGIL_STORE"], !env.isEmpty {
-            path = env
-        } else {
-            path = Store.defaultDemoPath()
-            if !FileManager.default.fileExists(atPath: path) {
-                printError("First run: generating the demo store at \(path) and scanning it …")
-                try DemoCommandRunner.generate(path: path, clients: DemoDefaults.clients, days: DemoDefaults.days,
-                                               seed: DemoDefaults.seed, exportCSV: nil)
-                // Scanned at once, so the analyst lands on a queue; LOF and the LSTM, the slowest detectors (the LSTM
-                // trains first), wait for `vigil scan` or `R` in the workbench.
-                var detectors = Set(Detector.allCases)
-                detectors.remove(.localOutlierFactor)
-                detectors.remove(.lstm)
-                _ = try Scanner.scan(try Store(path: path), options: ScanOptions(detectors: detectors))
-            }
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no store at \(path); create one with `vigil import FILE --store \(path)` or `vigil demo --store \(path)`")
-        }
-        let opened = try Store(path: path)
+        let path = try StorePath.named(store) ?? Self.demoStore()
+        let opened = try Store(path: StorePath.existing(path))
         let stats = try opened.stats()
         let themes = catalog.cycle(startingWith: chosen)
         // The alert queue once a scan has filled it; until then the store's overview, which says how.
         if stats.totalAlerts > 0 {
-            let queue = try AlertQueueScreen(store: opened, analyst: Self.analystName(analyst), theme: chosen, themes: themes)
+            let queue = try AlertQueueScreen(store: opened, analyst: Analyst.name(analyst), theme: chosen, themes: themes)
             try Workbench.runInTerminal(queue: queue)
         } else {
             try Workbench.runInTerminal(stats: stats, theme: chosen, themes: themes)
         }
+    }
+
+    /// The demo store, generated and scanned on the first run.
+    private static func demoStore() throws -> String {
+        let path = Store.defaultDemoPath()
+        guard !FileManager.default.fileExists(atPath: path) else { return path }
+        printError("First run: generating the demo store at \(path) and scanning it …")
+        try DemoCommandRunner.generate(path: path, clients: DemoDefaults.clients, days: DemoDefaults.days,
+                                       seed: DemoDefaults.seed, exportCSV: nil)
+        // Scanned at once, so the analyst lands on a queue; LOF and the LSTM, the slowest detectors (the LSTM
+        // trains first), wait for `vigil scan` or `R` in the workbench.
+        var detectors = Set(Detector.allCases)
+        detectors.remove(.localOutlierFactor)
+        detectors.remove(.lstm)
+        _ = try Scanner.scan(try Store(path: path), options: ScanOptions(detectors: detectors))
+        return path
     }
 }

@@ -1,14 +1,10 @@
+import ArgumentParser
 import Foundation
 import VigilCore
 
-/// Every command's standard output and standard error go through here, so that a write that fails is never lost
-/// nor fatal.
-///
-/// Writes are checked `write(2)` calls. A failed one (a full disk, a closed descriptor, a reader that went away:
-/// SIGPIPE is ignored, so that shows as EPIPE) is remembered, later writes to that stream are skipped, the command
-/// goes on with its work (an import still completes and records its ledger), and at the end `finish()` says what
-/// was lost on standard error, when it can, and exits with status 1. Text is sanitised here too, keeping line
-/// ends, so nothing from data reaches a terminal as a control sequence whatever the caller did.
+/// Every command's standard output and standard error go through here, so that a failed write is never lost nor
+/// fatal: it is remembered, the command finishes its work, and `finish()` says what was lost and exits 1. Text from
+/// data is sanitised here too, line ends kept, so nothing reaches a terminal as a control sequence.
 enum Output {
     enum Stream: Int32 {
         case standardOutput = 1, standardError = 2
@@ -16,14 +12,16 @@ enum Output {
         var name: String { self == .standardOutput ? "standard output" : "standard error" }
     }
 
-    /// The first error of each stream. Guarded by `lock`: progress lines may come from worker threads.
-    nonisolated(unsafe) private static var failures: [Stream: Int32] = [:]
+    private struct State {
+        /// The first error of each stream.
+        var failures: [Stream: Int32] = [:]
+        /// Streams that were closed when Vigil started: writing to them is an error (EBADF), reported like any other.
+        var closedAtStart: Set<Stream> = []
+    }
 
-    /// Streams that were closed when Vigil started: writing to them is an error (EBADF), reported like any other.
-    nonisolated(unsafe) private static var closedAtStart: Set<Stream> = []
-
-    /// One write at a time, so lines from different threads never interleave and the state above stays whole.
-    private static let lock = NSLock()
+    /// Held for the whole of each write: progress lines may come from worker threads, and their lines must never
+    /// interleave.
+    private static let state = Guarded(State())
 
     /// Called once at start. A reader that closes the pipe makes a write fail with EPIPE instead of killing Vigil.
     /// A standard descriptor that was closed is taken by /dev/null, read-only, so that no file Vigil opens later (an
@@ -33,7 +31,7 @@ enum Output {
         for fd in Int32(0)...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
             let placeholder = open("/dev/null", O_RDONLY)
             if placeholder >= 0, placeholder != fd { close(placeholder) }
-            if let stream = Stream(rawValue: fd) { closedAtStart.insert(stream) }
+            if let stream = Stream(rawValue: fd) { state.update { $0.closedAtStart.insert(stream) } }
         }
     }
 
@@ -51,23 +49,23 @@ enum Output {
 
     /// Writes text as it is: for Vigil's own terminal controls (the progress line), never for data.
     static func writeRaw(_ text: String, to stream: Stream) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard failures[stream] == nil else { return }
-        if closedAtStart.contains(stream) {
-            failures[stream] = EBADF
-            return
-        }
         let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(stream.rawValue, raw.baseAddress! + written, raw.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failures[stream] = errno
+        state.update { state in
+            guard state.failures[stream] == nil else { return }
+            if state.closedAtStart.contains(stream) {
+                state.failures[stream] = EBADF
                 return
             }
-            written += n
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { raw in Glibc.write(stream.rawValue, raw.baseAddress! + written, raw.count - written) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    state.failures[stream] = errno
+                    return
+                }
+                written += n
+            }
         }
     }
 
@@ -92,7 +90,7 @@ enum Output {
     /// Says which streams lost output, on standard error if it still works; true when one did.
     @discardableResult
     static func reportLost() -> Bool {
-        let lost = lock.withLock { failures }
+        let lost = state.read { $0.failures }
         for stream in [Stream.standardOutput, .standardError] {
             guard let code = lost[stream] else { continue }
             let reason = String(cString: strerror(code)) + (code == EPIPE ? " (the reader closed it)" : "")
@@ -111,4 +109,26 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
 /// Prints to standard error.
 func printError(_ text: String) {
     Output.write(text + "\n", to: .standardError)
+}
+
+/// A single progress line rewritten in place on a terminal; silent when standard error is not one.
+struct ProgressLine {
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    func update(_ text: String) {
+        guard enabled else { return }
+        Output.writeRaw("\r\u{1B}[K" + Sanitize.line(text), to: .standardError)
+    }
+
+    func clear() {
+        guard enabled else { return }
+        Output.writeRaw("\r\u{1B}[K", to: .standardError)
+    }
+}
+
+/// Text from data (file names, values) is cleaned before it reaches a terminal: the workbench's own sanitiser, so
+/// control characters, escape sequences, bidirectional overrides and other invisible format characters show as
+/// placeholders (`␛[31m`, `�`) on the command line too.
+enum Sanitize {
+    static func line(_ text: String) -> String { Sanitizer.sanitize(text) }
 }

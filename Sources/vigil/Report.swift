@@ -1,11 +1,9 @@
 import ArgumentParser
-import Foundation
 import VigilApp
 import VigilCore
-import VigilEngine
 import VigilStore
 
-struct Report: ParsableCommand {
+struct Report: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export triaged cases (transaction, decision, analyst, notes, reasons) as CSV, JSON or Markdown.")
 

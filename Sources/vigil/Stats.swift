@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import VigilCore
-import VigilEngine
-import VigilStore
 
-struct Stats: ParsableCommand {
+struct Stats: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(abstract: "Counts of what a store holds.")
 
     @OptionGroup var storeOption: StoreOption

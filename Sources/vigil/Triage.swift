@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
-import VigilEngine
 import VigilStore
 
 /// `vigil triage`: a decision or a note on alerts from the command line, through the same store calls as the
 /// workbench's triage keys, each with its audit event.
-struct Triage: ParsableCommand {
+struct Triage: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a triage decision (or a note) on alerts, with its audit event.",
         discussion: """
@@ -59,15 +58,13 @@ struct Triage: ParsableCommand {
         if let note, note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--note is empty")
         }
-        if let analyst, analyst.trimmingCharacters(in: .whitespaces).isEmpty || analyst.contains(where: \.isNewline) {
-            throw ValidationError("--analyst needs a name on one line")
-        }
+        try Analyst.validate(analyst)
         if Set(alerts).count != alerts.count { throw ValidationError("an alert is named twice") }
     }
 
     func run() throws {
         let store = try storeOption.openExisting()
-        let who = Open.analystName(analyst)
+        let who = Analyst.name(analyst)
         let groups = oneByOne ? alerts.map { [$0] } : [alerts]
         for group in groups {
             let seen = try store.alertSummaries(ids: group)

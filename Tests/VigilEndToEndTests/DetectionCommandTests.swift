@@ -157,9 +157,49 @@ import Testing
 
     @Test func unknownDetectorsAreRefusedByName() throws {
         let store = try importedSample("u")
+        let known = "all, models, rules, iforest, lof, lstm, impossible_travel, card_testing, unusual_place, unusual_amount, "
+            + "category_amount, over_daily_spend, over_monthly_spend, unusual_hour, burst"
         let result = try Harness.run(["scan", "--store", store, "--detectors", "iforest,svm"])
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("unknown detector 'svm'"))
+        #expect(result.status == 64, "a usage error")
+        #expect(result.stderr.split(separator: "\n").first
+                == "Error: The value 'iforest,svm' is invalid for '--detectors <detectors>': unknown detector 'svm'; choose from \(known)",
+                "\(result.stderr)")
+        let empty = try Harness.run(["scan", "--store", store, "--detectors", " , "])
+        #expect(empty.status == 64)
+        #expect(empty.stderr.split(separator: "\n").first
+                == "Error: The value ' , ' is invalid for '--detectors <detectors>': it names no detector; choose from \(known)",
+                "\(empty.stderr)")
+        // Refused while parsing, before the store is opened: no detector ran.
+        let runs = try DatabaseQueue(path: store).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM detector_runs") }
+        #expect(runs == 0)
+    }
+
+    @Test func scanHelpListsEveryDetectorAndGroup() throws {
+        let help = try Harness.run(["scan", "--help"], environment: ["COLUMNS": "80", "LINES": "24"])
+        #expect(help.status == 0)
+        let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("  --detectors <detectors>") }, "\(help.stdout)")
+        #expect(Array(lines[start ..< min(lines.count, start + 19)]) == [
+            "  --detectors <detectors> Comma-separated detectors and groups (default: all).",
+            "        all               - every detector",
+            "        models            - iforest, lof, lstm",
+            "        rules             - impossible_travel, card_testing, unusual_place,",
+            "                            unusual_amount, category_amount, over_daily_spend,",
+            "                            over_monthly_spend, unusual_hour, burst",
+            "        iforest           - Isolation Forest",
+            "        lof               - Local Outlier Factor",
+            "        lstm              - LSTM sequence model",
+            "        impossible_travel - impossible travel",
+            "        card_testing      - card testing",
+            "        unusual_place     - unusual place",
+            "        unusual_amount    - unusual amount",
+            "        category_amount   - large for its category",
+            "        over_daily_spend  - over usual daily spend",
+            "        over_monthly_spend",
+            "                          - over usual monthly spend",
+            "        unusual_hour      - unusual hour",
+            "        burst             - burst",
+        ], "\(help.stdout)")
     }
 
     @Test func evalBeforeAnyScanSaysWhatToDo() throws {
