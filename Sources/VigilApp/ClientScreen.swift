@@ -265,10 +265,10 @@ public final class ClientScreen {
             let time = CivilTime.format(a.instants[row])
             let amount = Money(minorUnits: a.amounts[row], currency: a.currencies[row]).description
             if wide {
-                let alert = a.alertStatuses[row].map { AlertQueueScreen.statusName($0) } ?? ""
+                let alert = a.alertStatuses[row].map { QueueColumns.statusName($0) } ?? ""
                 return [flag, String(time.prefix(16)), amount, a.merchants[row], a.categories[row], a.places[row], alert]
             }
-            let alert = a.alertStatuses[row].map { AlertQueueScreen.shortStatusName($0) } ?? ""
+            let alert = a.alertStatuses[row].map { QueueColumns.shortStatusName($0) } ?? ""
             return [flag, String(time.dropFirst(5).prefix(11)), amount, a.merchants[row], a.places[row], alert]
         }
         let (tableArea, promptRow) = search == nil ? (area, nil) : area.splitBottom(1)

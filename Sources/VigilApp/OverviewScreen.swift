@@ -152,7 +152,7 @@ public final class OverviewScreen {
             y += 1
         }
         let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
-            .map { "\(AlertQueueScreen.statusName($0)) \(Formatting.grouped(alerts.statuses[$0] ?? 0))" }.joined(separator: " · ")
+            .map { "\(QueueColumns.statusName($0)) \(Formatting.grouped(alerts.statuses[$0] ?? 0))" }.joined(separator: " · ")
         line(String(repeating: " ", count: label) + tally, theme.text)
         let overall = alerts.overall
         line(String(repeating: " ", count: label) + "ensemble precision so far: " + Self.precisionText(overall), theme.text)
