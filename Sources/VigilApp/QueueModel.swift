@@ -9,7 +9,7 @@ import VigilTUI
 /// message.
 ///
 /// Only the rows on screen are loaded (plus the pages around them), so the queue opens and scrolls at the same
-/// speed over 100 or 100,000 alerts. Decisions go straight to the store (`QueueModel+Triage`); `refreshIfChanged()`,
+/// speed over 100 or 100,000 alerts. Decisions go straight to the store (`QueueTriage.swift`); `refreshIfChanged()`,
 /// called while the analyst is idle, reloads when anything else committed.
 public final class QueueModel {
     public let store: Store
