@@ -29,49 +29,59 @@ extension QueuePage {
     }
 }
 
-/// A client's view in the queue's frame; `?`, `:` and `t` are the workbench's, every other key the client view's.
-final class ClientPage: QueuePage {
-    let model: QueueModel
-    let screen: ClientScreen
+/// A view shown as a page in the queue's frame: the client view, the overview.
+protocol FramedView: AnyObject {
+    /// The key hint for what the view shows.
+    var hint: String { get }
+    var helpSections: [HelpSection] { get }
+    /// Whether it is still counting in the background.
+    var isWorking: Bool { get }
+    func render(into buffer: inout CellBuffer, in body: Rect, theme: Theme)
+    /// What a key (not one of the workbench's) does on the page.
+    func outcome(of key: Key, size: TerminalSize, model: QueueModel) throws -> ScreenOutcome
+}
 
-    init(model: QueueModel, screen: ClientScreen) {
+/// A view in the queue's frame; `?`, `:` and `t` are the workbench's, every other key the view's.
+final class FramedPage<View: FramedView>: QueuePage {
+    let model: QueueModel
+    let screen: View
+
+    init(model: QueueModel, screen: View) {
         self.model = model
         self.screen = screen
     }
 
     func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
-        if let outcome = workbenchKey(key) { return outcome }
-        switch screen.handle(key, size: size) {
-        case .handled: model.message = screen.message
-        case .back: return .pop
-        case .openAlert(let id): return try model.openAlert(id, size: size) ?? .handled
-        }
-        return .handled
+        try workbenchKey(key) ?? screen.outcome(of: key, size: size, model: model)
     }
 
-    var helpSections: [HelpSection] { ClientScreen.bindings.helpSections + [QueueKeys.movement] }
+    var helpSections: [HelpSection] { screen.helpSections }
+    var isBusy: Bool { screen.isWorking }
 
     func render(into buffer: inout CellBuffer) {
         renderFramed(into: &buffer, hint: screen.hint) { screen.render(into: &$0, in: $1, theme: $2) }
     }
 }
 
-/// The overview in the queue's frame, redrawn as its figures are counted in the background.
-final class OverviewPage: QueuePage {
-    let model: QueueModel
-    let screen: OverviewScreen
+typealias ClientPage = FramedPage<ClientScreen>
+typealias OverviewPage = FramedPage<OverviewScreen>
 
-    init(model: QueueModel, screen: OverviewScreen) {
-        self.model = model
-        self.screen = screen
+extension ClientScreen: FramedView {
+    var helpSections: [HelpSection] { Self.bindings.helpSections + [QueueKeys.movement] }
+    var isWorking: Bool { false }
+
+    func outcome(of key: Key, size: TerminalSize, model: QueueModel) throws -> ScreenOutcome {
+        switch handle(key, size: size) {
+        case .handled: model.message = message
+        case .back: return .pop
+        case .openAlert(let id): return try model.openAlert(id, size: size) ?? .handled
+        }
+        return .handled
     }
+}
 
-    func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
-        workbenchKey(key) ?? (screen.handle(key) == .back ? .pop : .handled)
-    }
-
-    var isBusy: Bool { screen.isCounting }
-
+/// The overview is redrawn as its figures are counted in the background.
+extension OverviewScreen: FramedView {
     var helpSections: [HelpSection] {
         [HelpSection(title: "Overview", entries: [
             HelpEntry(key: "1  2  Tab", description: "summary / heatmaps / next pane"),
@@ -80,7 +90,9 @@ final class OverviewPage: QueuePage {
         ])]
     }
 
-    func render(into buffer: inout CellBuffer) {
-        renderFramed(into: &buffer, hint: screen.hint) { screen.render(into: &$0, in: $1, theme: $2) }
+    var isWorking: Bool { isCounting }
+
+    func outcome(of key: Key, size: TerminalSize, model: QueueModel) -> ScreenOutcome {
+        handle(key) == .back ? .pop : .handled
     }
 }
