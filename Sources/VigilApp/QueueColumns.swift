@@ -38,26 +38,16 @@ enum QueueColumns {
     }
 
     static func columns(width: Int) -> [TableColumn] {
-        if width >= wideLayout {
-            return [
-                TableColumn("Score", width: .fixed(7), alignment: .right),
-                TableColumn("Time (UTC)", width: .fixed(16)),
-                TableColumn("Client", width: .fixed(19)),
-                TableColumn("Amount", width: .fixed(11), alignment: .right),
-                TableColumn("Merchant", width: .fill),
-                TableColumn("Category", width: .fixed(13)),
-                TableColumn("Top reason", width: .fill),
-                TableColumn("Status", width: .fixed(14)),
-            ]
-        }
+        let wide = width >= wideLayout
         return [
             TableColumn("Score", width: .fixed(7), alignment: .right),
-            TableColumn("Time", width: .fixed(11)),
-            TableColumn("Client", width: .fixed(16)),
-            TableColumn("Amount", width: .fixed(10), alignment: .right),
+            TableColumn(wide ? "Time (UTC)" : "Time", width: .fixed(wide ? 16 : 11)),
+            TableColumn("Client", width: .fixed(wide ? 19 : 16)),
+            TableColumn("Amount", width: .fixed(wide ? 11 : 10), alignment: .right),
             TableColumn("Merchant", width: .fill),
+        ] + (wide ? [TableColumn("Category", width: .fixed(13))] : []) + [
             TableColumn("Top reason", width: .fill),
-            TableColumn("Status", width: .fixed(10)),
+            TableColumn("Status", width: .fixed(wide ? 14 : 10)),
         ]
     }
 
