@@ -33,8 +33,7 @@ public final class ScreenStack {
         screens.reversed().lazy.compactMap { $0 as? T }.first
     }
 
-    /// Hands `key` to the top screen and carries out its outcome; false when the workbench should quit. Whether
-    /// the screen changed is `changed`.
+    /// Hands `key` to the top screen and carries out what it asks of the stack.
     public func handle(_ key: Key, size: TerminalSize) throws -> KeyResult {
         if key.isInterrupt { return .quit }
         model?.keyArrived()
