@@ -84,15 +84,14 @@ public final class ClientScreen {
     public func handle(_ key: Key, size: TerminalSize) -> Outcome {
         message = nil
         if var input = search {
-            switch key {
-            case .enter:
+            switch input.prompt(key) {
+            case .submitted(let text):
                 search = nil
-                lastSearch = input.text
+                lastSearch = text
                 find(forward: true, from: list.cursor - 1)
-            case .escape:
+            case .cancelled:
                 search = nil
-            default:
-                _ = input.handle(key)
+            case .edited:
                 search = input
             }
             return .handled
@@ -265,20 +264,18 @@ public final class ClientScreen {
             let time = CivilTime.format(a.instants[row])
             let amount = Money(minorUnits: a.amounts[row], currency: a.currencies[row]).description
             if wide {
-                let alert = a.alertStatuses[row].map { AlertQueueScreen.statusName($0) } ?? ""
+                let alert = a.alertStatuses[row].map { QueueColumns.statusName($0) } ?? ""
                 return [flag, String(time.prefix(16)), amount, a.merchants[row], a.categories[row], a.places[row], alert]
             }
-            let alert = a.alertStatuses[row].map { AlertQueueScreen.shortStatusName($0) } ?? ""
+            let alert = a.alertStatuses[row].map { QueueColumns.shortStatusName($0) } ?? ""
             return [flag, String(time.dropFirst(5).prefix(11)), amount, a.merchants[row], a.places[row], alert]
         }
         let (tableArea, promptRow) = search == nil ? (area, nil) : area.splitBottom(1)
         table.render(source, into: &buffer, in: tableArea, state: &list)
         if var input = search, let promptRow {
-            buffer.fill(promptRow, style: theme.text)
-            _ = buffer.put("/", in: promptRow, style: theme.accent)
-            _ = TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
-                          placeholder: "merchant, category or place; Enter finds, Esc cancels")
-                .render(into: &buffer, in: promptRow.inset(left: 2), state: &input)
+            TextInput(styles: TextInput.Styles(text: theme.text, cursor: theme.selection, placeholder: theme.dim),
+                      placeholder: "merchant, category or place; Enter finds, Esc cancels")
+                .renderPrompt("/", labelStyle: theme.accent, into: &buffer, in: promptRow, state: &input)
             search = input
         }
     }

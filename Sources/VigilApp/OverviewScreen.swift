@@ -9,8 +9,8 @@ import VigilTUI
 /// hour × weekday and location heatmaps of the alerts in the queue's view, or of every stored transaction.
 ///
 /// Both sets of figures are counted on background threads and drawn as they become ready, so the screen opens at
-/// once: the alerts' take about a second at 100,000 alerts (their reasons are JSON, and their places need the
-/// transactions), the whole store's a few seconds at 6.7 M transactions (every row is read).
+/// once: the alerts' reasons are JSON and their places need the transactions, and the whole store's figures read
+/// every row.
 /// The queue's own counts by status are drawn while the alerts are being counted.
 public final class OverviewScreen {
     public enum Pane: Int, CaseIterable, Sendable { case summary, heatmaps }
@@ -152,7 +152,7 @@ public final class OverviewScreen {
             y += 1
         }
         let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
-            .map { "\(AlertQueueScreen.statusName($0)) \(Formatting.grouped(alerts.statuses[$0] ?? 0))" }.joined(separator: " · ")
+            .map { "\(QueueColumns.statusName($0)) \(Formatting.grouped(alerts.statuses[$0] ?? 0))" }.joined(separator: " · ")
         line(String(repeating: " ", count: label) + tally, theme.text)
         let overall = alerts.overall
         line(String(repeating: " ", count: label) + "ensemble precision so far: " + Self.precisionText(overall), theme.text)

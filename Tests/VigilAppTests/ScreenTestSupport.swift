@@ -24,6 +24,31 @@ func expectScreen(_ rows: [String], _ expected: [String], sourceLocation: Source
                 trimmedWhenPrinted: true, sourceLocation: sourceLocation)
 }
 
+/// The sizes every screen is drawn at in its tests, by name.
+enum ScreenSizes {
+    static let large = screenTestSizes[0]
+    static let classic = screenTestSizes[1]
+    static let small = screenTestSizes[2]
+}
+
+/// Compares a whole rendered buffer with `expected`, every row (see `expectScreen(_:_:)` on rows); each row must also
+/// be exactly the buffer's width. With `VIGIL_SCREEN_DUMP` set to a folder, the rows drawn are written there instead,
+/// by the calling line, to review a changed screen.
+func expectScreen(_ buffer: CellBuffer, _ expected: [String], fileID: String = #fileID, line: Int = #line,
+                  sourceLocation: SourceLocation = #_sourceLocation) {
+    let rows = buffer.rows
+    if let folder = ProcessInfo.processInfo.environment["VIGIL_SCREEN_DUMP"] {
+        let name = fileID.replacingOccurrences(of: "/", with: "-") + "-\(line).txt"
+        try? rows.joined(separator: "\n").write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+        return
+    }
+    #expect(rows.allSatisfy { displayWidth(of: $0) == buffer.width }, sourceLocation: sourceLocation)
+    expectScreen(rows, expected, sourceLocation: sourceLocation)
+}
+
+/// `count` blank rows of an expected screen.
+func blanks(_ count: Int) -> [String] { Array(repeating: "", count: count) }
+
 /// Checks every line of a rendered text (a screen's rows, a report's lines) against `expected`. On a mismatch the
 /// whole text is printed as a Swift literal, to compare by eye.
 func expectLines(_ lines: [String], _ expected: [String], trimmedWhenPrinted: Bool = false,

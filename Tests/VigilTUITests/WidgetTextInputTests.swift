@@ -186,4 +186,35 @@ import VigilTUI
         #expect(TextInput().render(into: &buffer, in: .zero, state: &state) == nil)
         #expect(buffer.rows == ["   "])
     }
+
+    /// Every prompt reads keys alike: Enter submits a one-line input (a newline in a note, which Ctrl-S or Ctrl-D
+    /// submit), Escape cancels, anything else edits.
+    @Test func aPromptSubmitsCancelsOrEdits() {
+        var search = TextInputState(text: "ac")
+        #expect(search.prompt(.character("m")) == .edited)
+        #expect(search.prompt(.tab) == .edited, "a key the input does not use still counts as typed into it")
+        #expect(search.prompt(.enter) == .submitted("acm"))
+        #expect(search.prompt(.ctrl("s")) == .edited)
+        #expect(search.prompt(.escape) == .cancelled)
+        var note = TextInputState(text: "one", multiline: true)
+        #expect(note.prompt(.enter) == .edited)
+        #expect(note.prompt(.character("2")) == .edited)
+        #expect(note.prompt(.ctrl("s")) == .submitted("one\n2"))
+        #expect(note.prompt(.ctrl("d")) == .submitted("one\n2"))
+        #expect(note.prompt(.escape) == .cancelled)
+    }
+
+    @Test func aPromptLineShowsItsLabelThenTheField() {
+        var state = TextInputState(text: "acme")
+        var buffer = CellBuffer(width: 12, height: 1)
+        let accent = Theme.default.accent
+        TextInput().renderPrompt(" /", labelStyle: accent, into: &buffer, in: buffer.bounds, state: &state)
+        #expect(buffer.rows == [" / acme     "])
+        #expect(buffer[1, 0].style == accent)
+        #expect(buffer[3, 0].style == Theme.default.text)
+        #expect(buffer[7, 0].style.reverse, "the cursor after the text")
+        var empty = TextInputState()
+        TextInput(placeholder: "find").renderPrompt("F", labelStyle: accent, into: &buffer, in: buffer.bounds, state: &empty)
+        #expect(buffer.rows == ["F find      "])
+    }
 }

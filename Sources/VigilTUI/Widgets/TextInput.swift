@@ -314,3 +314,38 @@ public struct TextInput: Hashable, Sendable {
         buffer.put(String(line[start...]), at: x + blank, y: y, style: styles.text, maxWidth: width - blank)
     }
 }
+
+extension TextInput {
+    /// A one-line prompt: `label` (in `labelStyle`) then the field, one cell after it, over the whole of `row`.
+    public func renderPrompt(_ label: String, labelStyle: Style, into buffer: inout CellBuffer, in row: Rect,
+                             state: inout TextInputState) {
+        buffer.fill(row, style: styles.text)
+        buffer.put(label, in: row, style: labelStyle)
+        render(into: &buffer, in: row.inset(left: displayWidth(of: label) + 1), state: &state)
+    }
+}
+
+/// What a key did to a prompt: every text input on the workbench (a search, a filter, a note, the palette) reads
+/// keys the same way, so that Enter, Escape and editing mean the same everywhere.
+public enum PromptEvent: Hashable, Sendable {
+    /// Enter on a single-line input, Ctrl-S or Ctrl-D on a multi-line one: the text is done.
+    case submitted(String)
+    /// Escape: the input is abandoned.
+    case cancelled
+    /// Any other key, given to the input (which may not use it).
+    case edited
+}
+
+extension TextInputState {
+    /// Applies `key` as a prompt does: it submits, cancels, or edits the text (`handle(_:)`).
+    public mutating func prompt(_ key: Key) -> PromptEvent {
+        switch key {
+        case .enter where !isMultiline: return .submitted(text)
+        case .ctrl("s") where isMultiline, .ctrl("d") where isMultiline: return .submitted(text)
+        case .escape: return .cancelled
+        default:
+            _ = handle(key)
+            return .edited
+        }
+    }
+}
