@@ -288,12 +288,9 @@ extension Store {
         // bound) would otherwise do row by row. (A first import has nothing to resume, so it never skips rows.)
         let parserTotalsClients = firstImport && isBuilding && !options.checksIdentityAsItLoads
         func startParsing(_ file: PreparedImport, skip: Int) -> ParsePipeline {
-            let pipeline = ParsePipeline(reader: file.reader, source: file.source, hash: file.streamingHash,
-                                         converter: converter, batchSize: options.batchSize, skip: skip,
-                                         totalsClients: parserTotalsClients,
-                                         clientLimit: options.heldClientsLimit)
-            pipeline.start()
-            return pipeline
+            ParsePipeline.start(reader: file.reader, source: file.source, hash: file.streamingHash, converter: converter,
+                                batchSize: options.batchSize, skip: skip, totalsClients: parserTotalsClients,
+                                clientLimit: options.heldClientsLimit)
         }
         // Into a store with no imports yet there is nothing to resume or skip: parsing starts at once, and
         // the file's hash is computed meanwhile on this thread. (Measured and dropped: a third thread for the
