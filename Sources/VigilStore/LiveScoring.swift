@@ -145,25 +145,18 @@ extension Store {
             let statement = try RawStatement(db, sql: sql, arguments: [id, limit])
             var columns = TransactionColumns()
             var clientIDs: [String] = []
-            var categoryIndex: [String: Int32] = [:]
+            var categories = FewNames()
             while try statement.step() {
-                let category = statement.string(4)
-                let index: Int32
-                if let known = categoryIndex[category] {
-                    index = known
-                } else {
-                    index = Int32(columns.categoryNames.count)
-                    columns.categoryNames.append(category)
-                    categoryIndex[category] = index
-                }
+                let category = categories.index(of: statement, column: 4)
                 let channel = statement.isNull(10) ? nil : Channel(rawValue: statement.string(10))
                 columns.append(id: statement.int64(0), instant: statement.int64(2), amountMinor: statement.int64(3),
-                               category: index, home: (statement.doubleOrNaN(5), statement.doubleOrNaN(6)),
+                               category: category, home: (statement.doubleOrNaN(5), statement.doubleOrNaN(6)),
                                merchant: (statement.doubleOrNaN(7), statement.doubleOrNaN(8)),
                                label: statement.isNull(9) ? -1 : Int8(clamping: statement.int64(9)),
                                channel: channel, merchantIndex: -1)
                 clientIDs.append(statement.string(1))
             }
+            columns.categoryNames = categories.names
             return ArrivedTransactions(columns: columns, clientIDs: clientIDs)
         }
     }

@@ -10,9 +10,8 @@ extension Store {
     /// per-row `Row` values cost more than the features computed from them.
     ///
     /// The table is read in its own (row id) order, one sequential pass, and the rows are put in client order in
-    /// memory: reading them in client order through the client+time index costs a random page access per row
-    /// (1.34 M rows: 1.8 s in SQLite alone, against 0.18 s for the sequential pass). Holds every row's columns
-    /// while it runs, about 70 bytes a transaction.
+    /// memory: reading them in client order through the client+time index costs a random page access per row.
+    /// Holds every row's columns while it runs, about 70 bytes a transaction.
     ///
     /// `reading`, when given, is called every `readingEvery` rows of that first pass with the rows read so far
     /// (before any chunk is handed over); whatever it throws stops the read and is rethrown. It lets a caller show
@@ -116,7 +115,7 @@ extension Store {
     func forEachClientChunk(sql: String, rowsPerChunk: Int, _ body: (TransactionColumns) throws -> Void) throws {
         try pool.read { db in
             // Rows come in client order, which is not the table's: memory-mapped reads turn each of those
-            // scattered page reads into a memory access instead of a system call (15 s -> 9 s at 6.7 M rows).
+            // scattered page reads into a memory access instead of a system call.
             try db.execute(sql: "PRAGMA mmap_size = \(Self.readMapSize)")
             var reader = ColumnReader(statement: try RawStatement(db, sql: sql))
             var chunk = TransactionColumns()
@@ -159,10 +158,9 @@ extension Store {
 /// Reads one result row's columns straight from the statement, interning categories and merchants as it goes.
 private struct ColumnReader {
     let statement: RawStatement
-    private(set) var categoryNames: [String] = []
-    private var categoryBytes: [[UInt8]] = []
-    private var categoryIndex: [String: Int32] = [:]
+    private var categories = FewNames()
     private var merchants = InternedNames()
+    var categoryNames: [String] { categories.names }
     var merchantNames: [String] { merchants.names }
 
     init(statement: RawStatement) { self.statement = statement }
@@ -181,7 +179,7 @@ private struct ColumnReader {
             id: statement.int64(0),
             instant: statement.int64(2),
             amountMinor: statement.int64(3),
-            category: category(),
+            category: categories.index(of: statement, column: 4),
             home: (statement.doubleOrNaN(5), statement.doubleOrNaN(6)),
             merchant: (statement.doubleOrNaN(7), statement.doubleOrNaN(8)),
             label: statement.isNull(9) ? -1 : Int8(clamping: statement.int64(9)),
@@ -199,24 +197,6 @@ private struct ColumnReader {
         default: return nil
         }
     }
-
-    /// The row's category as an index; a handful of categories is the rule, so compare bytes before making a String.
-    private mutating func category() -> Int32 {
-        let length = statement.byteCount(4)
-        let text = statement.text(4)
-        if categoryBytes.count <= 64, length > 0, let text {
-            for (index, known) in categoryBytes.enumerated() where known.count == length {
-                if known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text, length) == 0 }) { return Int32(index) }
-            }
-        }
-        let name = text.map { String(cString: $0) } ?? ""
-        if let index = categoryIndex[name] { return index }
-        let index = Int32(categoryNames.count)
-        categoryNames.append(name)
-        categoryBytes.append(Array(name.utf8))
-        categoryIndex[name] = index
-        return index
-    }
 }
 
 /// A text column's distinct values numbered in order of first sight, with a String made once for each (merchants,
@@ -229,6 +209,32 @@ struct InternedNames {
     mutating func index(of statement: RawStatement, column: Int32) -> Int32 {
         let index = interner.index(of: statement.text(column), length: statement.byteCount(column))
         if Int(index) == names.count { names.append(interner.string(index)) }
+        return index
+    }
+}
+
+/// A text column of a handful of distinct values (categories) numbered in order of first sight: the row's bytes are
+/// compared with the known values before any String is made. NULL reads as the empty text.
+struct FewNames {
+    private(set) var names: [String] = []
+    private var bytes: [[UInt8]] = []
+    private var indices: [String: Int32] = [:]
+
+    /// The index of `column`'s text in the current row of `statement`, numbering it if new.
+    mutating func index(of statement: RawStatement, column: Int32) -> Int32 {
+        let length = statement.byteCount(column)
+        let text = statement.text(column)
+        if bytes.count <= 64, length > 0, let text {
+            for (index, known) in bytes.enumerated() where known.count == length {
+                if known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text, length) == 0 }) { return Int32(index) }
+            }
+        }
+        let name = text.map { String(cString: $0) } ?? ""
+        if let index = indices[name] { return index }
+        let index = Int32(names.count)
+        names.append(name)
+        bytes.append(Array(name.utf8))
+        indices[name] = index
         return index
     }
 }
