@@ -102,7 +102,7 @@ public struct AlertSortColumns: Sendable, Equatable {
 extension Store {
     /// The sort keys of every alert `query`'s filter selects (its sort is ignored), in no particular order: the
     /// queue orders them in memory, by any column, without asking the store again. Read through SQLite's C API
-    /// with text interned as it is read (100,000 alerts: GRDB rows and a String per value cost ~0.4 s).
+    /// with text interned as it is read: GRDB rows and a String per value cost more than the queue's sort.
     public func alertSortColumns(matching query: AlertQuery) throws -> AlertSortColumns {
         try pool.read { db in
             let (filter, arguments) = query.filter()

@@ -26,8 +26,7 @@ struct TransactionWriter {
     /// Keep the clients' totals in memory across batches and write them at the last batch (or once they reach
     /// `heldClientsLimit` clients, which bounds the memory they take), instead of upserting every client a batch
     /// touched at each batch's commit. Only for a load whose batches need not stand alone: into a new store built
-    /// all or nothing, with its references checked at the end. (A 6.7 M-row export of 10,000 clients upserted
-    /// 2.9 M client rows batch by batch.)
+    /// all or nothing, with its references checked at the end.
     let holdsClients: Bool
     let heldClientsLimit: Int
     /// Whether the writer totals the clients of the rows it inserts. Off when the caller totals them itself (the
@@ -62,8 +61,7 @@ struct TransactionWriter {
         self.countsClients = countsClients
     }
 
-    /// Rows per INSERT statement: one statement step per row costs more than binding its twenty values
-    /// (1.34 M generated rows: 11.4 s with one row per statement, 8.4 s with 128; bench/RESULTS.md).
+    /// Rows per INSERT statement: one statement step per row costs more than binding its twenty values.
     static let rowsPerStatement = 128
 
     /// Call at the start of each batch's transaction.

@@ -50,8 +50,8 @@ final class ParsePipeline: Sendable {
         nonisolated(unsafe) let parser = Parser(reader: reader, source: source, hash: hash, converter: converter,
                                                 batchSize: batchSize, skip: skip, totalsClients: totalsClients,
                                                 clientLimit: clientLimit)
-        // The thread keeps the pipeline alive while it runs, and lets go when it ends. (Keeping the thread in a
-        // property made a cycle: every import leaked its pipeline and its 1 MiB read buffer.)
+        // The thread keeps the pipeline alive while it runs, and lets go when it ends; the pipeline does not keep
+        // the thread, which would make a cycle that leaks both.
         let thread = Thread { parser.run(into: pipeline) }
         thread.name = "vigil-import-parse"
         thread.start()
