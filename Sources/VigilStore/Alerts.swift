@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import VigilCore
 
 /// A transaction the latest scan puts in the alert queue.

@@ -31,7 +31,7 @@ public struct ClientActivity: Sendable, Equatable {
 
     /// The row of transaction `id`, if it is the client's.
     public func row(ofTransaction id: Int64) -> Int? {
-        // Ids are not ordered by time in general (several imports), so search linearly: 10,000 rows is ~5 µs.
+        // Ids are not ordered by time in general (several imports), so search linearly: one client's rows are few.
         ids.firstIndex(of: id)
     }
 

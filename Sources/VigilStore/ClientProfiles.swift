@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// A client's behaviour profile as the store keeps it: the detectors' JSON, the instant it describes and how many
 /// transactions it was built from. The store does not read the JSON, so it need not know the detectors.
@@ -25,24 +24,20 @@ extension Store {
         guard !profiles.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970)
         try pool.write { db in
-            let statement = try db.makeStatement(sql: """
+            let statement = try RawStatement(db, sql: """
                 INSERT INTO client_profiles (client_id, as_of, transactions, profile, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (client_id) DO UPDATE SET
                     as_of = excluded.as_of, transactions = excluded.transactions, profile = excluded.profile,
                     updated_at = excluded.updated_at
                 """)
-            defer { withExtendedLifetime(statement) {} }
-            let s = statement.sqliteStatement
             for profile in profiles {
-                sqlite3_reset(s)
-                var clientID = profile.clientID
-                clientID.withUTF8 { Self.bindText(UnsafeRawBufferPointer($0), to: s, at: 1) }
-                sqlite3_bind_int64(s, 2, profile.asOf)
-                sqlite3_bind_int64(s, 3, Int64(profile.transactions))
-                profile.json.withUnsafeBytes { Self.bindText($0, to: s, at: 4) }
-                sqlite3_bind_int64(s, 5, now)
-                let code = sqlite3_step(s)
-                guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
+                statement.reset()
+                statement.bindText(copying: profile.clientID, at: 1)
+                statement.bind(profile.asOf, at: 2)
+                statement.bind(Int64(profile.transactions), at: 3)
+                profile.json.withUnsafeBytes { statement.bindText(copying: $0, at: 4) }
+                statement.bind(now, at: 5)
+                try statement.execute()
             }
         }
     }
@@ -62,13 +57,5 @@ extension Store {
     /// How many clients have a saved profile.
     public func profileCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client_profiles") ?? 0 }
-    }
-
-    private static func bindText(_ bytes: UnsafeRawBufferPointer, to statement: OpaquePointer, at index: Int32) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else {
-            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
-            return
-        }
-        _ = sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// One run of one detector over the store, as `vigil scan` records it.
 public struct DetectorRun: Sendable, Equatable {
@@ -62,9 +61,7 @@ extension Store {
         let order = transactionIDs.indices.sorted { transactionIDs[$0] < transactionIDs[$1] }
         if storage == .blocks {
             try pool.write { db in
-                let statement = try db.makeStatement(sql: "INSERT INTO score_blocks (run_id, first_id, count, ids, scores) VALUES (?, ?, ?, ?, ?)")
-                defer { withExtendedLifetime(statement) {} }
-                let s = statement.sqliteStatement
+                let statement = try RawStatement(db, sql: "INSERT INTO score_blocks (run_id, first_id, count, ids, scores) VALUES (?, ?, ?, ?, ?)")
                 var start = 0
                 var ids: [Int64] = []
                 var values: [Double] = []
@@ -77,14 +74,13 @@ extension Store {
                         ids.append(transactionIDs[index])
                         values.append(scores[index])
                     }
-                    sqlite3_reset(s)
-                    sqlite3_bind_int64(s, 1, runID)
-                    sqlite3_bind_int64(s, 2, ids[0])
-                    sqlite3_bind_int64(s, 3, Int64(ids.count))
-                    ids.withUnsafeBytes { _ = sqlite3_bind_blob(s, 4, $0.baseAddress, Int32($0.count), sqliteTransient) }
-                    values.withUnsafeBytes { _ = sqlite3_bind_blob(s, 5, $0.baseAddress, Int32($0.count), sqliteTransient) }
-                    let code = sqlite3_step(s)
-                    guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
+                    statement.reset()
+                    statement.bind(runID, at: 1)
+                    statement.bind(ids[0], at: 2)
+                    statement.bind(Int64(ids.count), at: 3)
+                    ids.withUnsafeBytes { statement.bindBlob(copying: $0, at: 4) }
+                    values.withUnsafeBytes { statement.bindBlob(copying: $0, at: 5) }
+                    try statement.execute()
                 }
                 try Self.completeRun(db, runID, scored: transactionsScored ?? scores.count, flagged: flagged, timings: timings)
             }
@@ -98,23 +94,15 @@ extension Store {
 
     private static func insertScoreRows(_ db: Database, _ runID: Int64, order: [Int], transactionIDs: [Int64], scores: [Double],
                                         reasons: [String]?) throws {
-            let statement = try db.makeStatement(sql: "INSERT INTO scores (run_id, transaction_id, score, reasons) VALUES (?, ?, ?, ?)")
-            defer { withExtendedLifetime(statement) {} }
-            let s = statement.sqliteStatement
-            for index in order {
-                let (id, score) = (transactionIDs[index], scores[index])
-                sqlite3_reset(s)
-                sqlite3_bind_int64(s, 1, runID)
-                sqlite3_bind_int64(s, 2, id)
-                sqlite3_bind_double(s, 3, score)
-                if let reasons {
-                    _ = sqlite3_bind_text(s, 4, reasons[index], -1, sqliteTransient)
-                } else {
-                    sqlite3_bind_null(s, 4)
-                }
-                let code = sqlite3_step(s)
-                guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
-            }
+        let statement = try RawStatement(db, sql: "INSERT INTO scores (run_id, transaction_id, score, reasons) VALUES (?, ?, ?, ?)")
+        for index in order {
+            statement.reset()
+            statement.bind(runID, at: 1)
+            statement.bind(transactionIDs[index], at: 2)
+            statement.bind(scores[index], at: 3)
+            if let reasons { statement.bindText(copying: reasons[index], at: 4) } else { statement.bindNull(at: 4) }
+            try statement.execute()
+        }
     }
 
     private static func completeRun(_ db: Database, _ runID: Int64, scored: Int, flagged: Int, timings: String) throws {
@@ -133,15 +121,12 @@ extension Store {
     static func runScores(_ db: Database, _ runID: Int64) throws -> (ids: [Int64], scores: [Double]) {
         var ids: [Int64] = []
         var scores: [Double] = []
-        let blocks = try db.makeStatement(sql: "SELECT count, ids, scores FROM score_blocks WHERE run_id = ? ORDER BY first_id")
-        defer { withExtendedLifetime(blocks) {} }
-        let b = blocks.sqliteStatement
-        sqlite3_bind_int64(b, 1, runID)
-        var code = sqlite3_step(b)
-        while code == SQLITE_ROW {
-            let count = Int(sqlite3_column_int64(b, 0))
-            guard sqlite3_column_bytes(b, 1) == Int32(8 * count), sqlite3_column_bytes(b, 2) == Int32(8 * count),
-                  let idBytes = sqlite3_column_blob(b, 1), let scoreBytes = sqlite3_column_blob(b, 2) else {
+        let blocks = try RawStatement(db, sql: "SELECT count, ids, scores FROM score_blocks WHERE run_id = ? ORDER BY first_id")
+        blocks.bind(runID, at: 1)
+        while try blocks.step() {
+            let count = Int(blocks.int64(0))
+            guard blocks.byteCount(1) == 8 * count, blocks.byteCount(2) == 8 * count,
+                  let idBytes = blocks.blob(1), let scoreBytes = blocks.blob(2) else {
                 throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "score block of run \(runID) has the wrong size")
             }
             // Copied byte for byte: SQLite's blob need not be aligned for Int64 or Double.
@@ -150,41 +135,29 @@ extension Store {
             scores.append(contentsOf: repeatElement(0, count: count))
             ids.withUnsafeMutableBytes { _ = memcpy($0.baseAddress! + 8 * base, idBytes, 8 * count) }
             scores.withUnsafeMutableBytes { _ = memcpy($0.baseAddress! + 8 * base, scoreBytes, 8 * count) }
-            code = sqlite3_step(b)
         }
-        guard code == SQLITE_DONE else { throw db.stepError(code, sql: blocks.sql) }
         if !ids.isEmpty { return (ids, scores) }
-        let rows = try db.makeStatement(sql: "SELECT transaction_id, score FROM scores WHERE run_id = ? ORDER BY transaction_id")
-        defer { withExtendedLifetime(rows) {} }
-        let r = rows.sqliteStatement
-        sqlite3_bind_int64(r, 1, runID)
-        code = sqlite3_step(r)
-        while code == SQLITE_ROW {
-            ids.append(sqlite3_column_int64(r, 0))
-            scores.append(sqlite3_column_double(r, 1))
-            code = sqlite3_step(r)
+        let rows = try RawStatement(db, sql: "SELECT transaction_id, score FROM scores WHERE run_id = ? ORDER BY transaction_id")
+        rows.bind(runID, at: 1)
+        while try rows.step() {
+            ids.append(rows.int64(0))
+            scores.append(rows.double(1))
         }
-        guard code == SQLITE_DONE else { throw db.stepError(code, sql: rows.sql) }
         return (ids, scores)
     }
 
     /// Calls `body` with each transaction selected by `sql` (which must yield `id` first, ordered by id, then
     /// one more column) and the run's score for it, 0 where none is stored.
     private static func joinScores(_ db: Database, runID: Int64, sql: String,
-                                   _ body: (_ score: Double, _ statement: OpaquePointer) -> Void) throws {
+                                   _ body: (_ score: Double, _ row: RawStatement) -> Void) throws {
         let (ids, scores) = try runScores(db, runID)
-        let statement = try db.makeStatement(sql: sql)
-        defer { withExtendedLifetime(statement) {} }
-        let s = statement.sqliteStatement
+        let statement = try RawStatement(db, sql: sql)
         var next = 0
-        var code = sqlite3_step(s)
-        while code == SQLITE_ROW {
-            let id = sqlite3_column_int64(s, 0)
+        while try statement.step() {
+            let id = statement.int64(0)
             while next < ids.count && ids[next] < id { next += 1 }
-            body(next < ids.count && ids[next] == id ? scores[next] : 0, s)
-            code = sqlite3_step(s)
+            body(next < ids.count && ids[next] == id ? scores[next] : 0, statement)
         }
-        guard code == SQLITE_DONE else { throw db.stepError(code, sql: statement.sql) }
     }
 
     /// Complete runs kept per detector by `pruneDetectorRuns`.
@@ -260,7 +233,7 @@ extension Store {
             var labels: [Bool] = []
             try Self.joinScores(db, runID: runID, sql: "SELECT id, label FROM transactions WHERE label IS NOT NULL ORDER BY id") { score, s in
                 scores.append(score)
-                labels.append(sqlite3_column_int64(s, 1) == 1)
+                labels.append(s.int64(1) == 1)
             }
             return (scores, labels)
         }
@@ -273,7 +246,7 @@ extension Store {
             var result: [String: (total: Int, found: Int)] = [:]
             try Self.joinScores(db, runID: runID,
                                 sql: "SELECT id, label_kind FROM transactions WHERE label_kind IS NOT NULL ORDER BY id") { score, s in
-                let kind = String(cString: sqlite3_column_text(s, 1))
+                let kind = s.string(1)
                 result[kind, default: (0, 0)].total += 1
                 if score > threshold { result[kind, default: (0, 0)].found += 1 }
             }

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import VigilCore
 
 /// The detectors a scan fitted, as the store keeps them (`fitted_models`, `fitted_parts`).
@@ -143,40 +142,21 @@ extension Store {
                 SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel
                 FROM transactions WHERE id > ? ORDER BY id LIMIT ?
                 """
-            let statement = try db.makeStatement(sql: sql)
-            try statement.setArguments([id, limit])
-            defer { withExtendedLifetime(statement) {} }
-            let raw = statement.sqliteStatement
+            let statement = try RawStatement(db, sql: sql, arguments: [id, limit])
             var columns = TransactionColumns()
             var clientIDs: [String] = []
-            var categoryIndex: [String: Int32] = [:]
-            while true {
-                let code = sqlite3_step(raw)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else { throw db.stepError(code, sql: sql) }
-                func text(_ column: Int32) -> String {
-                    sqlite3_column_text(raw, column).map { String(cString: $0) } ?? ""
-                }
-                func real(_ column: Int32) -> Double {
-                    sqlite3_column_type(raw, column) == SQLITE_NULL ? .nan : sqlite3_column_double(raw, column)
-                }
-                let category = text(4)
-                let index: Int32
-                if let known = categoryIndex[category] {
-                    index = known
-                } else {
-                    index = Int32(columns.categoryNames.count)
-                    columns.categoryNames.append(category)
-                    categoryIndex[category] = index
-                }
-                let channel = sqlite3_column_type(raw, 10) == SQLITE_NULL ? nil : Channel(rawValue: text(10))
-                columns.append(id: sqlite3_column_int64(raw, 0), instant: sqlite3_column_int64(raw, 2),
-                               amountMinor: sqlite3_column_int64(raw, 3), category: index, home: (real(5), real(6)),
-                               merchant: (real(7), real(8)),
-                               label: sqlite3_column_type(raw, 9) == SQLITE_NULL ? -1 : Int8(clamping: sqlite3_column_int64(raw, 9)),
+            var categories = FewNames()
+            while try statement.step() {
+                let category = categories.index(of: statement, column: 4)
+                let channel = statement.isNull(10) ? nil : Channel(rawValue: statement.string(10))
+                columns.append(id: statement.int64(0), instant: statement.int64(2), amountMinor: statement.int64(3),
+                               category: category, home: (statement.doubleOrNaN(5), statement.doubleOrNaN(6)),
+                               merchant: (statement.doubleOrNaN(7), statement.doubleOrNaN(8)),
+                               label: statement.isNull(9) ? -1 : Int8(clamping: statement.int64(9)),
                                channel: channel, merchantIndex: -1)
-                clientIDs.append(text(1))
+                clientIDs.append(statement.string(1))
             }
+            columns.categoryNames = categories.names
             return ArrivedTransactions(columns: columns, clientIDs: clientIDs)
         }
     }

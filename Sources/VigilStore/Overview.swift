@@ -57,7 +57,7 @@ public struct AlertOverview: Sendable, Equatable {
 }
 
 /// What every stored transaction adds up to: the overview screen's transaction half. Reading it walks every row
-/// (about 2 s at 6.7 M), so the workbench computes it in the background.
+/// (seconds on a large store), so the workbench computes it in the background.
 public struct ActivityOverview: Sendable, Equatable {
     public var transactions = 0
     /// Transactions per UTC day number.

@@ -3,8 +3,8 @@ import VigilCore
 /// Transactions as an import hands them to the store: numbers in one array per column, and every text value of
 /// every row end to end in one byte buffer. A batch of twenty thousand rows is then a handful of allocations
 /// rather than several per row, made on the parsing thread and freed there too, and the writer binds text
-/// straight from the buffer. (Rows as `Transaction` values cost the import about a fifth of both its threads'
-/// time in String allocation, reference counting and frees across threads; bench/RESULTS.md.)
+/// straight from the buffer, sparing the String allocations, reference counting and frees across threads that
+/// rows as `Transaction` values cost.
 struct PackedRows: Sendable {
     /// A row's text values, in the order the row writes them.
     enum Text: Int, CaseIterable {

@@ -23,9 +23,8 @@ enum Schema {
 
     /// Builds the missing indexes the way a bulk load wants them built. SQLite sorts an index's keys in
     /// memory runs as large as the page cache, then merges them; small runs stay in the CPU's caches and
-    /// sort faster, and helper threads sort runs while the main thread merges (6.7 M rows: 15.9 s with a
-    /// 32 MiB cache and no helpers; 9.0–10.9 s with 4 MiB runs and two helpers; 7.6–7.9 s with 1 MiB runs
-    /// and three helpers on two cores, a helper being often blocked on the runs' files; bench/RESULTS.md).
+    /// sort faster, and helper threads sort runs while the main thread merges (more helpers than cores, since
+    /// a helper is often blocked on the runs' files).
     /// Restores the connection's cache size and thread count afterwards.
     static func buildIndexesForBulkLoad(_ db: Database) throws {
         let cache = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
@@ -37,7 +36,7 @@ enum Schema {
     }
 
     /// Transactions whose client or import is not stored, counted without checking every row against its
-    /// parents one by one (what `pragma_foreign_key_check` does: 2.5 s at 6.7 M rows, against 0.9 s here).
+    /// parents one by one, which is what `pragma_foreign_key_check` does and is slower.
     /// Reads the distinct clients through the client+time index, so call it once that index exists.
     static func orphanedTransactions(_ db: Database) throws -> Int {
         let missingClients = try Int.fetchOne(db, sql: """

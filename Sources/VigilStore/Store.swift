@@ -192,11 +192,22 @@ public final class Store: Sendable {
     /// True when this process may not write the store (`isWritable(path:)`): it was opened read-only, and every
     /// write fails with `StoreError.readOnly`.
     public let isReadOnly: Bool
-    private let watcherConnection = WatcherConnection()
+    /// The read-only connection of `watcher`, once opened.
+    private let watcherConnection = Guarded<DatabaseQueue?>(nil)
 
-    /// A read-only connection of its own for `changeToken()`, opened on first use.
+    /// A read-only connection of its own for `changeToken()`, opened on first use, from any thread.
     var watcher: DatabaseQueue {
-        get throws { try watcherConnection.queue(path: path) }
+        get throws {
+            try watcherConnection.update { opened -> Result<DatabaseQueue, any Error> in
+                if let opened { return .success(opened) }
+                var config = Configuration()
+                config.readonly = true
+                config.label = "vigil-store-watcher"
+                let queue = Result { try DatabaseQueue(path: path, configuration: config) }
+                opened = try? queue.get()
+                return queue
+            }.get()
+        }
     }
 
     /// Closes the store's connections now rather than when the last reference goes. Call it before removing the
@@ -204,7 +215,7 @@ public final class Store: Sendable {
     /// deleted under open connections, whose inode a new store then reuses, would share that record with it.
     /// Using the store afterwards throws.
     public func closeConnections() throws {
-        try watcherConnection.close()
+        try watcherConnection.read { opened in Result { try opened?.close() } }.get()
         try pool.close()
     }
 
@@ -485,30 +496,5 @@ extension Store {
                 GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1
                 """)
         }
-    }
-}
-
-/// The store's change-watching connection, opened once, on first use, from any thread.
-private final class WatcherConnection: @unchecked Sendable {
-    // Unchecked: `opened` is only touched under `lock`.
-    private let lock = NSLock()
-    private var opened: DatabaseQueue?
-
-    func queue(path: String) throws -> DatabaseQueue {
-        lock.lock()
-        defer { lock.unlock() }
-        if let opened { return opened }
-        var config = Configuration()
-        config.readonly = true
-        config.label = "vigil-store-watcher"
-        let queue = try DatabaseQueue(path: path, configuration: config)
-        opened = queue
-        return queue
-    }
-
-    func close() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try opened?.close()
     }
 }

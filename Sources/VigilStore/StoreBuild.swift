@@ -13,9 +13,8 @@ extension Store {
     /// The store is built in a private file beside `path` (`.NAME.building-PID`) with no rollback journal
     /// and no syncs, then synced, switched to WAL and linked into place in one step. A load into a new store
     /// is therefore all or nothing: if `load` throws, or the process is killed, `path` never appears and the
-    /// half-built file is removed (by the next build into the same directory, when killed). Writing pages once
-    /// instead of to a WAL and again at each checkpoint makes a first import about a third faster
-    /// (bench/RESULTS.md).
+    /// half-built file is removed (by the next build into the same directory, when killed). Pages are written
+    /// once, instead of to a WAL and again at each checkpoint, which makes a first import much faster.
     ///
     /// `load` must not keep the store it is given: it is closed when `build` returns.
     public static func build<T>(at path: String, _ load: (Store) throws -> T) throws -> T {

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import VigilCore
 
 extension Store {
@@ -11,9 +10,8 @@ extension Store {
     /// per-row `Row` values cost more than the features computed from them.
     ///
     /// The table is read in its own (row id) order, one sequential pass, and the rows are put in client order in
-    /// memory: reading them in client order through the client+time index costs a random page access per row
-    /// (1.34 M rows: 1.8 s in SQLite alone, against 0.18 s for the sequential pass). Holds every row's columns
-    /// while it runs, about 70 bytes a transaction.
+    /// memory: reading them in client order through the client+time index costs a random page access per row.
+    /// Holds every row's columns while it runs, about 70 bytes a transaction.
     ///
     /// `reading`, when given, is called every `readingEvery` rows of that first pass with the rows read so far
     /// (before any chunk is handed over); whatever it throws stops the read and is rethrown. It lets a caller show
@@ -29,10 +27,7 @@ extension Store {
                        merchant
                 FROM transactions ORDER BY id
                 """
-            let statement = try db.makeStatement(sql: sql)
-            // The reader steps the raw statement: keep the Statement (which finalizes it) alive until the end.
-            defer { withExtendedLifetime(statement) {} }
-            var reader = ColumnReader(statement: statement.sqliteStatement)
+            var reader = ColumnReader(statement: try RawStatement(db, sql: sql))
             var all = TransactionColumns()
             var clients = ByteInterner()
             var clientOf: [Int32] = []
@@ -40,12 +35,8 @@ extension Store {
                 all.reserveCapacity(count)
                 clientOf.reserveCapacity(count)
             }
-            while true {
-                let code = sqlite3_step(reader.statement)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else { throw db.stepError(code, sql: sql) }
-                clientOf.append(clients.index(of: sqlite3_column_text(reader.statement, 1),
-                                              length: Int(sqlite3_column_bytes(reader.statement, 1))))
+            while try reader.statement.step() {
+                clientOf.append(clients.index(of: reader.statement.text(1), length: reader.statement.byteCount(1)))
                 reader.appendRow(to: &all)
                 if let reading, clientOf.count % readingEvery == 0 { try reading(clientOf.count) }
             }
@@ -124,20 +115,14 @@ extension Store {
     func forEachClientChunk(sql: String, rowsPerChunk: Int, _ body: (TransactionColumns) throws -> Void) throws {
         try pool.read { db in
             // Rows come in client order, which is not the table's: memory-mapped reads turn each of those
-            // scattered page reads into a memory access instead of a system call (15 s -> 9 s at 6.7 M rows).
+            // scattered page reads into a memory access instead of a system call.
             try db.execute(sql: "PRAGMA mmap_size = \(Self.readMapSize)")
-            let statement = try db.makeStatement(sql: sql)
-            // The reader steps the raw statement: keep the Statement (which finalizes it) alive until the end.
-            defer { withExtendedLifetime(statement) {} }
-            var reader = ColumnReader(statement: statement.sqliteStatement)
+            var reader = ColumnReader(statement: try RawStatement(db, sql: sql))
             var chunk = TransactionColumns()
             chunk.reserveCapacity(min(rowsPerChunk, 1 << 20))
             var currentClient: [UInt8] = []
             var clientOpen = false
-            while true {
-                let code = sqlite3_step(reader.statement)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else { throw db.stepError(code, sql: sql) }
+            while try reader.statement.step() {
                 if !clientOpen || !reader.clientEquals(currentClient) {
                     if clientOpen {
                         chunk.endClient(String(decoding: currentClient, as: UTF8.self))
@@ -172,83 +157,85 @@ extension Store {
 
 /// Reads one result row's columns straight from the statement, interning categories and merchants as it goes.
 private struct ColumnReader {
-    let statement: OpaquePointer
-    private(set) var categoryNames: [String] = []
-    private var categoryBytes: [[UInt8]] = []
-    private var categoryIndex: [String: Int32] = [:]
-    private(set) var merchantNames: [String] = []
-    private var merchants = ByteInterner()
+    let statement: RawStatement
+    private var categories = FewNames()
+    private var merchants = InternedNames()
+    var categoryNames: [String] { categories.names }
+    var merchantNames: [String] { merchants.names }
 
-    init(statement: OpaquePointer) { self.statement = statement }
+    init(statement: RawStatement) { self.statement = statement }
 
     func clientEquals(_ bytes: [UInt8]) -> Bool {
-        let length = Int(sqlite3_column_bytes(statement, 1))
+        let length = statement.byteCount(1)
         guard length == bytes.count else { return false }
-        guard length > 0, let text = sqlite3_column_text(statement, 1) else { return true }
+        guard length > 0, let text = statement.text(1) else { return true }
         return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, text, length) == 0 }
     }
 
-    func client() -> [UInt8] { Self.bytes(statement, 1) }
+    func client() -> [UInt8] { statement.bytes(1) }
 
     mutating func appendRow(to chunk: inout TransactionColumns) {
         chunk.append(
-            id: sqlite3_column_int64(statement, 0),
-            instant: sqlite3_column_int64(statement, 2),
-            amountMinor: sqlite3_column_int64(statement, 3),
-            category: category(),
-            home: (real(5), real(6)),
-            merchant: (real(7), real(8)),
-            label: sqlite3_column_type(statement, 9) == SQLITE_NULL ? -1 : Int8(clamping: sqlite3_column_int64(statement, 9)),
+            id: statement.int64(0),
+            instant: statement.int64(2),
+            amountMinor: statement.int64(3),
+            category: categories.index(of: statement, column: 4),
+            home: (statement.doubleOrNaN(5), statement.doubleOrNaN(6)),
+            merchant: (statement.doubleOrNaN(7), statement.doubleOrNaN(8)),
+            label: statement.isNull(9) ? -1 : Int8(clamping: statement.int64(9)),
             channel: channel(),
-            merchantIndex: merchant())
+            merchantIndex: merchants.index(of: statement, column: 11))
     }
 
     /// The channel from its first byte and length (the schema allows only these three), without making a String.
     private func channel() -> Channel? {
-        guard let text = sqlite3_column_text(statement, 10) else { return nil }
-        switch (text[0], sqlite3_column_bytes(statement, 10)) {
+        guard let text = statement.text(10) else { return nil }
+        switch (text[0], statement.byteCount(10)) {
         case (UInt8(ascii: "c"), 12): return .cardPresent
         case (UInt8(ascii: "o"), 6): return .online
         case (UInt8(ascii: "a"), 3): return .atm
         default: return nil
         }
     }
+}
 
-    private func real(_ column: Int32) -> Double {
-        sqlite3_column_type(statement, column) == SQLITE_NULL ? .nan : sqlite3_column_double(statement, column)
+/// A text column's distinct values numbered in order of first sight, with a String made once for each (merchants,
+/// which are many, or an alert's text columns): found by their bytes, so no String is made for one already seen.
+struct InternedNames {
+    private var interner = ByteInterner()
+    private(set) var names: [String] = []
+
+    /// The index of `column`'s text in the current row of `statement`, numbering it if new.
+    mutating func index(of statement: RawStatement, column: Int32) -> Int32 {
+        let index = interner.index(of: statement.text(column), length: statement.byteCount(column))
+        if Int(index) == names.count { names.append(interner.string(index)) }
+        return index
     }
+}
 
-    /// The row's category as an index; a handful of categories is the rule, so compare bytes before making a String.
-    private mutating func category() -> Int32 {
-        let length = Int(sqlite3_column_bytes(statement, 4))
-        let text = sqlite3_column_text(statement, 4)
-        if categoryBytes.count <= 64, length > 0, let text {
-            for (index, known) in categoryBytes.enumerated() where known.count == length {
+/// A text column of a handful of distinct values (categories) numbered in order of first sight: the row's bytes are
+/// compared with the known values before any String is made. NULL reads as the empty text.
+struct FewNames {
+    private(set) var names: [String] = []
+    private var bytes: [[UInt8]] = []
+    private var indices: [String: Int32] = [:]
+
+    /// The index of `column`'s text in the current row of `statement`, numbering it if new.
+    mutating func index(of statement: RawStatement, column: Int32) -> Int32 {
+        let length = statement.byteCount(column)
+        let text = statement.text(column)
+        if bytes.count <= 64, length > 0, let text {
+            for (index, known) in bytes.enumerated() where known.count == length {
                 if known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text, length) == 0 }) { return Int32(index) }
             }
         }
         let name = text.map { String(cString: $0) } ?? ""
-        if let index = categoryIndex[name] { return index }
-        let index = Int32(categoryNames.count)
-        categoryNames.append(name)
-        categoryBytes.append(Array(name.utf8))
-        categoryIndex[name] = index
+        if let index = indices[name] { return index }
+        let index = Int32(names.count)
+        names.append(name)
+        bytes.append(Array(name.utf8))
+        indices[name] = index
         return index
-    }
-
-    /// The row's merchant as an index. Merchants are many (thousands), so they are found in a hash table by their
-    /// bytes; a String is made only for a merchant not seen before.
-    private mutating func merchant() -> Int32 {
-        let column: Int32 = 11
-        let index = merchants.index(of: sqlite3_column_text(statement, column), length: Int(sqlite3_column_bytes(statement, column)))
-        if Int(index) == merchantNames.count { merchantNames.append(merchants.string(index)) }
-        return index
-    }
-
-    private static func bytes(_ statement: OpaquePointer, _ column: Int32) -> [UInt8] {
-        let length = Int(sqlite3_column_bytes(statement, column))
-        guard length > 0, let text = sqlite3_column_text(statement, column) else { return [] }
-        return Array(UnsafeBufferPointer(start: text, count: length))
     }
 }
 

@@ -1,9 +1,5 @@
 import GRDB
-import GRDBSQLite
 import VigilCore
-
-/// SQLite's "copy this buffer now" destructor constant, which Swift cannot import as a macro.
-let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// What happened to one transaction offered to the store.
 enum InsertOutcome: Equatable {
@@ -30,8 +26,7 @@ struct TransactionWriter {
     /// Keep the clients' totals in memory across batches and write them at the last batch (or once they reach
     /// `heldClientsLimit` clients, which bounds the memory they take), instead of upserting every client a batch
     /// touched at each batch's commit. Only for a load whose batches need not stand alone: into a new store built
-    /// all or nothing, with its references checked at the end. (A 6.7 M-row export of 10,000 clients upserted
-    /// 2.9 M client rows batch by batch.)
+    /// all or nothing, with its references checked at the end.
     let holdsClients: Bool
     let heldClientsLimit: Int
     /// Whether the writer totals the clients of the rows it inserts. Off when the caller totals them itself (the
@@ -66,8 +61,7 @@ struct TransactionWriter {
         self.countsClients = countsClients
     }
 
-    /// Rows per INSERT statement: one statement step per row costs more than binding its twenty values
-    /// (1.34 M generated rows: 11.4 s with one row per statement, 8.4 s with 128; bench/RESULTS.md).
+    /// Rows per INSERT statement: one statement step per row costs more than binding its twenty values.
     static let rowsPerStatement = 128
 
     /// Call at the start of each batch's transaction.
@@ -137,22 +131,15 @@ struct TransactionWriter {
             } else {
                 sql = insertSQL(rows: group.count)
             }
-            // Bound through SQLite's C API: this is the import's innermost loop, and GRDB's StatementArguments
-            // (an array of existentials per row) cost more than the insert itself. Text is bound from the rows'
-            // own buffer without SQLite copying it (SQLITE_STATIC): the buffer outlives the step that reads it.
-            let statement = try db.cachedStatement(sql: sql)
-            let s = statement.sqliteStatement
-            sqlite3_reset(s)
-            let code = rows.bytes.withUnsafeBufferPointer { text in
+            // Bound through SQLite's C API: this is the import's innermost loop. Text is bound from the rows' own
+            // buffer without SQLite copying it: the buffer outlives the step that reads it.
+            let statement = try RawStatement.cached(db, sql: sql)
+            statement.reset()
+            try rows.bytes.withUnsafeBufferPointer { text in
                 for row in group {
-                    bind(rows, row, text: text, to: s, at: Int32((row - group.lowerBound) * Self.columnCount))
+                    bind(rows, row, text: text, to: statement, at: Int32((row - group.lowerBound) * Self.columnCount))
                 }
-                return sqlite3_step(s)
-            }
-            guard code == SQLITE_DONE else {
-                let error = db.stepError(code, sql: statement.sql)
-                sqlite3_reset(s)
-                throw error
+                try statement.execute()
             }
             if !checksIdentity || db.changesCount == group.count {
                 if countsClients { for row in group { clients.add(rows, row) } }
@@ -191,44 +178,31 @@ struct TransactionWriter {
     /// Binds one row's twenty values at parameter `offset` (0 for the first row of a statement); `text` is the
     /// rows' text buffer, which must outlive the statement's next step.
     @inline(__always)
-    private func bind(_ rows: borrowing PackedRows, _ row: Int, text: UnsafeBufferPointer<UInt8>, to s: OpaquePointer,
+    private func bind(_ rows: borrowing PackedRows, _ row: Int, text: UnsafeBufferPointer<UInt8>, to s: RawStatement,
                       at offset: Int32) {
         @inline(__always) func bindText(_ i: Int32, _ k: PackedRows.Text) {
-            if rows.isAbsent(row, k) { sqlite3_bind_null(s, i); return }
+            if rows.isAbsent(row, k) { s.bindNull(at: i); return }
             let r = rows.range(row, k)
-            if r.isEmpty {
-                sqlite3_bind_text(s, i, "", 0, sqliteTransient)
-            } else {
-                let start = UnsafeRawPointer(text.baseAddress! + r.lowerBound).assumingMemoryBound(to: CChar.self)
-                sqlite3_bind_text(s, i, start, Int32(r.count), nil)
-            }
+            s.bindText(text.baseAddress.map { $0 + r.lowerBound }, count: r.count, at: i)
         }
-        @inline(__always) func bindDouble(_ i: Int32, _ value: Double) {
-            if value.isNaN { sqlite3_bind_null(s, i) } else { sqlite3_bind_double(s, i, value) }
-        }
-        sqlite3_bind_int64(s, offset + 1, importID)
+        s.bind(importID, at: offset + 1)
         bindText(offset + 2, .sourceKey)
-        sqlite3_bind_int64(s, offset + 3, rows.hashes[row])
+        s.bind(rows.hashes[row], at: offset + 3)
         bindText(offset + 4, .clientID)
-        sqlite3_bind_int64(s, offset + 5, rows.instants[row])
+        s.bind(rows.instants[row], at: offset + 5)
         bindText(offset + 6, .originalTime)
-        sqlite3_bind_int64(s, offset + 7, rows.amounts[row])
+        s.bind(rows.amounts[row], at: offset + 7)
         bindText(offset + 8, .currency)
         bindText(offset + 9, .merchant)
         bindText(offset + 10, .category)
         bindText(offset + 11, .city)
         bindText(offset + 12, .state)
         bindText(offset + 13, .country)
-        for c in 0..<4 { bindDouble(offset + 14 + Int32(c), rows.coordinates[row * 4 + c]) }
+        for c in 0..<4 { s.bind(nanAsNull: rows.coordinates[row * 4 + c], at: offset + 14 + Int32(c)) }
         let channel = rows.channels[row]
-        if channel >= 0 {
-            let name = Self.channelNames[Int(channel)]
-            sqlite3_bind_text(s, offset + 18, name.utf8Start, Int32(name.utf8CodeUnitCount), nil)
-        } else {
-            sqlite3_bind_null(s, offset + 18)
-        }
+        if channel >= 0 { s.bindText(Self.channelNames[Int(channel)], at: offset + 18) } else { s.bindNull(at: offset + 18) }
         let label = rows.labels[row]
-        if label >= 0 { sqlite3_bind_int64(s, offset + 19, Int64(label)) } else { sqlite3_bind_null(s, offset + 19) }
+        if label >= 0 { s.bind(Int64(label), at: offset + 19) } else { s.bindNull(at: offset + 19) }
         bindText(offset + 20, .labelKind)
     }
 

@@ -118,8 +118,8 @@ final class CSVReader {
          maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes, maxFields: Int = CSVReader.defaultMaxFields) {
         self.source = source
         self.delimiter = delimiter
-        // At least 3 bytes: the byte-order mark is looked for in the first chunk read. (Found by the fuzzer: with
-        // 1- and 2-byte chunks a leading mark was kept as text.)
+        // At least 3 bytes: the byte-order mark is looked for in the first chunk read, and a shorter chunk would
+        // keep a leading mark as text.
         self.capacity = max(chunkSize, 3)
         self.buffer = .allocate(capacity: self.capacity)
         self.maxRecordBytes = maxRecordBytes
@@ -162,8 +162,8 @@ final class CSVReader {
             length = try source.read(into: buffer, capacity: capacity)
             if length == 0 { exhausted = true; return false }
             if startOfInput { try skipByteOrderMarks() }
-            // A first chunk that was only byte-order marks leaves nothing to read: read on. (Found by the fuzzer:
-            // a file of just a mark, or a mark filling the first chunk, read one byte past the buffer.)
+            // A first chunk that was only byte-order marks leaves nothing to read: read on, rather than one byte
+            // past the buffer.
             if position < length { return true }
         }
         return false

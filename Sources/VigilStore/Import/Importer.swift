@@ -288,21 +288,15 @@ extension Store {
         // bound) would otherwise do row by row. (A first import has nothing to resume, so it never skips rows.)
         let parserTotalsClients = firstImport && isBuilding && !options.checksIdentityAsItLoads
         func startParsing(_ file: PreparedImport, skip: Int) -> ParsePipeline {
-            let pipeline = ParsePipeline(reader: file.reader, source: file.source, hash: file.streamingHash,
-                                         converter: converter, batchSize: options.batchSize, skip: skip,
-                                         totalsClients: parserTotalsClients,
-                                         clientLimit: options.heldClientsLimit)
-            pipeline.start()
-            return pipeline
+            ParsePipeline.start(reader: file.reader, source: file.source, hash: file.streamingHash, converter: converter,
+                                batchSize: options.batchSize, skip: skip, totalsClients: parserTotalsClients,
+                                clientLimit: options.heldClientsLimit)
         }
         // Into a store with no imports yet there is nothing to resume or skip: parsing starts at once, and
-        // the file's hash is computed meanwhile on this thread. (Measured and dropped: a third thread for the
-        // hash, 1.33 s against 1.26 s on cards-2023 on two cores; the parsing thread hashing the file after its
-        // last batch, within noise.)
+        // the file's hash is computed meanwhile on this thread.
         // A plain file loading into a store being built (all or nothing: nothing to resume) is hashed by the
         // parsing thread as it reads, and its import is recorded with the hash in its last batch's
-        // transaction: the file is read once, and no core waits for the hash (a 1.1 GB export spent 7 s
-        // hashing before its first row went in while its parsing thread waited; bench/RESULTS.md).
+        // transaction: the file is read once, and no core waits for the hash.
         let streamsHash = firstImport && isBuilding && prepared.hashesAsItReads
         if !streamsHash { prepared.stopHashing() }
         var pipeline: ParsePipeline? = firstImport ? startParsing(prepared, skip: 0) : nil
@@ -520,8 +514,8 @@ extension Store {
     /// duplicate checks. Building the unique index at the end then checks every row at once, and throws
     /// `StoreError.repeatedKeysInNewStore` if an id repeats.
     func withBulkWriting<T>(identityIsUnique: Bool = false, _ body: (BulkLoad) throws -> T) throws -> T {
-        // A bounded page cache (32 MiB) for the load; larger caches measured no faster (bench/RESULTS.md),
-        // and memory stays flat in the file's size.
+        // A bounded page cache (32 MiB) for the load: larger caches are no faster, and memory stays flat in the
+        // file's size.
         let emptyStore = try pool.writeWithoutTransaction { db in
             if !isBuilding { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try db.execute(sql: "PRAGMA cache_size = -32768")
@@ -529,9 +523,9 @@ extension Store {
             if empty {
                 for index in Schema.rebuildableIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
                 if identityIsUnique { try db.execute(sql: "DROP INDEX IF EXISTS \(Schema.identityIndex.name)") }
-                // Checking each row's client and import as it goes in costs more than one pass at the end
-                // (measured: 1.6 s against 0.4 s per million rows), and the writer adds each batch's clients
-                // in the batch's own transaction, so the end check is a guard against a bug, not a filter.
+                // Checking each row's client and import as it goes in costs more than one pass at the end, and the
+                // writer adds each batch's clients in the batch's own transaction, so the end check is a guard
+                // against a bug, not a filter.
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
             }
             return empty

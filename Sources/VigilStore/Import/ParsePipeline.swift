@@ -24,68 +24,82 @@ struct ParsedBatch: Sendable {
 
 /// Reads and converts rows on a thread of its own while the caller writes the previous batch to SQLite,
 /// so parsing and inserting use two cores. At most `depth` batches wait, so memory stays bounded.
-final class ParsePipeline: @unchecked Sendable {
-    // Unchecked: `reader`, `hash`, `converter`, `record` and `clients` are touched only by the parsing thread once started;
-    // `queue`, `failure` and `cancelled` only under `condition`.
-    private let reader: CSVReader
-    private let source: ByteSource
-    private let hash: StreamingHash?
-    private let converter: RowConverter
-    private let batchSize: Int
-    private let skip: Int
-    /// Whether the parsing thread totals the clients of the rows it converts (`ParsedBatch.clientTotals`), for a
-    /// load in which every converted row goes in or none does, instead of the writer's thread.
-    private let totalsClients: Bool
-    /// Most clients held before their totals go with a batch.
-    private let clientLimit: Int
-    private let depth = 3
-    private let condition = NSCondition()
-    private var queue: [ParsedBatch] = []
-    private var failure: (any Error)?
-    private var cancelled = false
-
-    init(reader: CSVReader, source: ByteSource, hash: StreamingHash?, converter: RowConverter, batchSize: Int, skip: Int,
-         totalsClients: Bool = false, clientLimit: Int = 250_000) {
-        self.totalsClients = totalsClients
-        self.clientLimit = clientLimit
-        self.reader = reader
-        self.source = source
-        self.hash = hash
-        self.converter = converter
-        self.batchSize = batchSize
-        self.skip = skip
+final class ParsePipeline: Sendable {
+    /// What the two threads share: the batches parsed and not yet taken, why parsing stopped, and whether the
+    /// writer gave up.
+    private struct Handoff: Sendable {
+        var queue: [ParsedBatch] = []
+        var failure: (any Error)?
+        var cancelled = false
     }
 
-    func start() {
-        // The thread keeps the pipeline alive while it runs, and lets go when it ends. (Keeping the thread in a
-        // property made a cycle: every import leaked its pipeline and its 1 MiB read buffer, found by AddressSanitizer.)
-        let thread = Thread { [self] in run() }
+    private let handoff = Guarded(Handoff())
+    private static let depth = 3
+
+    private init() {}
+
+    /// Starts parsing on a thread of its own, after skipping `skip` records. With `totalsClients`, the parsing
+    /// thread totals the clients of the rows it converts (`ParsedBatch.clientTotals`), for a load in which every
+    /// converted row goes in or none does, instead of the writer's thread; at most `clientLimit` clients are held
+    /// before their totals go with a batch.
+    static func start(reader: CSVReader, source: ByteSource, hash: StreamingHash?, converter: RowConverter, batchSize: Int,
+                      skip: Int, totalsClients: Bool = false, clientLimit: Int = 250_000) -> ParsePipeline {
+        let pipeline = ParsePipeline()
+        // Unchecked: the reader, its source and the hash become the parsing thread's alone; the importer touches the
+        // source again only to close it once the last batch is taken.
+        nonisolated(unsafe) let parser = Parser(reader: reader, source: source, hash: hash, converter: converter,
+                                                batchSize: batchSize, skip: skip, totalsClients: totalsClients,
+                                                clientLimit: clientLimit)
+        // The thread keeps the pipeline alive while it runs, and lets go when it ends; the pipeline does not keep
+        // the thread, which would make a cycle that leaks both.
+        let thread = Thread { parser.run(into: pipeline) }
         thread.name = "vigil-import-parse"
         thread.start()
+        return pipeline
     }
 
     /// The next batch, waiting for it; rethrows a read error from the parsing thread.
     func next() throws -> ParsedBatch {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.isEmpty && failure == nil { condition.wait() }
-        if !queue.isEmpty {
-            let batch = queue.removeFirst()
-            condition.broadcast()
-            return batch
-        }
-        throw failure!
+        // Only this thread takes batches, so what the wait found is still there.
+        handoff.wait { !$0.queue.isEmpty || $0.failure != nil }
+        return try handoff.update { state -> Result<ParsedBatch, any Error> in
+            state.queue.isEmpty ? .failure(state.failure!) : .success(state.queue.removeFirst())
+        }.get()
     }
 
     /// Stops the parsing thread (when the writer fails) and lets it finish.
     func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
+        handoff.update { $0.cancelled = true }
     }
 
-    private func run() {
+    /// Hands `batch` to the writer once fewer than `depth` wait; false when the writer gave up.
+    fileprivate func put(_ batch: ParsedBatch) -> Bool {
+        // Only the parsing thread adds batches, so the room the wait found is still there.
+        handoff.wait { $0.queue.count < Self.depth || $0.cancelled }
+        return handoff.update { state in
+            if state.cancelled { return false }
+            state.queue.append(batch)
+            return true
+        }
+    }
+
+    fileprivate func fail(_ error: any Error) {
+        handoff.update { $0.failure = error }
+    }
+}
+
+/// The parsing thread's side: reads records, converts them into batches and hands them over.
+private struct Parser {
+    let reader: CSVReader
+    let source: ByteSource
+    let hash: StreamingHash?
+    let converter: RowConverter
+    let batchSize: Int
+    let skip: Int
+    let totalsClients: Bool
+    let clientLimit: Int
+
+    func run(into pipeline: ParsePipeline) {
         var record = CSVRecord()
         var clients = ClientTotals()
         do {
@@ -110,18 +124,10 @@ final class ParsePipeline: @unchecked Sendable {
                     batch.clientTotals = clients
                     clients = ClientTotals()
                 }
-                condition.lock()
-                while queue.count >= depth && !cancelled { condition.wait() }
-                if cancelled { condition.unlock(); return }
-                queue.append(batch)
-                condition.broadcast()
-                condition.unlock()
+                guard pipeline.put(batch) else { return }
             }
         } catch {
-            condition.lock()
-            failure = error
-            condition.broadcast()
-            condition.unlock()
+            pipeline.fail(error)
         }
     }
 }

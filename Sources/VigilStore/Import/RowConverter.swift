@@ -281,7 +281,7 @@ struct RowConverter {
     /// A plain decimal (`-122.1966`, `47`, `+0.5`) of at most 15 significant digits, read exactly: the digits as an
     /// integer, divided by a power of ten, both exact in a Double, so the one rounding of the division gives the
     /// correctly rounded value, as `strtod` does. Anything else (exponents, more digits, `nan`) is nil, for
-    /// `Double(_:)` to read. (`strtod` was a tenth of the parsing thread's time on the card export's coordinates.)
+    /// `Double(_:)` to read. Coordinates are most of the numbers an import parses, and `strtod` is slow at them.
     static func decimal(_ t: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         var negative = false
