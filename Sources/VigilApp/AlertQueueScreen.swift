@@ -97,9 +97,9 @@ public final class AlertQueueScreen {
         try stack.handle(key, size: size) == .quit ? .quit : .handled
     }
 
-    /// A frame at `size`: the model loads what it shows (the rows on screen, a detail read again), then the
-    /// screens draw it, without reading the store or failing.
-    public func render(size: TerminalSize) throws -> CellBuffer {
+    /// A frame at `size`: the model loads what it shows (the rows on screen, a detail read again), which may fail,
+    /// then the screens draw it (`ScreenStack.render`), which reads nothing and cannot fail.
+    public func frame(size: TerminalSize) throws -> CellBuffer {
         try stack.frame(size: size)
     }
 

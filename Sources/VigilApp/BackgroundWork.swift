@@ -1,9 +1,10 @@
 import Foundation
+import VigilCore
 
 /// One piece of work run on its own thread, its result read without waiting: the screens start one for anything
 /// that takes longer than a keystroke (the whole store's aggregates) and draw "working" until it is done.
-public final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
-    public enum State {
+public final class BackgroundWork<Value: Sendable>: Sendable {
+    public enum State: Sendable {
         case running
         case finished(Value)
         case failed(String)
@@ -16,19 +17,21 @@ public final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    // `state` and `cancelled` only under `lock`.
-    private let lock = NSLock()
-    private var _state: State = .running
-    private var cancelled = false
-    private let done = DispatchSemaphore(value: 0)
+    private struct Shared: Sendable {
+        var state: State = .running
+        var cancelled = false
+    }
+
+    private let shared = Guarded(Shared())
 
     /// Starts `work` at once; it gets a closure saying whether it was cancelled, and returns nil when it stopped
     /// because it was.
     public init(name: String, _ work: @escaping @Sendable (@escaping @Sendable () -> Bool) throws -> Value?) {
-        let thread = Thread { [self] in
+        let shared = self.shared
+        let thread = Thread {
             let outcome: State
             do {
-                if let value = try work({ [weak self] in self?.isCancelled ?? true }) {
+                if let value = try work({ shared.read(\.cancelled) }) {
                     outcome = .finished(value)
                 } else {
                     outcome = .cancelled
@@ -36,24 +39,25 @@ public final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
             } catch {
                 outcome = .failed(String(describing: error))
             }
-            lock.withLock { _state = outcome }
-            done.signal()
+            shared.update { $0.state = outcome }
         }
         thread.name = name
         thread.start()
     }
 
-    public var state: State { lock.withLock { _state } }
+    /// Work nobody holds any more is of no use: it is asked to stop.
+    deinit { cancel() }
 
-    public var isCancelled: Bool { lock.withLock { cancelled } }
+    public var state: State { shared.read(\.state) }
+
+    public var isCancelled: Bool { shared.read(\.cancelled) }
 
     /// Asks the work to stop; `state` becomes `.cancelled` when it has.
-    public func cancel() { lock.withLock { cancelled = true } }
+    public func cancel() { shared.update { $0.cancelled = true } }
 
     /// Blocks until the work has ended (tests; quitting cleanly).
     public func wait() {
-        done.wait()
-        done.signal()
+        shared.wait { if case .running = $0.state { return false } else { return true } }
     }
 
     /// The value, if the work finished.

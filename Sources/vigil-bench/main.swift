@@ -238,7 +238,7 @@ do {
         var started = Date()
         let store = try Store(path: path)
         let queue = try AlertQueueScreen(store: store, analyst: "bench")
-        let first = try queue.render(size: size)
+        let first = try queue.frame(size: size)
         let firstFrame = Date().timeIntervalSince(started)
         guard first.rows.count == size.height else { usage() }
         // Moving: down through the queue a row at a time and a page at a time, to the end and back.
@@ -252,7 +252,7 @@ do {
             if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(key, size: size)
-            _ = try queue.render(size: size)
+            _ = try queue.frame(size: size)
             moveTimes.append(Date().timeIntervalSince(started))
         }
         // Re-querying: each sort column once, then back to score.
@@ -261,7 +261,7 @@ do {
             if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(.character("s"), size: size)
-            _ = try queue.render(size: size)
+            _ = try queue.frame(size: size)
             sortTimes.append(Date().timeIntervalSince(started))
         }
         // Deciding (with --decide N): N alerts marked false positive one by one, then each decision undone.
@@ -272,7 +272,7 @@ do {
             if prefetching { try queue.prefetch(size: size) }
             started = Date()
             _ = try queue.handle(key, size: size)
-            _ = try queue.render(size: size)
+            _ = try queue.frame(size: size)
             decideTimes.append(Date().timeIntervalSince(started))
         }
         func percentile(_ values: [Double], _ p: Double) -> Double {

@@ -12,7 +12,7 @@ extension AlertQueueScreenTests {
     @Test func theDetailShowsTheTransactionReasonsAndTheClientsHistory() throws {
         let queue = try screen()
         try press(queue, .character("j"), .character("j"), .enter)
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             " Alert #3 · score 0.870 · open",
             "",
@@ -40,7 +40,7 @@ extension AlertQueueScreenTests {
             " 3/6                                         open 6 · confirmed fraud 0 · false positive 0 · escalated 0 · needs info 0",
             " q back · ? keys · ] next · [ previous · f fraud · p false positive · e escalate · i needs info · a note · u undo",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             " Alert #3 · score 0.870 · open",
             "",
@@ -66,7 +66,7 @@ extension AlertQueueScreenTests {
             " 3/6               open 6 · fraud 0 · false pos. 0 · escalated 0 · needs info 0",
             " q back · ? keys · ] next · [ previous · f fraud · p false positive · e escalat…",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             " Alert #3 · score 0.870 · open",
             "",
@@ -90,7 +90,7 @@ extension AlertQueueScreenTests {
         try press(queue, .character("j"), .character("j"), .enter)
         // ] and [ step through the queue without leaving the detail.
         try press(queue, .character("]"))
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             " Alert #4 · score 0.860 · open",
             "",
@@ -131,7 +131,7 @@ extension AlertQueueScreenTests {
     @Test func theDetailScrollsAndANoteReturnsToIt() throws {
         let queue = try screen()
         try press(queue, .enter, .pageDown)
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             " Alert #1 · score 0.890 · open",
             "",
@@ -156,7 +156,7 @@ extension AlertQueueScreenTests {
         }
         try press(queue, .escape)
         #expect(queue.message == "note discarded")
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             " Alert #1 · score 0.890 · open",
             "",

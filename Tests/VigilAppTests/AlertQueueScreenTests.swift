@@ -45,7 +45,7 @@ import VigilTUI
     /// the keys; narrower, the category goes and the time and the statuses shorten.
     @Test func theQueueShowsTheAlertsByScoreWithCountsAndKeys() throws {
         let queue = try screen()
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             "  Score ▼ Time (UTC)       Client                   Amount Merchant         Category      Top reason      Status",
             "    0.890 2023-11-14 22:13 C0                       $10.00 Shop 0           grocery       reason for 1    open",
@@ -58,7 +58,7 @@ import VigilTUI
             " 1/6                                         open 6 · confirmed fraud 0 · false positive 0 · escalated 0 · needs info 0",
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.890 11-14 22:13 C0                   $10.00 Shop 0    reason f… open",
@@ -71,7 +71,7 @@ import VigilTUI
             " 1/6               open 6 · fraud 0 · false pos. 0 · escalated 0 · needs info 0",
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info …",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             "  Score ▼ Time        Client               Amount   Status",
             "    0.890 11-14 22:13 C0                   $10.00   open",
@@ -92,7 +92,7 @@ import VigilTUI
         theme.header = Style(foreground: .cyan, bold: true)
         let queue = try AlertQueueScreen(store: store, analyst: "ana", theme: theme)
         try press(queue, .character("j"))
-        let buffer = try queue.render(size: size)
+        let buffer = try queue.frame(size: size)
         #expect(buffer[10, 1].style == theme.header)
         #expect(buffer[10, 3].style == theme.selection, "the cursor is on the second alert")
         #expect(buffer[10, 2].style == theme.text)
@@ -110,9 +110,9 @@ import VigilTUI
             AlertReason(detector: "burst", score: 1, contribution: 1, text: "bell\u{07}ring"),
         ])] + (1...6).map { AlertCandidate(transactionID: $0, score: 0.9 - Double($0) / 100, reasons: []) })
         let queue = try screen()
-        let rows = try queue.render(size: size).rows
+        let rows = try queue.frame(size: size).rows
         #expect(rows.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.990 11-14 22:13 C␛]0;pwned␇           $1.00 Evil␛[31… bell␇ring open",
@@ -127,9 +127,9 @@ import VigilTUI
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info …",
         ])
         try press(queue, .enter)
-        let detail = try queue.render(size: ScreenSizes.large).rows
+        let detail = try queue.frame(size: ScreenSizes.large).rows
         #expect(detail.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             " Alert #7 · score 0.990 · open",
             "",
@@ -160,7 +160,7 @@ import VigilTUI
         let queue = try screen()
         try press(queue, .character("f"))
         try press(queue, .character("v"), .character("j"), .character("k"))
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — every alert                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.890 11-14 22:13 C0                   $10.00 Shop 0    reason f… fraud",
@@ -178,7 +178,7 @@ import VigilTUI
     @Test func onANarrowScreenAMessageTakesTheStatusLineFromTheCounts() throws {
         let queue = try screen()
         try press(queue, .character("p"))
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             "  Score ▼ Time        Client               Amount   Status",
             "    0.880 11-14 23:13 C1                   $20.00   open",
@@ -192,7 +192,7 @@ import VigilTUI
         ])
         try press(queue, .character("j"))
         // With no message the counts come back; short of room, the zero counts give way so the position stays.
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             "  Score ▼ Time        Client               Amount   Status",
             "    0.880 11-14 23:13 C1                   $20.00   open",
@@ -217,7 +217,7 @@ import VigilTUI
         }
         _ = try store.refreshAlerts(candidates, at: 20)
         #expect(try queue.refreshIfChanged())
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.890 11-14 22:13 C0                   $10.00 Shop 0    reason f… open",
@@ -232,7 +232,7 @@ import VigilTUI
             " 1/8  2 new        open 8 · fraud 0 · false pos. 0 · escalated 0 · needs info 0",
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info …",
         ])
-        expectScreen(try queue.render(size: TerminalSize(width: 64, height: 24)), [
+        expectScreen(try queue.frame(size: TerminalSize(width: 64, height: 24)), [
             " Vigil — q.sqlite — open alerts                     analyst ana",
             "  Score ▼ Time        Client               Amount … … Status",
             "    0.890 11-14 22:13 C0                   $10.00 … … open",
@@ -263,7 +263,7 @@ import VigilTUI
         try press(queue, .character("u"))
         #expect(try status(1) == "open" && status(3) == "open" && status(2) == "confirmed_fraud")
         #expect(try store.verifyAuditChain() == .intact(events: 5))
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             "  Score ▼ Time (UTC)       Client                   Amount Merchant         Category      Top reason      Status",
             "    0.890 2023-11-14 22:13 C0                       $10.00 Shop 0           grocery       reason for 1    open",
@@ -282,7 +282,7 @@ import VigilTUI
         try press(queue, .character("v"), .character("j"), .character("j"), .character("e"))
         #expect(queue.ids == [1, 2, 3, 4, 5, 6])
         // The row shows its new status in place.
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — every alert                                                                             analyst ana",
             "  Score ▼ Time (UTC)       Client                   Amount Merchant         Category      Top reason      Status",
             "    0.890 2023-11-14 22:13 C0                       $10.00 Shop 0           grocery       reason for 1    open",
@@ -309,7 +309,7 @@ import VigilTUI
         for character in "called client" { try press(queue, .character(character)) }
         try press(queue, .enter)
         for character in "no answer" { try press(queue, .character(character)) }
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             "  Score ▼ Time (UTC)       Client                   Amount Merchant         Category      Top reason      Status",
             "    0.890 2023-11-14 22:13 C0                       $10.00 Shop 0           grocery       reason for 1    open",
@@ -333,7 +333,7 @@ import VigilTUI
             " 1/6                                         open 6 · confirmed fraud 0 · false positive 0 · escalated 0 · needs info 0",
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             "  Score ▼ Time        Client               Amount   Status",
             "  ┌  Note on alert #1  ──────────────────────────────────┐",
@@ -360,7 +360,7 @@ import VigilTUI
 
     @Test func aDecisionOnAnAlertSomeoneElseChangedIsRefusedWithAMessage() throws {
         let queue = try screen()
-        _ = try queue.render(size: size)
+        _ = try queue.frame(size: size)
         let other = try Store(path: store.path)
         try other.decide([SeenAlert(id: 1, version: 1)], status: .escalated, analyst: "bo")
         try press(queue, .character("f"))
@@ -378,7 +378,7 @@ import VigilTUI
     /// and a mark kept by row position would then send the decision to the wrong alert.
     @Test func marksStayOnTheirAlertsWhenAnotherDecisionMovesTheRows() throws {
         let queue = try screen()
-        _ = try queue.render(size: size)
+        _ = try queue.frame(size: size)
         try press(queue, .character("j"), .character("j"), .character(" "))  // mark alert #3 (row 2)
         let other = try Store(path: store.path)
         try other.decide([SeenAlert(id: 1, version: 1)], status: .escalated, analyst: "bo")
@@ -400,7 +400,7 @@ import VigilTUI
     /// withdrawn, rather than made on the other alone.
     @Test func aDecisionOnAMarkedAlertAScanWithdrewIsRefusedWithAMessage() throws {
         let queue = try screen()
-        _ = try queue.render(size: size)
+        _ = try queue.frame(size: size)
         try press(queue, .character(" "), .character(" "))
         let other = try Store(path: store.path)
         let kept = (Int64(1)...6).filter { $0 != 2 }.map { id in
@@ -431,7 +431,7 @@ import VigilTUI
         #expect(queue.query.statuses == nil && queue.ids.count == 6)
         try press(queue, .character("v"))
         #expect(queue.query.statuses == [.confirmedFraud] && queue.ids.count == 1)
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — confirmed fraud alerts                          analyst ana",
             "    Score Time ▲      Client               Amount Merchant  Top reas… Status",
             "    0.850 11-15 02:13 C0                   $50.00 Acme Har… reason f… fraud",
@@ -443,16 +443,16 @@ import VigilTUI
 
     @Test func aTinyTerminalGetsAMessageNotACrash() throws {
         let queue = try screen()
-        expectScreen(try queue.render(size: TerminalSize(width: 0, height: 0)), [])
-        expectScreen(try queue.render(size: TerminalSize(width: 10, height: 3)), [
+        expectScreen(try queue.frame(size: TerminalSize(width: 0, height: 0)), [])
+        expectScreen(try queue.frame(size: TerminalSize(width: 10, height: 3)), [
             "terminal …",
             "",
             "",
         ])
-        expectScreen(try queue.render(size: TerminalSize(width: 59, height: 20)), [
+        expectScreen(try queue.frame(size: TerminalSize(width: 59, height: 20)), [
             "terminal too small: 59×20, Vigil needs 60×10",
         ] + blanks(19))
-        expectScreen(try queue.render(size: TerminalSize(width: 80, height: 9)), [
+        expectScreen(try queue.frame(size: TerminalSize(width: 80, height: 9)), [
             "terminal too small: 80×9, Vigil needs 60×10",
         ] + blanks(8))
     }
@@ -460,7 +460,7 @@ import VigilTUI
     @Test func helpListsEveryKeyAndTheRunLoopEndsWithItsInput() throws {
         let queue = try screen()
         try press(queue, .character("?"))
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — ┌ Keys ───────────────────────────────────────────────────────────────────────┐         analyst ana",
             "  Score ▼ Time (UTC)│ Move                                                                        │n      Status",
             "    0.890 2023-11-14│ j/↓  k/↑   next / previous alert                                            │r 1    open",
@@ -504,7 +504,7 @@ import VigilTUI
         ])
         // The rest is a scroll away.
         try press(queue, .end)
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — ┌ Keys ───────────────────────────────────────────────────────────────────────┐         analyst ana",
             "  Score ▼ Time (UTC)│ j/↓  k/↑   next / previous alert                                            │n      Status",
             "    0.890 2023-11-14│ PgDn PgUp  a page down / up                                                 │r 1    open",
@@ -546,7 +546,7 @@ import VigilTUI
             " 1/6                │ q/Esc      back, or quit                                                    │ted 0 · needs info 0",
             " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 2–39/39 ─┘Space mark · / find",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             "┌ Keys ────────────────────────────────────────────────────┐",
             "│ j/↓  k/↑   next / previous alert                         │",
             "│ PgDn PgUp  a page down / up                              │",
@@ -605,7 +605,7 @@ extension AlertQueueScreenTests {
         try press(queue, .enter)
         #expect(queue.ids == [2, 4])
         #expect(queue.message == "filter: client=C1 amount=..50")
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts — client=C1 amount=..50             analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.880 11-14 23:13 C1                   $20.00 Shop 1    reason f… open",
@@ -617,7 +617,7 @@ extension AlertQueueScreenTests {
         // A bad filter keeps the prompt open and says why.
         try press(queue, .character("F"), .character("x"), .enter)
         #expect(queue.message == "filter: amount '50x' is not an amount (e.g. 100 or 1,250.50)")
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts — client=C1 amount=..50             analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.880 11-14 23:13 C1                   $20.00 Shop 1    reason f… open",

@@ -35,7 +35,7 @@ import VigilTUI
         let q = try queue()
         try press(q, .character("c"))
         #expect(q.mode == .client)
-        expectScreen(try q.render(size: size).rows, [
+        expectScreen(try q.frame(size: size).rows, [
             " Vigil — c.sqlite — open alerts                                     analyst ana",
             "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
             "",
@@ -529,7 +529,7 @@ import VigilTUI
         ])
         try press(q, .enter)
         #expect(q.message == "/deli 1: 20 matches")
-        expectScreen(try q.render(size: size).rows, [
+        expectScreen(try q.frame(size: size).rows, [
             " Vigil — c.sqlite — open alerts                                     analyst ana",
             "  1 Timeline   2 Heatmaps   3 Transactions            client A · 61 transactions",
             "",
@@ -638,7 +638,7 @@ import VigilTUI
         let q = try queue()
         try press(q, .character(":"))
         try type(q, "ov")
-        expectScreen(try q.render(size: size).rows, [
+        expectScreen(try q.frame(size: size).rows, [
             " Vigil — c.sqlite — open alerts                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.950 02-10 03:00 A                 $1,500.00 Gadget H… first ti… open",
@@ -669,7 +669,7 @@ import VigilTUI
         try press(q, .character("q"), .character(":"))
         try type(q, "client ")
         try press(q, .tab)
-        expectScreen(try q.render(size: size).rows, [
+        expectScreen(try q.frame(size: size).rows, [
             " Vigil — c.sqlite — open alerts                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.950 02-10 03:00 A                 $1,500.00 Gadget H… first ti… open",
@@ -705,7 +705,7 @@ import VigilTUI
         for keys in [[Key.character("c")], [.character("2")], [.character("3")], [.character("q"), .character("O")], [.character("2")]] {
             for key in keys { try press(q, key) }
             for (w, h) in [(60, 10), (61, 11), (80, 12), (200, 60), (1, 1)] {
-                let rows = try q.render(size: TerminalSize(width: w, height: h)).rows
+                let rows = try q.frame(size: TerminalSize(width: w, height: h)).rows
                 #expect(rows.count == h && rows.allSatisfy { displayWidth(of: $0) == w })
             }
         }

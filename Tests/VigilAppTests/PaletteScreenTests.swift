@@ -15,7 +15,7 @@ extension AlertQueueScreenTests {
     @Test func thePaletteCompletesWhatIsTyped() throws {
         let queue = try screen()
         try press(queue, .character(":"), .character("s"), .tab)
-        expectScreen(try queue.render(size: ScreenSizes.large), [
+        expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             "  Score ▼ Time (UTC)       Client                   Amount Merchant         Category      Top reason      Status",
             "    0.890 2023-11-14 22:13 C0                       $10.00 Shop 0           grocery       reason for 1    open",
@@ -29,7 +29,7 @@ extension AlertQueueScreenTests {
             "  sort                                       open 6 · confirmed fraud 0 · false positive 0 · escalated 0 · needs info 0",
             " : s",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.890 11-14 22:13 C0                   $10.00 Shop 0    reason f… open",
@@ -43,7 +43,7 @@ extension AlertQueueScreenTests {
             "  sort                            0 · false pos. 0 · escalated 0 · needs info 0",
             " : s",
         ])
-        expectScreen(try queue.render(size: ScreenSizes.small), [
+        expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
             "  Score ▼ Time        Client               Amount   Status",
             "    0.890 11-14 22:13 C0                   $10.00   open",
@@ -57,7 +57,7 @@ extension AlertQueueScreenTests {
             "  sort                                               open 6",
             " : s",
         ])
-        let styled = try queue.render(size: ScreenSizes.large)
+        let styled = try queue.frame(size: ScreenSizes.large)
         #expect(styled[2, 37].style == Theme.default.selection && styled[2, 38].style == Theme.default.statusBar, "Tab chose the first")
         try press(queue, .character(" "))
         #expect(queue.mode == .palette(TextInputState(text: "scan "), completion: nil))
@@ -91,7 +91,7 @@ extension AlertQueueScreenTests {
         try type(queue, "#4")
         try press(queue, .enter)
         if case .detail(let id, _) = queue.mode { #expect(id == 4) } else { Issue.record("expected alert 4, got \(queue.mode)") }
-        expectScreen(try queue.render(size: ScreenSizes.classic), [
+        expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             " Alert #4 · score 0.860 · open",
             "",

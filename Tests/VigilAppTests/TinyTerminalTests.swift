@@ -78,10 +78,10 @@ import VigilTUI
     @Test(arguments: sizes) func everyScreenAtTinySizes(size: TerminalSize) throws {
         for (name, keys) in Self.journeys {
             let queue = try AlertQueueScreen(store: store, analyst: "ana\u{1B}[5m")
-            checkFrame(try queue.render(size: size), size, name)
+            checkFrame(try queue.frame(size: size), size, name)
             for key in keys {
                 if try queue.handle(key, size: size) == .quit { break }
-                checkFrame(try queue.render(size: size), size, "\(name) after \(key)")
+                checkFrame(try queue.frame(size: size), size, "\(name) after \(key)")
             }
         }
     }
