@@ -1,11 +1,10 @@
 // A hand-written SIMD kernel, used at run time only where the processor supports it.
 //
 // Swift compiles for the baseline x86-64 (SSE2) so that the binary runs on any machine, and it has no per-function
-// target attributes. The k-d tree's leaf scan is most of LOF's time in 15 dimensions; with 256-bit vectors and fused
-// multiply-add, a 20,000-row LOF's neighbour search took 0.54 s of CPU instead of 0.71 s (`vigil-bench lof`). A
-// 512-bit version measured no faster on this project's AMD EPYC machines (0.73 s), whose leaves of about 40 points
-// leave a 16-lane kernel mostly in its masked tail, so there is none. The function compiles for AVX2 alone and is
-// only called after `vigil_screen_level` has checked that the processor and the operating system support it.
+// target attributes. The k-d tree's leaf scan is most of LOF's time in 15 dimensions, and 256-bit vectors with fused
+// multiply-add shorten it; a 512-bit version gained nothing on leaves of about 40 points (bench/RESULTS.md, "The leaf
+// scan's SIMD kernel"). The function compiles for AVX2 alone and is only called after `vigil_screen_level` has
+// checked that the processor and the operating system support it.
 //
 // The kernel only screens: the caller re-measures every point it passes in double precision, with a margin larger
 // than any single-precision rounding error (fused or not), so the neighbours found do not depend on the kernel.
