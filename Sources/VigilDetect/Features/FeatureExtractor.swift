@@ -206,9 +206,9 @@ public struct FeatureExtractor: Sendable {
         Int(((instant % 86_400) + 86_400) % 86_400 / 3_600)
     }
 
-    /// Day of the week, Monday 0 … Sunday 6 (1970-01-01 was a Thursday).
+    /// Day of the week, Monday 0 … Sunday 6.
     @inlinable public static func weekday(_ instant: Int64) -> Int {
-        Int(((CivilTime.dayNumber(instant) + 3) % 7 + 7) % 7)
+        CivilTime.weekday(ofDay: CivilTime.dayNumber(instant))
     }
 
     private static func place(_ latitude: Double, _ longitude: Double) -> GeoPoint? {
