@@ -35,7 +35,7 @@ public struct FeatureExtractor: Sendable {
         let categoryPrior = columns.categoryNames.map { prior.share(ofCategory: $0) }
         let clientCount = columns.clientCount
         values.withUnsafeMutableBufferPointer { buffer in
-            let output = UncheckedBuffer(buffer)
+            let output = DisjointWrites(buffer)
             let workers = min(concurrency, max(1, clientCount))
             let perWorker = (clientCount + workers - 1) / max(1, workers)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -215,10 +215,4 @@ public struct FeatureExtractor: Sendable {
         let point = GeoPoint(latitude: latitude, longitude: longitude)
         return point.isValid ? point : nil
     }
-}
-
-/// A buffer whose disjoint ranges are written by concurrent iterations (each client owns its rows).
-private struct UncheckedBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Float>
-    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
 }
