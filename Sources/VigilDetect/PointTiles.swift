@@ -91,31 +91,20 @@ struct PointTiles: Sendable {
             (0 ..< queryCount).map { tree.homeLeafPositions(of: values.baseAddress! + $0 * dimension) }
         }
         let order = (0 ..< queryCount).sorted { (homes[$0].lowerBound, $0) < (homes[$1].lowerBound, $1) }
-        var rows = [Int32](repeating: 0, count: queryCount * count)
-        var distances = [Double](repeating: 0, count: queryCount * count)
         let index = self
-        rows.withUnsafeMutableBufferPointer { rows in
-            distances.withUnsafeMutableBufferPointer { distances in
-                let rowsOutput = DisjointWrites(rows)
-                let distancesOutput = DisjointWrites(distances)
-                parallelism.forEachChunk(of: (queryCount + 3) / 4, chunkSize: 16) { blocks in
-                    index.withSearcher(neighbourCount: count) { searcher in
-                        for block in blocks {
-                            let members = Array(order[(block * 4) ..< min(block * 4 + 4, queryCount)])
-                            let tileSize = PointTiles.tileSize
-                            let seeds = members.map { homes[$0].lowerBound / tileSize ..< (homes[$0].upperBound + tileSize - 1) / tileSize }
-                            searcher.search(queries, members: members, seeds: seeds)
-                            for (j, query) in members.enumerated() {
-                                let slot = query * count
-                                searcher.heaps[j].drain(distances: distancesOutput.base + slot,
-                                                        neighbourRows: rowsOutput.base + slot)
-                            }
-                        }
+        return NeighbourTable.filling(queryCount: queryCount, neighbourCount: count) { answers in
+            parallelism.forEachChunk(of: (queryCount + 3) / 4, chunkSize: 16) { blocks in
+                index.withSearcher(neighbourCount: count) { searcher in
+                    for block in blocks {
+                        let members = Array(order[(block * 4) ..< min(block * 4 + 4, queryCount)])
+                        let tileSize = PointTiles.tileSize
+                        let seeds = members.map { homes[$0].lowerBound / tileSize ..< (homes[$0].upperBound + tileSize - 1) / tileSize }
+                        searcher.search(queries, members: members, seeds: seeds)
+                        for (j, query) in members.enumerated() { answers.drain(&searcher.heaps[j], intoQuery: query) }
                     }
                 }
             }
         }
-        return NeighbourTable(queryCount: queryCount, neighbourCount: count, rows: rows, distances: distances)
     }
 
     private func withSearcher(neighbourCount: Int, _ body: (inout TileSearcher) -> Void) {
