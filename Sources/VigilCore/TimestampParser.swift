@@ -93,8 +93,8 @@ private struct Cursor {
         return count >= min ? value : nil
     }
 
-    /// Takes `c` when it comes next. (A `Character` here cost the import's parsing thread 6 % of its time: its
-    /// ASCII value is worked out at run time, through the String machinery, on every call.)
+    /// Takes `c` when it comes next. A `Unicode.Scalar`, not a `Character`: a `Character`'s ASCII value is worked out
+    /// at run time, through the String machinery, on every call.
     @inline(__always) mutating func expect(_ c: Unicode.Scalar) -> Bool {
         guard let b = current, b == UInt8(ascii: c) else { return false }
         i += 1

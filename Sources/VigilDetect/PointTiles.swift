@@ -3,11 +3,10 @@ import VigilCore
 
 /// Every point of a k-d tree laid out for exact brute-force neighbour searches of new queries, four queries at a time.
 ///
-/// In many dimensions a k-d tree prunes little: on LOF's 15 features a query reads about 45 % of the reference's
-/// leaves, at about four cycles a point, plus the tree walk. Screening every point instead, through the expansion
-/// |x − q|² = |x|² − 2 q·x + |q|², costs about one cycle per point and query on AVX2 (`vigil_screen_tiles4`: one fused
-/// multiply-add per feature, each loaded point serving four queries), so a whole pass is cheaper than the tree's
-/// partial one.
+/// In many dimensions a k-d tree prunes little, and a query pays for a large share of the leaves plus the tree walk.
+/// Screening every point instead, through the expansion |x − q|² = |x|² − 2 q·x + |q|², takes one fused multiply-add
+/// per feature with each loaded point serving four queries (`vigil_screen_tiles4`), so a whole pass is cheaper than
+/// the tree's partial one (bench/RESULTS.md has the figures).
 ///
 /// Screening is in single precision, and the expansion loses more to rounding than the direct form does, so the
 /// screening threshold is widened by a margin that bounds that error from the norms involved; every point that passes
