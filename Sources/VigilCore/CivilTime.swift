@@ -48,15 +48,18 @@ public enum CivilTime {
         epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
     }
 
+    /// Day of the week of a day number (`dayNumber`), Monday 0 … Sunday 6: 1970-01-01 was a Thursday.
+    @inlinable public static func weekday(ofDay day: Int64) -> Int {
+        Int(((day + 3) % 7 + 7) % 7)
+    }
+
     /// Splits epoch seconds into UTC civil fields.
     public static func components(_ epoch: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int) {
         var days = epoch / 86_400
         var rest = epoch % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
-        // 1970-01-01 was a Thursday; weekday 0 = Monday ... 6 = Sunday.
-        let weekday = Int(((days % 7) + 7 + 3) % 7)
-        return (y, m, d, Int(rest / 3600), Int(rest % 3600 / 60), Int(rest % 60), weekday)
+        return (y, m, d, Int(rest / 3600), Int(rest % 3600 / 60), Int(rest % 60), weekday(ofDay: days))
     }
 
     /// `YYYY-MM-DD HH:MM:SS` in UTC.

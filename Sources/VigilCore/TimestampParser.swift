@@ -93,8 +93,8 @@ private struct Cursor {
         return count >= min ? value : nil
     }
 
-    /// Takes `c` when it comes next. (A `Character` here cost the import's parsing thread 6 % of its time: its
-    /// ASCII value is worked out at run time, through the String machinery, on every call.)
+    /// Takes `c` when it comes next. A `Unicode.Scalar`, not a `Character`: a `Character`'s ASCII value is worked out
+    /// at run time, through the String machinery, on every call.
     @inline(__always) mutating func expect(_ c: Unicode.Scalar) -> Bool {
         guard let b = current, b == UInt8(ascii: c) else { return false }
         i += 1
@@ -150,27 +150,27 @@ private struct Cursor {
         guard let year = digits(exactly: 4), expect("-"), let month = digits(min: 1, max: 2), expect("-"),
               let day = digits(min: 1, max: 2)
         else { return .failure(TimestampError(reason: "malformed date (expected YYYY-MM-DD)")) }
-        var hour = 0, minute = 0, second = 0
-        if !atEnd {
-            guard let sep = current, sep == UInt8(ascii: "T") || sep == UInt8(ascii: " ") || sep == UInt8(ascii: "t")
-            else { return .failure(TimestampError(reason: "unexpected text after the date")) }
-            i += 1
-            while current == 0x20 { i += 1 }
-            switch time() {
-            case .failure(let e): return .failure(e)
-            case .success(let t): (hour, minute, second) = t
-            }
-        }
-        return finish(year: year, month: month, day: day, hour: hour, minute: minute, second: second, defaultOffset: defaultOffset)
+        return timeAfterDate(year: year, month: month, day: day, allowingT: true, defaultOffset: defaultOffset)
     }
 
     mutating func usDate(defaultOffset: Int) -> Result<Int64, TimestampError> {
         guard let month = digits(min: 1, max: 2), expect("/"), let day = digits(min: 1, max: 2), expect("/"),
               let year = digits(exactly: 4)
         else { return .failure(TimestampError(reason: "malformed date (expected MM/DD/YYYY)")) }
+        return timeAfterDate(year: year, month: month, day: day, allowingT: false, defaultOffset: defaultOffset)
+    }
+
+    /// The timestamp of a date already read: midnight at the end of the text, else a space (or, in ISO dates, `T`),
+    /// more spaces and a time.
+    @inline(__always)
+    mutating func timeAfterDate(year: Int, month: Int, day: Int, allowingT: Bool,
+                                defaultOffset: Int) -> Result<Int64, TimestampError> {
         var hour = 0, minute = 0, second = 0
         if !atEnd {
-            guard expect(" ") else { return .failure(TimestampError(reason: "unexpected text after the date")) }
+            guard let sep = current,
+                  sep == UInt8(ascii: " ") || (allowingT && (sep == UInt8(ascii: "T") || sep == UInt8(ascii: "t")))
+            else { return .failure(TimestampError(reason: "unexpected text after the date")) }
+            i += 1
             while current == 0x20 { i += 1 }
             switch time() {
             case .failure(let e): return .failure(e)

@@ -50,21 +50,26 @@ public struct DemoGenerator: Sendable {
     /// rows for every client, sorted by (instant, clientID, sourceKey), and is made for every day
     /// of the run (possibly with no rows). Only one day is ever held in memory.
     public func generate(_ sink: ([Transaction]) throws -> Void) rethrows {
-        let chunks = DemoGenerator.chunks(of: config.clients, workers: concurrency).map(DemoDayChunk.init)
+        var chunks = DemoGenerator.chunks(of: config.clients, workers: concurrency).map(DemoDayChunk.init)
         for dayIndex in 0..<config.days {
             let day = DemoDay(index: dayIndex, configStart: config.start)
-            produce(day, in: chunks)
+            produce(day, in: &chunks)
             try sink(merge(chunks, day: day))
         }
     }
 
     /// Every client's drafts for `day`, left in the chunks for `merge`.
-    private func produce(_ day: DemoDay, in chunks: [DemoDayChunk]) {
+    private func produce(_ day: DemoDay, in chunks: inout [DemoDayChunk]) {
         if chunks.count == 1 || concurrency == 1 {
-            for chunk in chunks { chunk.run(day: day, generator: self) }
+            for i in chunks.indices { chunks[i].run(day: day, generator: self) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-                chunks[i].run(day: day, generator: self)
+            let count = chunks.count
+            chunks.withUnsafeMutableBufferPointer { buffer in
+                // Each chunk belongs to one iteration.
+                let chunks = DisjointWrites(buffer)
+                DispatchQueue.concurrentPerform(iterations: count) { i in
+                    chunks.withElement(at: i) { $0.run(day: day, generator: self) }
+                }
             }
         }
     }
@@ -102,7 +107,7 @@ public struct DemoGenerator: Sendable {
         let categories = DemoCategory.all
         let seedPrefix = sourceKeySeedPrefix
         return [Transaction](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let target = DemoRowBuffer(base: buffer.baseAddress!)
+            let target = DisjointWrites(buffer)
             let slices = DemoGenerator.chunks(of: total, workers: concurrency)
             let fill: @Sendable (Range<Int>) -> Void = { slice in
                 for position in slice {
@@ -128,7 +133,7 @@ public struct DemoGenerator: Sendable {
                         channel: category.channel,
                         label: draft.kind == nil ? 0 : 1,
                         labelKind: draft.kind?.rawValue)
-                    (target.base + position).initialize(to: row)
+                    target.initialize(at: position, to: row)
                 }
             }
             if concurrency <= 1 || slices.count <= 1 || total < 2_048 {
@@ -149,22 +154,21 @@ public struct DemoGenerator: Sendable {
     static func parallelMap<T: Sendable>(
         _ ranges: [Range<Int>], workers: Int, _ body: @Sendable (Range<Int>) -> [T]
     ) -> [[T]] {
-        let slots = ranges.map { _ in DemoSlot<[T]>() }
+        var results = [[T]](repeating: [], count: ranges.count)
         if workers <= 1 || ranges.count <= 1 {
-            for (slot, range) in zip(slots, ranges) { slot.value = body(range) }
+            for (i, range) in ranges.enumerated() { results[i] = body(range) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
-                slots[i].value = body(ranges[i])
+            results.withUnsafeMutableBufferPointer { buffer in
+                let results = DisjointWrites(buffer)
+                DispatchQueue.concurrentPerform(iterations: ranges.count) { i in results[i] = body(ranges[i]) }
             }
         }
-        return slots.map { $0.value ?? [] }
+        return results
     }
 }
 
-/// One chunk of clients' per-day working storage.
-/// Unchecked because concurrentPerform hands each chunk to exactly one iteration, and the
-/// caller reads it (in `merge`) only after concurrentPerform has returned.
-final class DemoDayChunk: @unchecked Sendable {
+/// One chunk of clients' per-day working storage, worked on by one thread at a time.
+struct DemoDayChunk {
     let clients: Range<Int>
     private var cursors: [DemoClientCursor]
     private var drafts: [DemoDraft] = []
@@ -176,7 +180,7 @@ final class DemoDayChunk: @unchecked Sendable {
         cursors = Array(repeating: DemoClientCursor(), count: clients.count)
     }
 
-    func run(day: DemoDay, generator: DemoGenerator) {
+    mutating func run(day: DemoDay, generator: DemoGenerator) {
         output.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
         var builder = DemoDayBuilder(world: generator.world, config: generator.config, day: day)
@@ -192,15 +196,4 @@ final class DemoDayChunk: @unchecked Sendable {
 struct DemoRowClient: Sendable {
     let id: String
     let home: GeoPoint
-}
-
-/// Where a day's rows are initialised in place.
-/// Unchecked because the concurrentPerform iterations write disjoint positions.
-struct DemoRowBuffer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Transaction>
-}
-
-/// A result written by exactly one concurrentPerform iteration and read after it returns.
-final class DemoSlot<T>: @unchecked Sendable {
-    var value: T?
 }

@@ -9,9 +9,9 @@ enum DemoText {
         return (Int64(year), month, day)
     }
 
-    /// 0 = Sunday ... 6 = Saturday. 1970-01-01 was a Thursday.
+    /// 0 = Sunday ... 6 = Saturday.
     static func weekday(daysSinceEpoch: Int64) -> Int {
-        Int(((daysSinceEpoch % 7) + 7 + 4) % 7)
+        (CivilTime.weekday(ofDay: daysSinceEpoch) + 1) % 7
     }
 
     /// "YYYY-MM-DD " as ASCII bytes, for a year in 0...9999.

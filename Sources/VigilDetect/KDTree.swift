@@ -41,8 +41,7 @@ public struct KDTree: Sendable {
 
     /// Indexes every row of `matrix` (finite values). `leafSize` trades pruning (small leaves) against per-node
     /// overhead (large leaves); it affects speed only. Scanning a leaf costs little per point, eight at a time, so
-    /// large leaves pay: with the AVX2 leaf scan, leaves of about 128 points measured fastest, ~10 % less CPU than
-    /// 64 at both 8 and 15 features (`vigil-bench lof --leaf-size`).
+    /// large leaves pay (bench/RESULTS.md has the leaf sizes tried).
     public init(_ matrix: FeatureMatrix, leafSize: Int = 128, parallelism: Parallelism = .automatic) {
         precondition(leafSize >= 1, "leaves must hold at least one point")
         precondition(matrix.rowCount < Int(Int32.max), "at most 2³¹ − 2 points")

@@ -25,9 +25,8 @@ public struct LocalOutlierFactorModel: Sendable {
         /// Every reference row screened, four queries at a time (`PointTiles`); needs the AVX2 kernel.
         case tiles
 
-        /// Tiles where the AVX2 kernel runs and there are at least 8 features (where a k-d tree prunes little:
-        /// on LOF's 15 features it reads about 45 % of its leaves), else the tree. `VIGIL_LOF_SEARCH=tree` or `tiles`
-        /// chooses, for benchmarks.
+        /// Tiles where the AVX2 kernel runs and there are at least 8 features (where a k-d tree prunes little),
+        /// else the tree. `VIGIL_LOF_SEARCH=tree` or `tiles` chooses, for benchmarks.
         static func preferred(dimension: Int) -> NeighbourSearch {
             guard LeafScan.preferred == .avx2 else { return .tree }
             if let name = ProcessInfo.processInfo.environment["VIGIL_LOF_SEARCH"], let chosen = NeighbourSearch(rawValue: name) {

@@ -46,6 +46,35 @@ public struct NeighbourTable: Sendable, Hashable {
     public func neighbourDistances(ofQuery query: Int) -> ArraySlice<Double> {
         distances[query * neighbourCount ..< (query + 1) * neighbourCount]
     }
+
+    /// The table `fill` writes, in parallel workers, through the `Answers` it is given; a query not answered is left
+    /// as zeros.
+    static func filling(queryCount: Int, neighbourCount: Int, _ fill: (Answers) -> Void) -> NeighbourTable {
+        var rows = [Int32](repeating: 0, count: queryCount * neighbourCount)
+        var distances = [Double](repeating: 0, count: queryCount * neighbourCount)
+        rows.withUnsafeMutableBufferPointer { rows in
+            distances.withUnsafeMutableBufferPointer { distances in
+                fill(Answers(neighbourCount: neighbourCount, rows: DisjointWrites(rows),
+                             distances: DisjointWrites(distances)))
+            }
+        }
+        return NeighbourTable(queryCount: queryCount, neighbourCount: neighbourCount, rows: rows,
+                              distances: distances)
+    }
+
+    /// Where the searches of `filling` put their answers; each query is answered by one worker.
+    struct Answers: Sendable {
+        let neighbourCount: Int
+        let rows: DisjointWrites<Int32>
+        let distances: DisjointWrites<Double>
+
+        /// Empties `heap` into query `query`'s neighbours, nearest first.
+        @inline(__always)
+        func drain(_ heap: inout BoundedNeighbourHeap, intoQuery query: Int) {
+            let slot = query * neighbourCount
+            heap.drain(distances: distances.base + slot, neighbourRows: rows.base + slot)
+        }
+    }
 }
 
 extension KDTree {
@@ -100,29 +129,19 @@ extension KDTree {
                         fillQuery: @escaping @Sendable (Int, UnsafeMutablePointer<Float>) -> Int?) -> NeighbourTable {
         precondition(neighbourCount >= 1 && neighbourCount <= pointCount,
                      "cannot find \(neighbourCount) neighbours among \(pointCount) points")
-        var rows = [Int32](repeating: 0, count: queryCount * neighbourCount)
-        var distances = [Double](repeating: 0, count: queryCount * neighbourCount)
         let tree = self
-        rows.withUnsafeMutableBufferPointer { rows in
-            distances.withUnsafeMutableBufferPointer { distances in
-                let rowsOutput = DisjointWrites(rows)
-                let distancesOutput = DisjointWrites(distances)
-                parallelism.forEachChunk(of: queryCount, chunkSize: 512) { chunk in
-                    if let shouldStop, shouldStop() { return }
-                    tree.withSearcher(neighbourCount: neighbourCount) { searcher in
-                        for index in chunk {
-                            let excluded = searcher.setQuery { fillQuery(index, $0) }
-                            searcher.findNearest(excluding: excluded)
-                            let slot = Int(outputSlot(index)) * neighbourCount
-                            searcher.heap.drain(distances: distancesOutput.base + slot,
-                                                neighbourRows: rowsOutput.base + slot)
-                        }
+        return NeighbourTable.filling(queryCount: queryCount, neighbourCount: neighbourCount) { answers in
+            parallelism.forEachChunk(of: queryCount, chunkSize: 512) { chunk in
+                if let shouldStop, shouldStop() { return }
+                tree.withSearcher(neighbourCount: neighbourCount) { searcher in
+                    for index in chunk {
+                        let excluded = searcher.setQuery { fillQuery(index, $0) }
+                        searcher.findNearest(excluding: excluded)
+                        answers.drain(&searcher.heap, intoQuery: Int(outputSlot(index)))
                     }
                 }
             }
         }
-        return NeighbourTable(queryCount: queryCount, neighbourCount: neighbourCount, rows: rows,
-                              distances: distances)
     }
 
     /// Lends a searcher over this tree whose scratch memory lives for the duration of `body`.

@@ -3,11 +3,10 @@ import VigilCore
 
 /// Every point of a k-d tree laid out for exact brute-force neighbour searches of new queries, four queries at a time.
 ///
-/// In many dimensions a k-d tree prunes little: on LOF's 15 features a query reads about 45 % of the reference's
-/// leaves, at about four cycles a point, plus the tree walk. Screening every point instead, through the expansion
-/// |x − q|² = |x|² − 2 q·x + |q|², costs about one cycle per point and query on AVX2 (`vigil_screen_tiles4`: one fused
-/// multiply-add per feature, each loaded point serving four queries), so a whole pass is cheaper than the tree's
-/// partial one.
+/// In many dimensions a k-d tree prunes little, and a query pays for a large share of the leaves plus the tree walk.
+/// Screening every point instead, through the expansion |x − q|² = |x|² − 2 q·x + |q|², takes one fused multiply-add
+/// per feature with each loaded point serving four queries (`vigil_screen_tiles4`), so a whole pass is cheaper than
+/// the tree's partial one (bench/RESULTS.md has the figures).
 ///
 /// Screening is in single precision, and the expansion loses more to rounding than the direct form does, so the
 /// screening threshold is widened by a margin that bounds that error from the norms involved; every point that passes
@@ -91,31 +90,20 @@ struct PointTiles: Sendable {
             (0 ..< queryCount).map { tree.homeLeafPositions(of: values.baseAddress! + $0 * dimension) }
         }
         let order = (0 ..< queryCount).sorted { (homes[$0].lowerBound, $0) < (homes[$1].lowerBound, $1) }
-        var rows = [Int32](repeating: 0, count: queryCount * count)
-        var distances = [Double](repeating: 0, count: queryCount * count)
         let index = self
-        rows.withUnsafeMutableBufferPointer { rows in
-            distances.withUnsafeMutableBufferPointer { distances in
-                let rowsOutput = DisjointWrites(rows)
-                let distancesOutput = DisjointWrites(distances)
-                parallelism.forEachChunk(of: (queryCount + 3) / 4, chunkSize: 16) { blocks in
-                    index.withSearcher(neighbourCount: count) { searcher in
-                        for block in blocks {
-                            let members = Array(order[(block * 4) ..< min(block * 4 + 4, queryCount)])
-                            let tileSize = PointTiles.tileSize
-                            let seeds = members.map { homes[$0].lowerBound / tileSize ..< (homes[$0].upperBound + tileSize - 1) / tileSize }
-                            searcher.search(queries, members: members, seeds: seeds)
-                            for (j, query) in members.enumerated() {
-                                let slot = query * count
-                                searcher.heaps[j].drain(distances: distancesOutput.base + slot,
-                                                        neighbourRows: rowsOutput.base + slot)
-                            }
-                        }
+        return NeighbourTable.filling(queryCount: queryCount, neighbourCount: count) { answers in
+            parallelism.forEachChunk(of: (queryCount + 3) / 4, chunkSize: 16) { blocks in
+                index.withSearcher(neighbourCount: count) { searcher in
+                    for block in blocks {
+                        let members = Array(order[(block * 4) ..< min(block * 4 + 4, queryCount)])
+                        let tileSize = PointTiles.tileSize
+                        let seeds = members.map { homes[$0].lowerBound / tileSize ..< (homes[$0].upperBound + tileSize - 1) / tileSize }
+                        searcher.search(queries, members: members, seeds: seeds)
+                        for (j, query) in members.enumerated() { answers.drain(&searcher.heaps[j], intoQuery: query) }
                     }
                 }
             }
         }
-        return NeighbourTable(queryCount: queryCount, neighbourCount: count, rows: rows, distances: distances)
     }
 
     private func withSearcher(neighbourCount: Int, _ body: (inout TileSearcher) -> Void) {

@@ -35,7 +35,7 @@ public struct FeatureExtractor: Sendable {
         let categoryPrior = columns.categoryNames.map { prior.share(ofCategory: $0) }
         let clientCount = columns.clientCount
         values.withUnsafeMutableBufferPointer { buffer in
-            let output = UncheckedBuffer(buffer)
+            let output = DisjointWrites(buffer)
             let workers = min(concurrency, max(1, clientCount))
             let perWorker = (clientCount + workers - 1) / max(1, workers)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -206,19 +206,13 @@ public struct FeatureExtractor: Sendable {
         Int(((instant % 86_400) + 86_400) % 86_400 / 3_600)
     }
 
-    /// Day of the week, Monday 0 … Sunday 6 (1970-01-01 was a Thursday).
+    /// Day of the week, Monday 0 … Sunday 6.
     @inlinable public static func weekday(_ instant: Int64) -> Int {
-        Int(((CivilTime.dayNumber(instant) + 3) % 7 + 7) % 7)
+        CivilTime.weekday(ofDay: CivilTime.dayNumber(instant))
     }
 
     private static func place(_ latitude: Double, _ longitude: Double) -> GeoPoint? {
         let point = GeoPoint(latitude: latitude, longitude: longitude)
         return point.isValid ? point : nil
     }
-}
-
-/// A buffer whose disjoint ranges are written by concurrent iterations (each client owns its rows).
-private struct UncheckedBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Float>
-    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
 }

@@ -52,11 +52,11 @@ let halfLogTwoPi = 0.918_938_533_204_672_8
 
 /// A copy of the sequence data in raw memory, so that the kernels can read it from any thread without retain/release
 /// or bounds checks. Read-only after creation.
-final class SequenceStorage: @unchecked Sendable {
-    let numeric: UnsafeMutablePointer<Float>
-    let categories: UnsafeMutablePointer<Int32>
-    let logAmount: UnsafeMutablePointer<Float>
-    let logGap: UnsafeMutablePointer<Float>
+final class SequenceStorage: Sendable {
+    let numeric: ReadOnlyPointer<Float>
+    let categories: ReadOnlyPointer<Int32>
+    let logAmount: ReadOnlyPointer<Float>
+    let logGap: ReadOnlyPointer<Float>
     let starts: [Int]
     let steps: Int
     /// Whether the buffers are this storage's own, freed with it, or borrowed (`init(borrowingStep:)`).
@@ -67,10 +67,10 @@ final class SequenceStorage: @unchecked Sendable {
         steps = data.categories.count
         starts = data.starts
         owned = true
-        func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
+        func copy<T>(_ array: [T]) -> ReadOnlyPointer<T> {
             let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
             _ = UnsafeMutableBufferPointer(start: pointer, count: array.count).initialize(from: array)
-            return pointer
+            return ReadOnlyPointer(pointer)
         }
         numeric = copy(data.numeric)
         categories = copy(data.categories)
@@ -85,19 +85,19 @@ final class SequenceStorage: @unchecked Sendable {
         steps = 1
         starts = Self.oneSequenceOfOne
         owned = false
-        // Never written through: the kernels only read a sequence's inputs.
-        self.numeric = UnsafeMutablePointer(mutating: numeric)
-        self.categories = UnsafeMutablePointer(mutating: categories)
-        self.logAmount = UnsafeMutablePointer(mutating: logAmount)
-        self.logGap = UnsafeMutablePointer(mutating: logGap)
+        self.numeric = ReadOnlyPointer(numeric)
+        self.categories = ReadOnlyPointer(categories)
+        self.logAmount = ReadOnlyPointer(logAmount)
+        self.logGap = ReadOnlyPointer(logGap)
     }
 
     deinit {
         guard owned else { return }
-        numeric.deallocate()
-        categories.deallocate()
-        logAmount.deallocate()
-        logGap.deallocate()
+        // Trivial values: freeing the memory is all there is to undo.
+        UnsafeMutablePointer(mutating: numeric.base).deallocate()
+        UnsafeMutablePointer(mutating: categories.base).deallocate()
+        UnsafeMutablePointer(mutating: logAmount.base).deallocate()
+        UnsafeMutablePointer(mutating: logGap.base).deallocate()
     }
 
     var sequenceCount: Int { starts.count - 1 }
@@ -119,7 +119,7 @@ enum LSTMKernels {
     static func gather<S: LSTMScalar>(_ x: UnsafeMutablePointer<S>, step: Int, data: SequenceStorage,
                                       hPrevious: UnsafePointer<S>, parameters p: UnsafePointer<S>,
                                       layout l: LSTMLayout) {
-        let numeric = data.numeric + step * l.inputs
+        let numeric = data.numeric.base + step * l.inputs
         for i in 0 ..< l.inputs { x[i] = S(numeric[i]) }
         let embedding = p + Int(data.categories[step]) * l.embedding
         let xe = x + l.inputs
@@ -227,8 +227,8 @@ extension LSTMScalar {
 ///
 /// Rows are sorted by training length, longest first, so the rows still running at any step are a prefix. The
 /// shard keeps every step's inputs and activations of the current window for the backward pass, and carries h and c
-/// from one window to the next. One thread uses a shard at a time.
-final class LSTMShard<S: LSTMScalar>: @unchecked Sendable {
+/// from one window to the next. One thread uses a shard at a time: training hands each to one chunk of work.
+final class LSTMShard<S: LSTMScalar> {
     let layout: LSTMLayout
     let capacity: Int
     let window: Int

@@ -99,7 +99,7 @@ public final class LSTMModel: Sendable {
         var optimizer = Adam(count: layout.parameterCount, learningRate: Float(training.learningRate))
 
         let maxShards = (min(training.batchSequences, max(1, sequenceCount)) + shardRows - 1) / shardRows
-        let shards = (0 ..< maxShards).map { _ in
+        var shards = (0 ..< maxShards).map { _ in
             LSTMShard<Float>(layout: layout, capacity: shardRows, window: training.window)
         }
         let count = layout.parameterCount
@@ -144,21 +144,25 @@ public final class LSTMModel: Sendable {
                             transposedHead.withUnsafeBufferPointer { woT in
                                 shardGradients.withUnsafeMutableBufferPointer { g in
                                     shardLosses.withUnsafeMutableBufferPointer { losses in
-                                        let (p, wT, woT) = (ReadOnlyPointer(p.baseAddress!),
-                                                            ReadOnlyPointer(wT.baseAddress!),
-                                                            ReadOnlyPointer(woT.baseAddress!))
-                                        let (g, losses) = (DisjointWrites(g), DisjointWrites(losses))
-                                        parallelism.forEachChunk(of: shardCount, chunkSize: 1) { range in
-                                            for index in range {
-                                                let shard = shards[index]
-                                                let gradient = g.base + index * count
-                                                gradient.update(repeating: 0, count: count)
-                                                losses[index] = shard.forward(from: windowStart, parameters: p.base,
-                                                                              data: storage, scale: scale)
-                                                shard.backward(parameters: p.base, transposedWeights: wT.base,
-                                                               transposedHead: woT.base, data: storage,
-                                                               gradient: gradient)
-                                                shard.advance()
+                                        shards.withUnsafeMutableBufferPointer { shards in
+                                            let (p, wT, woT) = (ReadOnlyPointer(p.baseAddress!),
+                                                                ReadOnlyPointer(wT.baseAddress!),
+                                                                ReadOnlyPointer(woT.baseAddress!))
+                                            // Each shard, its gradient and its loss belong to one chunk.
+                                            let (shards, g, losses) = (DisjointWrites(shards), DisjointWrites(g),
+                                                                       DisjointWrites(losses))
+                                            parallelism.forEachChunk(of: shardCount, chunkSize: 1) { range in
+                                                for index in range {
+                                                    let shard = shards[index]
+                                                    let gradient = g.base + index * count
+                                                    gradient.update(repeating: 0, count: count)
+                                                    losses[index] = shard.forward(from: windowStart, parameters: p.base,
+                                                                                  data: storage, scale: scale)
+                                                    shard.backward(parameters: p.base, transposedWeights: wT.base,
+                                                                   transposedHead: woT.base, data: storage,
+                                                                   gradient: gradient)
+                                                    shard.advance()
+                                                }
                                             }
                                         }
                                     }
