@@ -102,22 +102,20 @@ import VigilCore
     let ensemble = Ensemble(weights: [.impossibleTravel: 1, .unusualHour: 0.3, .overDailySpend: 0.5, .isolationForest: 0.25])
 
     @Test func evidenceIsTheWeightedSumAndTheScoreIsMonotone() {
-        let evidence = ensemble.evidence(
-            rowCount: 4,
-            dense: [.isolationForest: [0, 0.5, 1, 0]],
-            sparse: [.unusualHour: [(row: 1, score: 1)], .overDailySpend: [(row: 1, score: 0.5), (row: 3, score: 1)]])
-        #expect(evidence == [0, 0.125 + 0.3 + 0.25, 0.25, 0.5])
+        let composer = EvidenceComposer(ensemble: ensemble, scales: [.isolationForest: TailScale(fitting: [0, 1], tail: 1)],
+                                        spree: Spree(hours: 0, weight: 0, floor: 0.69),
+                                        neighbourCount: 20)
+        let hits = [RuleHit(row: 1, detector: .overDailySpend, score: 0.5, reason: ""),
+                    RuleHit(row: 1, detector: .unusualHour, score: 1, reason: ""),
+                    RuleHit(row: 3, detector: .overDailySpend, score: 1, reason: "")]
+        let evidence = composer.evidence(rowCount: 4, normalised: [.isolationForest: [0, 0.5, 1, 0]], hits: hits)
+        #expect(evidence == [0, 0.125 + 0.25 + 0.3, 0.25, 0.5])
         let scores = evidence.map(Ensemble.score(evidence:))
         #expect(scores[0] == 0)
         #expect(abs(scores[1] - (1 - exp(-0.675))) < 1e-12)
         // Two detectors agreeing outrank either alone.
         #expect(scores[1] > scores[3] && scores[3] > scores[2])
         #expect(abs(Ensemble.evidence(score: scores[1]) - 0.675) < 1e-12)
-    }
-
-    @Test func aDetectorWithoutWeightIsIgnored() {
-        let evidence = ensemble.evidence(rowCount: 2, dense: [.localOutlierFactor: [1, 1]], sparse: [.burst: [(row: 0, score: 1)]])
-        #expect(evidence == [0, 0])
     }
 
     @Test func aFullStrengthTravelAlertsAloneAndAWeakHourDoesNot() {

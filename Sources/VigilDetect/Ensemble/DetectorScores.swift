@@ -37,6 +37,20 @@ public struct DetectorScores: Sendable, Equatable, Sequence, ExpressibleByDictio
         }
     }
 
+    /// Σ weights[ordinal] × value over the entries whose weight is above 0, added in detector order (the order fixes
+    /// the last bit of the sum).
+    func weightedSum(_ weights: SIMD16<Double>) -> Double {
+        var sum = 0.0
+        var remaining = present
+        while remaining != 0 {
+            let ordinal = remaining.trailingZeroBitCount
+            remaining &= remaining &- 1
+            let weight = weights[ordinal]
+            if weight > 0 { sum += weight * values[ordinal] }
+        }
+        return sum
+    }
+
     public var count: Int { present.nonzeroBitCount }
     public var isEmpty: Bool { present == 0 }
 

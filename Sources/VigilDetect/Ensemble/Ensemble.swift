@@ -22,24 +22,6 @@ public struct Ensemble: Sendable, Equatable {
     /// One detector's part in a transaction's evidence.
     public func contribution(of detector: Detector, score: Double) -> Double { weight(detector) * score }
 
-    /// Evidence per row over `rowCount` rows, from dense scores (one per row, for the models) and sparse ones
-    /// (rows a rule flagged). Rows are positions in one shared order.
-    public func evidence(rowCount: Int, dense: [Detector: [Double]], sparse: [Detector: [(row: Int, score: Double)]]) -> [Double] {
-        var evidence = [Double](repeating: 0, count: rowCount)
-        for (detector, scores) in dense.sorted(by: { $0.key < $1.key }) {
-            precondition(scores.count == rowCount, "\(detector.rawValue): one score per row")
-            let w = weight(detector)
-            guard w > 0 else { continue }
-            for row in 0..<rowCount { evidence[row] += w * scores[row] }
-        }
-        for (detector, hits) in sparse.sorted(by: { $0.key < $1.key }) {
-            let w = weight(detector)
-            guard w > 0 else { continue }
-            for hit in hits { evidence[hit.row] += w * hit.score }
-        }
-        return evidence
-    }
-
     /// Picks the alerts: rows whose score reaches `threshold`, at most `dailyBudget` per UTC day of the transaction
     /// (the highest-scoring first; 0 means no budget), in descending score order (ties by row).
     public static func select(scores: [Double], instants: [Int64], threshold: Double, dailyBudget: Int) -> [Int] {

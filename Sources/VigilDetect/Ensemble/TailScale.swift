@@ -105,8 +105,7 @@ public struct TailScale: Sendable, Equatable {
 
     /// `normalise` of each of `values`, into `output`: the same numbers, looked up `Self.lookahead` values at a time.
     /// A scale fitted on millions of scores misses the cache at each level of every lookup; here each level's stretch
-    /// is fetched for all the values of a group before any is searched, so that their misses overlap (about twice as
-    /// fast as one lookup after another).
+    /// is fetched for all the values of a group before any is searched, so that their misses overlap.
     public func normalise(_ values: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
         precondition(output.count >= values.count, "room for every value")
         guard !sorted.isEmpty else {

@@ -8,7 +8,7 @@ import VigilStore
 ///
 /// Made with a store's path, the scan opens its own `Store` (its own SQLite connections) on its thread and closes
 /// it when it ends. That is the recommended way: the scan holds one long read transaction for its read pass and
-/// writes a few large transactions (the ensemble's run is the largest, about a second at 6.7 M transactions), and
+/// writes a few large transactions (the ensemble's run, the largest, takes about a second on millions of rows), and
 /// on connections of its own none of that queues in front of the workbench's reads in its store's pool. The store
 /// is in WAL mode, so the workbench goes on reading the last committed state while the scan writes, and sees the
 /// scan's runs and alerts (`Store.changeToken()` changes) once each has committed. A write of the workbench's own

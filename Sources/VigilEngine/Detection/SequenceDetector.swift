@@ -74,9 +74,7 @@ struct SequenceDetector {
             "inputs": SequenceEncoder.numericNames.joined(separator: ","),
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]), as: UTF8.self)
-        let runID = try store.beginDetectorRun(detector: detector.rawValue, parameters: json, seed: Int64(config.seed))
-        meter.begun.append(runID)
-        do {
+        return try meter.run(of: detector.rawValue, parameters: json, seed: Int64(config.seed), in: store) { runID in
             let scored = model.score(steps.data)
             try meter.advance(0.98)
             let raw = scored.map { Double($0.nll) }
@@ -90,9 +88,6 @@ struct SequenceDetector {
                                         timings: String(format: "{\"train_and_score\":%.3f}", seconds), storage: .blocks)
             return (raw, ScanRun(detector: detector.rawValue, title: detector.title, runID: runID, scored: raw.count, flagged: 0,
                                  seconds: seconds, writeSeconds: Date().timeIntervalSince(writeStart)), predictions)
-        } catch let error where !(error is ScanError || error is CancellationError) {
-            try? store.failDetectorRun(runID)
-            throw error
         }
     }
 

@@ -16,83 +16,6 @@ public enum LiveScoringError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// What live scoring gave one transaction.
-public struct LiveVerdict: Sendable {
-    public var transactionID: Int64
-    public var clientID: String
-    /// The ensemble's score, 0 to 1.
-    public var score: Double
-    /// Each detector's part on the ensemble's scale (models normalised by their fitted scale, rules' own scores).
-    public var detectors: DetectorScores
-    /// Models' raw scores (Isolation Forest's anomaly score, LOF's factor, the LSTM's NLL).
-    public var raw: DetectorScores
-    /// Rule hits, in detector order.
-    public var hits: [RuleHit]
-    /// Whether the transaction is older than its client's newest one scored before it.
-    public var late: Bool
-    /// What the LSTM's reason quotes: its prediction, and the client's steps just before. Kept only where the LSTM
-    /// ranks the transaction in its top tenth, the only place it speaks as a reason (`Stepper.lstmReasonFrom`).
-    var sequence: SequenceContext?
-    /// The spree's part, when an earlier suspicious transaction of the client's added evidence.
-    var spree: SpreeContext?
-}
-
-/// A spree's finding for one transaction, with what its reason quotes.
-struct SpreeContext: Sendable {
-    var finding: Spree.Finding
-    /// The transaction's own evidence, before the spree.
-    var own: Double
-    var instant: Int64
-}
-
-/// A transaction's evidence from every detector, summed in the scan's order (models, then rules, each in detector
-/// order), so that it is the scan's number to the last bit.
-struct EvidenceSum: Sendable {
-    /// The models that take part and have a fitted scale, in detector order, with their scales and weights.
-    let models: [(detector: Detector, scale: TailScale, weight: Double)]
-    let ensemble: Ensemble
-
-    init(models: [Detector], scales: [Detector: TailScale], ensemble: Ensemble) {
-        self.models = models.sorted().compactMap { detector in
-            scales[detector].map { (detector, $0, ensemble.weight(detector)) }
-        }
-        self.ensemble = ensemble
-    }
-
-    /// The evidence, and each detector's part on the ensemble's scale. `normalised` may hold the models' parts already
-    /// worked out (`TailScale.normalise` over a batch); the rest are normalised here.
-    func sum(raw: DetectorScores, hits: [RuleHit], normalised given: DetectorScores = DetectorScores())
-        -> (evidence: Double, detectors: DetectorScores) {
-        var detectors = DetectorScores()
-        var evidence = 0.0
-        for (detector, scale, w) in models {
-            guard let value = raw[detector] else { continue }
-            let normalised = given[detector] ?? scale.normalise(value)
-            detectors[detector] = normalised
-            if w > 0 { evidence += w * normalised }
-        }
-        // Rules hit in detector order; sorted only if they came otherwise (sorting allocates).
-        let ordered = zip(hits, hits.dropFirst()).allSatisfy { $0.detector <= $1.detector }
-        for hit in ordered ? hits : hits.sorted(by: { $0.detector < $1.detector }) {
-            detectors[hit.detector] = hit.score
-            let w = ensemble.weight(hit.detector)
-            if w > 0 { evidence += w * hit.score }
-        }
-        return (evidence, detectors)
-    }
-}
-
-/// The LSTM's view of one scored transaction, for its reason: the prediction, what its reason reads of the
-/// transaction's encoded step (its category and km from home) and the km from home of the client's last steps before it.
-struct SequenceContext: Sendable {
-    var scored: LSTMStepScore
-    var category: Int32
-    var kmHome: Float
-    var earlierKmHome: [Float]
-    var previousInstant: Int64?
-    var instant: Int64
-}
-
 /// Scores transactions as they arrive, each from its client's saved state, with the detectors the last scan fitted
 /// (`FittedDetectors`): Isolation Forest, LOF and the LSTM when fitted, every behavioural rule, and the ensemble.
 ///
@@ -106,7 +29,7 @@ public final class LiveScorer {
     public let config: VigilConfig
     let fitted: FittedDetectors
     let fittedID: Int64
-    var ensemble: Ensemble { stepper.evidence.ensemble }
+    var ensemble: Ensemble { stepper.composer.ensemble }
     var sequence: SequenceDetector.Saved? { stepper.sequence }
     /// The models that take part, in detector order.
     public let models: [Detector]
@@ -164,9 +87,11 @@ public final class LiveScorer {
                           sequence: sequence,
                           isolation: models.contains(.isolationForest) ? fitted.isolation : nil,
                           lof: models.contains(.localOutlierFactor) ? fitted.lof : nil,
-                          evidence: EvidenceSum(models: models, scales: fitted.scales, ensemble: config.ensemble),
-                          spree: config.spree,
-                          lstmReasonFrom: fitted.scales[.lstm]?.lowestValue(withExceedanceAtMost: Scanner.modelReasonShare)
+                          composer: EvidenceComposer(ensemble: config.ensemble,
+                                                     scales: fitted.scales.filter { models.contains($0.key) },
+                                                     spree: config.spree,
+                                                     neighbourCount: fitted.lof?.model.neighbourCount ?? config.neighbourCount),
+                          lstmReasonFrom: fitted.scales[.lstm]?.lowestValue(withExceedanceAtMost: EvidenceComposer.modelReasonShare)
                               ?? -.infinity)
     }
 
@@ -193,7 +118,7 @@ public final class LiveScorer {
             // Clients are independent: their histories are replayed side by side.
             var states = [ClientState?](repeating: nil, count: chunk.clientCount)
             states.withUnsafeMutableBufferPointer { buffer in
-                let output = ClientStates(buffer)
+                let output = DisjointWrites(buffer)
                 let workers = min(self.workers, chunk.clientCount)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     var scratch = Stepper.scratch()
@@ -211,12 +136,12 @@ public final class LiveScorer {
                             let (raw, hits, _, _, _) = stepper.advance(&state, event: event, transactionID: chunk.ids[row],
                                                                        scoring: recent, scratch: &scratch)
                             if recent {
-                                let own = stepper.evidence.sum(raw: raw, hits: hits).evidence
+                                let own = stepper.composer.evidence(stepper.composer.parts(raw: raw, hits: hits))
                                 _ = stepper.spree.step(&state.spree, instant: event.instant, evidence: own,
                                                        key: chunk.ids[row])
                             }
                         }
-                        if state.lastInstant != nil { output.buffer[client] = state }
+                        if state.lastInstant != nil { output[client] = state }
                     }
                 }
             }
@@ -239,137 +164,6 @@ public final class LiveScorer {
         states.append(state)
         slots[clientID] = slot
         return slot
-    }
-}
-
-/// A batch's buffers: each client's state and each transaction's slots are written by one worker only.
-private struct BatchBuffers: @unchecked Sendable {
-    let states: UnsafeMutableBufferPointer<LiveScorer.ClientState>
-    let features: UnsafeMutableBufferPointer<Float>
-    let stepped: UnsafeMutableBufferPointer<LiveScorer.Stepped>
-}
-
-/// A batch's raw model scores, and the slots of their normalised values, each written by one task.
-private struct NormaliseBuffers: @unchecked Sendable {
-    let raw: UnsafeBufferPointer<Double>
-    let normalised: UnsafeMutableBufferPointer<Double>
-}
-
-/// Each worker's clients' states, and the (uninitialised) slots of their verdicts.
-private struct VerdictBuffers: @unchecked Sendable {
-    let states: UnsafeMutableBufferPointer<LiveScorer.ClientState>
-    let verdicts: UnsafeMutableBufferPointer<LiveVerdict>
-}
-
-/// Disjoint slots of a buffer, each written by one worker.
-private struct ClientStates: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<LiveScorer.ClientState?>
-    init(_ buffer: UnsafeMutableBufferPointer<LiveScorer.ClientState?>) { self.buffer = buffer }
-}
-
-/// Moves a client's state on by one transaction: the per-transaction work of live scoring, and of the replay that
-/// builds the states. A value, so that clients can be replayed on several threads at once.
-struct Stepper: Sendable {
-    let extractor: FeatureExtractor
-    let ruleSet: RuleSet
-    let sequence: SequenceDetector.Saved?
-    let isolation: IsolationForestModel?
-    let lof: FittedLOF?
-    let evidence: EvidenceSum
-    let spree: Spree
-    /// The LSTM speaks as a reason only where it ranks a transaction in its top tenth: from this NLL up. Below it
-    /// no `SequenceContext` is kept.
-    let lstmReasonFrom: Double
-    /// The category vocabulary: names, population shares and LSTM ids, by the states' category id.
-    var categoryNames: [String] = []
-    var categoryPriors: [Double] = []
-    var sequenceCategory: [Int32] = []
-
-    /// The ensemble's verdict on a transaction from its detectors' scores, moving the client's spree window on.
-    func verdict(raw: DetectorScores, normalised: DetectorScores = DetectorScores(), hits: [RuleHit], transactionID: Int64,
-                 clientID: String, late: Bool, instant: Int64, spree state: inout Spree.State) -> LiveVerdict {
-        let (own, detectors) = evidence.sum(raw: raw, hits: hits, normalised: normalised)
-        var total = own
-        var context: SpreeContext?
-        if let finding = spree.step(&state, instant: instant, evidence: own, key: transactionID) {
-            total += finding.boost
-            context = SpreeContext(finding: finding, own: own, instant: instant)
-        }
-        var result = LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: total),
-                                 detectors: detectors, raw: raw, hits: hits, late: late)
-        result.spree = context
-        return result
-    }
-
-    /// The client's last steps an LSTM reason lays out before the scored one.
-    static let reasonSteps = 50
-
-    /// A thread's scratch for `advance`.
-    static func scratch() -> SequenceSteps {
-        var steps = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
-        steps.reserveCapacity(1)
-        return steps
-    }
-
-    func newClient() -> LiveScorer.ClientState {
-        var state = LiveScorer.ClientState()
-        state.lstm = sequence?.model.streamState()
-        return state
-    }
-
-    /// `advance`, with what a verdict needs besides the scores: whether the event came late, and the LSTM's view of it
-    /// for its reason. Also returns the event's feature row.
-    func step(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool,
-              scratch: inout SequenceSteps) -> (LiveScorer.Stepped, features: [Float]) {
-        var result = LiveScorer.Stepped()
-        let previousInstant = state.lastInstant
-        result.late = previousInstant.map { event.instant < $0 } ?? false
-        let (raw, hits, lstm, step, row) = advance(&state, event: event, transactionID: transactionID, scoring: scoring,
-                                                   scratch: &scratch)
-        result.raw = raw
-        result.hits = hits
-        if let lstm, let step, !(Double(lstm.nll) < lstmReasonFrom) {
-            // `advance` appended this step's km from home after the earlier ones.
-            let earlierKmHome = Array(state.recentKmHome.dropLast().suffix(Self.reasonSteps))
-            result.sequence = SequenceContext(scored: lstm, category: step.category, kmHome: step.kmHome,
-                                              earlierKmHome: earlierKmHome, previousInstant: previousInstant,
-                                              instant: event.instant)
-        }
-        return (result, row)
-    }
-
-    /// The scores of `event` (transaction `transactionID`) from `state`, which then takes the event in. Without
-    /// `scoring` (replaying history) only the states move: the matrix models, which keep no state, are skipped.
-    /// `scratch` holds the LSTM's encoded step; one per thread, reused, so that a step allocates no arrays of its own.
-    func advance(_ state: inout LiveScorer.ClientState, event: TransactionEvent, transactionID: Int64, scoring: Bool,
-                 scratch one: inout SequenceSteps) -> (raw: DetectorScores, hits: [RuleHit], lstm: LSTMStepScore?, step: (category: Int32, kmHome: Float)?,
-            features: [Float]) {
-        var raw = DetectorScores()
-        let row = extractor.features(of: event, categoryPrior: categoryPriors[Int(event.category)], state: &state.features)
-        if scoring && (isolation != nil || lof != nil) {
-            let matrix = FeatureMatrix(rowCount: 1, columnCount: FeatureExtractor.columnCount, values: row)
-            if let isolation { raw[.isolationForest] = isolation.scores(matrix, parallelism: .serial)[0] }
-            if let lof { raw[.localOutlierFactor] = lof.factors(matrix, ids: [transactionID], parallelism: .serial)[0] }
-        }
-        let names = categoryNames
-        let hits = ruleSet.hits(event, row: 0, state: &state.rules, categoryName: { names[Int($0)] })
-        var lstm: LSTMStepScore?
-        var step: (category: Int32, kmHome: Float)?
-        if let sequence, state.lstm != nil {
-            one.removeAll()
-            sequence.encoder.encode(event, categoryID: sequenceCategory[Int(event.category)], state: &state.encoder, into: &one)
-            one.starts.append(1)
-            // In place: a copy of the stream state would copy its vectors on the first write.
-            let scored = sequence.model.scoreNext(one.data, state: &state.lstm!)
-            raw[.lstm] = Double(scored.nll)
-            lstm = scored
-            step = (one.categories[0], one.kmHome[0])
-            // Trimmed now and then, keeping more than `reasonSteps` so that `step` finds them before this one.
-            state.recentKmHome.append(one.kmHome[0])
-            if state.recentKmHome.count > 64 { state.recentKmHome.removeFirst(state.recentKmHome.count - Self.reasonSteps - 1) }
-        }
-        state.lastInstant = max(state.lastInstant ?? event.instant, event.instant)
-        return (raw, hits, lstm, step, row)
     }
 }
 
@@ -448,7 +242,7 @@ extension LiveScorer {
     }
 
     /// `detectors` as the JSON object stored with a live score: each detector's name, in alphabetical order, with its
-    /// part (null where not finite). Written by hand: `JSONSerialization` took a tenth of the live path's time.
+    /// part (null where not finite). Written by hand: `JSONSerialization` is costly on this hot path.
     static func json(_ detectors: DetectorScores) -> String {
         let members = detectors.sorted { $0.detector.rawValue < $1.detector.rawValue }.map { detector, value in
             "\"" + detector.rawValue + "\":" + (value.isFinite ? value.description : "null")
@@ -523,21 +317,23 @@ extension LiveScorer {
         let groups = groupSlots.count
         let workers = min(self.workers, groups)
         let (frozenSlots, frozenStarts, frozenPositions) = (groupSlots, groupStarts, positions)
-        // Each worker takes every `workers`-th client, all of its transactions in order, on its state in place.
+        // Each worker takes every `workers`-th client, all of its transactions in order, on its state in place (through
+        // `base`, whose subscript addresses the element: the buffer's own would copy the state out and back).
         states.withUnsafeMutableBufferPointer { stateBuffer in
             features.withUnsafeMutableBufferPointer { featureBuffer in
                 stepped.withUnsafeMutableBufferPointer { steppedBuffer in
-                    let out = BatchBuffers(states: stateBuffer, features: featureBuffer, stepped: steppedBuffer)
+                    let (states, features, stepped) = (DisjointWrites(stateBuffer), DisjointWrites(featureBuffer),
+                                                       DisjointWrites(steppedBuffer))
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
                         var scratch = Stepper.scratch()
                         for group in stride(from: worker, to: groups, by: workers) {
                             let slot = frozenSlots[group]
                             for position in frozenPositions[frozenStarts[group] ..< frozenStarts[group + 1]] {
-                                let (result, row) = stepper.step(&out.states[slot], event: frozenEvents[position],
+                                let (result, row) = stepper.step(&states.base[slot], event: frozenEvents[position],
                                                                  transactionID: ids[position], scoring: false,
                                                                  scratch: &scratch)
-                                for column in 0 ..< width { out.features[position * width + column] = row[column] }
-                                out.stepped[position] = result
+                                for column in 0 ..< width { features[position * width + column] = row[column] }
+                                stepped[position] = result
                             }
                         }
                     }
@@ -554,21 +350,24 @@ extension LiveScorer {
             if let isolation { raws[position][.isolationForest] = isolation[position] }
             if let lof { raws[position][.localOutlierFactor] = lof[position] }
         }
-        let models = stepper.evidence.models
+        let models = stepper.composer.models
         var modelRaw = [Double](repeating: .nan, count: models.count * count)
         for (m, model) in models.enumerated() {
             for position in 0 ..< count { modelRaw[m * count + position] = raws[position][model.detector] ?? .nan }
         }
         var modelNormalised = [Double](repeating: 0, count: models.count * count)
-        modelRaw.withUnsafeBufferPointer { raw in
-            modelNormalised.withUnsafeMutableBufferPointer { normalised in
-                let buffers = NormaliseBuffers(raw: raw, normalised: normalised)
-                let shares = max(1, min(self.workers, count / 64))
-                DispatchQueue.concurrentPerform(iterations: models.count * shares) { task in
-                    let (m, share) = task.quotientAndRemainder(dividingBy: shares)
-                    let range = (m * count + share * count / shares) ..< (m * count + (share + 1) * count / shares)
-                    models[m].scale.normalise(UnsafeBufferPointer(rebasing: buffers.raw[range]),
-                                              into: UnsafeMutableBufferPointer(rebasing: buffers.normalised[range]))
+        if !models.isEmpty {
+            modelRaw.withUnsafeBufferPointer { rawBuffer in
+                modelNormalised.withUnsafeMutableBufferPointer { normalisedBuffer in
+                    let (raw, normalised) = (ReadOnlyPointer(rawBuffer.baseAddress!), DisjointWrites(normalisedBuffer))
+                    let shares = max(1, min(self.workers, count / 64))
+                    DispatchQueue.concurrentPerform(iterations: models.count * shares) { task in
+                        let (m, share) = task.quotientAndRemainder(dividingBy: shares)
+                        let start = m * count + share * count / shares
+                        let length = m * count + (share + 1) * count / shares - start
+                        models[m].scale.normalise(UnsafeBufferPointer(start: raw.base + start, count: length),
+                                                  into: UnsafeMutableBufferPointer(start: normalised.base + start, count: length))
+                    }
                 }
             }
         }
@@ -578,7 +377,7 @@ extension LiveScorer {
         // Each verdict is written once, in place, into the array returned (no optionals to unwrap and copy after).
         let verdicts = [LiveVerdict](unsafeUninitializedCapacity: count) { verdictBuffer, initialized in
             states.withUnsafeMutableBufferPointer { stateBuffer in
-                let out = VerdictBuffers(states: stateBuffer, verdicts: verdictBuffer)
+                let (states, verdicts) = (DisjointWrites(stateBuffer), DisjointWrites(verdictBuffer))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     for group in stride(from: worker, to: groups, by: workers) {
                         let slot = frozenSlots[group]
@@ -589,9 +388,9 @@ extension LiveScorer {
                                                          transactionID: ids[position],
                                                          clientID: arrivals[position].clientID, late: steppedResults[position].late,
                                                          instant: frozenEvents[position].instant,
-                                                         spree: &out.states[slot].spree)
+                                                         spree: &states.base[slot].spree)
                             result.sequence = steppedResults[position].sequence
-                            (out.verdicts.baseAddress! + position).initialize(to: result)
+                            (verdicts.base + position).initialize(to: result)
                         }
                     }
                 }
@@ -603,30 +402,10 @@ extension LiveScorer {
 
     /// An alert's reasons, ordered by contribution, as a scan writes them.
     func reasons(_ verdict: LiveVerdict, amountMinor: Int64) -> [AlertReason] {
-        var reasons: [AlertReason] = []
-        for hit in verdict.hits {
-            reasons.append(AlertReason(detector: hit.detector.rawValue, score: hit.score,
-                                       contribution: ensemble.contribution(of: hit.detector, score: hit.score), text: hit.reason))
+        stepper.composer.reasons(parts: verdict.detectors, raw: verdict.raw, hits: verdict.hits, spree: verdict.spree?.part) { detector, share in
+            guard detector == .lstm, let context = verdict.sequence, let encoder = sequence?.encoder else { return nil }
+            return sequenceReason(context, encoder: encoder, amountMinor: amountMinor, share: share)
         }
-        for detector in models.sorted() {
-            guard let normalised = verdict.detectors[detector], normalised > 0, let raw = verdict.raw[detector],
-                  let scale = fitted.scales[detector], scale.exceedance(raw) <= Scanner.modelReasonShare else { continue }
-            var text: String?
-            if detector == .lstm, let context = verdict.sequence, let encoder = sequence?.encoder {
-                text = sequenceReason(context, encoder: encoder, amountMinor: amountMinor, share: Scanner.percentile(scale, raw))
-            }
-            reasons.append(AlertReason(detector: detector.rawValue, score: normalised,
-                                       contribution: ensemble.contribution(of: detector, score: normalised),
-                                       text: text ?? Scanner.modelReason(detector, raw: raw, scale: scale,
-                                                                  neighbours: fitted.lof?.model.neighbourCount ?? config.neighbourCount)))
-        }
-        if let spree = verdict.spree {
-            reasons.append(Scanner.spreeReason(stepper.spree, own: spree.own, boosted: spree.own + spree.finding.boost,
-                                               instant: spree.instant, after: spree.finding.after, count: spree.finding.earlier))
-        }
-        reasons = reasons.filter { $0.contribution >= 0.01 }
-        reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.detector < $1.detector }
-        return reasons
     }
 
     /// The LSTM's reason as a scan words it: the client's last steps and this one laid out as the scan's steps are,

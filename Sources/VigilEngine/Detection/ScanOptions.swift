@@ -1,0 +1,66 @@
+import Foundation
+import VigilCore
+import VigilDetect
+import VigilStore
+
+public struct ScanOptions: Sendable {
+    /// The detectors to run (all by default). The ensemble combines whichever ran.
+    public var detectors: Set<Detector>
+    public var config: VigilConfig
+    /// Whether the scan ends by refreshing the alert queue.
+    public var fillAlerts = true
+    /// Whether the LSTM trains afresh even when the store keeps a model (`vigil scan --retrain`).
+    public var retrainSequenceModel = false
+
+    // How often a scan reports and checks for cancellation; tests make them small to cut small stores into pieces.
+    /// Transactions per chunk of the read pass.
+    var rowsPerChunk = 250_000
+    /// Rows read from the table between two reports.
+    var readingEvery = Store.readingInterval
+    /// Rows Isolation Forest scores at a time: small enough that a slice takes a fraction of a second.
+    var isolationSliceRows = 262_144
+    /// Rows LOF scores against its reference at a time, likewise.
+    var lofSliceRows = 32_768
+
+    public init(detectors: Set<Detector> = Set(Detector.allCases), config: VigilConfig = VigilConfig()) {
+        self.detectors = detectors
+        self.config = config
+    }
+}
+
+/// What one detector run did.
+public struct ScanRun: Sendable {
+    public var detector: String
+    public var title: String
+    public var runID: Int64
+    public var scored: Int
+    public var flagged: Int
+    /// Fitting (models) or evaluating (rules) seconds, and writing.
+    public var seconds: Double
+    public var writeSeconds: Double
+}
+
+public struct ScanReport: Sendable {
+    public var transactions: Int
+    /// Reading the store with features and rules computed along the way.
+    public var passSeconds: Double
+    /// Client profiles written.
+    public var profiles = 0
+    public var runs: [ScanRun]
+    public var ensembleRunID: Int64?
+    public var alertsSelected = 0
+    public var alerts: AlertRefresh?
+    public var totalSeconds = 0.0
+    /// Older runs removed at the end (`Store.pruneDetectorRuns`).
+    public var runsPruned = 0
+    /// The models this scan scored with as an earlier scan fitted them (`FittedDetectors`), not fitted afresh.
+    public var reused: [Detector] = []
+    /// Seconds per stage. Within the pass: `read` (the store, put in client order), `profiles`, `features` (for
+    /// the models), `rules` (every rule's hits), `save_profiles`. After it: `models` (fit, score, write),
+    /// `rule_runs` (writing the rules' runs), `ensemble` (combine, select, write), `alerts`, `prune`.
+    public var stageSeconds: [String: Double] = [:]
+
+    /// The stages that build profiles, run the rules and the ensemble and fill the queue: everything but the
+    /// models' features and the models themselves.
+    public static let behaviouralStages = ["read", "profiles", "rules", "save_profiles", "rule_runs", "ensemble", "alerts", "prune"]
+}
