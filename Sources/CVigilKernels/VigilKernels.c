@@ -2,8 +2,8 @@
 //
 // Swift compiles for the baseline x86-64 (SSE2) so that the binary runs on any machine, and it has no per-function
 // target attributes. The k-d tree's leaf scan is most of LOF's time in 15 dimensions, and 256-bit vectors with fused
-// multiply-add shorten it; a 512-bit version gained nothing on leaves of about 40 points (bench/RESULTS.md, "The leaf
-// scan's SIMD kernel"). The function compiles for AVX2 alone and is only called after `vigil_screen_level` has
+// multiply-add shorten it; a 512-bit version gained nothing on leaves of about 40 points (bench/RESULTS.md, "The house",
+// SIMD kernels). The function compiles for AVX2 alone and is only called after `vigil_screen_level` has
 // checked that the processor and the operating system support it.
 //
 // The kernel only screens: the caller re-measures every point it passes in double precision, with a margin larger

@@ -167,8 +167,8 @@ final class ScanMeter {
 
 extension Scanner {
     /// The stages of a scan, each weighted by its measured cost in microseconds per transaction (release build; the
-    /// figures are in bench/RESULTS-engine.md), so that progress moves evenly with time. The costs grow with the
-    /// number of transactions; LOF's does not quite (`LOFShares`).
+    /// figures are in bench/RESULTS.md, "The house", Engine), so that progress moves evenly with time. The costs grow
+    /// with the number of transactions; LOF's does not quite (`LOFShares`).
     static func plan(_ options: ScanOptions, transactions: Int, training: Bool = true) -> [ScanMeter.Stage] {
         var stages = [ScanMeter.Stage(name: ScanProgress.reading, weight: ReadingShares(options).total)]
         for detector in Detector.models where options.detectors.contains(detector) {
