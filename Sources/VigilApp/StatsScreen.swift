@@ -72,12 +72,12 @@ public struct StatsScreen: Sendable {
 
     func sections() -> (left: [Line], right: [Line]) {
         var store: [Line] = [.heading("Store")]
-        store.append(.entry(label: "Transactions", value: Self.grouped(stats.transactions), emphasis: .normal))
-        store.append(.entry(label: "Clients", value: Self.grouped(stats.clients), emphasis: .normal))
-        store.append(.entry(label: "Labelled fraud", value: Self.grouped(stats.labelledFraud),
+        store.append(.entry(label: "Transactions", value: Formatting.grouped(stats.transactions), emphasis: .normal))
+        store.append(.entry(label: "Clients", value: Formatting.grouped(stats.clients), emphasis: .normal))
+        store.append(.entry(label: "Labelled fraud", value: Formatting.grouped(stats.labelledFraud),
                             emphasis: stats.labelledFraud > 0 ? .alert : .normal))
-        store.append(.entry(label: "Imports", value: Self.grouped(stats.imports), emphasis: .normal))
-        store.append(.entry(label: "Rejected rows", value: Self.grouped(stats.rejected),
+        store.append(.entry(label: "Imports", value: Formatting.grouped(stats.imports), emphasis: .normal))
+        store.append(.entry(label: "Rejected rows", value: Formatting.grouped(stats.rejected),
                             emphasis: stats.rejected > 0 ? .alert : .normal))
         store.append(.blank)
         store.append(.heading("Date range (UTC)"))
@@ -101,11 +101,11 @@ public struct StatsScreen: Sendable {
             let count = stats.alertsByStatus[status] ?? 0
             let label = status.replacingOccurrences(of: "_", with: " ")
             let emphasis: Emphasis = status == "open" && count > 0 ? .alert : .normal
-            right.append(.entry(label: label.prefix(1).uppercased() + label.dropFirst(), value: Self.grouped(count),
+            right.append(.entry(label: label.prefix(1).uppercased() + label.dropFirst(), value: Formatting.grouped(count),
                                 emphasis: emphasis))
         }
         if !statuses.isEmpty {
-            right.append(.entry(label: "Total", value: Self.grouped(stats.totalAlerts), emphasis: .normal))
+            right.append(.entry(label: "Total", value: Formatting.grouped(stats.totalAlerts), emphasis: .normal))
         }
         right.append(.blank)
         right.append(.heading("Total spend"))
@@ -151,17 +151,6 @@ public struct StatsScreen: Sendable {
     }
 
     // MARK: - Formatting
-
-    /// `12,345`.
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return value < 0 ? "-" + result : result
-    }
 
     /// The path cut from the left, so the file name survives: `…/cases/2024/store.sqlite`.
     static func shortenedPath(_ path: String, toWidth width: Int) -> String {

@@ -33,17 +33,8 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// A magnitude in minor units as major units with thousands grouped and two decimals: `1,234.56`.
     public static func grouped(_ magnitude: UInt64) -> String {
-        let whole = magnitude / 100
         let cents = magnitude % 100
-        var digits = String(whole)
-        var grouped = ""
-        while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
-            digits.removeLast(3)
-        }
-        grouped = digits + grouped
-        let centsText = cents < 10 ? "0\(cents)" : "\(cents)"
-        return "\(grouped).\(centsText)"
+        return Formatting.grouped(magnitude / 100) + (cents < 10 ? ".0\(cents)" : ".\(cents)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// What the chart widgets (`TimelineChart`, `Sparkline`, `LocationMap`, `HorizontalBars`, `ProgressBar`,
 /// `WeekHeatmap`) share: cleaning values, summing a series into columns, number formats and block characters.
@@ -104,14 +105,7 @@ enum Chart {
             let text = String(format: "%.1f", value)
             return text == "-0.0" ? "0.0" : text
         }
-        let whole = Int64(value.rounded())
-        var digits = String(whole.magnitude)
-        var groups = ""
-        while digits.count > 3 {
-            groups = "," + digits.suffix(3) + groups
-            digits.removeLast(3)
-        }
-        return (whole < 0 ? "-" : "") + digits + groups
+        return Formatting.grouped(Int64(value.rounded()))
     }
 
     /// How many eighths of a cell a bar `fraction` of `width` cells long fills, rounded by `rule` and kept within the
