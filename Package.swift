@@ -64,6 +64,8 @@ let package = Package(
             name: "vigil-bench",
             dependencies: ["VigilStore", "VigilDemo", "VigilDetect", "VigilEngine", "VigilApp", "VigilTUI"]
         ),
+        // Fixtures shared by the test targets (never linked by a product).
+        .target(name: "VigilTestSupport", dependencies: ["VigilStore", "VigilDemo"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",
@@ -75,13 +77,13 @@ let package = Package(
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),
         .testTarget(
             name: "VigilEngineTests",
-            dependencies: ["VigilEngine", "VigilStore", "VigilDetect", "VigilDemo", "VigilCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilEngine", "VigilStore", "VigilDetect", "VigilDemo", "VigilCore", "VigilTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect"]),
         .testTarget(name: "VigilTUITests", dependencies: ["VigilTUI", "VigilTerminal", "VigilApp"]),
         .testTarget(
             name: "VigilAppTests",
-            dependencies: ["VigilApp", "VigilEngine", "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilApp", "VigilEngine", "VigilCore", "VigilStore", "VigilDemo", "VigilDetect", "VigilTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "VigilEndToEndTests",

@@ -6,6 +6,7 @@ import VigilCore
 import VigilDetect
 @testable import VigilEngine
 @testable import VigilStore
+import VigilTestSupport
 
 /// A store holding amounts far past the maximum per transaction (imported before there was one) scans: the day and
 /// month spend windows, profiles and over-spend rules stopped it with "arithmetic overflow" before.

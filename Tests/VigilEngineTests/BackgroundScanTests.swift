@@ -4,6 +4,7 @@ import VigilCore
 import VigilDetect
 @testable import VigilEngine
 import VigilStore
+import VigilTestSupport
 
 /// Long enough for any of these scans on a loaded machine; only there so that a broken scan fails instead of hanging.
 private let generousTimeout = 600.0

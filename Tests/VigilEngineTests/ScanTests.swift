@@ -6,6 +6,7 @@ import VigilDemo
 import VigilDetect
 @testable import VigilEngine
 import VigilStore
+import VigilTestSupport
 
 /// The suites that run whole scans, one test at a time across all of them: each scan already uses every core, and
 /// several at once only oversubscribe a two-core machine. While they ran side by side, the test process aborted

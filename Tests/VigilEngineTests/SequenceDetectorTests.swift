@@ -5,6 +5,7 @@ import VigilCore
 import VigilDetect
 @testable import VigilEngine
 import VigilStore
+import VigilTestSupport
 
 /// The LSTM as a scan stage: trained once and kept in the store, reused, retrained on request, judged by eval, and
 /// speaking in alerts' reasons with what it expected.

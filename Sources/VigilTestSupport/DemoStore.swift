@@ -2,12 +2,12 @@ import Foundation
 import VigilDemo
 import VigilStore
 
-/// A demo store in a scratch directory, removed afterwards.
-final class DemoStore {
-    let directory = NSTemporaryDirectory() + "vigil-app-tests-" + UUID().uuidString
-    let store: Store
+/// A demo store in a scratch directory, removed afterwards: for the test targets that need a small realistic store.
+public final class DemoStore {
+    public let directory = NSTemporaryDirectory() + "vigil-app-tests-" + UUID().uuidString
+    public let store: Store
 
-    init(clients: Int = 40, days: Int = 90) throws {
+    public init(clients: Int = 40, days: Int = 90) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try Store(path: directory + "/demo.sqlite")
         let generator = try DemoGenerator(config: DemoConfig(clients: clients, days: days, seed: 11))
