@@ -31,7 +31,7 @@ public final class BackgroundWork<Value: Sendable>: Sendable {
         let thread = Thread {
             let outcome: State
             do {
-                if let value = try work({ shared.read(\.cancelled) }) {
+                if let value = try work({ shared.read { $0.cancelled } }) {
                     outcome = .finished(value)
                 } else {
                     outcome = .cancelled
@@ -48,9 +48,9 @@ public final class BackgroundWork<Value: Sendable>: Sendable {
     /// Work nobody holds any more is of no use: it is asked to stop.
     deinit { cancel() }
 
-    public var state: State { shared.read(\.state) }
+    public var state: State { shared.read { $0.state } }
 
-    public var isCancelled: Bool { shared.read(\.cancelled) }
+    public var isCancelled: Bool { shared.read { $0.cancelled } }
 
     /// Asks the work to stop; `state` becomes `.cancelled` when it has.
     public func cancel() { shared.update { $0.cancelled = true } }
