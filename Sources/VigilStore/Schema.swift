@@ -362,6 +362,25 @@ enum Schema {
                     BEGIN UPDATE alert_ids SET version = OLD.version WHERE id = OLD.id; END;
                 """)
         }
+        migrator.registerMigration("v13-outcomes") { db in
+            // Outcomes learnt after the fact from a feed (chargebacks, customer-confirmed fraud), each with the
+            // instant it became known: detectors that learn from outcomes read only those known before a
+            // transaction's own instant. Triage decisions are outcomes too, read from the audit trail, not copied.
+            // One row per (transaction, outcome, instant, source): importing a feed twice adds nothing.
+            try db.execute(sql: """
+                CREATE TABLE outcomes (
+                    id INTEGER PRIMARY KEY,
+                    transaction_id INTEGER NOT NULL REFERENCES transactions(id),
+                    outcome TEXT NOT NULL CHECK (outcome IN ('fraud', 'genuine')),
+                    known_at INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    import_id INTEGER REFERENCES imports(id),
+                    line INTEGER,
+                    UNIQUE (transaction_id, outcome, known_at, source)
+                );
+                CREATE INDEX outcomes_by_known_at ON outcomes(known_at);
+                """)
+        }
         return migrator
     }
 }

@@ -12,6 +12,9 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
     case overMonthlySpend = "over_monthly_spend"
     case unusualHour = "unusual_hour"
     case burst
+    case merchantRisk = "merchant_risk"
+    case merchantSurge = "merchant_surge"
+    case cardExposure = "card_exposure"
 
     /// The model-based detectors, fitted on the feature matrix and scoring every transaction.
     public static let models: [Detector] = [.isolationForest, .localOutlierFactor, .lstm]
@@ -37,6 +40,9 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
         case .overMonthlySpend: return "over usual monthly spend"
         case .unusualHour: return "unusual hour"
         case .burst: return "burst"
+        case .merchantRisk: return "risky merchant"
+        case .merchantSurge: return "merchant surge"
+        case .cardExposure: return "exposed card"
         }
     }
 
@@ -55,6 +61,9 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
         case .overMonthlySpend: return 9
         case .unusualHour: return 10
         case .burst: return 11
+        case .merchantRisk: return 12
+        case .merchantSurge: return 13
+        case .cardExposure: return 14
         }
     }
 
