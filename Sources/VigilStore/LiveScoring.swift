@@ -139,13 +139,15 @@ extension Store {
     public func transactions(after id: Int64, limit: Int) throws -> ArrivedTransactions {
         try pool.read { db in
             let sql = """
-                SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel
+                SELECT id, client_id, instant, amount_minor, category, home_lat, home_lon, merch_lat, merch_lon, label, channel,
+                       merchant
                 FROM transactions WHERE id > ? ORDER BY id LIMIT ?
                 """
             let statement = try RawStatement(db, sql: sql, arguments: [id, limit])
             var columns = TransactionColumns()
             var clientIDs: [String] = []
             var categories = FewNames()
+            var merchants = InternedNames()
             while try statement.step() {
                 let category = categories.index(of: statement, column: 4)
                 let channel = statement.isNull(10) ? nil : Channel(rawValue: statement.string(10))
@@ -153,10 +155,11 @@ extension Store {
                                category: category, home: (statement.doubleOrNaN(5), statement.doubleOrNaN(6)),
                                merchant: (statement.doubleOrNaN(7), statement.doubleOrNaN(8)),
                                label: statement.isNull(9) ? -1 : Int8(clamping: statement.int64(9)),
-                               channel: channel, merchantIndex: -1)
+                               channel: channel, merchantIndex: merchants.index(of: statement, column: 11))
                 clientIDs.append(statement.string(1))
             }
             columns.categoryNames = categories.names
+            columns.merchantNames = merchants.names
             return ArrivedTransactions(columns: columns, clientIDs: clientIDs)
         }
     }

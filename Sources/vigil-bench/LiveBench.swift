@@ -92,7 +92,7 @@ enum LiveBench {
                                          merchantLatitude: t.merchantLocation?.latitude ?? .nan,
                                          merchantLongitude: t.merchantLocation?.longitude ?? .nan, channel: t.channel)
             let start = DispatchTime.now().uptimeNanoseconds
-            let verdict = scorer.score(event, categoryName: t.category, clientID: t.clientID, transactionID: firstID + Int64(offset))
+            let verdict = scorer.score(event, categoryName: t.category, merchantName: t.merchant, clientID: t.clientID, transactionID: firstID + Int64(offset))
             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             if verdict.score >= 0.5 { alerts += 1 }
             singleScores.append(verdict.score)
@@ -108,7 +108,8 @@ enum LiveBench {
                                                        homeLatitude: t.home?.latitude ?? .nan, homeLongitude: t.home?.longitude ?? .nan,
                                                        merchantLatitude: t.merchantLocation?.latitude ?? .nan,
                                                        merchantLongitude: t.merchantLocation?.longitude ?? .nan, channel: t.channel),
-                               categoryName: t.category, clientID: t.clientID, transactionID: firstID + Int64(offset))
+                               categoryName: t.category, merchantName: t.merchant, clientID: t.clientID,
+                               transactionID: firstID + Int64(offset))
         }
         var batchScoreSeconds: [Double] = []
         var batchAgrees = true

@@ -37,7 +37,13 @@ struct Scan: ParsableCommand, StoreOptionCommand {
     @Flag(name: .long, help: "Fit Isolation Forest and LOF and train the LSTM afresh, even when the store keeps fitted ones.")
     var retrain = false
 
+    @Option(name: .long, help: ArgumentHelp("For evaluation on labelled data: take the store's labels as outcomes known this many days after each transaction (the delayed-feedback protocol).", valueName: "days"))
+    var feedbackDelay: Double?
+
     func validate() throws {
+        if let feedbackDelay, !(feedbackDelay >= 0 && feedbackDelay <= 3_650) {
+            throw ValidationError("--feedback-delay must be a number of days from 0 to 3650, not \(feedbackDelay)")
+        }
         if let lofReference, lofReference < 2 { throw ValidationError("--lof-reference must be at least 2") }
         if let seed, seed < 0 { throw ValidationError("--seed must be 0 or more") }
     }
@@ -50,6 +56,7 @@ struct Scan: ParsableCommand, StoreOptionCommand {
         var options = ScanOptions(detectors: detectors.detectors, config: config)
         options.fillAlerts = !noAlerts
         options.retrainSequenceModel = retrain
+        options.feedbackDelayDays = feedbackDelay
         let progress = ProgressLine()
         let report = try Scanner.scan(store, options: options, progress: { (p: ScanProgress) in progress.update(p.description) })
         progress.clear()
@@ -58,6 +65,11 @@ struct Scan: ParsableCommand, StoreOptionCommand {
             return
         }
         print("\(Sanitize.line(store.path)): \(Formatting.grouped(report.transactions)) transactions read; features, rules and \(Formatting.grouped(report.profiles)) client profiles in \(seconds(report.passSeconds))")
+        if report.outcomesApplied > 0 || report.outcomesIgnored > 0 || feedbackDelay != nil {
+            print("  outcomes: \(Formatting.grouped(report.outcomesApplied)) applied, each only to transactions after it became known"
+                + (feedbackDelay.map { "; labels taken as known \(String(format: "%g", $0)) days late" } ?? "")
+                + (report.outcomesIgnored > 0 ? "; \(Formatting.grouped(report.outcomesIgnored)) named transactions too old to matter" : ""))
+        }
         for run in report.runs {
             let reused = report.reused.contains { $0.rawValue == run.detector }
             let timing = run.seconds > 0 ? (reused ? "score" : "fit and score") + " \(seconds(run.seconds)), " : ""

@@ -27,6 +27,8 @@ public struct VigilConfig: Sendable, Equatable {
     public var neighbourCount = 20
     public var lofReferenceLimit = 20_000
     public var rules = RuleSet.Parameters()
+    /// The detectors that look across cards at one merchant (`CrossCard`).
+    public var crossCard = CrossCard.Parameters()
     /// The LSTM sequence model: hidden size, training epochs at most, and how many transactions (whole clients,
     /// chosen by the seed) it trains on; every transaction is scored.
     public var lstmHidden = 32
@@ -48,6 +50,11 @@ public struct VigilConfig: Sendable, Equatable {
         .overMonthlySpend: 0.3,
         .unusualHour: 0.3,
         .burst: 0.3,
+        // Several cards confirmed fraud at one merchant is strong evidence on its own; exposure and surges are
+        // leads that need another detector to agree.
+        .merchantRisk: 1.5,
+        .merchantSurge: 0.5,
+        .cardExposure: 0.15,
     ]
 
     public var ensemble: Ensemble { Ensemble(weights: weights) }
@@ -177,6 +184,28 @@ extension VigilConfig {
                    "a charge of at least this after a testing run is flagged as card testing"),
             .seconds("rules.burst.test_window_minutes", \.rules.burst.testWindowSeconds, 1...10_080,
                      "how close together the testing run and the large charge are"),
+            .double("cross_card.risk_window_days", \.crossCard.riskWindowDays, 1...365,
+                    "a merchant's confirmed fraud this many days back makes it risky"),
+            .int("cross_card.risk_minimum_cards", \.crossCard.riskMinimumCards, 1...1_000,
+                 "fraud cards a merchant needs before it counts as risky"),
+            .double("cross_card.risk_prior", \.crossCard.riskPrior, 0...100_000,
+                    "pseudo-transactions at the population's rate a merchant's share is smoothed with"),
+            .double("cross_card.risk_lift", \.crossCard.riskLift, 1...1_000_000,
+                    "flag a merchant at this many times the population's fraud rate"),
+            .double("cross_card.risk_half_life_days", \.crossCard.riskHalfLifeDays, 0.1...365,
+                    "a merchant's risk halves this often once its latest fraud is older than a week"),
+            .double("cross_card.exposure_lookback_days", \.crossCard.exposureLookbackDays, 1...365,
+                    "a card's visits this far back count for its exposure"),
+            .double("cross_card.exposure_span_days", \.crossCard.exposureSpanDays, 0...365,
+                    "other cards' fraud this close to the card's visit counts against it"),
+            .int("cross_card.exposure_minimum_cards", \.crossCard.exposureMinimumCards, 1...1_000,
+                 "other fraud cards around a visit that make the card exposed"),
+            .money("cross_card.testing_amount", \.crossCard.testingMaximumMinor, 0...1_000_000,
+                   "a charge at most this is a test charge"),
+            .int("cross_card.testing_cards", \.crossCard.testingMinimumCards, 2...10_000,
+                 "distinct cards making test charges at one merchant within the hour that flag it"),
+            .int("cross_card.surge_cards", \.crossCard.surgeMinimumCards, 2...100_000,
+                 "cards new to a merchant within a day that may flag it, if improbable for it"),
         ]
         return keys
     }

@@ -79,6 +79,10 @@ public enum Scanner {
         var steps = SequenceSteps(inputWidth: SequenceEncoder.numericNames.count)
         var amounts: [Int64] = []
         let matrixModels = models.filter { Detector.matrixModels.contains($0) }
+        // The cross-card detectors see every row again after the pass, in time order across cards.
+        let crossCardDetectors = Set(CrossCard.detectors.filter(rules.contains))
+        var crossCard = CrossCardRunner(CrossCard(parameters: config.crossCard, currency: currency, enabled: crossCardDetectors))
+        var crossCardInput = CrossCardInput()
         var seconds: [String: Double] = [:]
         func timed<T>(_ stage: String, _ work: () throws -> T) rethrows -> T {
             let start = Date()
@@ -108,6 +112,12 @@ public enum Scanner {
             if !matrixModels.isEmpty {
                 timed("features") { set.append(FeatureSet(matrix: extractor.features(of: chunk), ids: chunk.ids, labels: chunk.labels)) }
             }
+            if !crossCardDetectors.isEmpty || options.feedbackDelayDays != nil {
+                timed("cross_card") {
+                    crossCardInput.append(chunk, firstClient: clientStarts.count - chunk.clientCount, runner: &crossCard,
+                                          labels: options.feedbackDelayDays != nil)
+                }
+            }
             if !rules.isEmpty {
                 timed("rules") {
                     for var hit in ruleSet.hits(chunk) {
@@ -118,12 +128,24 @@ public enum Scanner {
             }
         }
         seconds["read"] = Date().timeIntervalSince(readStart) - computing
+        if !crossCardDetectors.isEmpty {
+            try timed("cross_card") {
+                var outcomes = try store.outcomeEvents()
+                if let days = options.feedbackDelayDays {
+                    outcomes += crossCardInput.delayedLabels(ids: ids, instants: instants, delaySeconds: Int64(days * 86_400))
+                }
+                crossCard.take(outcomes)
+                hits += crossCardInput.hits(runner: &crossCard, ids: ids, instants: instants)
+            }
+        }
         // Each client's profile as of their last transaction, for the workbench and for live scoring.
         try meter.advance(shares.beforeSaving)
         try timed("save_profiles") { try store.saveProfiles(profiles) }
         var report = ScanReport(transactions: ids.count, passSeconds: Date().timeIntervalSince(started), runs: [])
         report.profiles = profiles.count
         report.stageSeconds = seconds
+        report.outcomesApplied = crossCard.appliedOutcomes
+        report.outcomesIgnored = crossCard.state.ignoredOutcomes
         guard ids.count >= 2 else {
             report.totalSeconds = Date().timeIntervalSince(started)
             meter.finish()
@@ -194,7 +216,7 @@ public enum Scanner {
         for (position, detector) in chosenRules.enumerated() {
             try meter.advance(Double(position) / Double(chosenRules.count))
             let mine = hitsByDetector[detector] ?? []
-            let parameters = try ruleParameters(detector, config.rules)
+            let parameters = try ruleParameters(detector, config.rules, crossCard: config.crossCard)
             var writeStart = Date()
             let runID = try meter.run(of: detector.rawValue, parameters: parameters, seed: nil, in: store) { runID in
                 writeStart = Date()

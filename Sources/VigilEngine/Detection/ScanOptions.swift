@@ -11,6 +11,9 @@ public struct ScanOptions: Sendable {
     public var fillAlerts = true
     /// Whether the LSTM trains afresh even when the store keeps a model (`vigil scan --retrain`).
     public var retrainSequenceModel = false
+    /// For evaluation on labelled data: the store's labels taken as outcomes known this many days after each
+    /// transaction (`vigil scan --feedback-delay`), beside any outcomes the store holds. nil: labels are not read.
+    public var feedbackDelayDays: Double?
 
     // How often a scan reports and checks for cancellation; tests make them small to cut small stores into pieces.
     /// Transactions per chunk of the read pass.
@@ -51,6 +54,10 @@ public struct ScanReport: Sendable {
     public var alertsSelected = 0
     public var alerts: AlertRefresh?
     public var totalSeconds = 0.0
+    /// Outcomes the cross-card detectors applied (known before some transaction's instant), and how many named a
+    /// transaction they no longer looked back to.
+    public var outcomesApplied = 0
+    public var outcomesIgnored = 0
     /// Older runs removed at the end (`Store.pruneDetectorRuns`).
     public var runsPruned = 0
     /// The models this scan scored with as an earlier scan fitted them (`FittedDetectors`), not fitted afresh.

@@ -6,7 +6,7 @@ import VigilStore
 // What each run records of the parameters it ran with, so that a stored run says how it was made.
 extension Scanner {
     /// A rule's parameters as JSON, for its run.
-    static func ruleParameters(_ detector: Detector, _ p: RuleSet.Parameters) throws -> String {
+    static func ruleParameters(_ detector: Detector, _ p: RuleSet.Parameters, crossCard: CrossCard.Parameters) throws -> String {
         let encoder = JSONEncoder.sorted
         let data: Data
         switch detector {
@@ -17,6 +17,7 @@ extension Scanner {
         case .categoryAmount: data = try encoder.encode(p.categoryAmount)
         case .overDailySpend: data = try encoder.encode(p.overDailySpend)
         case .overMonthlySpend: data = try encoder.encode(p.overMonthlySpend)
+        case .merchantRisk, .merchantSurge, .cardExposure: data = try encoder.encode(crossCard)
         default: data = try encoder.encode(p.burst)
         }
         return String(decoding: data, as: UTF8.self)

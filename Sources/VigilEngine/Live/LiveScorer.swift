@@ -36,6 +36,9 @@ public final class LiveScorer {
     /// What moves a client's state on by one transaction, with the category vocabulary so far.
     private var stepper: Stepper
     private var categoryIndex: [String: Int32] = [:]
+    /// The detectors across cards, stepped through every transaction in time order with the outcomes known so far.
+    /// Cards are named by their slot in `states`.
+    private var crossCard: CrossCardRunner
 
     struct ClientState: Sendable {
         var features = FeatureExtractor.ClientState()
@@ -81,6 +84,7 @@ public final class LiveScorer {
             }
         }
         self.models = models
+        crossCard = CrossCardRunner(CrossCard(parameters: config.crossCard, currency: fitted.currency))
         stepper = Stepper(extractor: FeatureExtractor(prior: fitted.prior, concurrency: 1),
                           ruleSet: RuleSet(parameters: config.rules, prior: fitted.prior, currency: fitted.currency,
                                            enabled: Set(Detector.rules)),
@@ -107,49 +111,85 @@ public final class LiveScorer {
     }
 
     /// Builds every client's state from the transactions already scored (ids up to the store's scored mark), in
-    /// the scan's order. Transactions above the mark are left for `scorePending`.
+    /// the scan's order, and the cross-card detectors' state from the same transactions in time order with the
+    /// outcomes the store knows. Transactions above the mark are left for `scorePending`.
     public func catchUp() throws {
         let through = try store.liveScoredThrough()
         states = []
         slots = [:]
+        crossCard = CrossCardRunner(crossCard.detector)
+        var replay = CrossCardReplay()
+        var recent: [(slot: Int, rows: [RecentRow])] = []
         try store.forEachClientChunk { chunk in
             let ids = chunk.categoryNames.map { category($0) }
             let stepper = self.stepper
             // Clients are independent: their histories are replayed side by side.
             var states = [ClientState?](repeating: nil, count: chunk.clientCount)
+            var recentRows = [[RecentRow]](repeating: [], count: chunk.clientCount)
             states.withUnsafeMutableBufferPointer { buffer in
-                let output = DisjointWrites(buffer)
-                let workers = min(self.workers, chunk.clientCount)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    var scratch = Stepper.scratch()
-                    for client in stride(from: worker, to: chunk.clientCount, by: workers) {
-                        var state = stepper.newClient()
-                        let rows = chunk.rows(ofClient: client).filter { chunk.ids[$0] <= through }
-                        // The spree looks back from each arrival, which comes after the client's newest transaction:
-                        // the transactions within its window of that one are scored to learn their evidence.
-                        let recentFrom = stepper.spree.isOn
-                            ? (rows.last.map { chunk.instants[$0] } ?? 0) - stepper.spree.windowSeconds : Int64.max
-                        for row in rows {
-                            var event = TransactionEvent(row: row, of: chunk)
-                            event.category = ids[Int(event.category)]
-                            let recent = event.instant >= recentFrom
-                            let (raw, hits, _, _, _) = stepper.advance(&state, event: event, transactionID: chunk.ids[row],
-                                                                       scoring: recent, scratch: &scratch)
-                            if recent {
-                                let own = stepper.composer.evidence(stepper.composer.parts(raw: raw, hits: hits))
-                                _ = stepper.spree.step(&state.spree, instant: event.instant, evidence: own,
-                                                       key: chunk.ids[row])
+                recentRows.withUnsafeMutableBufferPointer { recentBuffer in
+                    let (output, recentOutput) = (DisjointWrites(buffer), DisjointWrites(recentBuffer))
+                    let workers = min(self.workers, chunk.clientCount)
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var scratch = Stepper.scratch()
+                        for client in stride(from: worker, to: chunk.clientCount, by: workers) {
+                            var state = stepper.newClient()
+                            let rows = chunk.rows(ofClient: client).filter { chunk.ids[$0] <= through }
+                            // The spree looks back from each arrival, which comes after the client's newest transaction:
+                            // the transactions within its window of that one are scored to learn their evidence, once
+                            // the cross-card detectors have judged them too.
+                            let recentFrom = stepper.spree.isOn
+                                ? (rows.last.map { chunk.instants[$0] } ?? 0) - stepper.spree.windowSeconds : Int64.max
+                            var mine: [RecentRow] = []
+                            for row in rows {
+                                var event = TransactionEvent(row: row, of: chunk)
+                                event.category = ids[Int(event.category)]
+                                let recent = event.instant >= recentFrom
+                                let (raw, hits, _, _, _) = stepper.advance(&state, event: event, transactionID: chunk.ids[row],
+                                                                           scoring: recent, scratch: &scratch)
+                                if recent { mine.append(RecentRow(id: chunk.ids[row], instant: event.instant, raw: raw, hits: hits)) }
+                            }
+                            if state.lastInstant != nil {
+                                output[client] = state
+                                recentOutput[client] = mine
                             }
                         }
-                        if state.lastInstant != nil { output[client] = state }
                     }
                 }
             }
+            let merchants = chunk.merchantNames.map { crossCard.merchant($0) }
             for (client, state) in states.enumerated() {
-                if let state { add(chunk.clientIDs[client], state) }
+                guard let state else { continue }
+                let slot = add(chunk.clientIDs[client], state)
+                if !recentRows[client].isEmpty { recent.append((slot, recentRows[client])) }
+                for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
+                    replay.append(CrossCardEvent(key: chunk.ids[row], instant: chunk.instants[row], amountMinor: chunk.amountMinor[row],
+                                                 merchant: merchants[Int(chunk.merchants[row])], client: Int32(slot)))
+                }
+            }
+        }
+        crossCard.take(try store.outcomeEvents())
+        let wanted = Set(recent.flatMap { $0.rows.map(\.id) })
+        var crossHits: [Int64: [RuleHit]] = [:]
+        for event in replay.inTimeOrder() {
+            let hits = crossCard.step(event, row: 0)
+            if !hits.isEmpty && wanted.contains(event.key) { crossHits[event.key] = hits }
+        }
+        for (slot, rows) in recent {
+            for row in rows {
+                let own = stepper.composer.evidence(stepper.composer.parts(raw: row.raw, hits: row.hits + (crossHits[row.id] ?? [])))
+                _ = stepper.spree.step(&states[slot].spree, instant: row.instant, evidence: own, key: row.id)
             }
         }
         seenThrough = through
+    }
+
+    /// A transaction the replay scored for the spree: its detectors' scores and rules' hits.
+    struct RecentRow: Sendable {
+        var id: Int64
+        var instant: Int64
+        var raw: DetectorScores
+        var hits: [RuleHit]
     }
 
     /// Client `clientID`'s slot in `states`, given a new client's state on first sight.
@@ -169,14 +209,17 @@ public final class LiveScorer {
 
 extension LiveScorer {
     /// Scores one arriving transaction of client `clientID` and takes it into the client's state. Does not write.
-    public func score(_ event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) -> LiveVerdict {
+    public func score(_ event: TransactionEvent, categoryName: String, merchantName: String, clientID: String,
+                      transactionID: Int64) -> LiveVerdict {
         var event = event
         event.category = category(categoryName)
         let slot = slot(of: clientID)
         // In place: a copy of the state taken out of the array would copy its buffers on the first write.
         var scratch = Stepper.scratch()
-        let (stepped, _) = stepper.step(&states[slot], event: event, transactionID: transactionID, scoring: true,
+        var (stepped, _) = stepper.step(&states[slot], event: event, transactionID: transactionID, scoring: true,
                                         scratch: &scratch)
+        stepped.hits += crossCard.step(CrossCardEvent(key: transactionID, instant: event.instant, amountMinor: event.amountMinor,
+                                                      merchant: crossCard.merchant(merchantName), client: Int32(slot)), row: 0)
         seenThrough = max(seenThrough, transactionID)
         var result = stepper.verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
                                      late: stepped.late, instant: event.instant, spree: &states[slot].spree)
@@ -212,9 +255,11 @@ extension LiveScorer {
         var alertsPerDay: [Int64: Int] = [:]
         let now = Date().timeIntervalSince1970
         let start = DispatchTime.now().uptimeNanoseconds
+        takeOutcomes(try store.outcomeEvents())
         let verdicts = scoreBatch((0 ..< arrived.count).map { row in
             Arrival(event: TransactionEvent(row: row, of: columns), categoryName: columns.categoryNames[Int(columns.categories[row])],
-                    clientID: arrived.clientIDs[row], transactionID: columns.ids[row])
+                    merchantName: columns.merchantNames[Int(columns.merchants[row])], clientID: arrived.clientIDs[row],
+                    transactionID: columns.ids[row])
         })
         // Scored side by side, the batch's time is shared among its transactions.
         let each = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(arrived.count)
@@ -254,15 +299,23 @@ extension LiveScorer {
     public struct Arrival: Sendable {
         public var event: TransactionEvent
         public var categoryName: String
+        public var merchantName: String
         public var clientID: String
         public var transactionID: Int64
 
-        public init(event: TransactionEvent, categoryName: String, clientID: String, transactionID: Int64) {
+        public init(event: TransactionEvent, categoryName: String, merchantName: String, clientID: String, transactionID: Int64) {
             self.event = event
             self.categoryName = categoryName
+            self.merchantName = merchantName
             self.clientID = clientID
             self.transactionID = transactionID
         }
+    }
+
+    /// Takes in the outcomes of `events` not taken before: each applies before the first transaction scored after it
+    /// became known. One recorded after later transactions were scored counts from now on.
+    public func takeOutcomes(_ events: [OutcomeEvent]) {
+        crossCard.take(events)
     }
 
     /// What one transaction's client state gave, before the matrix models.
@@ -339,6 +392,17 @@ extension LiveScorer {
                     }
                 }
             }
+        }
+        // Across cards: the batch in time order (then id), as a scan takes every row, with the outcomes known by then.
+        let crossOrder = (0 ..< count).sorted { a, b in
+            frozenEvents[a].instant != frozenEvents[b].instant ? frozenEvents[a].instant < frozenEvents[b].instant : ids[a] < ids[b]
+        }
+        for position in crossOrder {
+            let event = frozenEvents[position]
+            stepped[position].hits += crossCard.step(
+                CrossCardEvent(key: ids[position], instant: event.instant, amountMinor: event.amountMinor,
+                               merchant: crossCard.merchant(arrivals[position].merchantName), client: Int32(slotOf[position])),
+                row: 0)
         }
         let matrix = FeatureMatrix(rowCount: count, columnCount: width, values: features)
         let isolation = stepper.isolation?.scores(matrix)
