@@ -122,6 +122,36 @@ extension WholeScans {
         #expect(try arrivals.store.latestFittedModelsID() == FittedDetectors.load(arrivals.store, config: arrivals.config)?.storedID)
     }
 
+    @Test func acrossCardsLiveScoringGivesTheScansScoresWithOutcomesKnownAsTheyArrive() throws {
+        let arrivals = try Arrivals(clients: 60)
+        let ingest = try LiveIngest(store: arrivals.store, config: arrivals.config)
+        // A chargeback feed recorded once live scoring is running: every fraud so far, known 12 days after it, so
+        // that most become known while the later days arrive.
+        let known = try arrivals.store.transactions(after: 0, limit: 1_000_000).columns
+        try arrivals.store.recordOutcomes(known.ids.indices.filter { known.labels[$0] == 1 }.map {
+            OutcomeRecord(transactionID: known.ids[$0], outcome: .fraud, knownAt: known.instants[$0] + 12 * 86_400)
+        }, feed: "chargebacks")
+        var live: [Int64: LiveVerdict] = [:]
+        for batch in arrivals.batches {
+            let outcome = try ingest.ingest(header: arrivals.header, lines: batch)
+            for verdict in outcome.scoring.verdicts { live[verdict.transactionID] = verdict }
+        }
+        #expect(live.values.contains { $0.hits.contains { $0.detector == .merchantRisk } },
+                "the chargebacks made some merchant risky while the days arrived")
+        let report = try Scanner.scan(arrivals.store, options: ScanOptions(config: arrivals.config))
+        let ensemble = try arrivals.store.runScores(runID: try #require(report.ensembleRunID))
+        let batchScore = Dictionary(uniqueKeysWithValues: zip(ensemble.ids, ensemble.scores))
+        for (id, verdict) in live { #expect(batchScore[id]?.bitPattern == verdict.score.bitPattern, "transaction \(id)") }
+        for detector in CrossCard.detectors {
+            let run = try #require(report.runs.first { $0.detector == detector.rawValue })
+            let scores = try arrivals.store.runScores(runID: run.runID)
+            let byID = Dictionary(uniqueKeysWithValues: zip(scores.ids, scores.scores))
+            for (id, verdict) in live {
+                #expect(byID[id] == verdict.hits.first { $0.detector == detector }?.score, "\(detector.rawValue), transaction \(id)")
+            }
+        }
+    }
+
     @Test func aSecondScorerCatchesUpAndScoresNothingTwice() throws {
         let arrivals = try Arrivals(clients: 12, days: 40, fittedDays: 35, detectors: [.isolationForest, .unusualAmount, .burst])
         let first = try LiveIngest(store: arrivals.store, config: arrivals.config)
