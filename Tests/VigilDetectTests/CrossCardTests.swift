@@ -162,20 +162,34 @@ import VigilCore
     }
 
     @Test func manyCardsNewToAMerchantInADayAreASurge() throws {
-        var events = world(clients: 20, merchants: 20, days: 30)
-        // On day 30, 15 cards never seen anywhere buy at merchant 4 within the day.
+        // 120 cards shop at 4 merchants in turn for 40 days: every merchant knows them all within days.
+        var events = world(clients: 120, merchants: 4, days: 40)
+        // On day 40, 15 cards never seen anywhere buy at merchant 2 within the day.
         for i in 0 ..< 15 {
-            events.append(CrossCardEvent(key: Int64(events.count + 1), instant: start + 30 * day + Int64(i) * 1_800,
-                                         amountMinor: 4_000, merchant: 4, client: Int32(1_000 + i)))
+            events.append(CrossCardEvent(key: Int64(events.count + 1), instant: start + 40 * day + Int64(i) * 1_800,
+                                         amountMinor: 4_000, merchant: 2, client: Int32(1_000 + i)))
         }
         let hits = run(events, outcomes: [])
         let surged = events.filter { hits[$0.key]?.contains { $0.detector == .merchantSurge } == true }
-        #expect(!surged.isEmpty)
-        #expect(surged.allSatisfy { $0.merchant == 4 && $0.client >= 1_000 })
+        #expect(surged.map(\.client) == (1_009 ..< 1_015).map { Int32($0) }, "the tenth new card onwards")
         let reason = try #require(hits[surged.last!.key]?.first?.reason)
-        #expect(reason.hasPrefix("T00004: 15 cards new to it in the last 24 hours, against "))
+        #expect(reason == "T00002: 15 cards new to it in the last 24 hours, against 0.0 a day before")
         // The ordinary days raise nothing.
         #expect(events.filter { $0.client < 1_000 }.allSatisfy { hits[$0.key] == nil })
+    }
+
+    @Test func aMerchantStillGatheringItsClienteleIsNoSurge() {
+        // 60 cards, each new to merchant 0 on its own day, then 15 in one day: a shop with under 100 cards is not judged.
+        var events: [CrossCardEvent] = []
+        for c in 0 ..< 60 {
+            events.append(CrossCardEvent(key: Int64(events.count + 1), instant: start + Int64(c) * day, amountMinor: 3_000,
+                                         merchant: 0, client: Int32(c)))
+        }
+        for i in 0 ..< 15 {
+            events.append(CrossCardEvent(key: Int64(events.count + 1), instant: start + 61 * day + Int64(i) * 600,
+                                         amountMinor: 3_000, merchant: 0, client: Int32(100 + i)))
+        }
+        #expect(run(events, outcomes: []).isEmpty)
     }
 
     @Test func tinyChargesFromManyCardsAtOneMerchantAreCardTesting() throws {

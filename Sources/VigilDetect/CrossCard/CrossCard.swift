@@ -64,10 +64,16 @@ public struct CrossCard: Sendable {
         public var testingMinimumCards = 5
         public var testingWindowMinutes = 60.0
         /// New cards at a merchant within a day: flagged when at least this many and improbable (Poisson tail below
-        /// `surgeProbability`) against the merchant's own daily rate of new cards, once it has `surgeHistoryDays`.
-        public var surgeMinimumCards = 5
-        public var surgeProbability = 1e-4
-        public var surgeHistoryDays = 14.0
+        /// `surgeProbability`) against the merchant's daily rate of new cards over the `surgeBaselineDays` before.
+        /// Only a merchant that has seen `surgeMatureCards` cards is judged: one still gathering its clientele
+        /// (a new shop, or a data set's first months) gains new cards in leaps that are no surge.
+        public var surgeMinimumCards = 10
+        /// Counts of new cards are overdispersed (a merchant's busy days cluster), so a Poisson tail alone is too thin:
+        /// the day must also bring `surgeFactor` times the usual rate.
+        public var surgeProbability = 1e-6
+        public var surgeFactor = 5.0
+        public var surgeBaselineDays = 28.0
+        public var surgeMatureCards = 100
 
         public init() {}
     }
@@ -107,13 +113,14 @@ public struct CrossCard: Sendable {
         var head = 0
         /// Its transactions with a fraud outcome known, by instant, within the horizon.
         var frauds: [Fraud] = []
-        /// Cards ever seen there, and when it was first seen.
+        /// Cards ever seen there, and when it was first seen (set by its first transaction).
         var cards: Set<Int32> = []
         var firstInstant: Int64 = 0
-        /// Instants at which a card new to it appeared, within the last day (from `newHead`), and how many before.
+        /// Instants at which a card new to it appeared within the baseline and the last day (from `newHead`), those
+        /// of the last day from `dayHead`.
         var newCards: [Int64] = []
         var newHead = 0
-        var earlierNew = 0
+        var dayHead = 0
         /// Test-sized charges within the testing window, oldest first (from `testHead`).
         var tests: [(instant: Int64, client: Int32)] = []
         var testHead = 0
@@ -174,8 +181,9 @@ public struct CrossCard: Sendable {
     public func step(_ event: CrossCardEvent, row: Int, state: inout State, merchantName: (Int32) -> String) -> [RuleHit] {
         forget(before: event.instant, state: &state)
         let m = Int(event.merchant)
-        while state.merchants.count <= m { state.merchants.append(MerchantState(firstInstant: event.instant)) }
+        while state.merchants.count <= m { state.merchants.append(MerchantState()) }
         while state.visits.count <= Int(event.client) { state.visits.append([]) }
+        if state.merchants[m].cards.isEmpty { state.merchants[m].firstInstant = event.instant }
         prune(&state.merchants[m], at: event.instant)
         var hits: [RuleHit] = []
         if runsRisk, let hit = risk(event, state: state, row: row, merchantName: merchantName) { hits.append(hit) }
@@ -203,12 +211,17 @@ public struct CrossCard: Sendable {
         if let first = merchant.frauds.first, first.instant < instant - horizon {
             merchant.frauds.removeAll { $0.instant < instant - horizon }
         }
-        while merchant.newHead < merchant.newCards.count && merchant.newCards[merchant.newHead] <= instant - 86_400 {
+        let baseline = Int64(parameters.surgeBaselineDays * 86_400) + 86_400
+        while merchant.newHead < merchant.newCards.count && merchant.newCards[merchant.newHead] <= instant - baseline {
             merchant.newHead += 1
-            merchant.earlierNew += 1
+        }
+        merchant.dayHead = max(merchant.dayHead, merchant.newHead)
+        while merchant.dayHead < merchant.newCards.count && merchant.newCards[merchant.dayHead] <= instant - 86_400 {
+            merchant.dayHead += 1
         }
         if merchant.newHead > 64 && merchant.newHead * 2 > merchant.newCards.count {
             merchant.newCards.removeFirst(merchant.newHead)
+            merchant.dayHead -= merchant.newHead
             merchant.newHead = 0
         }
         let testing = Int64(parameters.testingWindowMinutes * 60)
@@ -360,12 +373,13 @@ public struct CrossCard: Sendable {
                 best = SurgeFinding(kind: .testing(cards: cards.count), score: 1 - exp(-excess / 3))
             }
         }
-        let historyDays = Double(event.instant - 86_400 - merchant.firstInstant) / 86_400
-        let recent = merchant.newCards.count - merchant.newHead
-        if isNew, historyDays >= parameters.surgeHistoryDays, recent >= parameters.surgeMinimumCards {
-            let usual = Double(merchant.earlierNew) / historyDays
+        let baselineDays = min(parameters.surgeBaselineDays, Double(event.instant - 86_400 - merchant.firstInstant) / 86_400)
+        let recent = merchant.newCards.count - merchant.dayHead
+        if isNew, baselineDays >= parameters.surgeBaselineDays, merchant.cards.count - recent >= parameters.surgeMatureCards,
+           recent >= parameters.surgeMinimumCards {
+            let usual = Double(merchant.dayHead - merchant.newHead) / baselineDays
             let tail = BurstRule.tail(atLeast: recent, mean: usual)
-            if tail < parameters.surgeProbability {
+            if tail < parameters.surgeProbability && Double(recent) >= parameters.surgeFactor * usual {
                 let score = min(1, (-log10(max(tail, 1e-300)) + log10(parameters.surgeProbability)) / 6 + 0.2)
                 if best == nil || score > best!.score { best = SurgeFinding(kind: .newCards(cards: recent, usual: usual), score: score) }
             }
