@@ -186,6 +186,7 @@ public struct AmountParser: Sendable {
         if decimals == 1 { minor *= 10 }
         var total = whole * 100 + minor
         var adjustment = Adjustment.none
+        guard total <= Money.maximumMinorUnits else { return .failure(tooLarge) }
         if let subCentFrom {
             switch subCent(bytes, number: i..<end, extra: subCentFrom..<end, truncated: total) {
             case .success(let (cents, kind)): (total, adjustment) = (cents, kind)
