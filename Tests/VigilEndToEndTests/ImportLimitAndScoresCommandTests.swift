@@ -127,15 +127,26 @@ import Testing
             if !flagged.contains(Int64(index + 1)) { #expect(cells[burstColumn] == "0") }
         }
         #expect(text.range(of: "\\|[0-9]{12,19}\\|", options: .regularExpression) == nil, "no full card number in the export")
+    }
 
-        // alerts --json: the source id beside the store id, masked the same way.
+    /// `vigil alerts --json`: the source id beside the store id, the existing fields as they were.
+    @Test func alertsCarryTheirSourceID() throws {
+        let store = scratch.path + "/demo.sqlite"
+        #expect(try Harness.run(["demo", "--store", store, "--clients", "30", "--days", "60", "--seed", "7"]).status == 0)
+        #expect(try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"]).status == 0)
         let alerts = try Harness.run(["alerts", "--store", store, "--json", "--limit", "5"])
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(alerts.stdout.utf8)) as? [[String: Any]])
         #expect(!objects.isEmpty)
+        let keys = try DatabaseQueue(path: store).read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, source_key FROM transactions").map {
+                ($0["id"] as Int, $0["source_key"] as String)
+            })
+        }
         for object in objects {
             let id = try #require(object["transaction_id"] as? Int)
-            #expect(object["source_id"] as? String == lines[id].split(separator: ",").first.map(String.init))
-            #expect(object["client"] != nil && object["reasons"] != nil, "the existing fields stay")
+            #expect(object["source_id"] as? String == keys[id])
+            #expect(Set(object.keys) == ["source_id", "id", "transaction_id", "client", "time", "amount_minor", "currency",
+                                         "merchant", "category", "score", "status", "assignee", "reasons"])
         }
     }
 }
