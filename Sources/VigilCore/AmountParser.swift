@@ -7,7 +7,9 @@ public struct AmountError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Reads amounts as exports write them, exactly, into minor units:
 /// `12.5`, `-3.10` (refunds), `$1,234.56`, `-$3.10`, `$-3.10`, `(12.00)` (accounting negative),
 /// `€12.00`, `£4`, `12.00 EUR`, `USD 12.00`, `$12.00 USD`. Thousands separators must group by three.
-/// More than two decimals are accepted only when the extra digits are zeros: an amount is never rounded.
+/// More than two decimals are accepted when the extra digits are zeros, or when the text is a binary floating-point
+/// rendering of a whole number of cents (`85.64999999999999`, see `FloatRendering`); any other sub-cent amount
+/// (`12.345`) is an error unless `roundsSubCent` (`vigil import --round-amounts`), which rounds it half-even.
 /// An amount may carry at most one currency sign and one code, which must agree with each other and with the
 /// currency the row or the import declares; none may exceed `Money.maximumMinorUnits` either way.
 public struct AmountParser: Sendable {
@@ -25,8 +27,21 @@ public struct AmountParser: Sendable {
         }
     }
 
-    public init(defaultCurrency: String = "USD") {
+    /// Whether a genuine sub-cent amount (`12.345`) is rounded half-even to the cent instead of rejected.
+    public var roundsSubCent: Bool
+
+    public init(defaultCurrency: String = "USD", roundsSubCent: Bool = false) {
         self.defaultCurrency = defaultCurrency
+        self.roundsSubCent = roundsSubCent
+    }
+
+    /// What reading an amount did to it: nothing, almost always.
+    public enum Adjustment: Sendable, Hashable {
+        case none
+        /// Read as the whole number of cents it is the floating-point rendering of (`FloatRendering`).
+        case floatRendering
+        /// A sub-cent amount rounded half-even to the cent (`roundsSubCent`).
+        case rounded
     }
 
     public func parse(_ text: String, declared: Declared? = nil) -> Result<Money, AmountError> {
@@ -34,10 +49,21 @@ public struct AmountParser: Sendable {
         return copy.withUTF8 { parse(bytes: $0, declared: declared) }
     }
 
-    /// The amount in `bytes`. With `declared`, a currency written in the amount must be that one (a sign such as
-    /// `$` must be one of its signs) and the money is in it; without, the money is in the written currency, else in
-    /// `defaultCurrency`.
+    /// The amount in `bytes`; see `read(bytes:declared:)`, which also says whether the amount was adjusted.
     public func parse(bytes: UnsafeBufferPointer<UInt8>, declared: Declared? = nil) -> Result<Money, AmountError> {
+        read(bytes: bytes, declared: declared).map(\.money)
+    }
+
+    public func read(_ text: String, declared: Declared? = nil) -> Result<(money: Money, adjustment: Adjustment), AmountError> {
+        var copy = text
+        return copy.withUTF8 { read(bytes: $0, declared: declared) }
+    }
+
+    /// The amount in `bytes`, and what was done to read it. With `declared`, a currency written in the amount must
+    /// be that one (a sign such as `$` must be one of its signs) and the money is in it; without, the money is in the
+    /// written currency, else in `defaultCurrency`.
+    public func read(bytes: UnsafeBufferPointer<UInt8>, declared: Declared? = nil)
+        -> Result<(money: Money, adjustment: Adjustment), AmountError> {
         var i = 0
         var end = bytes.count
         while i < end, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
@@ -136,6 +162,8 @@ public struct AmountParser: Sendable {
         if sawSeparator && digitsSinceSeparator != 3 { return .failure(AmountError(reason: "misplaced thousands separator")) }
         var minor: Int64 = 0
         var decimals = 0
+        // Where the digits past the cents begin, once one of them is not zero: the slow path, off the usual one.
+        var subCentFrom: Int?
         if k < end {
             k += 1  // the point
             while k < end {
@@ -146,9 +174,8 @@ public struct AmountParser: Sendable {
                 }
                 if decimals < 2 {
                     minor = minor * 10 + Int64(b - 0x30)
-                } else if b != 0x30 {
-                    if hasExponent(bytes, i, end) { return .failure(exponentError) }
-                    return .failure(AmountError(reason: "more than two decimal places (would need rounding)"))
+                } else if b != 0x30, subCentFrom == nil {
+                    subCentFrom = k - (decimals - 2)
                 }
                 decimals += 1
                 sawDigit = true
@@ -158,9 +185,69 @@ public struct AmountParser: Sendable {
         guard sawDigit else { return .failure(AmountError(reason: "no digits")) }
         if decimals == 1 { minor *= 10 }
         var total = whole * 100 + minor
+        var adjustment = Adjustment.none
+        guard total <= Money.maximumMinorUnits else { return .failure(tooLarge) }
+        if let subCentFrom {
+            switch subCent(bytes, number: i..<end, extra: subCentFrom..<end, truncated: total) {
+            case .success(let (cents, kind)): (total, adjustment) = (cents, kind)
+            case .failure(let error): return .failure(error)
+            }
+        }
         guard total <= Money.maximumMinorUnits else { return .failure(tooLarge) }
         if negative { total = -total }
-        return .success(Money(minorUnits: total, currency: declared?.code ?? written ?? defaultCurrency))
+        return .success((Money(minorUnits: total, currency: declared?.code ?? written ?? defaultCurrency), adjustment))
+    }
+
+    /// An amount with digits past the cents that are not all zeros (`bytes[number]` the number, digits, separators and
+    /// its point; `bytes[extra]` the digits past the cents; `truncated` the cents before them): the cents it is a
+    /// floating-point rendering of, else the cents it rounds to half-even when `roundsSubCent`, else an error.
+    private func subCent(_ bytes: UnsafeBufferPointer<UInt8>, number: Range<Int>, extra: Range<Int>, truncated: Int64)
+        -> Result<(Int64, Adjustment), AmountError> {
+        // Half-even on the exact decimal: up past the half, and at exactly the half when the cents are odd.
+        let first = bytes[extra.lowerBound] - 0x30
+        let restNonZero = bytes[(extra.lowerBound + 1)..<extra.upperBound].contains { $0 != 0x30 }
+        let roundsUp = first > 5 || (first == 5 && (restNonZero || truncated % 2 == 1))
+        let nearest = truncated + (roundsUp ? 1 : 0)
+        var text = ""
+        var significant = 0, zerosSinceNonZero = 0
+        for b in bytes[number] where b != UInt8(ascii: ",") {
+            text.unicodeScalars.append(Unicode.Scalar(b))
+            guard b != UInt8(ascii: ".") else { continue }
+            if b != 0x30 {
+                significant += zerosSinceNonZero + 1
+                zerosSinceNonZero = 0
+            } else if significant > 0 {
+                zerosSinceNonZero += 1  // counted only if a digit other than zero follows: trailing zeros are not
+            }
+        }
+        if let value = Double(text), FloatRendering.isRendering(value, ofCents: nearest, significantDigits: significant) {
+            return .success((nearest, .floatRendering))
+        }
+        if roundsSubCent { return .success((nearest, .rounded)) }
+        return .failure(AmountError(reason: "more than two decimal places (would need rounding; --round-amounts rounds it)"))
+    }
+}
+
+/// Whether a decimal is what a program printing a binary double wrote for a whole number of cents: `0.1 + 0.2` prints
+/// as `0.30000000000000004`, and a pandas export of 85.65 read into a float as `85.64999999999999`. Such a text has
+/// more significant digits than anybody types (`significantDigits`: 15 or more, the most a double holds faithfully
+/// being 15 to 17), and the double it reads as lies within a few units in the last place of the double nearest the
+/// cents (`maximumUlps`: sums and products of a few amounts drift by one or two). The rule applies only where a
+/// double's precision is much finer than a cent (4 ulps under half a cent, below about 4.4 trillion), so the cents
+/// are never in doubt; a genuine sub-cent amount such as `12.345` fails the first test, and `12.3449999999999`
+/// (15 digits, typed or computed) the second.
+public enum FloatRendering {
+    public static let minimumSignificantDigits = 15
+    public static let maximumUlps = 4.0
+
+    /// Whether `value` (a decimal of `significantDigits` significant digits, read as a double) is a rendering of
+    /// `cents` minor units.
+    public static func isRendering(_ value: Double, ofCents cents: Int64, significantDigits: Int) -> Bool {
+        guard significantDigits >= minimumSignificantDigits, value.isFinite else { return false }
+        // Exact: cents are below 2^53, and one division rounds correctly, so this is the double nearest cents / 100.
+        let target = Double(cents.magnitude) / 100
+        let tolerance = maximumUlps * target.ulp
+        return tolerance < 0.005 && abs(value.magnitude - target) <= tolerance
     }
 }
 

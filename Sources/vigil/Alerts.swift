@@ -29,8 +29,12 @@ struct Alerts: ParsableCommand, StoreOptionCommand {
         let store = try storeOption.openExisting()
         let alerts = try store.alerts(limit: limit, status: status == "all" ? nil : AlertStatus(rawValue: status))
         if json {
+            let sourceKeys = try store.sourceKeys(of: alerts.map(\.transactionID))
             let objects: [[String: Any]] = alerts.map { a in
                 [
+                    // The id the transaction has in the file it came from, to join with other tools; a part of it
+                    // that is a card number (the card export's ids hold one) is masked.
+                    "source_id": sourceKeys[a.transactionID].map(CardNumber.maskingParts) as Any? ?? NSNull(),
                     "id": a.id, "transaction_id": a.transactionID, "client": a.clientID,
                     "time": CivilTime.format(a.instant), "amount_minor": a.amountMinor, "currency": a.currency,
                     "merchant": a.merchant, "category": a.category, "score": a.score, "status": a.status,

@@ -11,6 +11,9 @@ struct Import: ParsableCommand, StoreOptionCommand {
             by column names (client, time, amount, merchant, ...) or mapped with --map FIELD=COLUMN.
             Fields: \(ImportField.allCases.map(\.rawValue).joined(separator: ", ")). Required: client, time, amount.
             Every rejected row is kept in the store (see `vigil rejected`); read = imported + rejected + duplicate.
+            An amount written by a program printing a binary float (85.64999999999999) is read as the cents it stands
+            for, and counted. When rows were rejected, the last line says how many; the import exits 1 when that is
+            more than --max-rejected (rows are kept either way).
             """)
 
     @Argument(help: "CSV files to import (.csv or .csv.gz).")
@@ -30,15 +33,41 @@ struct Import: ParsableCommand, StoreOptionCommand {
     @Flag(name: .customLong("dry-run"), help: "Check every row and report what would be rejected; write nothing.")
     var dryRun = false
 
+    @Flag(name: .customLong("round-amounts"), help: "Round amounts with fractions of a cent (12.345) half-even to the cent, and count them, instead of rejecting the rows.")
+    var roundAmounts = false
+
+    @Option(name: .customLong("max-rejected"), help: ArgumentHelp(
+        "Exit 1 when more rows than this were rejected, over all the files: a share of the rows read (2%, 0.5%) or a number of rows (100).",
+        valueName: "LIMIT"))
+    var maxRejected = RejectionLimit.standard.option
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
         try BatchSize.validate(batchSize)
         guard keepRejected >= 0 else { throw ValidationError("--keep-rejected must be 0 or more") }
+        _ = try rejectionLimit()
+    }
+
+    private func rejectionLimit() throws -> RejectionLimit {
+        switch RejectionLimit.parse(maxRejected) {
+        case .success(let limit): return limit
+        case .failure(let error): throw ValidationError("--max-rejected \(Sanitize.line(error.description))")
+        }
     }
 
     func run() throws {
         var options = try format.importOptions(batchSize: batchSize)
         options.rejectionsKept = keepRejected
+        options.roundsSubCentAmounts = roundAmounts
+        let limit = try rejectionLimit()
+        var tally = RejectionTally()
+        defer {
+            // After everything else, whatever failed: the line a script or a reader looks at last.
+            if tally.rejected > 0 {
+                print(limit.verdict(rejected: tally.rejected, read: tally.read,
+                                    seeAlso: dryRun ? nil : "`vigil rejected --store \(Sanitize.line(storeOption.path))`"))
+            }
+        }
         let path = storeOption.path
         var failures = 0
         // Every file is opened and checked before the store is touched, so a bad file never creates a store.
@@ -54,7 +83,7 @@ struct Import: ParsableCommand, StoreOptionCommand {
         if dryRun {
             for file in prepared {
                 do {
-                    report(try file.validateAll(), dryRun: true)
+                    tally.add(report(try file.validateAll(), dryRun: true))
                 } catch {
                     printError("error: \(Sanitize.line(file.path)): \(Sanitize.line(String(describing: error)))")
                     failures += 1
@@ -67,14 +96,15 @@ struct Import: ParsableCommand, StoreOptionCommand {
             let isNewStore = !FileManager.default.fileExists(atPath: path)
             do {
                 do {
-                    try importAll(prepared, into: path, failures: &failures, isNewStore: isNewStore)
+                    try importAll(prepared, into: path, failures: &failures, tally: &tally, isNewStore: isNewStore)
                 } catch StoreError.repeatedKeysInNewStore {
                     // The first file into a new store loads without per-row identity checks; it repeats an id, so
                     // the discarded build runs again checking each row, to count the repeats as duplicates.
                     var options = options
                     options.checksIdentityAsItLoads = true
                     let again = try prepared.map { try PreparedImport(path: $0.path, options: options) }
-                    try importAll(again, into: path, failures: &failures, isNewStore: isNewStore)
+                    tally = RejectionTally()
+                    try importAll(again, into: path, failures: &failures, tally: &tally, isNewStore: isNewStore)
                 }
             } catch {
                 let reason = (error as? ImportError)?.description
@@ -84,14 +114,15 @@ struct Import: ParsableCommand, StoreOptionCommand {
                 failures += 1
             }
         }
-        if failures > 0 { throw ExitCode(1) }
+        if failures > 0 || limit.isExceeded(rejected: tally.rejected, read: tally.read) { throw ExitCode(1) }
     }
 
-    private func importAll(_ prepared: [PreparedImport], into path: String, failures: inout Int, isNewStore: Bool) throws {
+    private func importAll(_ prepared: [PreparedImport], into path: String, failures: inout Int, tally: inout RejectionTally,
+                           isNewStore: Bool) throws {
         try Store.load(into: path) { store in
             for file in prepared {
                 do {
-                    try importFile(file, into: store)
+                    tally.add(try importFile(file, into: store))
                 } catch let error as ImportError where !isNewStore {
                     // A file found bad part-way (a truncated gzip, say) into an existing store keeps its committed
                     // batches, resumable. Into a new store it ends the whole build, like any other failure: a new
@@ -107,7 +138,7 @@ struct Import: ParsableCommand, StoreOptionCommand {
         }
     }
 
-    private func importFile(_ prepared: PreparedImport, into store: Store) throws {
+    private func importFile(_ prepared: PreparedImport, into store: Store) throws -> ImportSummary {
         let progressLine = ProgressLine()
         defer { progressLine.clear() }
         let name = Sanitize.line(URL(fileURLWithPath: prepared.path).lastPathComponent)
@@ -117,14 +148,16 @@ struct Import: ParsableCommand, StoreOptionCommand {
             progressLine.update(text)
         }
         progressLine.clear()
-        report(summary)
+        return report(summary)
     }
 
-    private func report(_ s: ImportSummary, dryRun: Bool = false) {
+    /// Prints the file's summary and returns it.
+    @discardableResult
+    private func report(_ s: ImportSummary, dryRun: Bool = false) -> ImportSummary {
         let name = Sanitize.line(s.file)
         if let previous = s.alreadyImportedAs {
             print("\(name): already imported (import #\(previous)); nothing added")
-            return
+            return s
         }
         var line = dryRun
             ? "\(name) (dry run): read \(Formatting.grouped(s.rowsRead)) rows: valid \(Formatting.grouped(s.imported)), "
@@ -139,6 +172,15 @@ struct Import: ParsableCommand, StoreOptionCommand {
             line += "; another process imported the same file at the same time, and these are the two imports' counts together"
         }
         print(line)
+        // Never silent: an amount read otherwise than as written is counted, even when the rows all went in.
+        func amounts(_ n: Int) -> String { n == 1 ? "1 amount was" : "\(Formatting.grouped(n)) amounts were" }
+        if s.amountAdjustments.fromFloatRendering > 0 {
+            print("  \(amounts(s.amountAdjustments.fromFloatRendering)) floating-point renderings of whole cents "
+                  + "(such as 85.64999999999999), read as those cents")
+        }
+        if s.amountAdjustments.rounded > 0 {
+            print("  \(amounts(s.amountAdjustments.rounded)) in fractions of a cent, rounded half-even to the cent (--round-amounts)")
+        }
         for r in s.rejections {
             var where_ = "  line \(r.line)"
             if let column = r.column { where_ += ", column \(Sanitize.line(column))" }
@@ -153,5 +195,18 @@ struct Import: ParsableCommand, StoreOptionCommand {
             print(dryRun ? "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more"
                   : "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more: `vigil rejected --import \(s.importID)`")
         }
+        return s
     }
 }
+
+/// Rows read and rejected over all of a command's files, for `--max-rejected`.
+private struct RejectionTally {
+    var read = 0
+    var rejected = 0
+
+    mutating func add(_ summary: ImportSummary) {
+        read += summary.rowsRead
+        rejected += summary.rejected
+    }
+}
+

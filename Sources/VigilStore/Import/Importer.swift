@@ -12,6 +12,8 @@ public struct ImportOptions: Sendable {
     /// Whether the user named `defaultCurrency` (`--currency`): then it is the file's currency, and an amount written
     /// in another (`€12.00` in a dollar import) is rejected unless the row's currency column says so.
     public var currencyIsDeclared = false
+    /// Round sub-cent amounts (`12.345`) half-even to the cent instead of rejecting them (`--round-amounts`).
+    public var roundsSubCentAmounts = false
     /// Offset from UTC of timestamps that carry no zone, in seconds.
     public var defaultOffsetSeconds: Int
     /// Rows per transaction: the unit that commits atomically.
@@ -46,6 +48,8 @@ public struct ImportOptions: Sendable {
     }
 
     public static let defaultRejectionsKept = 10_000
+
+    var amountParser: AmountParser { AmountParser(defaultCurrency: defaultCurrency, roundsSubCent: roundsSubCentAmounts) }
 }
 
 /// Where an import has got to, reported a few times a second.
@@ -85,6 +89,9 @@ public struct ImportSummary: Sendable {
     /// Another process imported the same content at the same time and added part of it; the counts are the whole
     /// import's.
     public var sharedWithAnotherProcess = false
+    /// Amounts read from floating-point renderings or rounded, among the rows this run converted (after a resume,
+    /// the rows read since it).
+    public var amountAdjustments = AmountAdjustments()
 }
 
 /// Thrown by the `interruptAfterBatches` test hook.
@@ -281,7 +288,7 @@ extension Store {
         let converter = RowConverter(
             mapping: mapping, delimiter: prepared.reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
-            amounts: AmountParser(defaultCurrency: options.defaultCurrency), currencyIsDeclared: options.currencyIsDeclared)
+            amounts: options.amountParser, currencyIsDeclared: options.currencyIsDeclared)
         let firstImport = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM imports)") ?? false }
         // The first file into a store being built loads without identity checks: every row it converts goes in, or
         // the whole load fails. Its parsing thread then totals the clients, which the writer's thread (the import's
@@ -344,6 +351,7 @@ extension Store {
         var lastReport = Date()
         var batches = 0
         var sharedWith: Bool = false
+        var adjustments = AmountAdjustments()
 
         try withBulkWriting(identityIsUnique: isBuilding && !options.checksIdentityAsItLoads) { load in
             writer = TransactionWriter(importID: importID, checksIdentity: !load.uncheckedIdentity,
@@ -356,6 +364,7 @@ extension Store {
                 if let limit = options.interruptAfterBatches, batches >= limit { throw SimulatedInterruption() }
                 batches += 1
                 let batch = try parsing.next()
+                adjustments.add(batch.amountAdjustments)
                 var done = BatchPosition()
                 // At least one commit per batch: an empty last batch still marks the import complete.
                 var committedAny = false
@@ -406,6 +415,7 @@ extension Store {
             seconds: Date().timeIntervalSince(started), rejections: shown)
         summary.rejectedNotKept = counts.rejected - counts.kept
         summary.sharedWithAnotherProcess = sharedWith
+        summary.amountAdjustments = adjustments
         return summary
     }
 
@@ -599,16 +609,17 @@ extension PreparedImport {
         let converter = RowConverter(
             mapping: mapping, delimiter: reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
-            amounts: AmountParser(defaultCurrency: options.defaultCurrency), currencyIsDeclared: options.currencyIsDeclared)
+            amounts: options.amountParser, currencyIsDeclared: options.currencyIsDeclared)
         stopHashing()
         var record = CSVRecord()
         var read = 0, valid = 0, rejected = 0
         var shown: [Rejection] = []
         var rows = PackedRows()
+        var adjustments = AmountAdjustments()
         while try reader.next(into: &record) {
             read += 1
             if read & 1023 == 0 { rows.removeAll() }
-            if let rejection = converter.convert(record, into: &rows) {
+            if let rejection = converter.convert(record, into: &rows, counting: &adjustments) {
                 rejected += 1
                 if shown.count < options.rejectionsShown { shown.append(rejection) }
             } else {
@@ -620,9 +631,12 @@ extension PreparedImport {
             }
         }
         source.close()
-        return ImportSummary(file: path, importID: 0, layout: mapping.layout, mapping: mapping.summary, rowsRead: read,
-                             imported: valid, rejected: rejected, duplicate: 0, alreadyImportedAs: nil, resumedAfterRows: nil,
-                             seconds: Date().timeIntervalSince(started), rejections: shown)
+        var summary = ImportSummary(
+            file: path, importID: 0, layout: mapping.layout, mapping: mapping.summary, rowsRead: read,
+            imported: valid, rejected: rejected, duplicate: 0, alreadyImportedAs: nil, resumedAfterRows: nil,
+            seconds: Date().timeIntervalSince(started), rejections: shown)
+        summary.amountAdjustments = adjustments
+        return summary
     }
 }
 

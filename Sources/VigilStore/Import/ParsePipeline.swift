@@ -16,6 +16,8 @@ struct ParsedBatch: Sendable {
     /// When the pipeline totals clients: their totals since the last batch that carried them, on the last batch and
     /// whenever they reach `ParsePipeline.clientLimit` clients.
     var clientTotals: ClientTotals?
+    /// The batch's converted rows whose amounts were repaired or rounded.
+    var amountAdjustments = AmountAdjustments()
 
     init(capacity: Int) {
         rows = PackedRows(capacity: capacity)
@@ -111,7 +113,7 @@ private struct Parser {
                 while batch.rowCount < batchSize {
                     guard try reader.next(into: &record) else { finished = true; break }
                     batch.rowCount += 1
-                    if let rejection = converter.convert(record, into: &batch.rows) {
+                    if let rejection = converter.convert(record, into: &batch.rows, counting: &batch.amountAdjustments) {
                         batch.rejections.append(rejection)
                     } else if totalsClients {
                         clients.add(batch.rows, batch.rows.count - 1)

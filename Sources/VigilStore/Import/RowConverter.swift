@@ -57,6 +57,29 @@ extension Rejection {
     }
 }
 
+/// How many amounts of the rows an import converted were not read as written: floating-point renderings of whole
+/// cents read as those cents, and sub-cent amounts rounded (`AmountParser.Adjustment`). Counted so that no repair
+/// is silent.
+public struct AmountAdjustments: Sendable, Hashable {
+    public var fromFloatRendering = 0
+    public var rounded = 0
+
+    public init() {}
+
+    @inline(__always) mutating func add(_ adjustment: AmountParser.Adjustment) {
+        switch adjustment {
+        case .none: break
+        case .floatRendering: fromFloatRendering += 1
+        case .rounded: rounded += 1
+        }
+    }
+
+    mutating func add(_ other: AmountAdjustments) {
+        fromFloatRendering += other.fromFloatRendering
+        rounded += other.rounded
+    }
+}
+
 /// Turns CSV records into transactions according to a column mapping, or says exactly why not.
 struct RowConverter {
     let mapping: ColumnMapping
@@ -95,9 +118,16 @@ struct RowConverter {
 
     /// Appends the record to `rows` as a transaction, or says exactly why not (and appends nothing).
     func convert(_ record: CSVRecord, into rows: inout PackedRows) -> Rejection? {
+        var ignored = AmountAdjustments()
+        return convert(record, into: &rows, counting: &ignored)
+    }
+
+    /// `convert(_:into:)`, counting in `adjustments` the amounts of the converted row that were read from a float
+    /// rendering or rounded.
+    func convert(_ record: CSVRecord, into rows: inout PackedRows, counting adjustments: inout AmountAdjustments) -> Rejection? {
         rows.beginRow()
         do throws(Failure) {
-            try build(record, into: &rows)
+            adjustments.add(try build(record, into: &rows))
             return nil
         } catch {
             rows.abandonRow()
@@ -145,7 +175,7 @@ struct RowConverter {
         return bytes.count >= n && memcmp(bytes.baseAddress! + bytes.count - n, text.utf8Start, n) == 0
     }
 
-    private func build(_ record: CSVRecord, into rows: inout PackedRows) throws(Failure) {
+    private func build(_ record: CSVRecord, into rows: inout PackedRows) throws(Failure) -> AmountParser.Adjustment {
         if let problem = record.problem {
             throw Failure(column: record.problemField.flatMap { $0 < expectedFields ? $0 : nil }, reason: problem)
         }
@@ -155,14 +185,15 @@ struct RowConverter {
         if let column = firstUsedColumnWithNUL(record) {
             throw Failure(column: column, reason: "NUL byte in the field (is the file UTF-16 or binary?)")
         }
-        try record.bytes.withUnsafeBufferPointer { (all) throws(Failure) in
+        return try record.bytes.withUnsafeBufferPointer { (all) throws(Failure) in
             try fill(record, all, into: &rows)
         }
     }
 
     /// Checks and converts the record's fields (`all`, its bytes), appending the row's texts in `PackedRows.Text`
-    /// order and then its numbers. Throws at the first field in error.
-    private func fill(_ record: CSVRecord, _ all: UnsafeBufferPointer<UInt8>, into rows: inout PackedRows) throws(Failure) {
+    /// order and then its numbers, and says what reading its amount did. Throws at the first field in error.
+    private func fill(_ record: CSVRecord, _ all: UnsafeBufferPointer<UInt8>, into rows: inout PackedRows)
+        throws(Failure) -> AmountParser.Adjustment {
         func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: all[record.range(i)]).trimmingSpacesAndTabs }
         /// The field's text, trimmed; nil when the file has no column for it.
         func text(_ f: ImportField) throws(Failure) -> UnsafeBufferPointer<UInt8>? {
@@ -222,8 +253,9 @@ struct RowConverter {
             declared = AmountParser.Declared(code: upper, source: "the currency column")
         }
         let amount: Money
-        switch amounts.parse(bytes: try required(.amount), declared: declared) {
-        case .success(let m): amount = m
+        let adjustment: AmountParser.Adjustment
+        switch amounts.read(bytes: try required(.amount), declared: declared) {
+        case .success(let read): (amount, adjustment) = read
         case .failure(let e): throw Failure(column: column(.amount)!, reason: e.reason)
         }
         rows.appendText(amount.currency)
@@ -276,6 +308,7 @@ struct RowConverter {
         }
         rows.finishRow(line: record.line, instant: instant, amountMinor: amount.minorUnits, home: home,
                        merchant: merchantLocation, channel: channel, label: label)
+        return adjustment
     }
 
     /// A plain decimal (`-122.1966`, `47`, `+0.5`) of at most 15 significant digits, read exactly: the digits as an
