@@ -62,9 +62,15 @@ public enum Metrics {
         precondition((0 ... 1).contains(rate), "an alert rate is a fraction between 0 and 1, got \(rate)")
         let positives = labels.count { $0 }
         guard positives > 0 else { return nil }
-        let flagged = alertCount(rate: rate, rowCount: scores.count)
-        let found = ranking(scores: scores, labels: labels).prefix(flagged).count { labels[$0] }
+        let found = flaggedRows(atAlertRate: rate, scores: scores, labels: labels).count { labels[$0] }
         return Double(found) / Double(positives)
+    }
+
+    /// The rows flagged when a fraction `rate` (0…1) of them is alerted: the top ⌈rate · n⌉, ranked and counted as
+    /// in `recall(atAlertRate:)`, so that a breakdown of those rows (by kind of fraud, say) adds up to that recall.
+    public static func flaggedRows(atAlertRate rate: Double, scores: [Double], labels: [Bool]) -> ArraySlice<Int> {
+        precondition((0 ... 1).contains(rate), "an alert rate is a fraction between 0 and 1, got \(rate)")
+        return ranking(scores: scores, labels: labels).prefix(alertCount(rate: rate, rowCount: scores.count))
     }
 
     /// ⌈rate · rowCount⌉, forgiving binary rounding just above an integer.

@@ -228,14 +228,37 @@ extension Store {
     /// A run's scores beside each scored transaction's ground truth, for labelled transactions only
     /// (in transaction id order).
     public func labelledScores(runID: Int64) throws -> (scores: [Double], labels: [Bool]) {
+        let labelled = try labelledScoresAndKinds(runID: runID)
+        return (labelled.scores, labelled.labels)
+    }
+
+    /// Labelled transactions in id order: the run's score for each (0 where none is stored), its label and its
+    /// `label_kind` (nil where it has none), read together so that the three line up.
+    public func labelledScoresAndKinds(runID: Int64) throws -> (scores: [Double], labels: [Bool], kinds: [String?]) {
         try pool.read { db in
-            var scores: [Double] = []
-            var labels: [Bool] = []
-            try Self.joinScores(db, runID: runID, sql: "SELECT id, label FROM transactions WHERE label IS NOT NULL ORDER BY id") { score, s in
+            var scores: [Double] = [], labels: [Bool] = [], kinds: [String?] = []
+            try Self.joinScores(db, runID: runID,
+                                sql: "SELECT id, label, label_kind FROM transactions WHERE label IS NOT NULL ORDER BY id") { score, s in
                 scores.append(score)
                 labels.append(s.int64(1) == 1)
+                kinds.append(s.isNull(2) ? nil : s.string(2))
             }
-            return (scores, labels)
+            return (scores, labels, kinds)
+        }
+    }
+
+    /// The same labelled transactions as `labelledScoresAndKinds`, scored by nothing but their amount (minor units,
+    /// whatever the currency): the baseline every detector must beat.
+    public func labelledAmounts() throws -> (scores: [Double], labels: [Bool], kinds: [String?]) {
+        try pool.read { db in
+            var scores: [Double] = [], labels: [Bool] = [], kinds: [String?] = []
+            let s = try RawStatement(db, sql: "SELECT amount_minor, label, label_kind FROM transactions WHERE label IS NOT NULL ORDER BY id")
+            while try s.step() {
+                scores.append(Double(s.int64(0)))
+                labels.append(s.int64(1) == 1)
+                kinds.append(s.isNull(2) ? nil : s.string(2))
+            }
+            return (scores, labels, kinds)
         }
     }
 
@@ -254,3 +277,4 @@ extension Store {
         }
     }
 }
+

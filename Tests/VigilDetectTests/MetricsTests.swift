@@ -44,6 +44,19 @@ import Testing
         #expect(Metrics.alertCount(rate: 0.001, rowCount: 10) == 1)
     }
 
+    /// The flagged rows are the ones `recall(atAlertRate:)` counts: the top ⌈rate · n⌉, a tie cut in row order.
+    @Test func flaggedRowsAreTheTopRowsThatRecallCounts() {
+        let flagged = { (rate: Double) in Array(Metrics.flaggedRows(atAlertRate: rate, scores: Self.scores, labels: Self.labels)) }
+        #expect(flagged(0) == [])
+        #expect(flagged(0.4) == [0, 1])  // 0.8 ties rows 1 and 2: row 1 first
+        #expect(flagged(0.5) == [0, 1, 2])
+        #expect(flagged(1) == [0, 1, 2, 3, 4])
+        for rate in [0.2, 0.4, 0.6, 0.8] {
+            let found = flagged(rate).count { Self.labels[$0] }
+            #expect(Metrics.recall(atAlertRate: rate, scores: Self.scores, labels: Self.labels) == Double(found) / 3)
+        }
+    }
+
     @Test func undefinedMetricsAreNil() {
         let noFraud = [false, false, false]
         let allFraud = [true, true, true]

@@ -62,7 +62,8 @@ import Testing
         let eval = try Harness.run(["eval", "--store", store, "--json"])
         #expect(eval.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: [String: Any]])
-        #expect(Set(object.keys) == ["iforest", "lof", "ensemble"])
+        #expect(Set(object.keys) == ["iforest", "lof", "ensemble", "amount_alone"])
+        #expect(object["amount_alone"]?["run_id"] is NSNull, "the baseline is no stored run")
         for (_, figures) in object {
             let auc = try #require(figures["roc_auc"] as? Double)
             #expect(auc > 0.5 && auc <= 1, "better than chance on the sample's fraud")
@@ -75,6 +76,8 @@ import Testing
         let table = try Harness.run(["eval", "--store", store])
         #expect(table.stdout.contains("ROC-AUC"))
         #expect(table.stdout.contains("iforest") && table.stdout.contains("lof"))
+        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("amount_alone          – ") })
+        #expect(!table.stdout.contains("top 1 %"), "the card export's labels carry no kind")
     }
 
     @Test func theLSTMTrainsOnceIsReusedRetrainsOnRequestAndIsJudged() throws {
@@ -116,6 +119,22 @@ import Testing
         let text = try Harness.run(["alerts", "--store", store, "--limit", "1"])
         #expect(text.stdout.hasPrefix("#"))
         #expect(text.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("    +") })
+
+        // eval breaks the demo's planted kinds down at each flag threshold and in the top 1 %, the baseline too.
+        let eval = try Harness.run(["eval", "--store", store, "--json"])
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: [String: Any]])
+        for name in ["ensemble", "amount_alone"] {
+            let top = try #require(figures[name]?["recall_by_kind_at_1pct"] as? [String: [String: Any]], "\(name)")
+            let positives = try #require(figures[name]?["positives"] as? Int)
+            let recall = try #require(figures[name]?["recall_at_1pct"] as? Double)
+            #expect(top.values.reduce(0) { $0 + ($1["total"] as? Int ?? 0) } == positives, "every planted anomaly has a kind")
+            #expect(top.values.reduce(0) { $0 + ($1["found"] as? Int ?? 0) } == Int((recall * Double(positives)).rounded()))
+        }
+        #expect((figures["ensemble"]?["recall_by_kind"] as? [String: Any])?.isEmpty == false)
+        let evalText = try Harness.run(["eval", "--store", store]).stdout
+        #expect(evalText.contains("recall per labelled anomaly kind at each detector's flag threshold (found / total):"))
+        let topTable = try #require(evalText.components(separatedBy: "in the top 1 % of transactions (found / total):\n").last)
+        #expect(topTable.split(separator: "\n").contains { $0.hasPrefix("amount_alone ") && $0.contains("/") })
 
         // A bad setting stops the scan with the file, key and range, and nothing is written.
         let config = NSTemporaryDirectory() + "vigil-e2e-\(UUID().uuidString).toml"
