@@ -14,10 +14,19 @@ public enum DemoAnomalyKind: String, Sendable, Hashable, CaseIterable, Comparabl
     case impossibleTravel = "impossible_travel"
     /// A run of tiny online amounts within minutes, then a large one.
     case cardTesting = "card_testing"
+    /// A card whose details were stolen: for about two weeks a third of its ordinary charges (its usual merchants and
+    /// hours) are about five times their amount, a jump relative to the client ($12 becomes $60) whatever its level.
+    case compromisedCard = "compromised_card"
+    /// A shared card-present merchant whose terminal is skimmed for weeks: every purchase there in that window is
+    /// fraud, each ordinary for its own card. Planned over the whole world, not per client (`DemoCompromise`).
+    case compromisedMerchant = "compromised_merchant"
 
     public static func < (lhs: DemoAnomalyKind, rhs: DemoAnomalyKind) -> Bool {
         lhs.ordinal < rhs.ordinal
     }
+
+    /// Planted by each client's own plan (`DemoPlanner`); a compromised merchant is planned across clients.
+    var isPerClient: Bool { self != .compromisedMerchant }
 
     var ordinal: Int { DemoAnomalyKind.allCases.firstIndex(of: self)! }
 
@@ -31,6 +40,8 @@ public enum DemoAnomalyKind: String, Sendable, Hashable, CaseIterable, Comparabl
         case .burst: return 9
         case .impossibleTravel: return 1.5
         case .cardTesting: return 11
+        case .compromisedCard: return 8.5
+        case .compromisedMerchant: return 0
         }
     }
 }

@@ -112,6 +112,7 @@ enum DemoAction: Sendable {
     case burst
     case impossibleTravel(city: Int)
     case cardTesting
+    case compromisedCard
 
     var kind: DemoAnomalyKind {
         switch self {
@@ -122,6 +123,7 @@ enum DemoAction: Sendable {
         case .burst: return .burst
         case .impossibleTravel: return .impossibleTravel
         case .cardTesting: return .cardTesting
+        case .compromisedCard: return .compromisedCard
         }
     }
 }
@@ -131,6 +133,7 @@ extension DemoClient {
     /// daily rate, plus a little for trips); turns a target fraud share into incident counts.
     static let populationDailyRate = 1.82
     static let homeJitterKm = 20.0
+    static let spendLogLimit = 2.3
     static let monthDays = 30
 
     static func idWidth(clients: Int) -> Int { max(6, String(clients).count) }
@@ -174,7 +177,10 @@ extension DemoClient {
         hourWeights = order.map { hourWeights[$0] }
         let hourSpreadSeconds = rng.uniform(35, 80) * 60
 
-        let spendLog = rng.normal(mean: 0, deviation: 0.45)
+        // Clients' levels differ twentyfold and more (5th to 95th percentile), as real card portfolios do: one client's
+        // charges are $5-$15, another's $100 and up. Clamped so no client's ordinary charges sit at the $1 floor or
+        // the $5,000 cap.
+        let spendLog = min(DemoClient.spendLogLimit, max(-DemoClient.spendLogLimit, rng.normal(mean: 0, deviation: 0.9)))
         let meanAmountUSD = zip(categories, shares).reduce(0.0) { sum, pair in
             let (category, share) = pair
             return sum + share * exp(category.logMedian + spendLog + category.sigma * category.sigma / 2)

@@ -9,13 +9,14 @@ public struct DemoConfig: Sendable, Equatable {
     public static let fraudRateRange: ClosedRange<Double> = 0...0.2
     public static let tripsPerYearRange: ClosedRange<Double> = 0...52
     public static let refundRateRange: ClosedRange<Double> = 0...0.1
+    public static let compromisedMerchantsRange: ClosedRange<Double> = 0...100
     /// Last start such that every generated day still has a four-digit year.
     static let latestStart: Int64 = 253_402_214_400  // 9999-12-31T00:00:00Z
 
     /// Relative frequency of incidents per kind. Monthly incidents plant ~20 rows each, so they are rarer.
     public static let defaultAnomalyWeights: [DemoAnomalyKind: Double] = [
         .unusualHour: 1, .unusualPlace: 1, .overDailySpend: 1, .overMonthlySpend: 0.5,
-        .burst: 1, .impossibleTravel: 1, .cardTesting: 1,
+        .burst: 1, .impossibleTravel: 1, .cardTesting: 1, .compromisedCard: 1,
     ]
 
     public var clients: Int
@@ -25,7 +26,8 @@ public struct DemoConfig: Sendable, Equatable {
     public var start: Int64
     /// Target share of rows labelled fraud, over the whole run.
     public var fraudRate: Double
-    /// Relative frequency of incidents per anomaly kind; a kind left out (or 0) is never planted.
+    /// Relative frequency of incidents per anomaly kind; a kind left out (or 0) is never planted. Compromised merchants
+    /// are not among them: they hit many clients at once (`compromisedMerchantsPerYear`).
     public var anomalyWeights: [DemoAnomalyKind: Double]
     /// Mean legitimate trips per client per year (each client varies around it).
     public var tripsPerYear: Double
@@ -33,11 +35,14 @@ public struct DemoConfig: Sendable, Equatable {
     public var refundRate: Double
     /// Days of clean history every client gets before anything is planted.
     public var warmupDays: Int
+    /// Merchants compromised per year per thousand clients (each for two to five weeks); at least one in any run with
+    /// room for a window after the warm-up, unless 0.
+    public var compromisedMerchantsPerYear: Double
 
     public init(
         clients: Int = 500, days: Int = 365, seed: UInt64 = 42, start: Int64 = DemoConfig.defaultStart,
         fraudRate: Double = 0.0075, anomalyWeights: [DemoAnomalyKind: Double] = DemoConfig.defaultAnomalyWeights,
-        tripsPerYear: Double = 2, refundRate: Double = 0.003, warmupDays: Int = 30
+        tripsPerYear: Double = 2, refundRate: Double = 0.003, warmupDays: Int = 30, compromisedMerchantsPerYear: Double = 5
     ) {
         self.clients = clients
         self.days = days
@@ -48,6 +53,7 @@ public struct DemoConfig: Sendable, Equatable {
         self.tripsPerYear = tripsPerYear
         self.refundRate = refundRate
         self.warmupDays = warmupDays
+        self.compromisedMerchantsPerYear = compromisedMerchantsPerYear
     }
 
     /// Throws the first setting that is out of range, named as the command line names it.
@@ -81,6 +87,10 @@ public struct DemoConfig: Sendable, Equatable {
         }
         guard warmupDays >= 0, warmupDays <= DemoConfig.daysRange.upperBound else {
             throw .outOfRange(option: "warmupDays", value: String(warmupDays), allowed: "between 0 and 3660")
+        }
+        guard compromisedMerchantsPerYear.isFinite, DemoConfig.compromisedMerchantsRange.contains(compromisedMerchantsPerYear) else {
+            throw .outOfRange(option: "compromisedMerchantsPerYear", value: String(compromisedMerchantsPerYear),
+                              allowed: "between 0 and 100")
         }
     }
 

@@ -46,18 +46,24 @@ struct DemoDayBuilder {
     /// day back home start at 13:00, so legitimate travel never looks like impossible travel.
     static let travelDayFirstSecond: Int32 = 13 * 3_600
     static let maxOrdinaryCents: Int64 = 500_000
+    /// A stolen card's charges are about five times the card's own (the relative jump is what marks them).
+    static let compromisedCardFactor: ClosedRange<Double> = 4...6
+    static let compromisedCardShare = 1.0 / 3
 
     let world: DemoWorld
     let seed: UInt64
     let refundRate: Double
     let day: DemoDay
+    /// Merchants whose terminal is compromised on this day (a handful at most).
+    let compromisedMerchants: [Int32]
     var rng = DemoRandom(seed: 0)
 
-    init(world: DemoWorld, config: DemoConfig, day: DemoDay) {
+    init(world: DemoWorld, config: DemoConfig, day: DemoDay, compromisedMerchants: [Int32] = []) {
         self.world = world
         seed = config.seed
         refundRate = config.refundRate
         self.day = day
+        self.compromisedMerchants = compromisedMerchants
     }
 
     /// Appends the client's day, in time order, to `output`, and one sort key per row to `keys`.
@@ -93,6 +99,13 @@ struct DemoDayBuilder {
         while cursor.nextIncident < incidents.count && incidents[cursor.nextIncident].day == day.index {
             plant(client, incidents[cursor.nextIncident].action, into: &drafts)
             cursor.nextIncident += 1
+        }
+        if !compromisedMerchants.isEmpty {
+            // Every purchase at a skimmed terminal is fraud, however ordinary for its card; refunds stay genuine.
+            for i in drafts.indices where drafts[i].kind == nil && drafts[i].cents > 0
+                && compromisedMerchants.contains(drafts[i].merchant) {
+                drafts[i].kind = .compromisedMerchant
+            }
         }
 
         emit(client, drafts: &drafts, cursor: &cursor, output: &output, keys: &keys)
@@ -259,6 +272,15 @@ struct DemoDayBuilder {
             second += Int32(rng.int(in: 120...1_200))
             let cashOut = world.randomMerchant(category: DemoCategory.shoppingNet, city: client.homeCityIndex, using: &rng)
             drafts.append(DemoDraft(second: second, merchant: cashOut, cents: Int64(rng.int(in: 30_000...150_000)), kind: kind))
+
+        case .compromisedCard:
+            // The thief uses the card where and when its owner does, so only the amount tells: about five times what
+            // the client usually pays in that category.
+            for i in drafts.indices where drafts[i].kind == nil && drafts[i].cents > 0 && rng.chance(Self.compromisedCardShare) {
+                let category = world.merchants[Int(drafts[i].merchant)].category
+                let factor = rng.uniform(Self.compromisedCardFactor.lowerBound, Self.compromisedCardFactor.upperBound)
+                drafts[i] = draft(drafts[i].second, drafts[i].merchant, typicalCents(client, category: category) * factor, kind)
+            }
         }
     }
 

@@ -18,6 +18,8 @@ public struct DemoGenerator: Sendable {
     let rowClients: [DemoRowClient]
     /// "demo-<seed>-", the start of every source key.
     let sourceKeySeedPrefix: [UInt8]
+    /// Merchants compromised for weeks, planned over the whole world once the clients (and their regular merchants) exist.
+    let compromises: [DemoCompromisedMerchant]
     /// Most chunks of clients generated at once; 1 generates on the calling thread only.
     var concurrency: Int
 
@@ -41,10 +43,14 @@ public struct DemoGenerator: Sendable {
         habits = profiles.map(\.habits)
         rowClients = profiles.map { DemoRowClient(id: $0.id, home: $0.home) }
         sourceKeySeedPrefix = Array("demo-\(config.seed)-".utf8)
+        compromises = DemoCompromisedMerchant.plan(config: config, world: world, clients: habits)
     }
 
     /// Every client's profile, in id order.
     public func clients() -> [DemoClient] { profiles }
+
+    /// The merchants compromised during the run, in the order planned.
+    public func compromisedMerchants() -> [DemoCompromisedMerchant] { compromises }
 
     /// Streams the data set one day at a time, in chronological order: each call gets one day's
     /// rows for every client, sorted by (instant, clientID, sourceKey), and is made for every day
@@ -183,7 +189,8 @@ struct DemoDayChunk {
     mutating func run(day: DemoDay, generator: DemoGenerator) {
         output.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
-        var builder = DemoDayBuilder(world: generator.world, config: generator.config, day: day)
+        let compromised = generator.compromises.filter { $0.days.contains(day.index) }.map(\.merchantIndex)
+        var builder = DemoDayBuilder(world: generator.world, config: generator.config, day: day, compromisedMerchants: compromised)
         for (slot, client) in clients.enumerated() {
             builder.build(
                 client: generator.habits[client], cursor: &cursors[slot], drafts: &drafts,

@@ -58,7 +58,7 @@ struct DemoPlanner {
         guard warmup < days else { return [] }
         let monthFits = days - DemoClient.monthDays >= warmup
         let kinds = DemoAnomalyKind.allCases.filter { kind in
-            (config.anomalyWeights[kind] ?? 0) > 0 && (kind != .overMonthlySpend || monthFits)
+            kind.isPerClient && (config.anomalyWeights[kind] ?? 0) > 0 && (kind != .overMonthlySpend || monthFits)
         }
         guard !kinds.isEmpty else { return [] }
         let weights = kinds.map { config.anomalyWeights[$0] ?? 0 }
@@ -73,6 +73,10 @@ struct DemoPlanner {
             let kind = kinds[rng.index(cumulative: kindCumulative)]
             if kind == .overMonthlySpend {
                 incidents += monthlyIncidents(warmup: warmup)
+                continue
+            }
+            if kind == .compromisedCard {
+                incidents += compromisedCardIncidents(warmup: warmup)
                 continue
             }
             guard let day = freeDay(in: warmup..<days) else { continue }
@@ -90,7 +94,7 @@ struct DemoPlanner {
                 action = .impossibleTravel(city: rng.choice(far))
             case .unusualPlace:
                 action = .unusualPlace(city: unvisitedCity(excluding: tripCities))
-            case .overMonthlySpend:
+            case .overMonthlySpend, .compromisedCard, .compromisedMerchant:
                 preconditionFailure("handled above")
             }
             incidents.append(DemoIncident(day: day, action: action))
@@ -114,6 +118,17 @@ struct DemoPlanner {
         let each = max(extra / Double(purchaseDays.count), 2 * meanAmountCents)
         for day in purchaseDays { busy[day] = true }
         return purchaseDays.map { DemoIncident(day: $0, action: .overMonthlySpendPurchase(cents: each)) }
+    }
+
+    /// Twelve to sixteen days from a free day on which the card is used by a thief as well: each free day of the window
+    /// gets an incident that turns some of that day's ordinary charges into fraud (days taken by other incidents are
+    /// left to them, so each day's rows have one story).
+    private mutating func compromisedCardIncidents(warmup: Int) -> [DemoIncident] {
+        guard let start = freeDay(in: warmup..<config.days) else { return [] }
+        let end = min(config.days, start + rng.int(in: 12...16))
+        let days = (start..<end).filter { !busy[$0] }
+        for day in days { busy[day] = true }
+        return days.map { DemoIncident(day: $0, action: .compromisedCard) }
     }
 
     private mutating func freeDay(in range: Range<Int>, where accept: (Int) -> Bool = { _ in true }) -> Int? {

@@ -94,6 +94,8 @@ enum DemoStream {
     static let profile: UInt64 = 2
     static let plan: UInt64 = 3
     static let day: UInt64 = 4
+    static let compromise: UInt64 = 5
+    static let outcome: UInt64 = 6
 }
 
 /// Sparkov-style company names ("Kirlin, Kub and Mann", "Rippin-Heller"), each used once.

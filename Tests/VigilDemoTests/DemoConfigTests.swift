@@ -43,8 +43,14 @@ struct DemoConfigTests {
 
     @Test("weights select kinds: only the weighted kind is planted")
     func weightsSelectKinds() {
-        let run = DemoRun(DemoConfig(clients: 80, days: 90, fraudRate: 0.02, anomalyWeights: [.cardTesting: 1]))
+        // Compromised merchants have their own rate (they hit many clients at once): off here, and on by default.
+        var config = DemoConfig(clients: 80, days: 90, fraudRate: 0.02, anomalyWeights: [.cardTesting: 1])
+        config.compromisedMerchantsPerYear = 0
+        let run = DemoRun(config)
         let kinds = Set(run.rows.compactMap(\.labelKind))
         #expect(kinds == ["card_testing"])
+        #expect(run.compromises.isEmpty)
+        config.compromisedMerchantsPerYear = DemoConfig().compromisedMerchantsPerYear
+        #expect(Set(DemoRun(config).rows.compactMap(\.labelKind)) == ["card_testing", "compromised_merchant"])
     }
 }

@@ -14,6 +14,7 @@ struct DemoDeterminismTests {
         #expect(first.rows.count == second.rows.count)
         #expect(first.digest == second.digest)
         #expect(first.rows == second.rows)
+        #expect(first.compromises == second.compromises && !first.compromises.isEmpty)
 
         var reseeded = config
         reseeded.seed = 8
@@ -122,9 +123,14 @@ struct DemoDeterminismTests {
         let run = Runs.dense
         let byClient = run.rowsByClient
         for client in run.clients {
-            let labelled = Set((byClient[client.id] ?? []).filter(\.isFraud).map { "\($0.dayIndex)|\($0.labelKind!)" })
-            let planted = Set(client.plantedAnomalies.map { "\($0.day)|\($0.kind.rawValue)" })
+            // A compromised merchant is planned across clients (its own test); a compromised card's window day on which
+            // no charge was picked for the thief has no fraud row (added with those two kinds).
+            let rows = (byClient[client.id] ?? []).filter { $0.isFraud && $0.kind != .compromisedMerchant }
+            let labelled = Set(rows.filter { $0.kind != .compromisedCard }.map { "\($0.dayIndex)|\($0.labelKind!)" })
+            let planted = Set(client.plantedAnomalies.filter { $0.kind != .compromisedCard }.map { "\($0.day)|\($0.kind.rawValue)" })
             #expect(labelled == planted, "\(client.id)")
+            let cardDays = Set(rows.filter { $0.kind == .compromisedCard }.map(\.dayIndex))
+            #expect(cardDays.isSubset(of: client.plantedAnomalies.filter { $0.kind == .compromisedCard }.map(\.day)), "\(client.id)")
             #expect(client.plantedAnomalies.allSatisfy { $0.day >= run.config.warmupDays })
         }
     }

@@ -8,6 +8,7 @@ struct DemoRun: Sendable {
     let config: DemoConfig
     let clients: [DemoClient]
     let days: [[Transaction]]
+    let compromises: [DemoCompromisedMerchant]
     var rows: [Transaction] { days.flatMap { $0 } }
 
     init(_ config: DemoConfig, concurrency: Int? = nil) {
@@ -18,6 +19,7 @@ struct DemoRun: Sendable {
         self.config = config
         self.clients = generator.clients()
         self.days = days
+        compromises = generator.compromisedMerchants()
     }
 
     var rowsByClient: [String: [Transaction]] {
@@ -54,6 +56,8 @@ enum Runs {
     static let defaultRates = DemoRun(DemoConfig(clients: 200, days: 365, seed: 42))
     /// Four times the usual fraud so every kind appears many times: for signature checks.
     static let dense = DemoRun(DemoConfig(clients: 150, days: 150, seed: 11, fraudRate: 0.03))
+    /// Many clients over a few months, merchants compromised six times as often as by default: several of them.
+    static let crowded = DemoRun(DemoConfig(clients: 1_000, days: 120, seed: 5, compromisedMerchantsPerYear: 30))
 }
 
 extension Transaction {

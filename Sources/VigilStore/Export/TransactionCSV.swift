@@ -31,7 +31,8 @@ public enum TransactionCSV {
         return fields.joined(separator: ",")
     }
 
-    static func iso(_ epoch: Int64) -> String {
+    /// `2025-01-05T13:45:12Z`.
+    public static func iso(_ epoch: Int64) -> String {
         var s = CivilTime.format(epoch)
         s.replaceSubrange(s.index(s.startIndex, offsetBy: 10)...s.index(s.startIndex, offsetBy: 10), with: "T")
         return s + "Z"
