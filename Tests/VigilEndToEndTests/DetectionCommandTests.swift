@@ -177,7 +177,7 @@ import Testing
     @Test func unknownDetectorsAreRefusedByName() throws {
         let store = try importedSample("u")
         let known = "all, models, rules, iforest, lof, lstm, impossible_travel, card_testing, unusual_place, unusual_amount, "
-            + "category_amount, over_daily_spend, over_monthly_spend, unusual_hour, burst"
+            + "category_amount, over_daily_spend, over_monthly_spend, unusual_hour, burst, merchant_risk, merchant_surge, card_exposure"
         let result = try Harness.run(["scan", "--store", store, "--detectors", "iforest,svm"])
         #expect(result.status == 64, "a usage error")
         #expect(result.stderr.split(separator: "\n").first
@@ -198,13 +198,14 @@ import Testing
         #expect(help.status == 0)
         let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let start = try #require(lines.firstIndex { $0.hasPrefix("  --detectors <detectors>") }, "\(help.stdout)")
-        #expect(Array(lines[start ..< min(lines.count, start + 19)]) == [
+        #expect(Array(lines[start ..< min(lines.count, start + 24)]) == [
             "  --detectors <detectors> Comma-separated detectors and groups (default: all).",
             "        all               - every detector",
             "        models            - iforest, lof, lstm",
             "        rules             - impossible_travel, card_testing, unusual_place,",
             "                            unusual_amount, category_amount, over_daily_spend,",
-            "                            over_monthly_spend, unusual_hour, burst",
+            "                            over_monthly_spend, unusual_hour, burst,",
+            "                            merchant_risk, merchant_surge, card_exposure",
             "        iforest           - Isolation Forest",
             "        lof               - Local Outlier Factor",
             "        lstm              - LSTM sequence model",
@@ -218,6 +219,9 @@ import Testing
             "                          - over usual monthly spend",
             "        unusual_hour      - unusual hour",
             "        burst             - burst",
+            "        merchant_risk     - risky merchant",
+            "        merchant_surge    - merchant surge",
+            "        card_exposure     - exposed card",
         ], "\(help.stdout)")
     }
 

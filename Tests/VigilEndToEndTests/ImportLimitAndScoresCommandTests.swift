@@ -98,7 +98,8 @@ import Testing
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first == "source_id,transaction_id,iforest,impossible_travel,card_testing,unusual_place,unusual_amount,"
-                + "category_amount,over_daily_spend,over_monthly_spend,unusual_hour,burst,ensemble")
+                + "category_amount,over_daily_spend,over_monthly_spend,unusual_hour,burst,merchant_risk,merchant_surge,card_exposure,"
+                + "ensemble")
         #expect(lines.count == 1 + 1_021)
         #expect(try Harness.run(["scores", "--store", store, "--out", "-"]).stdout == text, "standard output gets the same")
 
