@@ -198,7 +198,7 @@ import Testing
         #expect(help.status == 0)
         let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let start = try #require(lines.firstIndex { $0.hasPrefix("  --detectors <detectors>") }, "\(help.stdout)")
-        #expect(Array(lines[start ..< min(lines.count, start + 24)]) == [
+        #expect(Array(lines[start ..< min(lines.count, start + 23)]) == [
             "  --detectors <detectors> Comma-separated detectors and groups (default: all).",
             "        all               - every detector",
             "        models            - iforest, lof, lstm",
