@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilDetect
 import VigilEngine
 import VigilStore
 
@@ -80,6 +81,10 @@ struct Scan: ParsableCommand, StoreOptionCommand {
                 print("  scored with the fitted \(report.reused.map(\.title).joined(separator: ", ")) kept from an earlier scan "
                       + "(the same settings); --retrain fits them afresh")
             }
+            for (detector, configured, earned) in report.weights where configured > 0 {
+                print("  weight of \(detector.title): " + String(format: "%.2f of %.2f", earned, configured)
+                      + (report.earned?.fits.first { $0.detector == detector }.map(Self.describe) ?? ""))
+            }
             print("  ensemble (run #\(ensemble)): \(Formatting.grouped(report.alertsSelected)) transactions at or above \(config.alertThreshold)"
                   + (config.dailyBudget > 0 ? " within \(Formatting.grouped(config.dailyBudget)) a day" : ""))
         }
@@ -95,4 +100,10 @@ struct Scan: ParsableCommand, StoreOptionCommand {
     }
 
     private func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
+
+    /// Why a detector earned its weight: "; lift 24.1 (812 of its top 2,552 among the others' top 2,553)".
+    static func describe(_ fit: EarnedWeights.Fit) -> String {
+        String(format: "; lift %.1f", fit.lift) + " (\(Formatting.grouped(fit.agreeing)) of its top \(Formatting.grouped(fit.tail)) "
+            + "among the top \(Formatting.grouped(fit.reference)) of the detectors that judge it)"
+    }
 }

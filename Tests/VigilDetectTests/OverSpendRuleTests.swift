@@ -23,16 +23,36 @@ import VigilCore
         let findings = daily.findings(client: 0, of: client(rows))
         let finding = try #require(findings.first)
         #expect(findings.count == 1 && finding.row == 31)
-        #expect(finding.spendMinor == 95_000 && finding.usualMinor == 5_000 && finding.limitMinor == 20_000)
+        #expect(finding.spendMinor == 95_000 && finding.usualMinor == 5_000 && finding.limitMinor == 15_000, "3 × the $50 median day")
         #expect(finding.periods == 30)
         #expect(finding.score == 1, "4.75 times the limit is past saturation")
         #expect(daily.reason(for: finding) == "this day's spend so far, $950.00, is 19.0× the client's usual busiest day "
                 + "($50.00, the 95th percentile of 30 days with spend)")
     }
 
-    @Test func theFloorKeepsSmallSpendersQuiet() {
-        let rows = days(30, each: 1_000) + [(30 * 86_400 + 36_000, 15_000)]
-        #expect(daily.findings(client: 0, of: client(rows)).isEmpty, "$150 is 15× a $10 day but under the $200 floor")
+    /// A $12-a-day client's $61.20 day is as strange as a $120-a-day client's $612 day: the limit is the larger of
+    /// 1.5 × the busiest usual day and 3 × the median day, both the client's own.
+    @Test func theLimitScalesWithTheClient() throws {
+        func pattern(_ scale: Int64) -> [(Int64, Int64)] {
+            var rows: [(Int64, Int64)] = []
+            for day in 0 ..< 30 { rows.append((Int64(day) * 86_400 + 36_000, (800 + Int64(day % 8) * 100) * scale)) }
+            let last: [(Int64, Int64)] = [(30 * 86_400 + 36_000, 1_200), (30 * 86_400 + 40_000, 4_920), (31 * 86_400 + 36_000, 3_000)]
+            for (instant, amount) in last { rows.append((instant, amount * scale)) }
+            return rows
+        }
+        let small = daily.findings(client: 0, of: client(pattern(1)))
+        let large = daily.findings(client: 0, of: client(pattern(10)))
+        let finding = try #require(small.first)
+        #expect(small.map(\.row) == [31], "$61.20 on the day fires; a $30 day (2.7× the median) does not")
+        #expect(finding.spendMinor == 6_120 && finding.limitMinor == 3_300 && finding.usualMinor == 1_500)
+        #expect(large.map(\.row) == [31] && large[0].score == finding.score && finding.score > 0.4)
+        #expect(daily.reason(for: finding) == "this day's spend so far, $61.20, is 4.1× the client's usual busiest day "
+                + "($15.00, the 95th percentile of 30 days with spend)")
+    }
+
+    @Test func theSmallFloorKeepsPenniesQuiet() {
+        let rows = days(30, each: 100) + [(30 * 86_400 + 36_000, 900)]
+        #expect(daily.findings(client: 0, of: client(rows)).isEmpty, "$9 is 9× a $1 day but under the $10 floor")
     }
 
     @Test func shortHistoryNeverFires() {
@@ -54,7 +74,7 @@ import VigilCore
     }
 
     @Test func monthsUseTheCalendar() throws {
-        // $1,000 in each of six months, then a month of $4,000: limit max($2,000, 1.5 × $1,000) = $2,000.
+        // $1,000 in each of six months, then a month of $4,000: limit max($20, 1.5 × $1,000, 2 × $1,000) = $2,000.
         var rows: [(Int64, Int64)] = []
         for month in 0..<6 {
             let day = CivilTime.daysFromCivil(year: 2024, month: month + 1, day: 10) - CivilTime.daysFromCivil(year: 2024, month: 1, day: 1)

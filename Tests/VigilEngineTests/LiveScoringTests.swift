@@ -90,6 +90,9 @@ extension WholeScans {
         // A scan reusing the fitted detectors gives every arrival the same scores, detector by detector.
         let report = try Scanner.scan(arrivals.store, options: ScanOptions(config: arrivals.config))
         #expect(report.reused == [.isolationForest, .localOutlierFactor, .lstm])
+        // The weights the detectors earned were fitted with them, kept, and are the ones live scoring used.
+        #expect(report.earned == nil && report.weights.count == Detector.allCases.count)
+        for (detector, _, earned) in report.weights { #expect(scorer.ensemble.weight(detector) == earned, "\(detector)") }
         let ensemble = try arrivals.store.runScores(runID: try #require(report.ensembleRunID))
         let batchScore = Dictionary(uniqueKeysWithValues: zip(ensemble.ids, ensemble.scores))
         var compared = 0

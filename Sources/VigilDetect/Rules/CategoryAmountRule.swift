@@ -6,6 +6,10 @@ import VigilCore
 /// sample), scoring `1 − p / tail`. A $300 grocery bill is rare for anyone, even on a card that has never been used
 /// for groceries before, where the client's own amounts (`UnusualAmountRule`) know nothing yet.
 ///
+/// Relative to the client all the same: once the client has history, a charge no larger than their own usual largest
+/// charge (`UnusualAmountRule`'s quantile of their recent charges) is ordinary for them, however rare in the
+/// population, and is not flagged; so a large spender's routine $180 bill does not crowd out a small spender's jump.
+///
 /// It needs no history of the client's, so it speaks from a card's first transaction; it is causal in the same way as
 /// the models, judging against the prior estimated once from the store and saved with the fitted detectors, so a
 /// scan and live scoring give the same score. Its weight in the ensemble is below the alert threshold's evidence:
@@ -14,8 +18,8 @@ public struct CategoryAmountRule: Sendable {
     public struct Parameters: Sendable, Equatable, Codable {
         /// The share of the category's charges, from the top, that scores above 0 (at most the share the prior keeps).
         public var tail: Double = 0.05
-        /// Never flag a charge below this (minor units): $100.
-        public var floorMinor: Int64 = 10_000
+        /// Never flag a charge below this (minor units): $5, so that pennies never alert.
+        public var floorMinor: Int64 = 500
         /// Charges in the category the prior's sample needs before the rule judges it.
         public var minimumCharges: Int = 100
 
@@ -33,6 +37,8 @@ public struct CategoryAmountRule: Sendable {
         /// The category's charge at the top `tail` share, which the score starts rising above.
         public var tailAmountMinor: Int64?
         public var category: Int32
+        /// The client's usual largest charge it was above, when the client had history.
+        public var clientUsualMinor: Int64?
     }
 
     public let parameters: Parameters
@@ -59,15 +65,21 @@ public struct CategoryAmountRule: Sendable {
         smallestFlagged = max(smallest, parameters.floorMinor)
     }
 
-    /// The finding when `event`'s charge is in the top `tail` of its category's; `categoryName` names the event's
-    /// category id (nil for one it does not know, which the rule cannot judge).
-    public func judge(_ event: TransactionEvent, row: Int, categoryName: (Int32) -> String?) -> Finding? {
+    /// Whether a charge of `amountMinor` could be flagged at all: most are not, and are passed over without more work.
+    public func mayFlag(_ amountMinor: Int64) -> Bool { amountMinor >= smallestFlagged }
+
+    /// The finding when `event`'s charge is in the top `tail` of its category's and above `clientUsual` (the client's
+    /// usual largest charge, in minor units; nil when they have too little history to say); `categoryName` names the
+    /// event's category id (nil for one it does not know, which the rule cannot judge).
+    public func judge(_ event: TransactionEvent, row: Int, clientUsual: Double? = nil, categoryName: (Int32) -> String?) -> Finding? {
         let amount = event.amountMinor
-        guard amount >= smallestFlagged, let name = categoryName(event.category), let table = amounts[name] else { return nil }
+        guard amount >= smallestFlagged, Double(amount) > clientUsual ?? -.infinity,
+              let name = categoryName(event.category), let table = amounts[name] else { return nil }
         let share = table.shareAtLeast(amount)
         guard share < parameters.tail else { return nil }
         return Finding(row: row, score: 1 - share / parameters.tail, amountMinor: amount, share: share,
-                       charges: table.charges, tailAmountMinor: table.amount(atShare: parameters.tail), category: event.category)
+                       charges: table.charges, tailAmountMinor: table.amount(atShare: parameters.tail), category: event.category,
+                       clientUsualMinor: clientUsual.map { Money.minorUnits(clamping: $0) })
     }
 
     /// A share as a percentage, with two decimals below 0.1 %: "0.8 %", "0.04 %".
@@ -85,10 +97,11 @@ public struct CategoryAmountRule: Sendable {
         let tailPercent = Self.percent(parameters.tail)
         let start = finding.tailAmountMinor.map { "the top \(tailPercent) start at \(Money(minorUnits: $0, currency: currency)); " } ?? ""
         let sampled = "\(Formatting.grouped(finding.charges)) charges sampled"
+        let client = finding.clientUsualMinor.map { "; this client's usual largest charge is \(Money(minorUnits: $0, currency: currency))" } ?? ""
         if finding.share == 0 {
-            return "\(amount) at \(name): larger than any of everyone's \(name) charges (\(sampled))"
+            return "\(amount) at \(name): larger than any of everyone's \(name) charges (\(sampled))\(client)"
         }
         return "\(amount) at \(name): only \(Self.percent(finding.share)) of everyone's \(name) charges are as large "
-            + "(\(start)\(sampled))"
+            + "(\(start)\(sampled))\(client)"
     }
 }

@@ -2,8 +2,12 @@ import Foundation
 import VigilCore
 
 /// Flags a transaction that takes the client's spend for the day (or the calendar month, UTC) well past what the
-/// client usually spends in one: above `factor` times a high quantile of the client's own earlier periods, and
-/// above an absolute floor so that a $3 coffee on a quiet day never alerts.
+/// client usually spends in one: above `factor` times a high quantile of the client's own earlier periods, and above
+/// `medianFactor` times their median period. Both scale with the client, so a small spender's doubled day is seen as
+/// readily as a large spender's; only `floorMinor`, a few dollars, is absolute, so that pennies never alert.
+///
+/// A flagged period is remembered at the limit it passed, not at its spend, so that a compromised card's days do not
+/// become its own yardstick; a client whose spending really grows still moves the limit up by `factor` each time.
 ///
 /// The yardstick is the client's last `window` periods with any spend, so it follows changed habits; nothing fires
 /// before `minimumPeriods` such periods (short history alone never makes an alert). Refunds count as no spend.
@@ -19,7 +23,9 @@ public struct OverSpendRule: ClientRule {
         public var quantile: Double = 0.95
         /// How far above that quantile the spend must go.
         public var factor: Double = 1.5
-        /// Minor units the period's spend must exceed in any case ($200 a day, $2,000 a month by default).
+        /// How far above the client's median period the spend must go.
+        public var medianFactor: Double
+        /// Minor units the period's spend must exceed in any case ($10 a day, $20 a month by default).
         public var floorMinor: Int64
         public var window: Int
         public var minimumPeriods: Int
@@ -30,11 +36,14 @@ public struct OverSpendRule: ClientRule {
             self.period = period
             switch period {
             case .day:
-                floorMinor = 20_000
+                medianFactor = 3
+                floorMinor = 1_000
                 window = 60
                 minimumPeriods = 10
             case .month:
-                floorMinor = 200_000
+                // A month's spend is a sum of many charges and varies far less than a day's.
+                medianFactor = 2
+                floorMinor = 2_000
                 window = 12
                 minimumPeriods = 3
             }
@@ -75,6 +84,8 @@ public struct OverSpendRule: ClientRule {
         var earlier = RecentSample()
         var current: Int?
         var spend: Int64 = 0
+        /// The limit the current period passed, if it did: what it is remembered as.
+        var passed: Int64?
 
         /// The state of a client with no transactions yet.
         public init() {}
@@ -85,15 +96,19 @@ public struct OverSpendRule: ClientRule {
     public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
         let period = period(of: event.instant)
         if period != state.current {
-            if state.current != nil, state.spend > 0 { state.earlier.add(Double(state.spend), capacity: parameters.window) }
+            if state.current != nil, state.spend > 0 {
+                state.earlier.add(Double(min(state.spend, state.passed ?? .max)), capacity: parameters.window)
+            }
             state.current = period
             state.spend = 0
+            state.passed = nil
         }
         state.spend = Money.saturatingSum(state.spend, max(0, event.amountMinor))
         guard event.amountMinor > 0, state.earlier.count >= parameters.minimumPeriods,
-              let usual = state.earlier.quantile(parameters.quantile) else { return nil }
-        let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
+              let usual = state.earlier.quantile(parameters.quantile), let median = state.earlier.median else { return nil }
+        let limit = max(Double(parameters.floorMinor), usual * parameters.factor, median * parameters.medianFactor)
         guard Double(state.spend) > limit else { return nil }
+        state.passed = min(state.passed ?? .max, Money.minorUnits(clamping: limit))
         let score = RuleScore.logarithmic(Double(state.spend), limit: limit, saturation: parameters.saturation)
         return Finding(row: row, score: score, spendMinor: state.spend, limitMinor: Money.minorUnits(clamping: limit),
                        usualMinor: Money.minorUnits(clamping: usual), periods: state.earlier.count)

@@ -120,11 +120,14 @@ public struct RuleSet: Sendable {
         if runs.hour, let f = hour.step(event, row: row, state: &state.unusualHour) {
             hits.append(RuleHit(row: row, detector: .unusualHour, score: f.score, reason: hour.reason(for: f)))
         }
+        // The client's usual largest charge before this one, for the population's rule (only for a charge it may flag).
+        let usual = runs.categoryAmount && runs.amount && categoryAmount.mayFlag(event.amountMinor)
+            ? state.unusualAmount.usualLargest(amount.parameters) : nil
         if runs.amount, let f = amount.step(event, row: row, state: &state.unusualAmount) {
             hits.append(RuleHit(row: row, detector: .unusualAmount, score: f.score,
                                 reason: amount.reason(for: f, categoryName: categoryName, currency: currency)))
         }
-        if runs.categoryAmount, let f = categoryAmount.judge(event, row: row, categoryName: categoryName) {
+        if runs.categoryAmount, let f = categoryAmount.judge(event, row: row, clientUsual: usual, categoryName: categoryName) {
             hits.append(RuleHit(row: row, detector: .categoryAmount, score: f.score,
                                 reason: categoryAmount.reason(for: f, categoryName: categoryName, currency: currency)))
         }

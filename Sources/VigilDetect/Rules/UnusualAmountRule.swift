@@ -3,13 +3,21 @@ import VigilCore
 
 /// Flags a charge far above what the client usually pays in the same category: above `factor` times the
 /// `quantile` of their last `window` charges there (of all their charges while the category is new to them), and
-/// never below `floorMinor`, so small purchases never alert. Causal: each charge is judged against earlier ones only.
+/// above `medianFactor` times their median charge there. Both limits scale with the client, so $60 from a client
+/// whose charges are $8–$15 is as strange as $600 from a $100 client; only `floorMinor`, a few dollars, is absolute,
+/// so that pennies never alert. Causal: each charge is judged against earlier ones only.
+///
+/// A flagged charge is remembered at the limit it passed, not at its amount: a compromised card's run of large
+/// charges would otherwise become its own yardstick after two or three, while a client whose level really changes
+/// still moves the limit up by `factor` every few charges.
 public struct UnusualAmountRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         public var quantile: Double = 0.95
         public var factor: Double = 1.5
-        /// Never flag a charge below this (minor units): $100.
-        public var floorMinor: Int64 = 10_000
+        /// Never flag a charge below this many times the client's median charge (in the same sample).
+        public var medianFactor: Double = 3
+        /// Never flag a charge below this (minor units): $5, so that pennies never alert.
+        public var floorMinor: Int64 = 500
         /// Charges remembered per category (and overall).
         public var window: Int = 50
         /// Charges in a category before it is judged against itself rather than against all the client's charges.
@@ -27,6 +35,8 @@ public struct UnusualAmountRule: ClientRule {
         public var score: Double
         public var amountMinor: Int64
         public var usualMinor: Int64
+        /// The client's median charge in the same sample.
+        public var medianMinor: Int64
         /// The category the usual amount comes from, nil when it comes from all the client's charges.
         public var category: Int32?
         /// How many earlier charges the usual amount summarises.
@@ -47,6 +57,12 @@ public struct UnusualAmountRule: ClientRule {
 
         /// The state of a client with no transactions yet.
         public init() {}
+
+        /// The client's usual largest charge over all categories (the rule's quantile of their remembered charges);
+        /// nil until they have the history the rule needs.
+        public func usualLargest(_ parameters: Parameters) -> Double? {
+            overall.count >= parameters.minimumHistory ? overall.quantile(parameters.quantile) : nil
+        }
     }
 
     /// Judges `event` (the client's transaction at `row`) against the client's earlier charges in `state`, then
@@ -57,27 +73,30 @@ public struct UnusualAmountRule: ClientRule {
         guard amount > 0 else { return nil }
         let category = event.category
         var finding: Finding?
+        var remembered = Double(amount)
         if state.overall.count >= parameters.minimumHistory {
             let own = state.perCategory[category]
             let inCategory = (own?.count ?? 0) >= parameters.minimumInCategory
             let source = inCategory ? own! : state.overall
-            if let usual = source.quantile(parameters.quantile) {
-                let limit = max(Double(parameters.floorMinor), usual * parameters.factor)
+            if let usual = source.quantile(parameters.quantile), let median = source.median {
+                let limit = max(Double(parameters.floorMinor), usual * parameters.factor, median * parameters.medianFactor)
                 if Double(amount) > limit {
                     finding = Finding(row: row, score: RuleScore.logarithmic(Double(amount), limit: limit, saturation: parameters.saturation),
                                       amountMinor: amount, usualMinor: Money.minorUnits(clamping: usual),
+                                      medianMinor: Money.minorUnits(clamping: median),
                                       category: inCategory ? category : nil, history: source.count)
+                    remembered = limit
                 }
             }
         }
-        state.overall.add(Double(amount), capacity: parameters.window)
-        state.perCategory[category, default: RecentSample()].add(Double(amount), capacity: parameters.window)
+        state.overall.add(remembered, capacity: parameters.window)
+        state.perCategory[category, default: RecentSample()].add(remembered, capacity: parameters.window)
         return finding
     }
 
 
     /// "$300.82 is 2.1× this client's usual largest grocery_pos charge ($142.00, the 95th percentile of their last 37
-    /// there)".
+    /// there; median $61.00)".
     public func reason(for finding: Finding, categoryNames: [String], currency: String = "USD") -> String {
         reason(for: finding, categoryName: { $0 >= 0 && Int($0) < categoryNames.count ? categoryNames[Int($0)] : nil },
                currency: currency)
@@ -90,11 +109,12 @@ public struct UnusualAmountRule: ClientRule {
         let percentile = "\(Int((parameters.quantile * 100).rounded()))th percentile"
         let amount = Money(minorUnits: finding.amountMinor, currency: currency)
         let usual = Money(minorUnits: finding.usualMinor, currency: currency)
+        let median = "median \(Money(minorUnits: finding.medianMinor, currency: currency))"
         if let category = finding.category, let name = categoryName(category) {
             return "\(amount) is \(times) this client's usual largest \(name) charge (\(usual), the \(percentile) of their "
-                + "last \(finding.history) there)"
+                + "last \(finding.history) there; \(median))"
         }
         return "\(amount) is \(times) this client's usual largest charge (\(usual), the \(percentile) of their last "
-            + "\(finding.history)); the category is new to them"
+            + "\(finding.history); \(median)); the category is new to them"
     }
 }

@@ -138,8 +138,10 @@ extension VigilConfig {
             .double("rules.unusual_amount.quantile", \.rules.unusualAmount.quantile, 0.5...1,
                     "the client's usual largest charge: this quantile of their recent charges in the category"),
             .double("rules.unusual_amount.factor", \.rules.unusualAmount.factor, 1...100, "flag a charge above this many times the usual largest"),
+            .double("rules.unusual_amount.median_factor", \.rules.unusualAmount.medianFactor, 1...100,
+                    "and above this many times the client's median charge in the category"),
             .money("rules.unusual_amount.floor", \.rules.unusualAmount.floorMinor, 0...1_000_000_000,
-                   "never flag a charge below this amount (in major units)"),
+                   "never flag a charge below this amount (in major units), so pennies never alert"),
             .int("rules.unusual_amount.window", \.rules.unusualAmount.window, 1...10_000, "recent charges remembered per category"),
             .int("rules.unusual_amount.minimum_in_category", \.rules.unusualAmount.minimumInCategory, 1...10_000,
                  "charges in a category before it is judged on its own (before that, against all the client's charges)"),
@@ -151,7 +153,7 @@ extension VigilConfig {
             .double("rules.category_amount.tail", \.rules.categoryAmount.tail, 0.001...PopulationPrior.categoryAmountShareKept,
                     "a charge scores when under this share of everyone's charges in its category are as large; 1 when none are"),
             .money("rules.category_amount.floor", \.rules.categoryAmount.floorMinor, 0...1_000_000_000,
-                   "never flag a charge below this amount (in major units)"),
+                   "never flag a charge below this amount (in major units), nor one within the client's usual largest"),
             .int("rules.category_amount.minimum_charges", \.rules.categoryAmount.minimumCharges, 1...1_000_000,
                  "charges the population sample needs in a category before the rule judges it"),
 
@@ -214,6 +216,7 @@ extension VigilConfig {
         let noun = name == "over_daily_spend" ? "days" : "months"
         let quantile: WritableKeyPath<VigilConfig, Double> = path.appending(path: \.quantile)
         let factor: WritableKeyPath<VigilConfig, Double> = path.appending(path: \.factor)
+        let medianFactor: WritableKeyPath<VigilConfig, Double> = path.appending(path: \.medianFactor)
         let floor: WritableKeyPath<VigilConfig, Int64> = path.appending(path: \.floorMinor)
         let window: WritableKeyPath<VigilConfig, Int> = path.appending(path: \.window)
         let minimum: WritableKeyPath<VigilConfig, Int> = path.appending(path: \.minimumPeriods)
@@ -221,7 +224,8 @@ extension VigilConfig {
         return [
             .double("rules.\(name).quantile", quantile, 0.5...1, "the client's usual busiest period: this quantile of their \(noun) with spend"),
             .double("rules.\(name).factor", factor, 1...100, "flag spend above this many times the usual"),
-            .money("rules.\(name).floor", floor, 0...1_000_000_000, "never flag spend below this amount (in major units), so a coffee never alerts"),
+            .double("rules.\(name).median_factor", medianFactor, 1...100, "and above this many times the client's median period"),
+            .money("rules.\(name).floor", floor, 0...1_000_000_000, "never flag spend below this amount (in major units), so pennies never alert"),
             .int("rules.\(name).window_\(noun)", window, 1...3_650, "\(noun) of history the quantile looks at"),
             .int("rules.\(name).minimum_\(noun)", minimum, 1...3_650, "\(noun) with spend needed before the rule speaks"),
             .double("rules.\(name).saturation", saturation, 1.01...1_000, "the score reaches 1 at this many times the limit"),

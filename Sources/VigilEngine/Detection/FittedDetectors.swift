@@ -20,6 +20,13 @@ struct FittedDetectors {
     var lof: FittedLOF?
     var sequenceModelID: Int64?
     var scales: [Detector: TailScale] = [:]
+    /// The share of its configured weight each detector earned on the scan that fitted these (`EarnedWeights`).
+    var shares: [Detector: Double] = [:]
+
+    /// `config`'s ensemble with the earned shares applied: what scans and live scoring with these detectors weigh by.
+    func ensemble(_ config: VigilConfig) -> Ensemble {
+        EarnedWeights.applying(shares, to: config.ensemble)
+    }
 
     /// The settings a fit depends on, as JSON.
     static func fingerprint(_ config: VigilConfig) -> String {
@@ -73,6 +80,10 @@ struct FittedDetectors {
         if let data = stored.parts[Part.sequenceModel], let id = BinaryArrays.integers(data, as: Int64.self)?.first {
             sequenceModelID = id
         }
+        if let data = stored.parts[Part.shares],
+           let named = try? JSONDecoder().decode([String: Double].self, from: data) {
+            for (name, share) in named { if let detector = Detector(rawValue: name) { shares[detector] = share } }
+        }
         for detector in Detector.models {
             guard let data = stored.parts[Part.scale(detector)], let values = BinaryArrays.doubles(data), let tail = values.first else { continue }
             scales[detector] = TailScale(sortedScores: Array(values.dropFirst()), tail: tail)
@@ -84,6 +95,7 @@ struct FittedDetectors {
         static let lofIDs = "lof.reference_ids"
         static let lofReference = "lof.reference"
         static let sequenceModel = "lstm.model_id"
+        static let shares = "ensemble.earned_shares"
         static func scale(_ detector: Detector) -> String { "scale.\(detector.rawValue)" }
     }
 
@@ -96,6 +108,9 @@ struct FittedDetectors {
             parts[Part.lofReference] = BinaryArrays.data(lof.reference.values)
         }
         if let sequenceModelID { parts[Part.sequenceModel] = BinaryArrays.data([sequenceModelID]) }
+        if !shares.isEmpty {
+            parts[Part.shares] = try JSONEncoder.sorted.encode(Dictionary(uniqueKeysWithValues: shares.map { ($0.key.rawValue, $0.value) }))
+        }
         for (detector, scale) in scales { parts[Part.scale(detector)] = BinaryArrays.data([scale.tail] + scale.fittedScores) }
         let prior = String(decoding: try JSONEncoder.sorted.encode(self.prior), as: UTF8.self)
         return StoredFittedModels(createdAt: createdAt, fingerprint: fingerprint, throughTransaction: throughTransaction,

@@ -203,6 +203,15 @@ public enum Scanner {
             rawScores[detector] = raw
             scales[detector] = scale
         }
+        // The share of its weight each detector earns on this store (`EarnedWeights`), fitted with the detectors and
+        // kept with them, so that a scan reusing them and live scoring weigh alike.
+        if fittedNow || kept.shares.isEmpty {
+            let earned = EarnedWeights.fit(rowCount: ids.count, columns: EarnedWeights.columns(dense: dense, hits: hits),
+                                           ensemble: config.ensemble)
+            report.earned = earned
+            if !models.isEmpty && kept.shares != earned.shares { fittedNow = true }
+            kept.shares = earned.shares
+        }
         if fittedNow {
             kept.throughTransaction = ids.max() ?? 0
             kept.storedID = try store.saveFittedModels(kept.stored(createdAt: Int64(Date().timeIntervalSince1970)))
@@ -232,13 +241,13 @@ public enum Scanner {
         stage("rule_runs")
         // The ensemble over whatever ran.
         try meter.enter(ScanProgress.ensemble)
-        let composer = EvidenceComposer(ensemble: config.ensemble, scales: scales, spree: config.spree,
+        let composer = EvidenceComposer(ensemble: kept.ensemble(config), scales: scales, spree: config.spree,
                                         neighbourCount: config.neighbourCount)
         let ownEvidence = composer.evidence(rowCount: ids.count, normalised: dense, hits: hits)
         let (evidence, spreeAfter, spreeEarlier) = composer.spree.apply(evidence: ownEvidence, instants: instants,
                                                  clientStarts: clientStarts + [ids.count])
         let scores = evidence.map(Ensemble.score(evidence:))
-        let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors)
+        let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors, ensemble: composer.ensemble)
         let selected = Ensemble.select(scores: scores, instants: instants, threshold: config.alertThreshold,
                                        dailyBudget: config.dailyBudget)
         try meter.advance(0.5)
@@ -248,6 +257,7 @@ public enum Scanner {
             return runID
         }
         report.ensembleRunID = ensembleRun
+        report.weights = Detector.allCases.filter(options.detectors.contains).map { ($0, config.ensemble.weight($0), composer.ensemble.weight($0)) }
         report.alertsSelected = selected.count
         stage("ensemble")
 

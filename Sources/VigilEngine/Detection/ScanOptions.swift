@@ -62,6 +62,10 @@ public struct ScanReport: Sendable {
     public var runsPruned = 0
     /// The models this scan scored with as an earlier scan fitted them (`FittedDetectors`), not fitted afresh.
     public var reused: [Detector] = []
+    /// Each detector that ran, with its configured weight and the weight it earned (`EarnedWeights`), and what the
+    /// fit found when this scan fitted the weights (nil when it kept those fitted with the detectors it reused).
+    public var weights: [(detector: Detector, configured: Double, earned: Double)] = []
+    public var earned: EarnedWeights?
     /// Seconds per stage. Within the pass: `read` (the store, put in client order), `profiles`, `features` (for
     /// the models), `rules` (every rule's hits), `save_profiles`. After it: `models` (fit, score, write),
     /// `rule_runs` (writing the rules' runs), `ensemble` (combine, select, write), `alerts`, `prune`.

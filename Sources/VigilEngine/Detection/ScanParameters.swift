@@ -23,9 +23,10 @@ extension Scanner {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func ensembleParametersJSON(_ config: VigilConfig, detectors: Set<Detector>) throws -> String {
+    /// The ensemble's parameters as JSON, with the weights `ensemble` (the earned ones) gives each detector.
+    static func ensembleParametersJSON(_ config: VigilConfig, detectors: Set<Detector>, ensemble: Ensemble) throws -> String {
         var weights: [String: Double] = [:]
-        for detector in detectors { weights[detector.rawValue] = config.weights[detector] ?? 0 }
+        for detector in detectors { weights[detector.rawValue] = ensemble.weight(detector) }
         let object: [String: Any] = ["weights": weights, "model_tail": config.modelTail, "threshold": config.alertThreshold,
                                      "daily_budget": config.dailyBudget, "spree_hours": config.spreeHours,
                                      "spree_weight": config.spreeWeight, "spree_context": config.spreeContext,

@@ -91,7 +91,7 @@ public final class LiveScorer {
                           sequence: sequence,
                           isolation: models.contains(.isolationForest) ? fitted.isolation : nil,
                           lof: models.contains(.localOutlierFactor) ? fitted.lof : nil,
-                          composer: EvidenceComposer(ensemble: config.ensemble,
+                          composer: EvidenceComposer(ensemble: fitted.ensemble(config),
                                                      scales: fitted.scales.filter { models.contains($0.key) },
                                                      spree: config.spree,
                                                      neighbourCount: fitted.lof?.model.neighbourCount ?? config.neighbourCount),
