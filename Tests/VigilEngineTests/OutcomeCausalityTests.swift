@@ -51,6 +51,11 @@ extension WholeScans {
         #expect((first.runs.first { $0.detector == Detector.merchantRisk.rawValue }?.flagged ?? 0) > 0,
                 "the demo's compromised merchants become risky once their fraud is known")
         let before = try Self.scores(store, first)
+        // The weights each detector earns are label-free: the same store without any outcome earns the same.
+        let bare = try DemoStore(clients: 60, days: 90)
+        let unlabelled = try Scanner.scan(bare.store, options: options)
+        #expect(unlabelled.outcomesApplied == 0)
+        #expect(first.earned != nil && first.earned?.shares == unlabelled.earned?.shares)
 
         // More outcomes, all known after the cut: fraud said of genuine transactions before it, at busy merchants,
         // and a decision taking one of the chargebacks back.

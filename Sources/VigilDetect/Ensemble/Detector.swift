@@ -25,6 +25,10 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
 
     public var isModel: Bool { Detector.models.contains(self) }
 
+    /// Whether it learns from outcomes (confirmed fraud), and so speaks only where outcomes are known. Label-free
+    /// fitting (the earned weights) leaves these out, so that no weight depends on an outcome.
+    public var learnsFromOutcomes: Bool { self == .merchantRisk || self == .cardExposure }
+
     /// How an analyst reads the detector's name.
     public var title: String {
         switch self {

@@ -206,7 +206,10 @@ public enum Scanner {
         // The share of its weight each detector earns on this store (`EarnedWeights`), fitted with the detectors and
         // kept with them, so that a scan reusing them and live scoring weigh alike.
         if fittedNow || kept.shares.isEmpty {
-            let earned = EarnedWeights.fit(rowCount: ids.count, columns: EarnedWeights.columns(dense: dense, hits: hits),
+            // Label-free: the detectors that learn from outcomes neither earn nor judge (they keep their weights),
+            // so that no weight, and through it no earlier score, depends on what became known later.
+            let earned = EarnedWeights.fit(rowCount: ids.count,
+                                           columns: EarnedWeights.columns(dense: dense, hits: hits.filter { !$0.detector.learnsFromOutcomes }),
                                            ensemble: config.ensemble)
             report.earned = earned
             if !models.isEmpty && kept.shares != earned.shares { fittedNow = true }
