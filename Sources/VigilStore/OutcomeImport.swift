@@ -32,7 +32,8 @@ extension Outcome {
     /// The outcome a feed's cell spells (`fraudSpellings`, `genuineSpellings`), nil for anything else: a word not on
     /// those lists is rejected rather than guessed, since a guess either way would teach the detectors a wrong case.
     public init?(feedSpelling text: String) {
-        let normalised = ColumnMapping.normalise(text)
+        // The usual cell (`1`, `0`, `fraud`) as written, before the normalising, which costs more than the rest of a row.
+        let normalised = Self.fraudSpellings.contains(text) || Self.genuineSpellings.contains(text) ? text : ColumnMapping.normalise(text)
         if Self.fraudSpellings.contains(normalised) { self = .fraud } else if Self.genuineSpellings.contains(normalised) {
             self = .genuine
         } else {
@@ -193,16 +194,6 @@ public final class PreparedOutcomeImport {
     var contentHash: String { "outcomes:" + (hash.digest ?? "") }
 }
 
-/// A feed's row read and checked, waiting for its transaction to be looked up.
-private struct PendingOutcome {
-    var key: String
-    var outcome: Outcome
-    var knownAt: Int64
-    var knownAtText: String
-    var line: Int
-    var raw: String
-}
-
 /// The layout an outcomes import has in the ledger (`imports.layout`), which tells it from a transaction import.
 public enum OutcomeLedger {
     public static let layout = "outcomes"
@@ -232,19 +223,21 @@ extension Store {
             return Rejection(line: record.line, column: name, value: column.map { Rejection.shown(record.lossyString($0)) },
                              reason: reason, raw: record.csvText(delimiter: delimiter))
         }
-        func read(_ record: CSVRecord) -> Result<PendingOutcome, Rejection> {
+        /// The row's outcome, matched to its transaction through `lookup`, or why not.
+        func read(_ record: CSVRecord, _ lookup: RawStatement) throws -> Result<OutcomeRecord, Rejection> {
             if let problem = record.problem {
                 return .failure(rejection(record, record.problemField.flatMap { $0 < expectedFields ? $0 : nil }, problem))
             }
             guard record.fieldCount == expectedFields else {
                 return .failure(rejection(record, nil, "expected \(expectedFields) fields, found \(record.fieldCount)"))
             }
-            var parts: [String] = []
-            for i in mapping.idColumns {
+            var key = ""
+            for (n, i) in mapping.idColumns.enumerated() {
                 guard let part = record.trimmedString(i) else { return .failure(rejection(record, i, "invalid UTF-8")) }
                 if part.isEmpty { return .failure(rejection(record, i, "empty id")) }
                 if part.utf8.contains(0) { return .failure(rejection(record, i, "NUL byte in the field (is the file UTF-16 or binary?)")) }
-                parts.append(part)
+                if n > 0 { key += "|" }
+                key += part
             }
             guard let outcomeText = record.trimmedString(mapping.outcomeColumn) else {
                 return .failure(rejection(record, mapping.outcomeColumn, "invalid UTF-8"))
@@ -266,55 +259,45 @@ extension Store {
             // that no transaction earlier that day is scored with it (the causal rule), and a chargeback dated the
             // day of its transaction is not refused as known before it.
             if Self.isDateOnly(timeText) { knownAt += 86_399 }
-            return .success(PendingOutcome(key: parts.joined(separator: "|"), outcome: outcome, knownAt: knownAt,
-                                           knownAtText: timeText, line: record.line, raw: record.csvText(delimiter: delimiter)))
+
+            // The identity index is unique on the key's hash: a row with this hash but another key means that no
+            // stored transaction has this key.
+            lookup.reset()
+            let found = try key.withUTF8 { bytes throws -> (id: Int64, instant: Int64)? in
+                lookup.bind(FNV1a.sourceHash(bytes), at: 1)
+                guard try lookup.step(), lookup.byteCount(1) == bytes.count,
+                      let stored = lookup.text(1), bytes.isEmpty || memcmp(stored, bytes.baseAddress!, bytes.count) == 0
+                else { return nil }
+                return (lookup.int64(0), lookup.int64(2))
+            }
+            guard let found else {
+                summary.unknownIDs += 1
+                var r = rejection(record, nil, "no stored transaction has this id")
+                r.column = mapping.idColumns.map { Rejection.shown(mapping.header[$0]) }.joined(separator: "+")
+                r.value = Rejection.shown(key)
+                return .failure(r)
+            }
+            guard knownAt >= found.instant else {
+                return .failure(rejection(record, mapping.knownAtColumn,
+                                          "known at \(CivilTime.format(knownAt)) UTC, before its transaction's own time "
+                                          + "\(CivilTime.format(found.instant)) UTC: an outcome cannot be known before it happened"))
+            }
+            return .success(OutcomeRecord(transactionID: found.id, outcome: outcome, knownAt: knownAt, line: record.line))
         }
-        func match(_ pending: [PendingOutcome]) throws {
-            guard !pending.isEmpty else { return }
-            try pool.read { db in
-                let lookup = try db.cachedStatement(sql: "SELECT id, source_key, instant FROM transactions WHERE source_hash = ?")
-                for p in pending {
-                    let row = try Row.fetchOne(lookup, arguments: [FNV1a.sourceHash(p.key)])
-                    // The identity index is unique on the key's hash: a row with this hash but another key means no
-                    // stored transaction has this key.
-                    guard let row, row["source_key"] as String == p.key else {
-                        summary.unknownIDs += 1
-                        rejections.append(Rejection(line: p.line, column: mapping.idColumns.map { Rejection.shown(mapping.header[$0]) }
-                                                        .joined(separator: "+"),
-                                                    value: Rejection.shown(p.key),
-                                                    reason: "no stored transaction has this id", raw: p.raw))
-                        continue
-                    }
-                    let instant: Int64 = row["instant"]
-                    guard p.knownAt >= instant else {
-                        rejections.append(Rejection(
-                            line: p.line, column: Rejection.shown(mapping.header[mapping.knownAtColumn]), value: Rejection.shown(p.knownAtText),
-                            reason: "known at \(CivilTime.format(p.knownAt)) UTC, before its transaction's own time "
-                                + "\(CivilTime.format(instant)) UTC: an outcome cannot be known before it happened",
-                            raw: p.raw))
-                        continue
-                    }
-                    records.append(OutcomeRecord(transactionID: row["id"], outcome: p.outcome, knownAt: p.knownAt, line: p.line))
+
+        // One read transaction for the whole feed: every row is matched against the same snapshot of the store.
+        try pool.read { db in
+            let lookup = try RawStatement(db, sql: "SELECT id, source_key, instant FROM transactions WHERE source_hash = ?")
+            var record = CSVRecord()
+            while try prepared.reader.next(into: &record) {
+                summary.rowsRead += 1
+                switch try read(record, lookup) {
+                case .success(let r): records.append(r)
+                case .failure(let r): rejections.append(r)
                 }
             }
         }
-
-        var record = CSVRecord()
-        var pending: [PendingOutcome] = []
-        while try prepared.reader.next(into: &record) {
-            summary.rowsRead += 1
-            switch read(record) {
-            case .success(let p): pending.append(p)
-            case .failure(let r): rejections.append(r)
-            }
-            if pending.count == 10_000 {
-                try match(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        try match(pending)
         prepared.source.close()
-        rejections.sort { $0.line < $1.line }
         summary.rejected = rejections.count
         summary.rejections = Array(rejections.prefix(options.rejectionsShown))
         let kept = rejections.prefix(options.rejectionsKept)
@@ -381,6 +364,6 @@ extension Store {
 
     /// Whether a timestamp the parser read is a date with no time of day (`2023-04-05`, `04/05/2023`).
     static func isDateOnly(_ text: String) -> Bool {
-        !text.contains(":") && text.dropFirst().contains { $0 == "-" || $0 == "/" }
+        !text.utf8.contains(UInt8(ascii: ":")) && text.utf8.dropFirst().contains { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "/") }
     }
 }

@@ -35,15 +35,21 @@ extension Store {
     /// were new, in all and by outcome.
     static func insertOutcomes(_ records: [OutcomeRecord], feed: String, importID: Int64?,
                                _ db: Database) throws -> (count: Int, byOutcome: [Outcome: Int]) {
-        let insert = try db.makeStatement(sql: """
+        let insert = try RawStatement(db, sql: """
             INSERT OR IGNORE INTO outcomes (transaction_id, outcome, known_at, source, import_id, line)
             VALUES (?, ?, ?, ?, ?, ?)
             """)
+        insert.bindText(copying: feed, at: 4)
+        if let importID { insert.bind(importID, at: 5) } else { insert.bindNull(at: 5) }
         var byOutcome: [Outcome: Int] = [:]
         var count = 0
         for record in records {
-            try insert.execute(arguments: [record.transactionID, record.outcome.rawValue, record.knownAt, feed, importID,
-                                           record.line])
+            insert.reset()
+            insert.bind(record.transactionID, at: 1)
+            insert.bindText(copying: record.outcome.rawValue, at: 2)
+            insert.bind(record.knownAt, at: 3)
+            if let line = record.line { insert.bind(Int64(line), at: 6) } else { insert.bindNull(at: 6) }
+            try insert.execute()
             if db.changesCount > 0 {
                 count += 1
                 byOutcome[record.outcome, default: 0] += 1
