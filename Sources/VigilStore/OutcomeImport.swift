@@ -115,6 +115,10 @@ public struct OutcomeMapping: Sendable, Equatable {
             for part in names.split(separator: "+", omittingEmptySubsequences: false) {
                 idColumns.append(try locate(String(part), for: .id))
             }
+        } else if case let cardExport = ColumnMapping.cardExportIDColumns.compactMap({ normalised.firstIndex(of: $0) }),
+                  cardExport.count == ColumnMapping.cardExportIDColumns.count {
+            // The columns that identify a row of the card export, joined as its import joins them.
+            idColumns = cardExport
         } else {
             idColumns = [try guessed(.id)]
         }

@@ -259,6 +259,11 @@ import VigilCore
         let summary = try store.importOutcomes(prepared)
         #expect(summary.recorded == 1 && summary.rejected == 0)
         #expect(try store.outcomeEvents().map(\.knownAt) == [1_673_274_600])
+        // A feed with the card export's own column names needs no --map: its id is theirs, joined the same way.
+        let plain = try importFeed(store, "trans_num,cc_num,unix_time,is_fraud,chargeback_date\nt1,4111111111111111,1672531229,1,2023-01-10\n",
+                                   name: "plain.csv")
+        #expect(plain.mapping == "feed=chargebacks,id=trans_num+cc_num+unix_time,outcome=is_fraud,known_at=chargeback_date")
+        #expect(plain.recorded == 1 && plain.rejected == 0)
     }
 
     @Test func aFeedWithoutTheColumnsItNeedsIsRefusedBeforeTheStoreIsTouched() throws {
