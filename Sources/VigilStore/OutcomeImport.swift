@@ -177,20 +177,7 @@ public final class PreparedOutcomeImport {
         fileSize = source.fileSize
         if fileSize == 0 { throw .empty(file: path) }
         reader = CSVReader(source: source)
-        guard try reader.looksLikeText() else { throw .notCSV(file: path, reason: "it holds binary data") }
-        try reader.sniffDelimiter()
-        var header = CSVRecord()
-        guard try reader.next(into: &header) else { throw .empty(file: path) }
-        if let problem = header.problem { throw .notCSV(file: path, reason: "header: \(problem)") }
-        var names: [String] = []
-        for i in 0..<header.fieldCount {
-            guard let name = header.string(i) else { throw .notCSV(file: path, reason: "header is not valid UTF-8") }
-            names.append(name.trimmed)
-        }
-        if names.count < 2 {
-            throw .notCSV(file: path, reason: "the header has a single column ('\(names.first ?? "")'); expected a delimited header row")
-        }
-        mapping = try OutcomeMapping.resolve(header: names, file: path, overrides: options.overrides)
+        mapping = try OutcomeMapping.resolve(header: try reader.readHeader(file: path).names, file: path, overrides: options.overrides)
     }
 
     /// The ledger's identity of the file: its content's hash, in a namespace of its own so that the same bytes

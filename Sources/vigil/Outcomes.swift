@@ -169,7 +169,7 @@ struct OutcomesImport: ParsableCommand, StoreOptionCommand {
         print(line)
         for r in s.rejections {
             var place = "  line \(r.line)"
-            if let column = r.column { place += ", field \(Sanitize.line(column))" }
+            if let column = r.column { place += ", column \(Sanitize.line(column))" }
             if let value = r.value { place += ", value '\(Sanitize.line(String(CardNumber.maskingParts(of: value).prefix(80))))'" }
             print("\(place): \(Sanitize.line(r.reason))")
         }

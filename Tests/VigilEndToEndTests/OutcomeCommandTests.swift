@@ -78,11 +78,11 @@ import Testing
         let out = lines(result.stdout)
         #expect(out.count == 6, "\(result.stdout)")
         #expect(out[0].hasPrefix("\(feed): read 5 rows: recorded 1 outcomes (fraud 1, genuine 0), 0 already recorded, rejected 4 (feed feed, import #2, "))
-        #expect(out[1].hasPrefix("  line 3, field outcome, value 'maybe': not an outcome: fraud is one of fraud, fraudulent,"))
-        #expect(out[2] == "  line 4, field id, value 'T9': no stored transaction has this id")
-        #expect(out[3] == "  line 5, field known_at, value '2024-02-01 00:00:00': known at 2024-02-01 00:00:00 UTC, before its "
+        #expect(out[1].hasPrefix("  line 3, column outcome, value 'maybe': not an outcome: fraud is one of fraud, fraudulent,"))
+        #expect(out[2] == "  line 4, column id, value 'T9': no stored transaction has this id")
+        #expect(out[3] == "  line 5, column known_at, value '2024-02-01 00:00:00': known at 2024-02-01 00:00:00 UTC, before its "
                 + "transaction's own time 2024-03-02 12:00:00 UTC: an outcome cannot be known before it happened")
-        #expect(out[4].hasPrefix("  line 6, field known_at, value 'soon': unrecognised timestamp format"))
+        #expect(out[4].hasPrefix("  line 6, column known_at, value 'soon': unrecognised timestamp format"))
         #expect(out[5] == "4 rows rejected (80.0 % of 5 read): more than --max-rejected 1 % allows; see `vigil rejected --store \(store) --import 2`")
 
         let rejected = try Harness.run(["rejected", "--store", store, "--import", "2", "--raw"])
@@ -124,7 +124,7 @@ import Testing
         let feed = write("cards.csv", "card,outcome,known_at\n4111111111111111,fraud,2024-03-05\n")
         let result = try Harness.run(["outcomes", "import", feed, "--store", store, "--map", "id=card"])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("  line 2, field card, value '411111******1111': no stored transaction has this id\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("  line 2, column card, value '411111******1111': no stored transaction has this id\n"), "\(result.stdout)")
         #expect(!result.stdout.contains("4111111111111111"))
         #expect(result.stdout.contains("  no row matched a stored transaction: the store's transactions were imported with id=id; "
                                        + "map the feed's columns that hold the same values with --map id=COL (or COL+COL+…)\n"))
