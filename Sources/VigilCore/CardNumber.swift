@@ -1,9 +1,12 @@
-/// Card numbers as Vigil may print or export them: the first six and last four digits, the rest starred
-/// (`356046******2174`), the form PCI DSS allows to be shown.
+/// Card numbers as Vigil may print or export them: the last four digits and at most the first six, the rest
+/// starred (`356046******2174`, the form PCI DSS allows to be shown), at least six digits always hidden, so a short
+/// card number (Maestro's 12 digits, as in the card export) shows fewer of its first: `50******3620`.
 public enum CardNumber {
-    /// Lengths of a card number (ISO/IEC 7812 primary account numbers as issued: 13 to 19 digits). Ids of other
-    /// sorts this long and all digits are rare, and masking one costs nothing but its middle digits.
-    public static let lengths = 13...19
+    /// Lengths of a card number (primary account numbers as issued: 12 digits for some Maestro cards up to 19).
+    /// Ids of other sorts this long and all digits are rare, and masking one costs nothing but its middle digits.
+    public static let lengths = 12...19
+    /// Digits never shown, whatever the length.
+    static let hiddenDigits = 6
 
     /// `text` masked when it is all digits and as long as a card number, else as it is.
     public static func masked(_ text: String) -> String {
@@ -30,8 +33,9 @@ public enum CardNumber {
             while end < bytes.endIndex, bytes[end] != separator { end += 1 }
             let part = bytes[start..<end]
             if lengths.contains(part.count), part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                out.append(contentsOf: part.prefix(6))
-                out.append(contentsOf: repeatElement(UInt8(ascii: "*"), count: part.count - 10))
+                let shownFirst = min(6, part.count - 4 - hiddenDigits)
+                out.append(contentsOf: part.prefix(shownFirst))
+                out.append(contentsOf: repeatElement(UInt8(ascii: "*"), count: part.count - 4 - shownFirst))
                 out.append(contentsOf: part.suffix(4))
             } else {
                 out.append(contentsOf: part)
