@@ -26,18 +26,36 @@ extension Store {
     @discardableResult
     public func recordOutcomes(_ records: [OutcomeRecord], feed: String, importID: Int64? = nil) throws -> (recorded: Int, duplicate: Int) {
         try pool.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO outcomes (transaction_id, outcome, known_at, source, import_id, line)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            var recorded = 0
-            for record in records {
-                try insert.execute(arguments: [record.transactionID, record.outcome.rawValue, record.knownAt, feed, importID,
-                                               record.line])
-                recorded += db.changesCount
-            }
+            let recorded = try Self.insertOutcomes(records, feed: feed, importID: importID, db).count
             return (recorded, records.count - recorded)
         }
+    }
+
+    /// Inserts feed outcomes within the caller's transaction, leaving those already recorded as they are: how many
+    /// were new, in all and by outcome.
+    static func insertOutcomes(_ records: [OutcomeRecord], feed: String, importID: Int64?,
+                               _ db: Database) throws -> (count: Int, byOutcome: [Outcome: Int]) {
+        let insert = try RawStatement(db, sql: """
+            INSERT OR IGNORE INTO outcomes (transaction_id, outcome, known_at, source, import_id, line)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        insert.bindText(copying: feed, at: 4)
+        if let importID { insert.bind(importID, at: 5) } else { insert.bindNull(at: 5) }
+        var byOutcome: [Outcome: Int] = [:]
+        var count = 0
+        for record in records {
+            insert.reset()
+            insert.bind(record.transactionID, at: 1)
+            insert.bindText(copying: record.outcome.rawValue, at: 2)
+            insert.bind(record.knownAt, at: 3)
+            if let line = record.line { insert.bind(Int64(line), at: 6) } else { insert.bindNull(at: 6) }
+            try insert.execute()
+            if db.changesCount > 0 {
+                count += 1
+                byOutcome[record.outcome, default: 0] += 1
+            }
+        }
+        return (count, byOutcome)
     }
 
     /// Every outcome event the store knows of, in application order (`OutcomeEvent.applicationOrder`): the feeds'
@@ -87,6 +105,95 @@ extension Store {
                 if let outcome = Outcome(rawValue: name) { counts[outcome] = row[1] }
             }
             return counts
+        }
+    }
+}
+
+/// What one source of outcomes (a feed, or the analysts' triage) has said.
+public struct OutcomeSourceSummary: Sendable, Equatable {
+    /// The feed's name, or `triage`.
+    public var name: String
+    public var kind: OutcomeSource
+    /// A feed: the outcomes it recorded. Triage: the decisions standing now (an undone one no longer counts).
+    public var fraud: Int
+    public var genuine: Int
+    /// When the first and the last of them became known (UTC epoch seconds).
+    public var firstKnownAt: Int64?
+    public var lastKnownAt: Int64?
+    /// A feed: how many imports recorded its outcomes.
+    public var imports: Int
+
+    public init(name: String, kind: OutcomeSource, fraud: Int, genuine: Int, firstKnownAt: Int64?, lastKnownAt: Int64?,
+                imports: Int = 0) {
+        self.name = name
+        self.kind = kind
+        self.fraud = fraud
+        self.genuine = genuine
+        self.firstKnownAt = firstKnownAt
+        self.lastKnownAt = lastKnownAt
+        self.imports = imports
+    }
+}
+
+/// Everything known of outcomes: by source, and the transactions whose outcome is known now, all sources together.
+public struct OutcomeOverview: Sendable, Equatable {
+    /// The feeds by name, then triage.
+    public var sources: [OutcomeSourceSummary]
+    /// Transactions whose latest standing word is fraud, and genuine (`Store.currentOutcomes`).
+    public var fraudNow: Int
+    public var genuineNow: Int
+}
+
+extension Store {
+    /// What each source of outcomes has said, and what is known now (`vigil outcomes`).
+    public func outcomeOverview() throws -> OutcomeOverview {
+        let events = try outcomeEvents()
+        var sources = try pool.read { db in
+            var byName: [String: OutcomeSourceSummary] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT source, outcome, COUNT(*) AS n, MIN(known_at) AS first, MAX(known_at) AS last
+                FROM outcomes GROUP BY source, outcome
+                """) {
+                let name: String = row["source"]
+                var s = byName[name] ?? OutcomeSourceSummary(name: name, kind: .feed, fraud: 0, genuine: 0,
+                                                             firstKnownAt: nil, lastKnownAt: nil)
+                let n: Int = row["n"], first: Int64 = row["first"], last: Int64 = row["last"]
+                if row["outcome"] as String == Outcome.fraud.rawValue { s.fraud += n } else { s.genuine += n }
+                s.firstKnownAt = min(s.firstKnownAt ?? first, first)
+                s.lastKnownAt = max(s.lastKnownAt ?? last, last)
+                byName[name] = s
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT source, COUNT(DISTINCT import_id) AS n FROM outcomes GROUP BY source") {
+                byName[row["source"]]?.imports = row["n"]
+            }
+            return byName.values.sorted { $0.name < $1.name }
+        }
+        // Triage: each transaction's latest decision, if it stands.
+        var decisions: [Int64: OutcomeEvent] = [:]
+        for event in events where event.source == .triage { decisions[event.transactionID] = event }
+        var triage = OutcomeSourceSummary(name: OutcomeSource.triage.rawValue, kind: .triage, fraud: 0, genuine: 0,
+                                          firstKnownAt: nil, lastKnownAt: nil)
+        for event in decisions.values {
+            guard let outcome = event.outcome else { continue }
+            if outcome == .fraud { triage.fraud += 1 } else { triage.genuine += 1 }
+            triage.firstKnownAt = min(triage.firstKnownAt ?? event.knownAt, event.knownAt)
+            triage.lastKnownAt = max(triage.lastKnownAt ?? event.knownAt, event.knownAt)
+        }
+        if !decisions.isEmpty { sources.append(triage) }
+        let now = Self.currentOutcomes(events)
+        return OutcomeOverview(sources: sources, fraudNow: now.values.filter { $0 == .fraud }.count,
+                               genuineNow: now.values.filter { $0 == .genuine }.count)
+    }
+
+    /// Each transaction's outcome after `events` (in application order): the latest word that still stands. A
+    /// withdrawal takes back only what its own source said (an analyst's undone decision leaves a chargeback standing).
+    public static func currentOutcomes(_ events: [OutcomeEvent]) -> [Int64: Outcome] {
+        var latest: [Int64: [OutcomeSource: (order: Int, outcome: Outcome?)]] = [:]
+        for (order, event) in events.enumerated() {
+            latest[event.transactionID, default: [:]][event.source] = (order, event.outcome)
+        }
+        return latest.compactMapValues { bySource in
+            bySource.values.filter { $0.outcome != nil }.max { $0.order < $1.order }?.outcome
         }
     }
 }

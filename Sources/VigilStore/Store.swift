@@ -398,14 +398,22 @@ public final class Store: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT import_id, COUNT(*) AS n FROM rejected_rows GROUP BY import_id") {
                 rejected[row["import_id"]] = row["n"]
             }
+            // An outcomes feed's import (`vigil outcomes import`) stores outcomes, not transactions.
+            var outcomes: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT import_id, COUNT(*) AS n FROM outcomes WHERE import_id IS NOT NULL GROUP BY import_id") {
+                outcomes[row["import_id"]] = row["n"]
+            }
             var ledgered = Set<Int64>()
-            for row in try Row.fetchAll(db, sql: "SELECT id, file_name, rows_imported, rows_rejected FROM imports ORDER BY id") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, file_name, layout, rows_imported, rows_rejected FROM imports ORDER BY id") {
                 let id: Int64 = row["id"]
                 let name: String = row["file_name"]
                 ledgered.insert(id)
                 let imported: Int = row["rows_imported"], refused: Int = row["rows_rejected"]
-                if stored[id, default: 0] != imported {
-                    problems.append("import #\(id) (\(name)) records \(imported) rows imported, but \(stored[id, default: 0]) transactions are stored from it")
+                let isFeed = row["layout"] as String == OutcomeLedger.layout
+                let fromIt = (isFeed ? outcomes : stored)[id, default: 0]
+                if fromIt != imported {
+                    problems.append("import #\(id) (\(name)) records \(imported) rows imported, but \(fromIt) "
+                                    + (isFeed ? "outcomes" : "transactions") + " are stored from it")
                 }
                 if rejected[id, default: 0] != refused {
                     problems.append("import #\(id) (\(name)) records \(refused) rows rejected, but \(rejected[id, default: 0]) rejected rows are stored from it")
@@ -445,7 +453,9 @@ public final class Store: Sendable {
             let transactions = try Self.transactionCount(db)
             let clients = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") ?? 0
             let fraud = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE label = 1") ?? 0
-            let imports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imports") ?? 0
+            // Transaction imports: an outcomes feed's import is summed up by `vigil outcomes`.
+            let imports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imports WHERE layout != ?",
+                                           arguments: [OutcomeLedger.layout]) ?? 0
             let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejected_rows") ?? 0
             var alerts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM alerts GROUP BY status") {

@@ -308,6 +308,27 @@ final class CSVReader {
     }
 }
 
+extension CSVReader {
+    /// Checks that the input is delimited text, recognises its delimiter and reads its header row: the column names,
+    /// trimmed, and the line the header ends on. `file` names the input in errors.
+    func readHeader(file: String) throws(ImportError) -> (names: [String], line: Int) {
+        guard try looksLikeText() else { throw .notCSV(file: file, reason: "it holds binary data") }
+        try sniffDelimiter()
+        var header = CSVRecord()
+        guard try next(into: &header) else { throw .empty(file: file) }
+        if let problem = header.problem { throw .notCSV(file: file, reason: "header: \(problem)") }
+        var names: [String] = []
+        for i in 0..<header.fieldCount {
+            guard let name = header.string(i) else { throw .notCSV(file: file, reason: "header is not valid UTF-8") }
+            names.append(name.trimmed)
+        }
+        if names.count < 2 {
+            throw .notCSV(file: file, reason: "the header has a single column ('\(names.first ?? "")'); expected a delimited header row")
+        }
+        return (names, header.line)
+    }
+}
+
 extension UnsafeBufferPointer<UInt8> {
     /// The bytes without leading or trailing spaces and tabs (how every field is read).
     var trimmingSpacesAndTabs: UnsafeBufferPointer<UInt8> {

@@ -109,7 +109,7 @@ public struct ColumnMapping: Sendable, Equatable {
             // trans_num alone is not unique in this export (the generator reuses it across cardholders),
             // so a row is identified by transaction number, card and instant together.
             columns[.id] = nil
-            idColumns = ["trans_num", "cc_num", "unix_time"].compactMap { firstIndex[$0] }
+            idColumns = Self.cardExportIDColumns.compactMap { firstIndex[$0] }
         } else {
             for field in ImportField.allCases {
                 if let i = field.synonyms.lazy.compactMap({ firstIndex[$0] }).first { columns[field] = i }
@@ -149,6 +149,9 @@ public struct ColumnMapping: Sendable, Equatable {
         let layout = isCards ? "cards" : (ownExport ? "vigil" : "mapped")
         return ColumnMapping(layout: layout, columns: columns, idColumns: idColumns, header: header)
     }
+
+    /// The columns that together identify a row of the card export (its `trans_num` repeats across cardholders).
+    static let cardExportIDColumns = ["trans_num", "cc_num", "unix_time"]
 
     static func normalise(_ name: String) -> String {
         var s = name.trimmingCharacters(in: .whitespaces).lowercased()

@@ -197,21 +197,9 @@ public final class PreparedImport {
             source.observer = streamingHash
         }
         reader = CSVReader(source: source)
-        guard try reader.looksLikeText() else { throw .notCSV(file: path, reason: "it holds binary data") }
-        try reader.sniffDelimiter()
-        var header = CSVRecord()
-        guard try reader.next(into: &header) else { throw .empty(file: path) }
+        let header = try reader.readHeader(file: path)
         headerLine = header.line
-        if let problem = header.problem { throw .notCSV(file: path, reason: "header: \(problem)") }
-        var names: [String] = []
-        for i in 0..<header.fieldCount {
-            guard let name = header.string(i) else { throw .notCSV(file: path, reason: "header is not valid UTF-8") }
-            names.append(name.trimmed)
-        }
-        if names.count < 2 {
-            throw .notCSV(file: path, reason: "the header has a single column ('\(names.first ?? "")'); expected a delimited header row")
-        }
-        mapping = try ColumnMapping.resolve(header: names, file: path, overrides: options.overrides)
+        mapping = try ColumnMapping.resolve(header: header.names, file: path, overrides: options.overrides)
     }
 
     /// The same file or bytes prepared again, to read from the start.
