@@ -153,14 +153,14 @@ import VigilCore
 
     @Test func aChargeFarAboveTheClientsUsualInTheCategoryFires() throws {
         let usual: [(Int32, Int64)] = (0..<20).map { (0, 4_000 + Int64($0) * 100) }  // $40.00 ... $59.00
-        let findings = rule.findings(client: 0, of: client(usual + [(0, 30_000)]))
+        let findings = rule.findings(client: 0, of: client(usual + [(0, 20_000)]))
         let finding = try #require(findings.first)
         #expect(findings.count == 1 && finding.row == 20 && finding.category == 0)
         #expect(finding.usualMinor == 5_805 && finding.medianMinor == 4_950, "the 95th percentile and median of $40.00 ... $59.00")
-        // The limit is 3 × the $49.50 median (1.5 × $58.05 is less); $300 is 2.02× it.
-        #expect(abs(finding.score - log(30_000 / 14_850) / log(4)) < 1e-12)
+        // The limit is 2.5 × the $49.50 median (1.3 × $58.05 is less); $200 is 1.62× it, on the way to 2×.
+        #expect(abs(finding.score - log(20_000 / 12_375) / log(2)) < 1e-12)
         #expect(rule.reason(for: finding, categoryNames: ["grocery", "travel"])
-                == "$300.00 is 5.2× this client's usual largest grocery charge ($58.05, the 95th percentile of their last 20 there; "
+                == "$200.00 is 3.4× this client's usual largest grocery charge ($58.05, the 95th percentile of their last 20 there; "
                 + "median $49.50)")
     }
 
@@ -169,12 +169,12 @@ import VigilCore
     @Test func theLimitScalesWithTheClient() throws {
         func pattern(_ scale: Int64) -> [(Int32, Int64)] {
             let usual: [(Int32, Int64)] = (0..<30).map { (0, (800 + Int64($0 % 8) * 100) * scale) }  // $8 ... $15
-            return usual + [(0, 6_120 * scale), (0, 1_200 * scale), (0, 3_000 * scale)]
+            return usual + [(0, 6_120 * scale), (0, 1_200 * scale), (0, 2_600 * scale)]
         }
         let small = rule.findings(client: 0, of: client(pattern(1)))
         let large = rule.findings(client: 0, of: client(pattern(10)))
         let finding = try #require(small.first)
-        #expect(small.map(\.row) == [30], "$61.20 fires; $12 and $30 (2.7× the median) do not")
+        #expect(small.map(\.row) == [30], "$61.20 fires; $12 and $26 (2.4× the median) do not")
         #expect(large.map(\.row) == [30] && large[0].score == finding.score && finding.score > 0.3)
         #expect(rule.reason(for: finding, categoryNames: ["grocery", "travel"])
                 == "$61.20 is 4.1× this client's usual largest grocery charge ($15.00, the 95th percentile of their last 30 there; "
@@ -189,13 +189,13 @@ import VigilCore
     }
 
     /// A compromised card's run of large charges does not become its own yardstick at once: each is remembered at
-    /// the limit it passed ($33.00, then $49.50, ...), so six of a run of eight $55–$62 charges fire where, remembered
+    /// the limit it passed ($27.50, then $35.75, ...), so all of a run of eight $55–$62 charges fire where, remembered
     /// as they were, the first three would have lifted the 95th percentile past the rest.
     @Test func aRunOfLargeChargesKeepsFiringWhileTheLimitClimbsByTheFactor() {
         let usual: [(Int32, Int64)] = (0..<30).map { (0, 800 + Int64($0 % 8) * 100) }
         let run: [(Int32, Int64)] = (0..<8).flatMap { i in [(Int32(0), Int64(5_500 + i * 100)), (0, 1_100)] }
         let flagged = rule.findings(client: 0, of: client(usual + run)).map(\.row)
-        #expect(flagged == (0..<6).map { 30 + 2 * $0 })
+        #expect(flagged == (0..<8).map { 30 + 2 * $0 })
     }
 
     @Test func coldStartNeverFiresAndANewCategoryIsJudgedAgainstEverything() throws {

@@ -13,9 +13,9 @@ import VigilCore
 public struct UnusualAmountRule: ClientRule {
     public struct Parameters: Sendable, Equatable, Codable {
         public var quantile: Double = 0.95
-        public var factor: Double = 1.5
+        public var factor: Double = 1.3
         /// Never flag a charge below this many times the client's median charge (in the same sample).
-        public var medianFactor: Double = 3
+        public var medianFactor: Double = 2.5
         /// Never flag a charge below this (minor units): $5, so that pennies never alert.
         public var floorMinor: Int64 = 500
         /// Charges remembered per category (and overall).
@@ -24,8 +24,9 @@ public struct UnusualAmountRule: ClientRule {
         public var minimumInCategory: Int = 5
         /// Charges overall before the rule speaks at all.
         public var minimumHistory: Int = 10
-        /// The score reaches 1 at this many times the limit.
-        public var saturation: Double = 4
+        /// The score reaches 1 at this many times the limit: twice the limit is five times the client's median charge,
+        /// as strange as a charge for them gets.
+        public var saturation: Double = 2
 
         public init() {}
     }

@@ -44,8 +44,10 @@ public struct VigilConfig: Sendable, Equatable {
         .impossibleTravel: 1.0,
         .cardTesting: 1.0,
         .unusualPlace: 0.5,
-        .unusualAmount: 0.3,
-        .categoryAmount: 0.3,
+        // A charge several times the client's own usual is among the strongest single signs of a stolen card; a
+        // charge large for everyone says less about this client, but more than hour or habit.
+        .unusualAmount: 0.6,
+        .categoryAmount: 0.4,
         .overDailySpend: 0.5,
         .overMonthlySpend: 0.3,
         .unusualHour: 0.3,
