@@ -72,7 +72,7 @@ import Testing
         let store = scratch.path + "/triage.sqlite"
         try Harness.run(["demo", "--store", store, "--clients", "30", "--days", "60"])
         let scan = try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"])
-        #expect(scan.status == 0 && scan.stdout.contains("alert queue: 81 opened"), "\(scan.stdout)")
+        #expect(scan.status == 0 && scan.stdout.contains("alert queue: 69 opened"), "\(scan.stdout)")
         let session = try TmuxSession(width: 120, height: 40,
                                       command: "\(Harness.binary) --store \(store) --analyst tester; echo EXIT=\\$?; sleep 30")
         let queue = try session.waitFor { $0.contains("triage.sqlite — open alerts") && $0.contains("analyst tester") && $0.contains(" 1/") }
@@ -111,12 +111,12 @@ import Testing
         #expect(try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"]).status == 0)
         let ana = try TmuxSession(width: 120, height: 30, command: "\(Harness.binary) --store \(store) --analyst ana; sleep 30")
         let bo = try TmuxSession(width: 120, height: 30, command: "\(Harness.binary) --store \(store) --analyst bo; sleep 30")
-        for session in [ana, bo] { _ = try session.waitFor { $0.contains("open 81 · confirmed fraud 0") } }
+        for session in [ana, bo] { _ = try session.waitFor { $0.contains("open 69 · confirmed fraud 0") } }
         try ana.send("f")
-        _ = try ana.waitFor { $0.contains("open 80 · confirmed fraud 1") }
+        _ = try ana.waitFor { $0.contains("open 68 · confirmed fraud 1") }
         // Bo presses nothing: his workbench polls the store twice a second and redraws.
-        let seen = try bo.waitFor(timeout: 10) { $0.contains("open 80 · confirmed fraud 1") }
-        #expect(seen.contains("open 80 · confirmed fraud 1"), "bo's workbench shows ana's decision")
+        let seen = try bo.waitFor(timeout: 10) { $0.contains("open 68 · confirmed fraud 1") }
+        #expect(seen.contains("open 68 · confirmed fraud 1"), "bo's workbench shows ana's decision")
         try bo.send("p")
         _ = try bo.waitFor { $0.contains("→ false positive") }
         #expect(try ana.waitFor(timeout: 5) { $0.contains("false positive 1") }.contains("false positive 1"))

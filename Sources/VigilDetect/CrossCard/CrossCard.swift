@@ -47,7 +47,8 @@ public struct CrossCard: Sendable {
         /// The least multiple of the population's rate that flags.
         public var riskLift = 3.0
         /// Fraud found only this long after it happened is fresh (chargebacks take about a week); beyond it, the
-        /// evidence halves every `riskHalfLifeDays` since the merchant's latest fraud.
+        /// evidence halves every `riskHalfLifeDays` since the merchant's latest fraud, and again for each transaction
+        /// there confirmed genuine since.
         public var riskFreshDays = 7.0
         public var riskHalfLifeDays = 7.0
         /// A card's visits this far back count for exposure.
@@ -113,6 +114,8 @@ public struct CrossCard: Sendable {
         var head = 0
         /// Its transactions with a fraud outcome known, by instant, within the horizon.
         var frauds: [Fraud] = []
+        /// Its transactions with a genuine outcome known (instant, key), within the horizon, in the order learnt.
+        var genuine: [(instant: Int64, key: Int64)] = []
         /// Cards ever seen there, and when it was first seen (set by its first transaction).
         var cards: Set<Int32> = []
         var firstInstant: Int64 = 0
@@ -133,6 +136,7 @@ public struct CrossCard: Sendable {
         var client: Int32
         var instant: Int64
         var fraud = false
+        var genuine = false
     }
 
     /// Everything the three detectors remember between transactions, across all merchants and cards.
@@ -160,12 +164,21 @@ public struct CrossCard: Sendable {
             state.ignoredOutcomes += 1
             return
         }
-        let fraud = event.outcome == .fraud
+        let fraud = event.outcome == .fraud, genuine = event.outcome == .genuine
+        let m = Int(seen.merchant)
+        if genuine != seen.genuine {
+            if genuine {
+                state.merchants[m].genuine.append((seen.instant, event.transactionID))
+            } else {
+                state.merchants[m].genuine.removeAll { $0.key == event.transactionID }
+            }
+            seen.genuine = genuine
+            state.seen[event.transactionID] = seen
+        }
         guard fraud != seen.fraud else { return }
         seen.fraud = fraud
         state.seen[event.transactionID] = seen
         state.knownFraud += fraud ? 1 : -1
-        let m = Int(seen.merchant)
         if fraud {
             let entry = Fraud(instant: seen.instant, client: seen.client, key: event.transactionID)
             let at = state.merchants[m].frauds.firstIndex { ($0.instant, $0.key) > (entry.instant, entry.key) }
@@ -210,6 +223,9 @@ public struct CrossCard: Sendable {
         }
         if let first = merchant.frauds.first, first.instant < instant - horizon {
             merchant.frauds.removeAll { $0.instant < instant - horizon }
+        }
+        if merchant.genuine.count > 64, merchant.genuine.contains(where: { $0.instant < instant - horizon }) {
+            merchant.genuine.removeAll { $0.instant < instant - horizon }
         }
         let baseline = Int64(parameters.surgeBaselineDays * 86_400) + 86_400
         while merchant.newHead < merchant.newCards.count && merchant.newCards[merchant.newHead] <= instant - baseline {
@@ -297,7 +313,10 @@ public struct CrossCard: Sendable {
         guard lift >= parameters.riskLift else { return nil }
         let strength = min(1, log(lift) / log(parameters.riskSaturation))
         let staleDays = max(0, Double(event.instant - latest) / 86_400 - parameters.riskFreshDays)
-        let score = strength * pow(0.5, staleDays / parameters.riskHalfLifeDays)
+        // Each transaction there confirmed genuine since its latest fraud halves the risk again: the merchant's
+        // newest known outcomes say the compromise is over, sooner than its age alone can.
+        let genuineSince = merchant.genuine.reduce(0) { $0 + ($1.instant > latest && $1.instant < event.instant ? 1 : 0) }
+        let score = strength * pow(0.5, staleDays / parameters.riskHalfLifeDays + Double(genuineSince))
         guard score > 0.01 else { return nil }
         return RiskFinding(fraudCards: cards.count, transactions: transactions, share: Double(cards.count) / Double(max(1, transactions)),
                            population: population, latestFraud: latest, score: score)

@@ -46,7 +46,7 @@ public struct VigilConfig: Sendable, Equatable {
         .unusualPlace: 0.5,
         // A charge several times the client's own usual is among the strongest single signs of a stolen card; a
         // charge large for everyone says less about this client, but more than hour or habit.
-        .unusualAmount: 0.6,
+        .unusualAmount: 0.5,
         .categoryAmount: 0.4,
         .overDailySpend: 0.5,
         .overMonthlySpend: 0.3,
