@@ -54,7 +54,7 @@ public struct VigilConfig: Sendable, Equatable {
         .burst: 0.3,
         // Several cards confirmed fraud at one merchant is strong evidence on its own; exposure and surges are
         // leads that need another detector to agree.
-        .merchantRisk: 1.5,
+        .merchantRisk: 1.0,
         .merchantSurge: 0.5,
         .cardExposure: 0.15,
     ]
