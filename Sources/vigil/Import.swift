@@ -181,20 +181,8 @@ struct Import: ParsableCommand, StoreOptionCommand {
         if s.amountAdjustments.rounded > 0 {
             print("  \(amounts(s.amountAdjustments.rounded)) in fractions of a cent, rounded half-even to the cent (--round-amounts)")
         }
-        for r in s.rejections {
-            var where_ = "  line \(r.line)"
-            if let column = r.column { where_ += ", column \(Sanitize.line(column))" }
-            if let value = r.value { where_ += ", value '\(Sanitize.line(String(value.prefix(80))))'" }
-            print("\(where_): \(Sanitize.line(r.reason))")
-        }
-        if s.rejectedNotKept > 0 {
-            print("  \(Formatting.grouped(s.rejectedNotKept)) rejected rows were counted but not kept "
-                  + "(the store keeps the first \(Formatting.grouped(s.rejected - s.rejectedNotKept)); --keep-rejected N keeps more)")
-        }
-        if s.rejected > s.rejections.count {
-            print(dryRun ? "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more"
-                  : "  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more: `vigil rejected --import \(s.importID)`")
-        }
+        RejectionText.printSummary(s.rejections, rejected: s.rejected, notKept: s.rejectedNotKept,
+                                   more: dryRun ? "" : ": `vigil rejected --import \(s.importID)`")
         return s
     }
 }

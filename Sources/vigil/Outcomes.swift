@@ -167,18 +167,6 @@ struct OutcomesImport: ParsableCommand, StoreOptionCommand {
         line += s.sameAsImport.map { "the same as import #\($0): nothing added" } ?? "import #\(s.importID)"
         line += ", \(Formatting.duration(s.seconds)))"
         print(line)
-        for r in s.rejections {
-            var place = "  line \(r.line)"
-            if let column = r.column { place += ", column \(Sanitize.line(column))" }
-            if let value = r.value { place += ", value '\(Sanitize.line(String(CardNumber.maskingParts(of: value).prefix(80))))'" }
-            print("\(place): \(Sanitize.line(r.reason))")
-        }
-        if s.rejectedNotKept > 0 {
-            print("  \(Formatting.grouped(s.rejectedNotKept)) rejected rows were counted but not kept "
-                  + "(the store keeps the first \(Formatting.grouped(s.rejected - s.rejectedNotKept)); --keep-rejected N keeps more)")
-        }
-        if s.rejected > s.rejections.count {
-            print("  … and \(Formatting.grouped(s.rejected - s.rejections.count)) more")
-        }
+        RejectionText.printSummary(s.rejections, rejected: s.rejected, notKept: s.rejectedNotKept, more: "")
     }
 }

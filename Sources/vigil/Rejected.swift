@@ -1,5 +1,6 @@
 import ArgumentParser
 import VigilCore
+import VigilStore
 
 struct Rejected: ParsableCommand, StoreOptionCommand {
     static let configuration = CommandConfiguration(abstract: "List rows that imports rejected, with where and why.")
@@ -24,7 +25,7 @@ struct Rejected: ParsableCommand, StoreOptionCommand {
             } else {
                 var text = "import \(importID) line \(r.line)"
                 if let column = r.column { text += " column \(column)" }
-                if let value = r.value { text += " value '\(value.prefix(80))'" }
+                if let value = r.value { text += " value '\(RejectionText.value(value))'" }
                 print(Sanitize.line(text + ": " + r.reason))
             }
         }
@@ -34,5 +35,30 @@ struct Rejected: ParsableCommand, StoreOptionCommand {
                 + "(it rejected \(Formatting.grouped(counted)) and kept the first \(Formatting.grouped(kept)))"
             if raw { printError(note) } else { print(note) }
         }
+    }
+}
+
+/// How every command shows rejected rows, so that an import, an outcomes feed and `vigil rejected` word them alike.
+enum RejectionText {
+    /// A rejected field's value as shown: card numbers masked before it is cut to 80 characters (a cut card number
+    /// would no longer be recognised as one), then sanitised.
+    static func value(_ value: String) -> String {
+        Sanitize.line(String(CardNumber.maskingParts(of: value).prefix(80)))
+    }
+
+    /// An import's rejections under its summary: each shown one, then what was counted but not kept, then how many
+    /// more there are, with `more` saying where to find them ("" for nowhere).
+    static func printSummary(_ rejections: [Rejection], rejected: Int, notKept: Int, more: String) {
+        for r in rejections {
+            var place = "  line \(r.line)"
+            if let column = r.column { place += ", column \(Sanitize.line(column))" }
+            if let value = r.value { place += ", value '\(Self.value(value))'" }
+            print("\(place): \(Sanitize.line(r.reason))")
+        }
+        if notKept > 0 {
+            print("  \(Formatting.grouped(notKept)) rejected rows were counted but not kept "
+                  + "(the store keeps the first \(Formatting.grouped(rejected - notKept)); --keep-rejected N keeps more)")
+        }
+        if rejected > rejections.count { print("  … and \(Formatting.grouped(rejected - rejections.count)) more" + more) }
     }
 }
