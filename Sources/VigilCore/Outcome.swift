@@ -30,6 +30,14 @@ public struct OutcomeEvent: Sendable, Hashable {
         if a.transactionID != b.transactionID { return a.transactionID < b.transactionID }
         return a.source.rank < b.source.rank
     }
+
+    /// `events` in application order, stably: events that compare equal (two decisions on one alert in the same
+    /// second) keep the order they were given in.
+    public static func inApplicationOrder<Events: Sequence>(_ events: Events) -> [OutcomeEvent] where Events.Element == OutcomeEvent {
+        events.enumerated().sorted { a, b in
+            applicationOrder(a.element, b.element) || (!applicationOrder(b.element, a.element) && a.offset < b.offset)
+        }.map(\.element)
+    }
 }
 
 /// Where an outcome came from.

@@ -19,6 +19,14 @@ public struct OutcomeRecord: Sendable, Hashable {
     }
 }
 
+/// Where a reader of outcome events got to: the last feed row and the last triage event it has read.
+public struct OutcomeCursor: Sendable, Hashable {
+    public var feedID: Int64 = 0
+    public var triageEventID: Int64 = 0
+
+    public init() {}
+}
+
 extension Store {
     /// Records feed outcomes in one transaction; an outcome already recorded (same transaction, outcome, instant and
     /// feed) is left as it is, so a feed imported twice adds nothing. Returns how many were new and how many were
@@ -62,28 +70,35 @@ extension Store {
     /// outcomes, and every triage status change (confirmed fraud is fraud, false positive is genuine, and any other
     /// status withdraws what the alert's decision said), known at the instant it was made.
     public func outcomeEvents() throws -> [OutcomeEvent] {
+        try outcomeEvents(after: OutcomeCursor()).events
+    }
+
+    /// The outcome events recorded after `cursor` (feed rows and triage events are append-only, so their ids only
+    /// grow), in application order, and the cursor past them: live scoring reads only what is new at each batch.
+    public func outcomeEvents(after cursor: OutcomeCursor) throws -> (events: [OutcomeEvent], through: OutcomeCursor) {
         try pool.read { db in
             var events: [OutcomeEvent] = []
-            let feed = try Row.fetchCursor(db, sql: "SELECT transaction_id, known_at, outcome FROM outcomes")
+            var through = cursor
+            let feed = try Row.fetchCursor(db, sql: "SELECT id, transaction_id, known_at, outcome FROM outcomes WHERE id > ? ORDER BY id",
+                                           arguments: [cursor.feedID])
             while let row = try feed.next() {
-                let outcome: String = row[2]
-                events.append(OutcomeEvent(transactionID: row[0], knownAt: row[1], outcome: Outcome(rawValue: outcome),
+                let outcome: String = row[3]
+                events.append(OutcomeEvent(transactionID: row[1], knownAt: row[2], outcome: Outcome(rawValue: outcome),
                                            source: .feed))
+                through.feedID = row[0]
             }
             let decisions = try Row.fetchCursor(db, sql: """
-                SELECT a.transaction_id, e.at, e.to_status FROM triage_events AS e JOIN alert_ids AS a ON a.id = e.alert_id
-                WHERE e.to_status IS NOT NULL ORDER BY e.id
-                """)
+                SELECT e.id, a.transaction_id, e.at, e.to_status FROM triage_events AS e JOIN alert_ids AS a ON a.id = e.alert_id
+                WHERE e.id > ? AND e.to_status IS NOT NULL ORDER BY e.id
+                """, arguments: [cursor.triageEventID])
             while let row = try decisions.next() {
-                let status: String = row[2]
-                events.append(OutcomeEvent(transactionID: row[0], knownAt: row[1], outcome: Self.outcome(ofStatus: status),
+                let status: String = row[3]
+                events.append(OutcomeEvent(transactionID: row[1], knownAt: row[2], outcome: Self.outcome(ofStatus: status),
                                            source: .triage))
+                through.triageEventID = row[0]
             }
             // Stable: two decisions on one alert in the same second keep the trail's order.
-            return events.enumerated().sorted { a, b in
-                OutcomeEvent.applicationOrder(a.element, b.element)
-                    || (!OutcomeEvent.applicationOrder(b.element, a.element) && a.offset < b.offset)
-            }.map(\.element)
+            return (OutcomeEvent.inApplicationOrder(events), through)
         }
     }
 

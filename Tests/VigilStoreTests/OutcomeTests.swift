@@ -52,6 +52,21 @@ import VigilCore
         #expect(try store.outcomeEvents().count == 4)
     }
 
+    @Test func aReaderWithACursorGetsOnlyWhatWasRecordedSince() throws {
+        let (store, ids) = try store()
+        try store.recordOutcomes([OutcomeRecord(transactionID: ids[0], outcome: .fraud, knownAt: Self.t0 + 100)], feed: "cb")
+        let (first, cursor) = try store.outcomeEvents(after: OutcomeCursor())
+        #expect(first.map(\.transactionID) == [ids[0]])
+        #expect(try store.outcomeEvents(after: cursor).events.isEmpty)
+        try store.recordOutcomes([OutcomeRecord(transactionID: ids[1], outcome: .fraud, knownAt: Self.t0 + 50)], feed: "cb")
+        try store.decide(try seen(store, ids[2]), status: .falsePositive, analyst: "ana", at: Self.t0 + 70)
+        let (next, later) = try store.outcomeEvents(after: cursor)
+        #expect(next == [OutcomeEvent(transactionID: ids[1], knownAt: Self.t0 + 50, outcome: .fraud, source: .feed),
+                         OutcomeEvent(transactionID: ids[2], knownAt: Self.t0 + 70, outcome: .genuine, source: .triage)])
+        #expect(try store.outcomeEvents(after: later).events.isEmpty)
+        #expect(try store.outcomeEvents() == OutcomeEvent.inApplicationOrder(first + next))
+    }
+
     @Test func feedOutcomesAndDecisionsComeInApplicationOrder() throws {
         let (store, ids) = try store()
         let decided = Self.t0 + 50_000

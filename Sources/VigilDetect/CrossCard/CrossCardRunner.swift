@@ -46,13 +46,7 @@ public struct CrossCardRunner: Sendable {
             pending.removeFirst(next)
             next = 0
         }
-        // Stable: events that compare equal keep the order they were given in.
-        var waiting = Array(pending[next...]) + fresh
-        waiting = waiting.enumerated().sorted { a, b in
-            OutcomeEvent.applicationOrder(a.element, b.element)
-                || (!OutcomeEvent.applicationOrder(b.element, a.element) && a.offset < b.offset)
-        }.map(\.element)
-        pending.replaceSubrange(next..., with: waiting)
+        pending.replaceSubrange(next..., with: OutcomeEvent.inApplicationOrder(pending[next...] + fresh))
     }
 
     /// Applies the outcomes known before `instant`, then judges the transaction and takes it in.

@@ -39,6 +39,8 @@ public final class LiveScorer {
     /// The detectors across cards, stepped through every transaction in time order with the outcomes known so far.
     /// Cards are named by their slot in `states`.
     private var crossCard: CrossCardRunner
+    /// The outcome events read so far: each batch reads only those recorded since.
+    private var outcomesRead = OutcomeCursor()
 
     struct ClientState: Sendable {
         var features = FeatureExtractor.ClientState()
@@ -168,7 +170,8 @@ public final class LiveScorer {
                 }
             }
         }
-        crossCard.take(try store.outcomeEvents())
+        outcomesRead = OutcomeCursor()
+        try takeNewOutcomes()
         let wanted = Set(recent.flatMap { $0.rows.map(\.id) })
         var crossHits: [Int64: [RuleHit]] = [:]
         for event in replay.inTimeOrder() {
@@ -255,7 +258,7 @@ extension LiveScorer {
         var alertsPerDay: [Int64: Int] = [:]
         let now = Date().timeIntervalSince1970
         let start = DispatchTime.now().uptimeNanoseconds
-        takeOutcomes(try store.outcomeEvents())
+        try takeNewOutcomes()
         let verdicts = scoreBatch((0 ..< arrived.count).map { row in
             Arrival(event: TransactionEvent(row: row, of: columns), categoryName: columns.categoryNames[Int(columns.categories[row])],
                     merchantName: columns.merchantNames[Int(columns.merchants[row])], clientID: arrived.clientIDs[row],
@@ -312,10 +315,12 @@ extension LiveScorer {
         }
     }
 
-    /// Takes in the outcomes of `events` not taken before: each applies before the first transaction scored after it
-    /// became known. One recorded after later transactions were scored counts from now on.
-    public func takeOutcomes(_ events: [OutcomeEvent]) {
+    /// Takes in the outcomes the store recorded since the last read: each applies before the first transaction
+    /// scored after it became known. One recorded after later transactions were scored counts from now on.
+    func takeNewOutcomes() throws {
+        let (events, through) = try store.outcomeEvents(after: outcomesRead)
         crossCard.take(events)
+        outcomesRead = through
     }
 
     /// What one transaction's client state gave, before the matrix models.
