@@ -172,15 +172,7 @@ struct Import: ParsableCommand, StoreOptionCommand {
             line += "; another process imported the same file at the same time, and these are the two imports' counts together"
         }
         print(line)
-        // Never silent: an amount read otherwise than as written is counted, even when the rows all went in.
-        func amounts(_ n: Int) -> String { n == 1 ? "1 amount was" : "\(Formatting.grouped(n)) amounts were" }
-        if s.amountAdjustments.fromFloatRendering > 0 {
-            print("  \(amounts(s.amountAdjustments.fromFloatRendering)) floating-point renderings of whole cents "
-                  + "(such as 85.64999999999999), read as those cents")
-        }
-        if s.amountAdjustments.rounded > 0 {
-            print("  \(amounts(s.amountAdjustments.rounded)) in fractions of a cent, rounded half-even to the cent (--round-amounts)")
-        }
+        for line in s.amountAdjustments.summaryLines { print("  " + line) }
         RejectionText.printSummary(s.rejections, rejected: s.rejected, notKept: s.rejectedNotKept,
                                    more: dryRun ? "" : ": `vigil rejected --import \(s.importID)`")
         return s
@@ -198,3 +190,17 @@ private struct RejectionTally {
     }
 }
 
+extension AmountAdjustments {
+    /// What `vigil import` and `vigil ingest` say of the amounts they read otherwise than as written, a line each:
+    /// never silent, even when every row went in.
+    var summaryLines: [String] {
+        func amounts(_ n: Int) -> String { n == 1 ? "1 amount was" : "\(Formatting.grouped(n)) amounts were" }
+        var lines: [String] = []
+        if fromFloatRendering > 0 {
+            let renderings = fromFloatRendering == 1 ? "a floating-point rendering" : "floating-point renderings"
+            lines.append("\(amounts(fromFloatRendering)) \(renderings) of whole cents (such as 85.64999999999999), read as those cents")
+        }
+        if rounded > 0 { lines.append("\(amounts(rounded)) in fractions of a cent, rounded half-even to the cent (--round-amounts)") }
+        return lines
+    }
+}

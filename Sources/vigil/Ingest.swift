@@ -149,6 +149,7 @@ struct Ingest: ParsableCommand {
             totals.imported += outcome.imported
             totals.rejected += outcome.rejected
             totals.duplicate += outcome.duplicate
+            totals.amountAdjustments.add(outcome.amountAdjustments)
             totals.scoring.scored += outcome.scoring.scored
             totals.scoring.late += outcome.scoring.late
             totals.scoring.alertsOpened += outcome.scoring.alertsOpened
@@ -282,6 +283,7 @@ struct Ingest: ParsableCommand {
               + "\(Formatting.grouped(totals.duplicate)) duplicate; \(Formatting.grouped(totals.scoring.scored)) scored, "
               + "\(Formatting.grouped(totals.scoring.alertsOpened.count)) alerts raised"
               + (totals.scoring.late > 0 ? "; \(Formatting.grouped(totals.scoring.late)) arrived after a later transaction of their client" : ""))
+        for line in totals.amountAdjustments.summaryLines { print("  " + line) }
         if totals.rejected > 0 { throw ExitCode(1) }
     }
 }

@@ -30,7 +30,8 @@ import VigilCore
         let hits = rules.hits(Self.data, parallelism: .serial)
         let fingerprint = RuleFingerprint.of(hits)
         #expect(Self.data.count == 121_245)
-        #expect(fingerprint.description == "0x70bf793c2284b981 (28936 items)")
+        // The run of large charges (issue 22, after the golden values) only adds hits: the others are unchanged.
+        #expect(RuleFingerprint.of(hits.filter { $0.detector != .amountRun }).description == "0x70bf793c2284b981 (28936 items)")
         var byDetector: [Detector: Int] = [:]
         for hit in hits { byDetector[hit.detector, default: 0] += 1 }
         // The population's category amounts are not in this fixed prior (the golden hits predate them), so that rule

@@ -177,7 +177,7 @@ import Testing
     @Test func unknownDetectorsAreRefusedByName() throws {
         let store = try importedSample("u")
         let known = "all, models, rules, iforest, lof, lstm, impossible_travel, card_testing, unusual_place, unusual_amount, "
-            + "category_amount, over_daily_spend, over_monthly_spend, unusual_hour, burst, merchant_risk, merchant_surge, card_exposure"
+            + "category_amount, over_daily_spend, over_monthly_spend, unusual_hour, burst, merchant_risk, merchant_surge, card_exposure, amount_run"
         let result = try Harness.run(["scan", "--store", store, "--detectors", "iforest,svm"])
         #expect(result.status == 64, "a usage error")
         #expect(result.stderr.split(separator: "\n").first
@@ -198,14 +198,15 @@ import Testing
         #expect(help.status == 0)
         let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let start = try #require(lines.firstIndex { $0.hasPrefix("  --detectors <detectors>") }, "\(help.stdout)")
-        #expect(Array(lines[start ..< min(lines.count, start + 23)]) == [
+        #expect(Array(lines[start ..< min(lines.count, start + 25)]) == [
             "  --detectors <detectors> Comma-separated detectors and groups (default: all).",
             "        all               - every detector",
             "        models            - iforest, lof, lstm",
             "        rules             - impossible_travel, card_testing, unusual_place,",
             "                            unusual_amount, category_amount, over_daily_spend,",
             "                            over_monthly_spend, unusual_hour, burst,",
-            "                            merchant_risk, merchant_surge, card_exposure",
+            "                            merchant_risk, merchant_surge, card_exposure,",
+            "                            amount_run",
             "        iforest           - Isolation Forest",
             "        lof               - Local Outlier Factor",
             "        lstm              - LSTM sequence model",
@@ -222,6 +223,7 @@ import Testing
             "        merchant_risk     - risky merchant",
             "        merchant_surge    - merchant surge",
             "        card_exposure     - exposed card",
+            "        amount_run        - run of large charges",
         ], "\(help.stdout)")
     }
 

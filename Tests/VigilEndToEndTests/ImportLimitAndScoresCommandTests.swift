@@ -53,6 +53,23 @@ import Testing
         #expect(amounts == [710, 8565])
     }
 
+    /// `vigil ingest` reads the same renderings as the same cents, and says so the same way.
+    @Test func floatRenderingsIngestAndAreCounted() throws {
+        let store = scratch.path + "/fi.sqlite"
+        #expect(try Harness.run(["import", try csv("fi.csv", rows: 3, bad: 0), "--store", store]).status == 0)
+        let arriving = scratch.path + "/arriving.csv"
+        try "id,client,time,amount\nA1,C1,2024-01-02 10:00:00,0.30000000000000004\nA2,C1,2024-01-02 11:00:00,7.10\n"
+            .write(toFile: arriving, atomically: true, encoding: .utf8)
+        let output = try Harness.shell("VIGIL_STORE= \(Harness.binary) ingest --store \(store) - < \(arriving)")
+        #expect(output.contains("ingested: 2 stored, 0 rejected, 0 duplicate")
+                && output.contains("\n  1 amount was a floating-point rendering of whole cents (such as 85.64999999999999), read as those cents\n"),
+                "\(output)")
+        let amount = try DatabaseQueue(path: store).read { db in
+            try Int64.fetchOne(db, sql: "SELECT amount_minor FROM transactions WHERE source_key LIKE '%A1%'")
+        }
+        #expect(amount == 30)
+    }
+
     @Test func theLastLineCountsRejectedRowsAndTheLimitDecidesTheStatus() throws {
         let file = try csv("r.csv", rows: 200, bad: 1)  // 0.5 %
         let within = scratch.path + "/within.sqlite"
@@ -114,7 +131,7 @@ import Testing
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first == "source_id,transaction_id,iforest,impossible_travel,card_testing,unusual_place,unusual_amount,"
                 + "category_amount,over_daily_spend,over_monthly_spend,unusual_hour,burst,merchant_risk,merchant_surge,card_exposure,"
-                + "ensemble")
+                + "amount_run,ensemble")
         #expect(lines.count == 1 + 1_021)
         #expect(try Harness.run(["scores", "--store", store, "--out", "-"]).stdout == text, "standard output gets the same")
 

@@ -60,7 +60,7 @@ import VigilDetect
             #expect(error.description == "c.toml: unknown key 'alerts.threshhold' (known here: daily_budget, threshold)")
         }
         #expect(throws: ConfigError.unknownKey(path: "c.toml", key: "rules.made_up", known: [
-            "burst", "category_amount", "impossible_travel", "over_daily_spend", "over_monthly_spend", "unusual_amount", "unusual_hour",
+            "amount_run", "burst", "category_amount", "impossible_travel", "over_daily_spend", "over_monthly_spend", "unusual_amount", "unusual_hour",
             "unusual_place",
         ])) {
             try VigilConfig.parse("[rules.made_up]\nx = 1\n", path: "c.toml")
@@ -79,6 +79,10 @@ import VigilDetect
             path: "c.toml",
             problem: "rules.over_daily_spend.minimum_days (90) must not exceed rules.over_daily_spend.window_days (60)")) {
             try VigilConfig.parse("[rules.over_daily_spend]\nminimum_days = 90\n", path: "c.toml")
+        }
+        #expect(throws: ConfigError.inconsistent(
+            path: "c.toml", problem: "rules.amount_run.full_probability must be below rules.amount_run.start_probability")) {
+            try VigilConfig.parse("[rules.amount_run]\nfull_probability = 0.2\n", path: "c.toml")
         }
         let allZero = Detector.allCases.map { "\($0.rawValue) = 0" }.joined(separator: "\n")
         #expect(throws: ConfigError.self) { try VigilConfig.parse("[weights]\n" + allZero + "\n", path: "c.toml") }

@@ -101,8 +101,10 @@ extension WholeScans {
             compared += 1
         }
         #expect(compared == arrived)
-        // The comparison covered the population's category amounts and the spree on both sides of the floor.
+        // The comparison covered the population's category amounts, a lead (the run of large charges) and the spree
+        // on both sides of the floor.
         #expect(live.values.contains { $0.hits.contains { $0.detector == .categoryAmount } })
+        #expect(live.values.contains { $0.hits.contains { $0.detector == .amountRun } })
         #expect(live.values.contains { $0.spree?.finding.aboveFloor == true })
         #expect(live.values.contains { $0.spree?.finding.aboveFloor == false })
         for run in report.runs where Detector.models.map(\.rawValue).contains(run.detector) {

@@ -15,6 +15,7 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
     case merchantRisk = "merchant_risk"
     case merchantSurge = "merchant_surge"
     case cardExposure = "card_exposure"
+    case amountRun = "amount_run"
 
     /// The model-based detectors, fitted on the feature matrix and scoring every transaction.
     public static let models: [Detector] = [.isolationForest, .localOutlierFactor, .lstm]
@@ -28,6 +29,16 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
     /// Whether it learns from outcomes (confirmed fraud), and so speaks only where outcomes are known. Label-free
     /// fitting (the earned weights) leaves these out, so that no weight depends on an outcome.
     public var learnsFromOutcomes: Bool { self == .merchantRisk || self == .cardExposure }
+
+    /// Whether it is a lead: its evidence draws a transaction towards the alert threshold but never past it, so it
+    /// orders the transactions below the threshold and never raises or strengthens an alert
+    /// (`EvidenceComposer.evidence(_:)`). Its weight says how hard it pulls, not evidence added, so the earned weights
+    /// neither fit nor use it.
+    public var isLead: Bool { self == .amountRun }
+
+    /// Whether the earned weights fit it and judge others by it: neither the detectors that learn from outcomes (no
+    /// weight may depend on an outcome) nor the leads (whose weight is not evidence added).
+    public var earnsWeight: Bool { !learnsFromOutcomes && !isLead }
 
     /// How an analyst reads the detector's name.
     public var title: String {
@@ -47,6 +58,7 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
         case .merchantRisk: return "risky merchant"
         case .merchantSurge: return "merchant surge"
         case .cardExposure: return "exposed card"
+        case .amountRun: return "run of large charges"
         }
     }
 
@@ -68,6 +80,7 @@ public enum Detector: String, CaseIterable, Sendable, Codable, Comparable {
         case .merchantRisk: return 12
         case .merchantSurge: return 13
         case .cardExposure: return 14
+        case .amountRun: return 15
         }
     }
 

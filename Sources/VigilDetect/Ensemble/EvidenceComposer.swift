@@ -11,8 +11,10 @@ public struct EvidenceComposer: Sendable {
     public let spree: Spree
     /// How many neighbours LOF compares with, which its reason quotes.
     public let neighbourCount: Int
-    /// Each detector's weight at its ordinal (0 where it has none): read per transaction without hashing.
+    /// Each detector's weight at its ordinal (0 where it has none, and for leads): read per transaction without hashing.
     private let weights: SIMD16<Double>
+    /// The leads' weights at their ordinals (0 for every other detector).
+    private let leadWeights: SIMD16<Double>
 
     /// A model speaks as an alert's reason only where it ranks the transaction this far into its upper tail (its
     /// top tenth); below that it is one voice among thousands and says nothing an analyst can use.
@@ -24,10 +26,16 @@ public struct EvidenceComposer: Sendable {
         models = Detector.models.compactMap { detector in scales[detector].map { (detector, $0) } }
         self.spree = spree
         self.neighbourCount = neighbourCount
-        var weights = SIMD16<Double>()
-        for detector in Detector.allCases { weights[detector.ordinal] = ensemble.weight(detector) }
+        var weights = SIMD16<Double>(), leadWeights = SIMD16<Double>()
+        for detector in Detector.allCases {
+            if detector.isLead { leadWeights[detector.ordinal] = ensemble.weight(detector) } else { weights[detector.ordinal] = ensemble.weight(detector) }
+        }
         self.weights = weights
+        self.leadWeights = leadWeights
     }
+
+    /// The evidence an alert needs (the alert threshold's), which leads and the spree's context never reach.
+    public var floor: Double { spree.floor }
 
     /// Each detector's part on the ensemble's scale: a model's raw score normalised by its scale (unless `normalised`
     /// already holds it, worked out over a batch), a rule's hit score as it is.
@@ -42,9 +50,20 @@ public struct EvidenceComposer: Sendable {
     }
 
     /// A transaction's evidence before any spree: each part times its detector's weight (those without weight left
-    /// out), added in detector order, models then rules. The order is fixed so that every caller gets the same bits.
+    /// out), added in detector order, models then rules, and then the leads' pull (`lifted(_:lead:)`). The order is
+    /// fixed so that every caller gets the same bits.
     public func evidence(_ parts: DetectorScores) -> Double {
-        parts.weightedSum(weights)
+        lifted(parts.weightedSum(weights), lead: parts.weightedSum(leadWeights))
+    }
+
+    /// Evidence `own` drawn towards the floor by a lead's weighted score `lead`, as the spree's context draws it:
+    /// `floor − gap × exp(−lead / gap)` with `gap = floor − own`, never past `spree.contextCeiling`; evidence at or
+    /// above the floor is left as it is. So a lead orders transactions below the alert threshold (of two with the same
+    /// evidence of their own, the one it points at ranks higher) and never raises or strengthens an alert.
+    public func lifted(_ own: Double, lead: Double) -> Double {
+        let gap = floor - own
+        guard gap > 0, lead > 0 else { return own }
+        return max(own, min(spree.contextCeiling, floor - gap * exp(-lead / gap)))
     }
 
     /// `evidence(_:)` of each of a scan's `rowCount` rows: `normalised` holds every model's part for every row, `hits`
@@ -93,9 +112,14 @@ public struct EvidenceComposer: Sendable {
     public func reasons(parts: DetectorScores, raw: DetectorScores, hits: [RuleHit], spree spreePart: SpreePart?,
                         modelText: (Detector, _ percentile: String) -> String? = { _, _ in nil }) -> [AlertReason] {
         var reasons: [AlertReason] = []
+        // The leads' part is the lift they gave, shared among them by weighted score.
+        let own = parts.weightedSum(weights), lead = parts.weightedSum(leadWeights)
+        let lift = lifted(own, lead: lead) - own
         for hit in hits {
-            reasons.append(AlertReason(detector: hit.detector.rawValue, score: hit.score,
-                                       contribution: ensemble.contribution(of: hit.detector, score: hit.score), text: hit.reason))
+            let contribution = hit.detector.isLead
+                ? (lead > 0 ? lift * ensemble.contribution(of: hit.detector, score: hit.score) / lead : 0)
+                : ensemble.contribution(of: hit.detector, score: hit.score)
+            reasons.append(AlertReason(detector: hit.detector.rawValue, score: hit.score, contribution: contribution, text: hit.reason))
         }
         for (detector, scale) in models {
             guard let normalised = parts[detector], normalised > 0, let value = raw[detector],

@@ -17,6 +17,7 @@ public struct RuleSet: Sendable {
         public var unusualPlace = UnusualPlaceRule.Parameters()
         public var unusualHour = UnusualHourRule.Parameters()
         public var unusualAmount = UnusualAmountRule.Parameters()
+        public var amountRun = AmountRunRule.Parameters()
         public var categoryAmount = CategoryAmountRule.Parameters()
         public var overDailySpend = OverSpendRule.Parameters(period: .day)
         public var overMonthlySpend = OverSpendRule.Parameters(period: .month)
@@ -35,6 +36,7 @@ public struct RuleSet: Sendable {
     let place: UnusualPlaceRule
     let hour: UnusualHourRule
     let amount: UnusualAmountRule
+    let amountRun: AmountRunRule
     let categoryAmount: CategoryAmountRule
     let daySpend: OverSpendRule
     let monthSpend: OverSpendRule
@@ -43,13 +45,14 @@ public struct RuleSet: Sendable {
     let runs: Runs
 
     struct Runs: Sendable {
-        var travel, place, hour, amount, categoryAmount, daySpend, monthSpend, burst, cardTesting: Bool
+        var travel, place, hour, amount, amountRun, categoryAmount, daySpend, monthSpend, burst, cardTesting: Bool
 
         init(_ enabled: Set<Detector>) {
             travel = enabled.contains(.impossibleTravel)
             place = enabled.contains(.unusualPlace)
             hour = enabled.contains(.unusualHour)
             amount = enabled.contains(.unusualAmount)
+            amountRun = enabled.contains(.amountRun)
             categoryAmount = enabled.contains(.categoryAmount)
             daySpend = enabled.contains(.overDailySpend)
             monthSpend = enabled.contains(.overMonthlySpend)
@@ -67,6 +70,7 @@ public struct RuleSet: Sendable {
         place = UnusualPlaceRule(parameters: parameters.unusualPlace)
         hour = UnusualHourRule(parameters: parameters.unusualHour, prior: prior)
         amount = UnusualAmountRule(parameters: parameters.unusualAmount)
+        amountRun = AmountRunRule(parameters: parameters.amountRun)
         categoryAmount = CategoryAmountRule(parameters: parameters.categoryAmount, prior: prior)
         daySpend = OverSpendRule(parameters: parameters.overDailySpend)
         monthSpend = OverSpendRule(parameters: parameters.overMonthlySpend)
@@ -87,6 +91,7 @@ public struct RuleSet: Sendable {
         public var unusualPlace = UnusualPlaceRule.State()
         public var unusualHour = UnusualHourRule.State()
         public var unusualAmount = UnusualAmountRule.State()
+        public var amountRun = AmountRunRule.State()
         public var overDailySpend = OverSpendRule.State()
         public var overMonthlySpend = OverSpendRule.State()
         /// Bursts and card testing (one rule).
@@ -123,9 +128,17 @@ public struct RuleSet: Sendable {
         // The client's usual largest charge before this one, for the population's rule (only for a charge it may flag).
         let usual = runs.categoryAmount && runs.amount && categoryAmount.mayFlag(event.amountMinor)
             ? state.unusualAmount.usualLargest(amount.parameters) : nil
-        if runs.amount, let f = amount.step(event, row: row, state: &state.unusualAmount) {
-            hits.append(RuleHit(row: row, detector: .unusualAmount, score: f.score,
-                                reason: amount.reason(for: f, categoryName: categoryName, currency: currency)))
+        if runs.amount || runs.amountRun {
+            // The run of large charges builds on how the amount rule judged this one.
+            var judgement: UnusualAmountRule.Judgement?
+            if let f = amount.step(event, row: row, state: &state.unusualAmount, judgement: &judgement), runs.amount {
+                hits.append(RuleHit(row: row, detector: .unusualAmount, score: f.score,
+                                    reason: amount.reason(for: f, categoryName: categoryName, currency: currency)))
+            }
+            if runs.amountRun, let f = amountRun.step(event, row: row, judgement: judgement, state: &state.amountRun) {
+                hits.append(RuleHit(row: row, detector: .amountRun, score: f.score,
+                                    reason: amountRun.reason(for: f, currency: currency)))
+            }
         }
         if runs.categoryAmount, let f = categoryAmount.judge(event, row: row, clientUsual: usual, categoryName: categoryName) {
             hits.append(RuleHit(row: row, detector: .categoryAmount, score: f.score,

@@ -70,6 +70,23 @@ public struct UnusualAmountRule: ClientRule {
     /// takes it into account: the finding when a charge is far above the client's usual ones in its category.
     /// Refunds and zero amounts are neither judged nor remembered.
     public func step(_ event: TransactionEvent, row: Int, state: inout State) -> Finding? {
+        var judgement: Judgement?
+        return step(event, row: row, state: &state, judgement: &judgement)
+    }
+
+    /// How a charge stood against the client's usual ones when the rule judged it: what `AmountRunRule` builds on.
+    public struct Judgement: Sendable, Equatable {
+        /// The client's median and usual largest charge (the rule's quantile) in the sample it was judged against.
+        public var medianMinor: Double
+        public var usualMinor: Double
+        /// Whether it was above the rule's limit (flagged).
+        public var flagged: Bool
+    }
+
+    /// `step(_:row:state:)`, also setting `judgement` to how the charge stood (nil while the client has too little
+    /// history to be judged, and for refunds).
+    public func step(_ event: TransactionEvent, row: Int, state: inout State, judgement: inout Judgement?) -> Finding? {
+        judgement = nil
         let amount = event.amountMinor
         guard amount > 0 else { return nil }
         let category = event.category
@@ -81,6 +98,7 @@ public struct UnusualAmountRule: ClientRule {
             let source = inCategory ? own! : state.overall
             if let usual = source.quantile(parameters.quantile), let median = source.median {
                 let limit = max(Double(parameters.floorMinor), usual * parameters.factor, median * parameters.medianFactor)
+                judgement = Judgement(medianMinor: median, usualMinor: usual, flagged: Double(amount) > limit)
                 if Double(amount) > limit {
                     finding = Finding(row: row, score: RuleScore.logarithmic(Double(amount), limit: limit, saturation: parameters.saturation),
                                       amountMinor: amount, usualMinor: Money.minorUnits(clamping: usual),

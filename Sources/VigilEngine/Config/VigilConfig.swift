@@ -57,6 +57,8 @@ public struct VigilConfig: Sendable, Equatable {
         .merchantRisk: 1.0,
         .merchantSurge: 0.5,
         .cardExposure: 0.15,
+        // A lead: how hard a run of large charges pulls a quiet transaction towards the threshold, never past it.
+        .amountRun: 3.0,
     ]
 
     public var ensemble: Ensemble { Ensemble(weights: weights) }
@@ -152,6 +154,19 @@ extension VigilConfig {
             .double("rules.unusual_amount.saturation", \.rules.unusualAmount.saturation, 1.01...1_000,
                     "the score reaches 1 at this many times the limit"),
 
+            .double("rules.amount_run.window_days", \.rules.amountRun.windowDays, 0.5...365,
+                    "charges over the client's limit this many days back make a run"),
+            .double("rules.amount_run.position", \.rules.amountRun.position, 0...10,
+                    "a charge scores from this far between the client's median (0) and usual largest charge (1)"),
+            .double("rules.amount_run.start_probability", \.rules.amountRun.startProbability, 1e-12...1,
+                    "a run counts once this unlikely at the client's own rate of charges over their limit"),
+            .double("rules.amount_run.full_probability", \.rules.amountRun.fullProbability, 1e-12...1,
+                    "and counts fully once this unlikely"),
+            .double("rules.amount_run.prior_flags", \.rules.amountRun.priorFlags, 0...1_000,
+                    "the client's rate of charges over their limit starts at this many"),
+            .double("rules.amount_run.prior_charges", \.rules.amountRun.priorCharges, 1...1_000_000,
+                    "in this many charges"),
+
             .double("rules.category_amount.tail", \.rules.categoryAmount.tail, 0.001...PopulationPrior.categoryAmountShareKept,
                     "a charge scores when under this share of everyone's charges in its category are as large; 1 when none are"),
             .money("rules.category_amount.floor", \.rules.categoryAmount.floorMinor, 0...1_000_000_000,
@@ -243,6 +258,9 @@ extension VigilConfig {
         }
         if rules.burst.largeMinor <= rules.burst.smallMinor {
             problems.append("rules.burst.large_amount must be above rules.burst.small_amount")
+        }
+        if rules.amountRun.fullProbability >= rules.amountRun.startProbability {
+            problems.append("rules.amount_run.full_probability must be below rules.amount_run.start_probability")
         }
         if weights.values.allSatisfy({ $0 == 0 }) { problems.append("weights: at least one detector needs a weight above 0") }
         return problems

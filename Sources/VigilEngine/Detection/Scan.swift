@@ -207,9 +207,9 @@ public enum Scanner {
         // kept with them, so that a scan reusing them and live scoring weigh alike.
         if fittedNow || kept.shares.isEmpty {
             // Label-free: the detectors that learn from outcomes neither earn nor judge (they keep their weights),
-            // so that no weight, and through it no earlier score, depends on what became known later.
+            // so that no weight, and through it no earlier score, depends on what became known later; nor do leads.
             let earned = EarnedWeights.fit(rowCount: ids.count,
-                                           columns: EarnedWeights.columns(dense: dense, hits: hits.filter { !$0.detector.learnsFromOutcomes }),
+                                           columns: EarnedWeights.columns(dense: dense, hits: hits.filter(\.detector.earnsWeight)),
                                            ensemble: config.ensemble)
             report.earned = earned
             if !models.isEmpty && kept.shares != earned.shares { fittedNow = true }

@@ -14,6 +14,7 @@ extension Scanner {
         case .unusualPlace: data = try encoder.encode(p.unusualPlace)
         case .unusualHour: data = try encoder.encode(p.unusualHour)
         case .unusualAmount: data = try encoder.encode(p.unusualAmount)
+        case .amountRun: data = try encoder.encode(p.amountRun)
         case .categoryAmount: data = try encoder.encode(p.categoryAmount)
         case .overDailySpend: data = try encoder.encode(p.overDailySpend)
         case .overMonthlySpend: data = try encoder.encode(p.overMonthlySpend)

@@ -28,6 +28,8 @@ public final class LiveIngest {
         public var duplicate = 0
         /// Rejections as "line N, column C, value 'V': reason", line numbers those of the input stream.
         public var rejections: [String] = []
+        /// Amounts read otherwise than as written (floating-point renderings of whole cents).
+        public var amountAdjustments = AmountAdjustments()
         public var scoring = LiveScorer.Batch()
 
         public init() {}
@@ -89,6 +91,7 @@ public final class LiveIngest {
         outcome.imported = summary.imported
         outcome.rejected = summary.rejected
         outcome.duplicate = summary.duplicate
+        outcome.amountAdjustments = summary.amountAdjustments
         for r in summary.rejections {
             // The batch's line 2 (after its header) is the input's `firstLine`.
             var place = "line \(r.line - 2 + firstLine)"

@@ -74,7 +74,7 @@ public struct AmountAdjustments: Sendable, Hashable {
         }
     }
 
-    mutating func add(_ other: AmountAdjustments) {
+    public mutating func add(_ other: AmountAdjustments) {
         fromFloatRendering += other.fromFloatRendering
         rounded += other.rounded
     }
