@@ -424,7 +424,8 @@ public struct CrossCard: Sendable {
         }
     }
 
-    static func percent(_ share: Double) -> String {
+    /// "16 %", "0.6 %": a share as the cross-card reasons quote it.
+    public static func percent(_ share: Double) -> String {
         share >= 0.1 ? String(format: "%.0f %%", share * 100) : String(format: "%.1f %%", share * 100)
     }
 }
