@@ -20,6 +20,8 @@ public final class AlertQueueScreen {
         case help(ScrollState)
         case client
         case overview
+        /// The common-point-of-purchase screen.
+        case commonPoints
         /// The command palette: the text typed, and the completion chosen with Tab (an index into the completions).
         case palette(TextInputState, completion: Int?)
     }
@@ -65,6 +67,7 @@ public final class AlertQueueScreen {
     /// The client view and the overview while open.
     public var clientScreen: ClientScreen? { stack.first(ClientPage.self)?.screen }
     public var overviewScreen: OverviewScreen? { stack.first(OverviewPage.self)?.screen }
+    public var cppScreen: CPPScreen? { stack.first(CPPPage.self)?.screen }
 
     public var mode: Mode {
         switch stack.top {
@@ -78,6 +81,7 @@ public final class AlertQueueScreen {
         case let help as HelpScreen: return .help(help.scroll)
         case is ClientPage: return .client
         case is OverviewPage: return .overview
+        case is CPPPage: return .commonPoints
         case let palette as PaletteScreen: return .palette(palette.input, completion: palette.completion)
         default: return .list
         }

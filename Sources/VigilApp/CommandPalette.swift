@@ -14,6 +14,8 @@ public enum PaletteCommand: Equatable, Sendable {
     case scan([Detector])
     case cancelScan
     case overview
+    /// The common-point-of-purchase screen.
+    case commonPoints
     case filter(String)
     case view(String)
     case sort(AlertQuery.SortKey)
@@ -28,7 +30,7 @@ public enum PaletteCommand: Equatable, Sendable {
 /// - `client ID`, or a bare word that is a stored client's id: the client view;
 /// - `YYYY-MM-DD` or `date YYYY-MM-DD`: the queue filtered to that day (the client view's timeline moves there);
 /// - a bare number that is not a client's id: that alert;
-/// - a command: `scan [DETECTOR...]`, `cancel`, `overview`, `filter TERMS`, `view open|all|fraud|false|escalated|info`,
+/// - a command: `scan [DETECTOR...]`, `cancel`, `overview`, `cpp`, `filter TERMS`, `view open|all|fraud|false|escalated|info`,
 ///   `sort score|time|client|amount|merchant|category|reason|status`, `theme [NAME]`, `help`, `quit`.
 public enum CommandPalette {
     public struct Entry: Equatable, Sendable {
@@ -44,6 +46,7 @@ public enum CommandPalette {
         Entry(name: "scan", usage: "scan [DETECTOR ...]", description: "run detectors in the background (all by default)"),
         Entry(name: "cancel", usage: "cancel", description: "cancel the running scan"),
         Entry(name: "overview", usage: "overview", description: "alerts and transactions per day, detectors' precision"),
+        Entry(name: "cpp", usage: "cpp", description: "merchants the fraud cards shared before their fraud, cards exposed there"),
         Entry(name: "filter", usage: "filter TERMS", description: "filter the queue (client= detector= amount= date=)"),
         Entry(name: "view", usage: "view open|all|fraud|false|escalated|info", description: "which statuses the queue shows"),
         Entry(name: "sort", usage: "sort COLUMN", description: "sort the queue (score time client amount merchant category reason status)"),
@@ -89,6 +92,7 @@ public enum CommandPalette {
             return .scan(detectors)
         case "cancel": return .cancelScan
         case "overview": return .overview
+        case "cpp": return .commonPoints
         case "filter": return .filter(argument)
         case "view":
             let name = try one("view").lowercased()

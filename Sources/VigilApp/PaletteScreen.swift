@@ -85,6 +85,8 @@ final class PaletteScreen: Screen {
             model.cancelScan()
         case .overview:
             return model.overview()
+        case .commonPoints:
+            return model.commonPoints()
         case .filter(let text):
             do {
                 try model.apply(filter: try AlertFilter.parse(text), size: size)

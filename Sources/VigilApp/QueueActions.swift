@@ -10,7 +10,7 @@ public enum QueueAction: Hashable, Sendable {
     case decide(AlertStatus)
     case note, undo, reload
     case nextAlert, previousAlert
-    case client, overview, palette, scan, cancelScan
+    case client, overview, commonPoints, palette, scan, cancelScan
 }
 
 /// The queue's keys, the same on the list and on an alert's detail.
@@ -31,6 +31,8 @@ enum QueueKeys {
                 KeyBinding(.character("r"), action: .reload, description: "reload from the store", section: "Queue"),
                 KeyBinding(.character("c"), action: .client, description: "the alert's client: timeline, heatmaps, transactions", section: "Queue"),
                 KeyBinding(.character("O"), action: .overview, description: "overview: per day, by detector, precision, heatmaps", section: "Queue"),
+                KeyBinding(.character("M"), action: .commonPoints,
+                           description: "merchants the fraud cards shared (common point of purchase), cards exposed there", section: "Queue"),
                 KeyBinding(.character(":"), action: .palette, description: "command palette: client, #alert, date, command", section: "Queue"),
                 KeyBinding(.character("R"), action: .scan, description: "run detectors in the background", section: "Queue"),
                 KeyBinding(.character("X"), action: .cancelScan, description: "cancel the running scan", section: "Queue"),
@@ -121,6 +123,8 @@ extension QueueModel {
             if let page = try clientPage(clientID, focus: transaction) { return .push(page) }
         case .overview:
             return overview()
+        case .commonPoints:
+            return commonPoints()
         case .palette:
             return .push(PaletteScreen(model: self, over: screen))
         case .scan:

@@ -1,0 +1,195 @@
+import Foundation
+import VigilCore
+import VigilEngine
+import VigilStore
+import VigilTUI
+
+/// Common point of purchase: the merchants the confirmed-fraud cards shared in the days before their first fraud,
+/// ranked (`CommonPointOfPurchase`); Enter on one lists its fraud cards and the cards exposed there, Enter on a card
+/// opens its client view. Worked out on a background thread, as the overview's figures are: it reads every
+/// transaction.
+public final class CPPScreen {
+    /// What a key asks of whoever shows this screen.
+    public enum Outcome: Equatable {
+        case handled
+        case back
+        /// Open this card's client view.
+        case openClient(String)
+        /// Open the exposed cards of this merchant as a case list (see `QueueModel.openExposedAsCases`).
+        case exposedAsCases(CommonPointOfPurchase.Merchant)
+    }
+
+    /// One row of a merchant's cards.
+    struct CardRow: Equatable {
+        var card: String
+        var exposed: Bool
+        var visited: Int64
+        /// A fraud card's first fraud; an exposed card's visits there.
+        var firstFraud: Int64?
+        var visits: Int
+    }
+
+    private let work: BackgroundWork<CommonPointOfPurchase.Report>
+    /// The merchant whose cards are listed, by rank (0 first); nil on the ranking.
+    public private(set) var opened: Int?
+    var merchantList = TableState()
+    var cardList = TableState()
+    public private(set) var message: String?
+
+    public init(store: Store, options: CommonPointOfPurchase.Options = CommonPointOfPurchase.Options()) {
+        work = BackgroundWork(name: "vigil-cpp") { _ in try CommonPointOfPurchase.analyse(store, options: options) }
+    }
+
+    deinit { work.cancel() }
+
+    /// The ranking, once worked out.
+    public var report: CommonPointOfPurchase.Report? { work.value }
+    /// Blocks until it is (tests, benchmarks).
+    public func waitForReport() { work.wait() }
+    public var isWorking: Bool { report == nil && work.state.failure == nil }
+
+    /// The opened merchant's cards: the fraud cards, then the exposed, each by visit.
+    var cardRows: [CardRow] {
+        guard let opened, let merchant = report?.merchants[opened] else { return [] }
+        return merchant.fraudCards.map { CardRow(card: $0.card, exposed: false, visited: $0.visited, firstFraud: $0.firstFraud, visits: 1) }
+            + merchant.exposedCards.map { CardRow(card: $0.card, exposed: true, visited: $0.visited, firstFraud: nil, visits: $0.visits) }
+    }
+
+    /// Rows of a list a frame of `size` shows (the frame's four rows, the heading's three, the table's header).
+    static func pageSize(_ size: TerminalSize) -> Int { max(1, size.height - 8) }
+
+    public func handle(_ key: Key, size: TerminalSize) -> Outcome {
+        message = nil
+        let merchants = report?.merchants ?? []
+        switch key {
+        case .character("q"), .escape, .backspace:
+            guard opened != nil else { return .back }
+            opened = nil
+        case .enter:
+            if let opened {
+                let rows = cardRows
+                guard opened >= 0, rows.indices.contains(cardList.cursor) else { break }
+                return .openClient(rows[cardList.cursor].card)
+            }
+            guard merchants.indices.contains(merchantList.cursor) else { break }
+            opened = merchantList.cursor
+            cardList = TableState()
+        case .character("x"):
+            guard let merchant = opened.map({ merchants[$0] }) ?? (merchants.indices.contains(merchantList.cursor) ? merchants[merchantList.cursor] : nil)
+            else { break }
+            guard !merchant.exposedCards.isEmpty else {
+                message = "no exposed cards at \(merchant.merchant)"
+                break
+            }
+            return .exposedAsCases(merchant)
+        default:
+            if opened != nil {
+                _ = cardList.handle(key, rowCount: cardRows.count, pageSize: Self.pageSize(size))
+            } else {
+                _ = merchantList.handle(key, rowCount: merchants.count, pageSize: Self.pageSize(size))
+            }
+        }
+        return .handled
+    }
+
+    public var hint: String {
+        opened == nil ? "Enter the merchant's cards · x exposed cards as cases · q back · ? keys"
+            : "Enter the card's client · x exposed cards as cases · q the merchants · ? keys"
+    }
+
+    // MARK: - Drawing
+
+    public func render(into buffer: inout CellBuffer, in body: Rect, theme: Theme) {
+        let area = body.inset(top: 1, left: 1, right: 1)
+        guard let report else {
+            let text = work.state.failure.map { "could not work out the common points: \($0)" }
+                ?? "Working out the merchants the fraud cards shared…"
+            _ = buffer.put(text, in: Rect(x: area.x, y: area.y, width: area.width, height: 1),
+                           style: work.state.failure == nil ? theme.dim : theme.alert)
+            return
+        }
+        let days = Int(report.options.days.rounded())
+        let (heading, rest) = area.splitTop(3)
+        let styles = Table.Styles(header: theme.header, row: theme.text, cursor: theme.selection, marker: theme.mark, empty: theme.dim)
+        if let opened {
+            let m = report.merchants[opened]
+            _ = buffer.put("\(m.merchant) · #\(opened + 1) · score " + String(format: "%.1f", m.score)
+                           + " · \(m.fraudCards.count) fraud, \(m.exposedCards.count) exposed",
+                           in: Rect(x: heading.x, y: heading.y, width: heading.width, height: 1), style: theme.header)
+            for (i, line) in wrap(CommonPointOfPurchase.reason(m, days: report.options.days), toWidth: heading.width).prefix(2).enumerated() {
+                _ = buffer.put(line, in: Rect(x: heading.x, y: heading.y + 1 + i, width: heading.width, height: 1), style: theme.dim)
+            }
+            let rows = cardRows
+            let table = Table(columns: [TableColumn("Card", width: .fill), TableColumn("", width: .fixed(7)),
+                                        TableColumn("Visited", width: .fixed(10)), TableColumn("First fraud", width: .fixed(11))],
+                              styles: styles, emptyMessage: "no cards")
+            table.render(TableRows(count: rows.count) { row in
+                let r = rows[row]
+                return [CardNumber.masked(r.card), r.exposed ? "exposed" : "fraud", CivilTime.formatDate(r.visited),
+                        r.firstFraud.map(CivilTime.formatDate) ?? (r.visits > 1 ? "\(r.visits) visits" : "")]
+            }, into: &buffer, in: rest, state: &cardList)
+        } else {
+            _ = buffer.put("Common point of purchase: merchants the fraud cards shared in the \(days) days before their first fraud",
+                           in: Rect(x: heading.x, y: heading.y, width: heading.width, height: 1), style: theme.header)
+            _ = buffer.put("\(Formatting.grouped(report.fraudCards)) of \(Formatting.grouped(report.cards)) cards confirmed fraud · "
+                           + "\(Formatting.grouped(report.merchants.count)) merchants · chance "
+                           + CommonPointOfPurchase.percent(report.chance),
+                           in: Rect(x: heading.x, y: heading.y + 1, width: heading.width, height: 1), style: theme.dim)
+            let merchants = report.merchants
+            let wide = rest.width >= 90
+            var columns = [TableColumn("#", width: .fixed(3), alignment: .right), TableColumn("Merchant", width: .fill),
+                           TableColumn("Score", width: .fixed(6), alignment: .right), TableColumn("Fraud", width: .fixed(5), alignment: .right),
+                           TableColumn("Exposed", width: .fixed(7), alignment: .right)]
+            if wide { columns += [TableColumn("Lift", width: .fixed(5), alignment: .right), TableColumn("Window", width: .fixed(23))] }
+            let table = Table(columns: columns, styles: styles,
+                              emptyMessage: report.fraudCards == 0 ? "no card is confirmed fraud yet" : "no merchant shared by fraud cards")
+            table.render(TableRows(count: merchants.count) { row in
+                let m = merchants[row]
+                var cells = ["\(row + 1)", m.merchant, String(format: "%.1f", m.score), "\(m.fraudCards.count)", "\(m.exposedCards.count)"]
+                if wide { cells += [String(format: "%.1f×", m.lift), CommonPointOfPurchase.window(m)] }
+                return cells
+            }, into: &buffer, in: rest, state: &merchantList)
+        }
+    }
+}
+
+extension QueueModel {
+    /// The common-point-of-purchase screen over the queue: `q` there goes back to the list.
+    func commonPoints() -> ScreenOutcome {
+        .sequence([.popToRoot, .push(CPPPage(model: self, screen: CPPScreen(store: store)))])
+    }
+
+    /// The hook for the case list: opens `merchant`'s exposed cards as a list of cases, one per card. Cases are built
+    /// in parallel (issue 23, point 1); until they are, it says so and stays on the screen.
+    func openExposedAsCases(_ merchant: CommonPointOfPurchase.Merchant) -> ScreenOutcome {
+        message = "\(merchant.exposedCards.count) exposed cards at \(merchant.merchant): opening them as cases needs the case list"
+        return .handled
+    }
+}
+
+typealias CPPPage = FramedPage<CPPScreen>
+
+/// Redrawn as the ranking is worked out in the background.
+extension CPPScreen: FramedView {
+    var helpSections: [HelpSection] {
+        [HelpSection(title: "Common point of purchase", entries: [
+            HelpEntry(key: "Enter", description: "a merchant's fraud and exposed cards; on a card, its client view"),
+            HelpEntry(key: "x", description: "the merchant's exposed cards as a case list"),
+            HelpEntry(key: "q", description: "back to the merchants, or to the queue"),
+        ]), HelpSection(title: "Move", entries: [
+            HelpEntry(key: "j/↓  k/↑", description: "next / previous row"),
+            HelpEntry(key: "PgDn PgUp", description: "a page down / up"),
+            HelpEntry(key: "g  G", description: "first / last row"),
+        ])]
+    }
+
+    func outcome(of key: Key, size: TerminalSize, model: QueueModel) throws -> ScreenOutcome {
+        switch handle(key, size: size) {
+        case .handled: if let message { model.message = message }
+        case .back: return .pop
+        case .openClient(let card): return try model.clientPage(card).map { .push($0) } ?? .handled
+        case .exposedAsCases(let merchant): return model.openExposedAsCases(merchant)
+        }
+        return .handled
+    }
+}
