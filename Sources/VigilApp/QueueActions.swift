@@ -32,7 +32,7 @@ enum QueueKeys {
                 KeyBinding(.character("c"), action: .client, description: "the alert's client: timeline, heatmaps, transactions", section: "Queue"),
                 KeyBinding(.character("O"), action: .overview, description: "overview: per day, by detector, precision, heatmaps", section: "Queue"),
                 KeyBinding(.character("M"), action: .commonPoints,
-                           description: "merchants the fraud cards shared (common point of purchase), cards exposed there", section: "Queue"),
+                           description: "merchants the fraud cards shared, cards exposed there", section: "Queue"),
                 KeyBinding(.character(":"), action: .palette, description: "command palette: client, #alert, date, command", section: "Queue"),
                 KeyBinding(.character("R"), action: .scan, description: "run detectors in the background", section: "Queue"),
                 KeyBinding(.character("X"), action: .cancelScan, description: "cancel the running scan", section: "Queue"),

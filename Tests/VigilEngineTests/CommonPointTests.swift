@@ -3,51 +3,7 @@ import Testing
 import VigilCore
 import VigilEngine
 import VigilStore
-
-/// A store where the answer is known: 40 cards shop daily at four grocers (card % 4); cards C00…C09 each use the
-/// skimmed "Fuel 9" on day 10 + i and make their first fraud at a web shop of their own ("Web i") on day 25 + i, which
-/// a chargeback feed reports at 06:00 on day 27 + i (the fraud rows are labelled too). C20 and C21 use Fuel 9 on days
-/// 15 and 18 with no fraud, C23 on day 22, and C22 on day 40, long after.
-final class SkimmedStore {
-    static let day0: Int64 = 19_723 * 86_400  // 2024-01-01
-    let directory = NSTemporaryDirectory() + "vigil-cpp-" + UUID().uuidString
-    let store: Store
-
-    static func day(_ d: Int, hour: Int64 = 12) -> Int64 { day0 + Int64(d) * 86_400 + hour * 3_600 }
-    static func card(_ i: Int) -> String { String(format: "C%02d", i) }
-
-    init(feed: Bool = true) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory + "/s.sqlite")
-        var rows: [Transaction] = []
-        func visit(_ card: Int, _ merchant: String, _ instant: Int64, fraud: Bool = false) {
-            rows.append(Transaction(sourceKey: "\(Self.card(card))-\(merchant)-\(instant)", clientID: Self.card(card), instant: instant,
-                                    originalTime: "t", amount: Money(minorUnits: 2_500), merchant: merchant, category: "misc",
-                                    label: fraud ? 1 : 0))
-        }
-        for card in 0..<40 {
-            for d in 0..<60 { visit(card, "Grocer \(card % 4)", Self.day(d, hour: 9)) }
-        }
-        for i in 0..<10 {
-            visit(i, "Fuel 9", Self.day(10 + i))
-            visit(i, "Web \(i)", Self.day(25 + i, hour: 20), fraud: true)
-        }
-        for (card, d) in [(20, 15), (21, 18), (23, 22), (22, 40)] { visit(card, "Fuel 9", Self.day(d)) }
-        _ = try store.appendGenerated(name: "skimmed", identity: "skimmed") { sink in try sink(rows) }
-        guard feed else { return }
-        let activity = try (0..<10).map { i in try #require(try store.clientActivity(clientID: Self.card(i))) }
-        let records = try (0..<10).map { i in
-            let row = try #require(activity[i].merchants.firstIndex(of: "Web \(i)"))
-            return OutcomeRecord(transactionID: activity[i].ids[row], outcome: .fraud, knownAt: Self.day(27 + i, hour: 6))
-        }
-        try store.recordOutcomes(records, feed: "chargebacks")
-    }
-
-    deinit {
-        try? store.closeConnections()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
+import VigilTestSupport
 
 @Suite struct CommonPointTests {
     @Test func theSkimmedMerchantRanksFirstWithItsFraudAndExposedCards() throws {
@@ -66,7 +22,7 @@ final class SkimmedStore {
         #expect(top.cardsThere == 12 && top.share == 10.0 / 12)
         #expect((top.firstVisit, top.lastVisit) == (SkimmedStore.day(10), SkimmedStore.day(19)))
         // Within a week of the fraud cards' visits: C20, C21, C23; C22 came three weeks after the last.
-        #expect(top.exposedCards.map(\.card) == ["C20", "C21", "C23"])
+        #expect(top.exposedCards.map(\.card) == [20, 21, 23].map(SkimmedStore.card))
         #expect(top.lift == (10 + 10 * report.chance) / 22 / report.chance)
         #expect(top.score == 10 * log(top.lift))
         // The grocers the fraud cards also used hold three or two of them among ten cards each: far less.
@@ -87,11 +43,11 @@ final class SkimmedStore {
         #expect(report.fraudCards == 4)
         let top = try #require(report.merchants.first)
         #expect(top.merchant == "Fuel 9")
-        #expect(top.fraudCards.map(\.card) == ["C00", "C01", "C02", "C03"])
+        #expect(top.fraudCards.map(\.card) == (0..<4).map(SkimmedStore.card))
         #expect((top.firstVisit, top.lastVisit) == (SkimmedStore.day(10), SkimmedStore.day(13)))
         // Within a week of the known fraud cards' visits (to day 20): C04…C09, whose fraud is not yet known, and C20 and
         // C21; C23 came on day 22. By visit, then card.
-        #expect(top.exposedCards.map(\.card) == ["C04", "C05", "C20", "C06", "C07", "C08", "C21", "C09"])
+        #expect(top.exposedCards.map(\.card) == [4, 5, 20, 6, 7, 8, 21, 9].map(SkimmedStore.card))
         // Outcomes known later move nothing before: the same report from a store without them.
         let bare = try SkimmedStore(feed: false)
         let events = try skimmed.store.outcomeEvents().filter { $0.knownAt <= asOf }
