@@ -109,19 +109,21 @@ public final class CPPScreen {
             return
         }
         let days = Int(report.options.days.rounded())
-        let (heading, rest) = area.splitTop(3)
         let styles = Table.Styles(header: theme.header, row: theme.text, cursor: theme.selection, marker: theme.mark, empty: theme.dim)
         if let opened {
             let m = report.merchants[opened]
+            // The reason whole where it fits in three lines: it is why the merchant ranks where it does.
+            let reason = wrap(CommonPointOfPurchase.reason(m, days: report.options.days), toWidth: area.width).prefix(3)
+            let (heading, rest) = area.splitTop(1 + reason.count + 1)
             _ = buffer.put("\(m.merchant) · #\(opened + 1) · score " + String(format: "%.1f", m.score)
                            + " · \(m.fraudCards.count) fraud, \(m.exposedCards.count) exposed",
                            in: Rect(x: heading.x, y: heading.y, width: heading.width, height: 1), style: theme.header)
-            for (i, line) in wrap(CommonPointOfPurchase.reason(m, days: report.options.days), toWidth: heading.width).prefix(2).enumerated() {
+            for (i, line) in reason.enumerated() {
                 _ = buffer.put(line, in: Rect(x: heading.x, y: heading.y + 1 + i, width: heading.width, height: 1), style: theme.dim)
             }
             let rows = cardRows
-            let table = Table(columns: [TableColumn("Card", width: .fill), TableColumn("", width: .fixed(7)),
-                                        TableColumn("Visited", width: .fixed(10)), TableColumn("First fraud", width: .fixed(11))],
+            let table = Table(columns: [TableColumn("Card", width: .fixed(19)), TableColumn("", width: .fixed(7)),
+                                        TableColumn("Visited", width: .fixed(10)), TableColumn("First fraud", width: .fill)],
                               styles: styles, emptyMessage: "no cards")
             table.render(TableRows(count: rows.count) { row in
                 let r = rows[row]
@@ -129,7 +131,8 @@ public final class CPPScreen {
                         r.firstFraud.map(CivilTime.formatDate) ?? (r.visits > 1 ? "\(r.visits) visits" : "")]
             }, into: &buffer, in: rest, state: &cardList)
         } else {
-            _ = buffer.put("Common point of purchase: merchants the fraud cards shared in the \(days) days before their first fraud",
+            let (heading, rest) = area.splitTop(3)
+            _ = buffer.put("Common point of purchase: \(days) days before first fraud",
                            in: Rect(x: heading.x, y: heading.y, width: heading.width, height: 1), style: theme.header)
             _ = buffer.put("\(Formatting.grouped(report.fraudCards)) of \(Formatting.grouped(report.cards)) cards confirmed fraud · "
                            + "\(Formatting.grouped(report.merchants.count)) merchants · chance "
