@@ -53,6 +53,9 @@ import VigilTestSupport
         let events = try skimmed.store.outcomeEvents().filter { $0.knownAt <= asOf }
         let same = CommonPointOfPurchase.analyse(try bare.store.merchantVisits(), events: events, options: .init(asOf: asOf))
         #expect(same == report)
+        // Before any transaction nothing is known and nothing ranks.
+        let before = try CommonPointOfPurchase.analyse(skimmed.store, options: .init(asOf: SkimmedStore.day0 - 1))
+        #expect(before.fraudCards == 0 && before.cards == 0 && before.merchants.isEmpty)
     }
 
     /// Evaluation on labelled data: the labels, taken as known a delay after each transaction, give what the feed gave.

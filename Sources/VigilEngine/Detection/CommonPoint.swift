@@ -124,7 +124,7 @@ public enum CommonPointOfPurchase {
         }
         let fraudCards = firstFraud.reduce(0) { $0 + ($1 == .max ? 0 : 1) }
         let cards = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let dataDays = max(options.days, Double(max(0, latest - earliest)) / 86_400)
+        let dataDays = max(options.days, cards == 0 ? 0 : Double(latest - earliest) / 86_400)
         let chance = cards == 0 ? 0 : min(1, Double(fraudCards) * options.days / (Double(cards) * dataDays))
         guard fraudCards > 0, chance > 0 else {
             return Report(options: options, fraudCards: fraudCards, cards: cards, chance: chance, merchants: [])
