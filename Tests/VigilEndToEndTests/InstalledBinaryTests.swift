@@ -7,8 +7,9 @@ import Testing
 
     @Test func aBinaryCopiedOutOfTheBuildFolderStillHasTheShippedThemes() throws {
         let bin = scratch.path + "/bin"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Harness.binary, toPath: bin + "/vigil")
+        // Copied by cp in a process of its own: a copy written from this process could be inherited, open for
+        // writing, by a child another test spawns at that moment, and running it would fail as "text file busy".
+        try Harness.shell("mkdir -p \(bin) && cp \(Harness.binary) \(bin)/vigil")
         // No theme folder anywhere it looks: not beside the binary, not in the (empty) data folders, not in $VIGIL_THEMES.
         let run = "cd \(scratch.path) && env -u VIGIL_THEMES HOME=\(scratch.path) XDG_DATA_HOME=\(scratch.path)/data \(bin)/vigil"
         let light = try Harness.shell(run + " --theme light 2>&1")
