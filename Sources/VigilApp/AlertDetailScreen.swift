@@ -48,9 +48,16 @@ final class AlertDetailScreen: QueuePage {
     func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
         if key == .escape || key == .character("q") || key == .backspace { return .pop }
         if let action = QueueKeys.bindings.action(for: key) { return try model.perform(action, size: size, from: self) }
-        _ = scroll.handle(key, rowCount: lines().count, pageSize: max(1, size.height - 2))
+        // The limit counts the rows the lines wrap to in the body, as drawn, so that the last of them can be reached.
+        let body = Self.body(model.frame(size))
+        _ = scroll.handle(key, rowCount: textView().rowCount(width: body.width), pageSize: body.height)
         return .handled
     }
+
+    /// Where the text is drawn in `frame`.
+    static func body(_ frame: QueueFrame?) -> Rect { (frame?.body ?? Rect(width: 0, height: 0)).inset(left: 1, right: 1) }
+
+    private func textView() -> TextView { TextView(lines: lines(), style: model.theme.text) }
 
     func prepare(size: TerminalSize) throws {
         guard readAt != model.generation else { return }
@@ -65,10 +72,10 @@ final class AlertDetailScreen: QueuePage {
 
     func render(into buffer: inout CellBuffer) {
         guard let frame = model.drawFrame(into: &buffer, hint: Self.hint) else { return }
-        TextView(lines: lines(), style: model.theme.text).render(into: &buffer, in: frame.body.inset(left: 1, right: 1), state: &scroll)
+        textView().render(into: &buffer, in: Self.body(frame), state: &scroll)
     }
 
-    /// The detail as lines: the transaction, every reason, the client's history around it, the events.
+    /// The detail as lines: every reason, the transaction, the client's history around it, the events.
     func lines() -> [TextLine] {
         guard let detail else { return ["The alert is gone (withdrawn by a scan)."] }
         let theme = model.theme
@@ -78,6 +85,13 @@ final class AlertDetailScreen: QueuePage {
         var lines: [TextLine] = []
         lines.append(TextLine("Alert #\(a.id) · score \(String(format: "%.3f", a.score)) · \(name(a.status))"
                               + (a.assignee.map { " · \($0)" } ?? ""), style: theme.header))
+        lines.append("")
+        // Why it was raised comes first: on a short terminal the reasons show before the fields.
+        lines.append(TextLine("Why (by contribution)", style: theme.header))
+        for reason in a.reasons {
+            lines.append(TextLine(String(format: "  +%.2f ", reason.contribution) + "\(reason.detector): \(reason.text)"))
+        }
+        if a.reasons.isEmpty { lines.append("  (no reasons recorded)") }
         lines.append("")
         func field(_ label: String, _ value: String?) {
             lines.append(TextLine(pad(label, toWidth: 16) + (value ?? "—")))
@@ -93,12 +107,6 @@ final class AlertDetailScreen: QueuePage {
         field("Merchant at", t.merchantLocation.map { String(format: "%.4f, %.4f", $0.latitude, $0.longitude) })
         field("Client home", t.home.map { String(format: "%.4f, %.4f", $0.latitude, $0.longitude) })
         field("Source row", t.sourceKey)
-        lines.append("")
-        lines.append(TextLine("Why (by contribution)", style: theme.header))
-        for reason in a.reasons {
-            lines.append(TextLine(String(format: "  +%.2f ", reason.contribution) + "\(reason.detector): \(reason.text)"))
-        }
-        if a.reasons.isEmpty { lines.append("  (no reasons recorded)") }
         lines.append("")
         lines.append(TextLine("The client's transactions around it (▶ this one, ! another alert)", style: theme.header))
         func history(_ row: ClientHistoryRow, this: Bool) {

@@ -46,6 +46,18 @@ public final class ClientScreen {
         if let focus = view.focus { list.moveCursor(to: listRow(ofActivityRow: focus), rowCount: view.activity.count, pageSize: 1) }
     }
 
+    /// Whether a search is being typed (every key goes to it).
+    var isSearching: Bool { search != nil }
+
+    /// The alert a decision here applies to: on the transactions pane the cursor's row's alert, if it has one,
+    /// else the alert the client was opened from.
+    var alertInFocus: Int64? {
+        if pane == .transactions, view.activity.count > 0, let id = view.activity.alertIDs[activityRow(ofListRow: list.cursor)] {
+            return id
+        }
+        return view.focus.flatMap { view.activity.alertIDs[$0] }
+    }
+
     /// The list shows newest first: list row r is the activity's row `count - 1 - r`, and back.
     func activityRow(ofListRow row: Int) -> Int { view.activity.count - 1 - row }
     func listRow(ofActivityRow row: Int) -> Int { view.activity.count - 1 - row }

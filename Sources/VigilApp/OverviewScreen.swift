@@ -30,9 +30,15 @@ public final class OverviewScreen {
     private let alertWork: BackgroundWork<AlertOverview>
     private let activityWork: BackgroundWork<ActivityOverview>
 
-    public init(store: Store, query: AlertQuery, scopeName: String) {
+    /// The whole store's alerts by status, for the triage progress: a view shows few decided alerts (the open
+    /// view none), so progress is the store's.
+    public let storeCounts: [String: Int]
+
+    /// `storeCounts` as the queue counts them (`Store.alertCounts()`).
+    public init(store: Store, query: AlertQuery, scopeName: String, storeCounts: [String: Int]) {
         self.store = store
         self.scopeName = scopeName
+        self.storeCounts = storeCounts
         alertWork = BackgroundWork(name: "vigil-overview-alerts") { _ in try store.alertOverview(matching: query) }
         activityWork = BackgroundWork(name: "vigil-overview-store") { isCancelled in
             try store.activityOverview(isCancelled: isCancelled)
@@ -141,16 +147,19 @@ public final class OverviewScreen {
             return
         }
 
-        // Triage progress: how much of the view the analysts have decided.
-        let decided = alerts.total - (alerts.statuses["open"] ?? 0)
-        let fraction = alerts.total == 0 ? 0 : Double(decided) / Double(alerts.total)
+        // Triage progress: how much of the whole store the analysts have decided, then how much of this view.
+        let total = storeCounts.values.reduce(0, +)
+        let decided = total - (storeCounts["open"] ?? 0)
+        let viewDecided = alerts.total - (alerts.statuses["open"] ?? 0)
         if y < area.maxY {
-            ProgressBar(fraction: fraction, label: pad("Triage", toWidth: label - 1),
-                        detail: "\(Formatting.grouped(decided)) of \(Formatting.grouped(alerts.total)) decided",
+            ProgressBar(fraction: total == 0 ? 0 : Double(decided) / Double(total), label: pad("Triage", toWidth: label - 1),
+                        detail: "\(Formatting.grouped(decided)) of \(Formatting.grouped(total)) decided in the store",
                         styles: ProgressBar.Styles(theme: theme))
                 .render(into: &buffer, in: Rect(x: area.x, y: y, width: min(area.width, label + 60), height: 1))
             y += 1
         }
+        line(String(repeating: " ", count: label) + "this view: \(Formatting.grouped(viewDecided)) of "
+             + "\(Formatting.grouped(alerts.total)) decided", theme.text)
         let tally = ["open", "confirmed_fraud", "false_positive", "escalated", "needs_info"]
             .map { "\(QueueColumns.statusName($0)) \(Formatting.grouped(alerts.statuses[$0] ?? 0))" }.joined(separator: " · ")
         line(String(repeating: " ", count: label) + tally, theme.text)

@@ -4,7 +4,7 @@ import VigilStore
 import VigilTUI
 
 /// The command palette (`:`), over the screen it was opened from: what is typed (`CommandPalette`'s grammar), its
-/// completions above it, the one chosen with Tab highlighted. Enter closes it and runs the command there.
+/// completions above it, the one chosen with Tab highlighted and put in the text. Enter closes it and runs the command there.
 final class PaletteScreen: Screen {
     let model: QueueModel
     /// The screen it was opened over, where its command runs (a date moves an open client's timeline).
@@ -32,16 +32,15 @@ final class PaletteScreen: Screen {
         if key == .tab || key == .backTab {
             guard !choices.isEmpty else { model.message = "no completions"; completion = nil; return .handled }
             let step = key == .tab ? 1 : choices.count - 1
-            completion = ((completion ?? (key == .tab ? -1 : 0)) + step) % choices.count
+            let chosen = ((completion ?? (key == .tab ? -1 : 0)) + step) % choices.count
+            completion = chosen
+            // The completion goes into the text, as a shell's does; the choices stay, so Tab again cycles them.
+            input = TextInputState(text: choices[chosen])
             return .handled
-        }
-        // Typing after choosing a completion carries on from it.
-        if let completion, case .character = key, choices.indices.contains(completion) {
-            input = TextInputState(text: choices[completion])
         }
         switch input.prompt(key) {
         case .submitted(let typed):
-            return try run(completion.flatMap { choices.indices.contains($0) ? choices[$0] : nil } ?? typed, size: size)
+            return try run(typed, size: size)
         case .cancelled:
             return .pop
         case .edited:

@@ -21,16 +21,29 @@ final class PromptScreen: Screen {
     init(model: QueueModel, kind: Kind) {
         self.model = model
         self.kind = kind
+        // A search or a filter opens empty, so what is typed is the whole of it; Up recalls the last one.
         switch kind {
-        case .search: input = TextInputState(text: model.lastSearch)
-        case .filter: input = TextInputState(text: model.filter.text)
+        case .search, .filter: input = TextInputState()
         case .note: input = TextInputState(multiline: true, maxLength: 4_000)
         }
     }
 
     var isOverlay: Bool { true }
 
+    /// What Up recalls into an empty prompt: the last search, the filter in force.
+    private var recalled: String? {
+        switch kind {
+        case .search: model.lastSearch
+        case .filter: model.filter.text
+        case .note: nil
+        }
+    }
+
     func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
+        if key == .up, input.text.isEmpty, let recalled, !recalled.isEmpty {
+            input = TextInputState(text: recalled)
+            return .handled
+        }
         switch (input.prompt(key), kind) {
         case (.edited, _):
             return .handled
@@ -81,7 +94,7 @@ final class PromptScreen: Screen {
             let inside = buffer.drawBox(box, style: theme.border, title: " Note on " + QueueModel.naming(alerts) + " ",
                                         titleStyle: theme.header)
             let (field, help) = inside.splitBottom(1)
-            TextInput(styles: model.inputStyles, placeholder: "what you found or did").render(into: &buffer, in: field, state: &input)
+            TextInput(styles: model.inputStyles, placeholder: "what you found or did", wraps: true).render(into: &buffer, in: field, state: &input)
             buffer.put("Ctrl-S saves · Esc discards", in: help, style: theme.dim)
         }
     }

@@ -5,7 +5,7 @@ import VigilTUI
 
 /// What a key on the alert queue asks for.
 public enum QueueAction: Hashable, Sendable {
-    case quit, help, theme, mark, open, search, searchNext, searchPrevious, filter
+    case quit, back, help, theme, mark, open, search, searchNext, searchPrevious, filter
     case sortNext, sortReverse, view
     case decide(AlertStatus)
     case note, undo, reload
@@ -47,7 +47,8 @@ enum QueueKeys {
                 KeyBinding(.character("["), action: .previousAlert, description: "the previous alert's detail", section: "Detail"),
                 KeyBinding(.character("t"), action: .theme, description: "next colour theme", section: "Screen"),
                 KeyBinding(.character("?"), action: .help, description: "these keys", section: "Screen"),
-                KeyBinding([.character("q"), .escape], action: .quit, description: "back, or quit", section: "Screen"),
+                KeyBinding(.character("q"), action: .quit, description: "back; on the list, quit", section: "Screen"),
+                KeyBinding(.escape, action: .back, description: "back (never quits)", section: "Screen"),
             ])
         } catch {
             preconditionFailure("the queue's key bindings conflict: \(error)")
@@ -73,6 +74,10 @@ extension QueueModel {
         switch action {
         case .quit:
             return detail == nil ? .quit : .pop
+        case .back:
+            // Esc backs out and never leaves the workbench: on the list there is nothing to back out of.
+            guard detail == nil else { return .pop }
+            message = "q quits the workbench"
         case .help:
             return .push(HelpScreen(model: self, sections: QueueKeys.helpSections))
         case .theme:
@@ -83,7 +88,11 @@ extension QueueModel {
             moveCursor(to: table.cursor + 1, size: size)
         case .nextAlert, .previousAlert:
             guard !ids.isEmpty else { break }
-            moveCursor(to: table.cursor + (action == .nextAlert ? 1 : -1), size: size)
+            // Once the alert shown is decided out of the view, the cursor already stands on the one after it: `]`
+            // opens that one rather than skipping it, and `[` the one before the decided alert.
+            let shownInView = detail.map { ids.indices.contains(table.cursor) && ids[table.cursor] == $0.alertID } ?? true
+            let step = action == .nextAlert ? (shownInView ? 1 : 0) : -1
+            moveCursor(to: table.cursor + step, size: size)
             if let detail, let id = cursorID { try detail.show(id) }
         case .open:
             guard let id = cursorID else { break }
@@ -155,6 +164,6 @@ extension QueueModel {
 
     /// The overview of what the queue shows, straight over the queue: `q` there goes back to the list.
     func overview() -> ScreenOutcome {
-        .sequence([.popToRoot, .push(OverviewPage(model: self, screen: OverviewScreen(store: store, query: query, scopeName: scopeName)))])
+        .sequence([.popToRoot, .push(OverviewPage(model: self, screen: OverviewScreen(store: store, query: query, scopeName: scopeName, storeCounts: counts)))])
     }
 }

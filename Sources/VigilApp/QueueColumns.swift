@@ -69,7 +69,7 @@ enum QueueColumns {
     /// A row's cells; an open alert that arrived while the queue was open reads "● new" in the status column.
     static func cells(_ alert: AlertSummary, width: Int, new: Bool = false) -> [String] {
         let amount = Money(minorUnits: alert.amountMinor, currency: alert.currency).description
-        let reason = alert.reasons.first?.text ?? ""
+        let reason = AlertReason.top(of: alert.reasons)?.text ?? ""
         let time = CivilTime.format(alert.instant)
         if width >= wideLayout {
             return [String(format: "%.3f", alert.score), String(time.prefix(16)), alert.clientID, amount, alert.merchant,

@@ -71,6 +71,15 @@ extension ClientScreen: FramedView {
     var isWorking: Bool { false }
 
     func outcome(of key: Key, size: TerminalSize, model: QueueModel) throws -> ScreenOutcome {
+        // The queue's decision keys decide the alert in focus, as they do on its detail.
+        if !isSearching, case .decide(let status)? = QueueKeys.bindings.action(for: key) {
+            guard let id = alertInFocus, let seen = try model.store.alertSummaries(ids: [id]).first else {
+                model.message = "no alert in focus to decide: open the client from an alert, or pick a transaction with one (3)"
+                return .handled
+            }
+            try model.decide([SeenAlert(id: id, version: seen.version)], status: status, size: size)
+            return .handled
+        }
         switch handle(key, size: size) {
         case .handled: model.message = message
         case .back: return .pop

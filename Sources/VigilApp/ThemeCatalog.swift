@@ -5,9 +5,13 @@ import VigilTUI
 public struct ThemeCatalog: Sendable {
     /// Searched in order; the first file with a name wins.
     public var directories: [String]
+    /// Theme files by name that the binary carries (`EmbeddedThemes`, from `themes/`): used when no directory has
+    /// the name, so an installed binary has the shipped themes.
+    public var embedded: [String: String]
 
-    public init(directories: [String]) {
+    public init(directories: [String], embedded: [String: String]? = nil) {
         self.directories = directories
+        self.embedded = embedded ?? EmbeddedThemes.files
     }
 
     /// `$VIGIL_THEMES` (directories separated by `:`) when set; else the `themes` folder of the source tree the
@@ -35,17 +39,19 @@ public struct ThemeCatalog: Sendable {
         for directory in directories {
             for name in ThemeFile.available(in: directory) where !names.contains(name) { names.append(name) }
         }
+        for name in embedded.keys.sorted() where !names.contains(name) { names.append(name) }
         return names
     }
 
-    /// The theme `name` (a name from `names()`, or a path to a `.theme` file). `dark` is built in, so it is
-    /// always found, from its file when there is one.
+    /// The theme `name` (a name from `names()`, or a path to a `.theme` file): from the first directory with its
+    /// file, else from the copy the binary carries. `dark` is always found.
     public func load(_ name: String) throws(ThemeError) -> Theme {
         if name.contains("/") || name.hasSuffix(".theme") { return try ThemeFile.load(path: name) }
         for directory in directories {
             let path = directory + "/" + name + ".theme"
             if FileManager.default.fileExists(atPath: path) { return try ThemeFile.load(path: path) }
         }
+        if let text = embedded[name] { return try ThemeFile.parse(text, file: "(built in) \(name).theme", fallbackName: name) }
         if name == "dark" { return .default }
         throw ThemeError(file: name, line: 0, key: nil, message: "no such theme (available: \(names().joined(separator: ", ")))")
     }

@@ -16,6 +16,18 @@ public struct AlertReason: Sendable, Equatable, Codable {
     }
 }
 
+extension AlertReason {
+    /// The detector name of the spree's boost, which rides on the other reasons of a run of alerts on one card.
+    public static let spreeDetector = "spree"
+
+    /// The reason that says what the detectors found: the largest that is not the spree's boost (which leads most
+    /// alerts of a run and tells them apart by nothing), else the first. The queue's "Top reason" column shows it
+    /// and sorts by it (`Store`'s `topReasonSQL` picks the same one).
+    public static func top(of reasons: [AlertReason]) -> AlertReason? {
+        reasons.first { $0.detector != spreeDetector } ?? reasons.first
+    }
+}
+
 /// An alert as the queue lists it: the alert, its transaction, and its reasons ordered by contribution.
 public struct AlertSummary: Sendable, Equatable {
     public var id: Int64

@@ -53,7 +53,8 @@ extension Store {
 
     /// Undoes the analyst's last decision (every alert decided together in it) by appending compensating events,
     /// action `undo #N` for event N, that put each alert back to the status it had: history is never rewritten.
-    /// Refused with `changedSinceShown` if any of those alerts has an event after the decision.
+    /// Refused with `changedSinceShown` if any of those alerts has an event after the decision other than the analyst's
+    /// own notes.
     @discardableResult
     public func undoLastDecision(analyst: String, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
         try pool.write { db in
@@ -68,10 +69,13 @@ extension Store {
             let group = mine.filter { Self.decisionID(of: $0) == decision && !undone.contains($0.id) }
             var events: [TriageEvent] = []
             for decision in group.reversed() {
+                // The latest event that stands in the way: the analyst's own notes since leave their decision
+                // undoable; anyone else's event (a note included) does not.
                 let latest = try Row.fetchOne(db, sql: """
-                    SELECT e.id, e.analyst, a.status FROM alerts a LEFT JOIN triage_events e ON e.alert_id = a.id
+                    SELECT e.id, e.analyst, a.status FROM alerts a
+                    LEFT JOIN triage_events e ON e.alert_id = a.id AND (e.to_status IS NOT NULL OR e.analyst <> ?)
                     WHERE a.id = ? ORDER BY e.id DESC LIMIT 1
-                    """, arguments: [decision.alertID])
+                    """, arguments: [analyst, decision.alertID])
                 guard let latest else { throw TriageError.noSuchAlert(decision.alertID) }
                 guard latest["id"] as Int64? == decision.id else {
                     throw TriageError.changedSinceShown(alertID: decision.alertID, status: latest["status"], by: latest["analyst"])

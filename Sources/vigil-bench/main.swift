@@ -275,11 +275,23 @@ do {
             _ = try queue.frame(size: size)
             decideTimes.append(Date().timeIntervalSince(started))
         }
+        // Searching (with --search TEXT): `/`, the text and Enter, then `n` nine times, each search over the view.
+        var searchTimes: [Double] = []
+        if let text = option("--search", in: args) {
+            for character in "/" + text { _ = try queue.handle(.character(character), size: size) }
+            for key in [Key.enter] + Array(repeating: Key.character("n"), count: 9) {
+                started = Date()
+                _ = try queue.handle(key, size: size)
+                _ = try queue.frame(size: size)
+                searchTimes.append(Date().timeIntervalSince(started))
+            }
+        }
         func percentile(_ values: [Double], _ p: Double) -> Double {
             let sorted = values.sorted()
             return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
         }
-        emit(["benchmark": "queue", "alerts": queue.ids.count, "transactions": try store.transactionCount(),
+        emit(["benchmark": "queue", "search_ms_median": searchTimes.isEmpty ? 0 : percentile(searchTimes, 0.5) * 1_000,
+              "search_ms_max": (searchTimes.max() ?? 0) * 1_000, "search_message": queue.message ?? "", "alerts": queue.ids.count, "transactions": try store.transactionCount(),
               "first_frame_ms": firstFrame * 1_000, "key_ms_median": percentile(moveTimes, 0.5) * 1_000,
               "key_ms_p99": percentile(moveTimes, 0.99) * 1_000, "key_ms_max": (moveTimes.max() ?? 0) * 1_000,
               "sort_ms_median": percentile(sortTimes, 0.5) * 1_000, "sort_ms_max": (sortTimes.max() ?? 0) * 1_000,
@@ -350,7 +362,7 @@ do {
         guard let path = option("--store", in: args) else { usage() }
         let store = try Store(path: path)
         var started = Date()
-        let screen = OverviewScreen(store: store, query: AlertQuery(), scopeName: "open alerts")
+        let screen = OverviewScreen(store: store, query: AlertQuery(), scopeName: "open alerts", storeCounts: try store.alertCounts())
         var buffer = CellBuffer(width: 120, height: 40)
         screen.render(into: &buffer, in: buffer.bounds, theme: .default)
         let opened = Date().timeIntervalSince(started)

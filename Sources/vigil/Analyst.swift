@@ -10,10 +10,16 @@ enum Analyst {
         }
     }
 
-    /// `--analyst`, else `$USER`, else "analyst".
+    /// `--analyst`, else `$USER` or `$LOGNAME`, else the account's login name, else "analyst".
     static func name(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let option { return option.trimmingCharacters(in: .whitespaces) }
-        if let user = environment["USER"], !user.isEmpty { return user }
+        for variable in ["USER", "LOGNAME"] {
+            if let user = environment[variable], !user.isEmpty { return user }
+        }
+        if let entry = getpwuid(getuid()), let login = entry.pointee.pw_name, let name = String(validatingCString: login),
+           !name.isEmpty, !name.contains(where: \.isNewline) {
+            return name
+        }
         return "analyst"
     }
 }

@@ -133,6 +133,9 @@ import VigilTUI
             " Vigil — q.sqlite — open alerts                                                                             analyst ana",
             " Alert #7 · score 0.990 · open",
             "",
+            " Why (by contribution)",
+            "   +1.00 burst: bell␇ring",
+            "",
             " Time (UTC)      2023-11-14 22:13:20",
             " As written      t",
             " Client          C␛]0;pwned␇",
@@ -144,9 +147,6 @@ import VigilTUI
             " Merchant at     —",
             " Client home     —",
             " Source row      evil",
-            "",
-            " Why (by contribution)",
-            "   +1.00 burst: bell␇ring",
             "",
             " The client's transactions around it (▶ this one, ! another alert)",
             "  ▶ 2023-11-14 22:13        $1.00  Evil␛[31mCorp (x␉y) — open",
@@ -272,7 +272,7 @@ import VigilTUI
             "    0.850 2023-11-15 02:13 C0                       $50.00 Acme Hardware    grocery       reason for 5    open",
             "    0.840 2023-11-15 03:13 C1                       $60.00 Shop 5           grocery       reason for 6    open",
         ] + blanks(31) + [
-            " undone: alert #1 back to open, alert #3 ba… open 5 · confirmed fraud 1 · false positive 0 · escalated 0 · needs info 0",
+            " undone: alert #1 back to open, alert #3 back to open",
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find",
         ])
     }
@@ -500,7 +500,7 @@ import VigilTUI
             "                    │                                                                             │",
             "                    │ Screen                                                                      │",
             " 1/6                │ t          next colour theme                                                │ted 0 · needs info 0",
-            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 1–38/40 ─┘Space mark · / find",
+            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 1–38/41 ─┘Space mark · / find",
         ])
         // The rest is a scroll away.
         try press(queue, .end)
@@ -543,7 +543,8 @@ import VigilTUI
             "                    │ Screen                                                                      │",
             "                    │ t          next colour theme                                                │",
             "                    │ ?          these keys                                                       │",
-            " 1/6                │ q/Esc      back, or quit                                                    │ted 0 · needs info 0",
+            "                    │ q          back; on the list, quit                                          │",
+            " 1/6                │ Esc        back (never quits)                                               │ted 0 · needs info 0",
             " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 3–40/40 ─┘Space mark · / find",
         ])
         expectScreen(try queue.frame(size: ScreenSizes.small), [
@@ -561,7 +562,7 @@ import VigilTUI
             "│ S          reverse the sort                              │",
             "│ v          show open, all, or one decision               │",
             "│ F          filter: client=ID detector=NAME amount=MIN..… │",
-            "└──────────────────────────────────────────────── 3–15/40 ─┘",
+            "└──────────────────────────────────────────────── 3–15/41 ─┘",
         ])
         try press(queue, .escape)
         let backend = MemoryBackend(width: 120, height: 40, keys: [.character("j"), .character("f")])
@@ -614,8 +615,8 @@ extension AlertQueueScreenTests {
             " filter: client=C1 amount=..50",
             " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info …",
         ])
-        // A bad filter keeps the prompt open and says why.
-        try press(queue, .character("F"), .character("x"), .enter)
+        // A bad filter keeps the prompt open and says why (the prompt opens empty; Up recalls the filter in force).
+        try press(queue, .character("F"), .up, .character("x"), .enter)
         #expect(queue.message == "filter: amount '50x' is not an amount (e.g. 100 or 1,250.50)")
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts — client=C1 amount=..50             analyst ana",

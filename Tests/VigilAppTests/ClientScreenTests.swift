@@ -693,7 +693,7 @@ import VigilTUI
             "",
             "  client A",
             "  client B                        0 · false pos. 0 · escalated 0 · needs info 0",
-            " : client",
+            " : client A",
         ])
         try press(q, .tab, .enter)
         #expect(q.mode == .client)

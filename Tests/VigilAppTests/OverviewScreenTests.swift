@@ -16,8 +16,9 @@ import VigilTUI
     }
 
     /// The overview of every alert, as the queue opens it on the "every alert" view, with its figures counted.
-    func overview() -> OverviewScreen {
-        let screen = OverviewScreen(store: fixture.store, query: AlertQuery(statuses: nil), scopeName: "every alert")
+    func overview() throws -> OverviewScreen {
+        let screen = OverviewScreen(store: fixture.store, query: AlertQuery(statuses: nil), scopeName: "every alert",
+                                    storeCounts: try fixture.store.alertCounts())
         screen.waitForAlerts()
         screen.waitForStoreActivity()
         return screen
@@ -30,8 +31,8 @@ import VigilTUI
     /// Per day from 2024-01-01 to 2024-02-29: 62 transactions (at most 2 a day) and 2 alerts; triage half done; the
     /// confirmed alert's detector has precision 1.00 from one verdict, the other none yet. The reasons' bars show
     /// beside the detectors' only at 120 columns.
-    @Test func theSummaryCountsAlertsDetectorsAndVerdicts() {
-        let screen = overview()
+    @Test func theSummaryCountsAlertsDetectorsAndVerdicts() throws {
+        let screen = try overview()
         #expect(!screen.isCounting)
         expectScreen(rows(screen, screenTestSizes[0]), [
             "  1 Summary   2 Heatmaps",
@@ -40,41 +41,15 @@ import VigilTUI
             " Transactions    █▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁                 62 · max 2",
             " Alerts          ▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁                 2 · max 1",
             "",
-            " Triage          [██████████████████▌                  ]  50%  1 of 2 decided",
+            " Triage          [████████████            ]  50%  1 of 2 decided in the store",
+            "                 this view: 1 of 2 decided",
             "                 open 1 · confirmed fraud 1 · false positive 0 · escalated 0 · needs info 0",
             "                 ensemble precision so far: 1.00 (1 of 1 verdicts)",
             "",
             " Alerts by detector · precision from decisions                           Alerts by leading reason",
             " burst         ██████████████████████████████ 1  no verdicts yet         burst         ██████████████████████████████ 1",
             " unusual_place ██████████████████████████████ 1  1.00 (1 of 1 verdicts)  unusual_place ██████████████████████████████ 1",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ])
+        ] + blanks(26))
         expectScreen(rows(screen, screenTestSizes[1]), [
             "  1 Summary   2 Heatmaps",
             "",
@@ -82,25 +57,15 @@ import VigilTUI
             " Transactions    █▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁       62 · max 2",
             " Alerts          ▁▁▁▁▁█▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁       2 · max 1",
             "",
-            " Triage          [██████████████████▌                  ]  50%  1 of 2 decided",
+            " Triage          [████████████            ]  50%  1 of 2 decided in the store",
+            "                 this view: 1 of 2 decided",
             "                 open 1 · confirmed fraud 1 · false positive 0 · escalated 0 ·…",
             "                 ensemble precision so far: 1.00 (1 of 1 verdicts)",
             "",
             " Alerts by detector · precision from decisions",
             " burst         ██████████████████████████████████████ 1  no verdicts yet",
             " unusual_place ██████████████████████████████████████ 1  1.00 (1 of 1 verdicts)",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ])
+        ] + blanks(10))
         expectScreen(rows(screen, screenTestSizes[2]), [
             "  1 Summary   2 Heatmaps",
             "",
@@ -108,7 +73,8 @@ import VigilTUI
             " Transactions    █▁▁▁▁▁▁▁▁▁█▁▁▁▁  62 · max 2",
             " Alerts          ▁▁█▁▁▁▁▁▁▁█▁▁▁▁  2 · max 1",
             "",
-            " Triage          [█████████▌         ]  50%  1 of 2 decided",
+            " Triage          [█████     ]  50%  1 of 2 decided in the …",
+            "                 this view: 1 of 2 decided",
             "                 open 1 · confirmed fraud 1 · false positi…",
             "                 ensemble precision so far: 1.00 (1 of 1 v…",
             "",
@@ -116,12 +82,11 @@ import VigilTUI
             " burst         ██████████████████ 1  no verdicts yet",
             " unusual_place ██████████████████ 1  1.00 (1 of 1 verdicts)",
             "",
-            "",
         ])
     }
 
-    @Test func theHeatmapsShowTheAlertsThenEveryTransaction() {
-        let screen = overview()
+    @Test func theHeatmapsShowTheAlertsThenEveryTransaction() throws {
+        let screen = try overview()
         #expect(screen.handle(.character("2")) == .handled)
         #expect(screen.pane == .heatmaps && screen.scope == .alerts)
         expectScreen(rows(screen, screenTestSizes[0]), [
@@ -312,7 +277,7 @@ import VigilTUI
         #expect(screen.scopeName == "every alert")
         screen.waitForAlerts()
         screen.waitForStoreActivity()
-        expectScreen(rows(screen, size), rows(overview(), size))
+        expectScreen(rows(screen, size), rows(try overview(), size))
         _ = try q.handle(.character("q"), size: size)
         #expect(q.mode == .list)
     }

@@ -11,7 +11,7 @@ extension AlertQueueScreenTests {
         for character in text { try press(queue, .character(character)) }
     }
 
-    /// The completions stand above the prompt; Tab chooses one, and typing carries on from it.
+    /// The completions stand above the prompt; Tab puts one in the text, and typing carries on from it.
     @Test func thePaletteCompletesWhatIsTyped() throws {
         let queue = try screen()
         try press(queue, .character(":"), .character("s"), .tab)
@@ -27,7 +27,7 @@ extension AlertQueueScreenTests {
         ] + blanks(29) + [
             "  scan",
             "  sort                                       open 6 · confirmed fraud 0 · false positive 0 · escalated 0 · needs info 0",
-            " : s",
+            " : scan",
         ])
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — q.sqlite — open alerts                                     analyst ana",
@@ -41,7 +41,7 @@ extension AlertQueueScreenTests {
         ] + blanks(13) + [
             "  scan",
             "  sort                            0 · false pos. 0 · escalated 0 · needs info 0",
-            " : s",
+            " : scan",
         ])
         expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — open alerts                 analyst ana",
@@ -55,7 +55,7 @@ extension AlertQueueScreenTests {
         ] + blanks(4) + [
             "  scan",
             "  sort                                               open 6",
-            " : s",
+            " : scan",
         ])
         let styled = try queue.frame(size: ScreenSizes.large)
         #expect(styled[2, 37].style == Theme.default.selection && styled[2, 38].style == Theme.default.statusBar, "Tab chose the first")
@@ -95,6 +95,9 @@ extension AlertQueueScreenTests {
             " Vigil — q.sqlite — open alerts                                     analyst ana",
             " Alert #4 · score 0.860 · open",
             "",
+            " Why (by contribution)",
+            "   +1.00 burst: reason for 4",
+            "",
             " Time (UTC)      2023-11-15 01:13:20",
             " As written      t3",
             " Client          C1",
@@ -106,9 +109,6 @@ extension AlertQueueScreenTests {
             " Merchant at     —",
             " Client home     —",
             " Source row      k3",
-            "",
-            " Why (by contribution)",
-            "   +1.00 burst: reason for 4",
             "",
             " The client's transactions around it (▶ this one, ! another alert)",
             "  ! 2023-11-14 23:13       $20.00  Shop 1 (grocery) — open",

@@ -16,7 +16,7 @@ import VigilTUI
     }
 
     @Test func namesStartWithTheBuiltInDarkAndLoadByNameOrPath() throws {
-        let catalog = ThemeCatalog(directories: [directory, directory + "/missing"])
+        let catalog = ThemeCatalog(directories: [directory, directory + "/missing"], embedded: [:])
         #expect(catalog.names() == ["dark", "broken", "paper"])
         #expect(try catalog.load("dark") == Theme.default, "built in when no file has the name")
         #expect(try catalog.load("paper").text == Style(foreground: .black, background: .white))
@@ -38,6 +38,25 @@ import VigilTUI
         let built = ThemeCatalog.standard(environment: ["HOME": "/home/ana"], executable: "/src/vigil/.build/x86_64-unknown-linux-gnu/debug/vigil")
         #expect(built.directories == ["/src/vigil/themes", "/src/vigil/.build/x86_64-unknown-linux-gnu/share/vigil/themes",
                                       "/home/ana/.local/share/vigil/themes"])
+    }
+
+    /// The binary carries the shipped themes, the same as their files (run scripts/embed-themes.sh after changing
+    /// one), so that a binary copied out of the build folder has them; a file of the same name overrides the copy.
+    @Test func theBinaryCarriesTheShippedThemesAndFilesOverrideThem() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("themes").path
+        let carried = ThemeCatalog(directories: []).embedded
+        #expect(carried.keys.sorted() == ThemeFile.available(in: folder))
+        for name in ThemeFile.available(in: folder) {
+            let file = try String(contentsOfFile: folder + "/" + name + ".theme", encoding: .utf8)
+            #expect(carried[name].map { $0 + "\n" } == file, "\(name).theme differs from the copy in the binary")
+        }
+        let bare = ThemeCatalog(directories: [directory + "/missing"])
+        #expect(bare.names() == ["dark", "high-contrast", "light"])
+        #expect(try bare.load("light") == ThemeFile.load(path: folder + "/light.theme"))
+        try "name = light\ntext = black on white\n".write(toFile: directory + "/light.theme", atomically: true, encoding: .utf8)
+        let overridden = ThemeCatalog(directories: [directory])
+        #expect(try overridden.load("light").text == Style(foreground: .black, background: .white))
     }
 
     @Test func theShippedThemesAreFoundFromTheSourceTree() throws {

@@ -260,11 +260,15 @@ public struct TextInput: Hashable, Sendable {
     /// Whether to highlight the cursor cell (a backend that shows the real
     /// terminal cursor can turn it off).
     public var showsCursor: Bool
+    /// Whether a multi-line input wraps a line longer than the field onto the rows below (a note), instead of
+    /// scrolling sideways.
+    public var wraps: Bool
 
-    public init(styles: Styles = Styles(theme: .default), placeholder: String = "", showsCursor: Bool = true) {
+    public init(styles: Styles = Styles(theme: .default), placeholder: String = "", showsCursor: Bool = true, wraps: Bool = false) {
         self.styles = styles
         self.placeholder = placeholder
         self.showsCursor = showsCursor
+        self.wraps = wraps
     }
 
     /// Draws the input into `rect` (only its first row for a single-line
@@ -274,6 +278,7 @@ public struct TextInput: Hashable, Sendable {
     public func render(into buffer: inout CellBuffer, in rect: Rect, state: inout TextInputState) -> ScreenPosition? {
         guard !rect.isEmpty else { return nil }
         let area = state.isMultiline ? rect : Rect(x: rect.x, y: rect.y, width: rect.width, height: 1)
+        if state.isMultiline, wraps { return renderWrapped(into: &buffer, in: area, state: &state) }
         state.scrollToCursor(width: area.width, height: area.height)
         buffer.fill(area, style: styles.text)
 
@@ -293,6 +298,57 @@ public struct TextInput: Hashable, Sendable {
             let underCursor = state.cursorColumn < line.count ? drawnWidth(of: line[state.cursorColumn]) : 1
             let width = min(underCursor, area.maxX - position.x)
             buffer.restyle(Rect(x: position.x, y: position.y, width: width, height: 1), style: styles.cursor)
+        }
+        return position
+    }
+
+    /// Draws a multi-line state with its lines wrapped at the width of `area` (a character at a time, so a long
+    /// word is never lost off the edge), scrolled down so the cursor's row shows: `scrollRow` counts wrapped rows.
+    private func renderWrapped(into buffer: inout CellBuffer, in area: Rect, state: inout TextInputState) -> ScreenPosition? {
+        buffer.fill(area, style: styles.text)
+        var rows: [[Character]] = []
+        var cursor = (row: 0, column: 0)
+        for (lineIndex, line) in state.lines.enumerated() {
+            var piece: [Character] = []
+            var used = 0
+            for (index, character) in line.enumerated() {
+                let width = drawnWidth(of: character)
+                if used + width > area.width, !piece.isEmpty {
+                    rows.append(piece)
+                    piece = []
+                    used = 0
+                }
+                if lineIndex == state.cursorRow, index == state.cursorColumn { cursor = (rows.count, used) }
+                piece.append(character)
+                used += width
+            }
+            if lineIndex == state.cursorRow, state.cursorColumn == line.count {
+                // The cursor after a full row stands at the start of the next.
+                if used >= area.width {
+                    rows.append(piece)
+                    piece = []
+                    used = 0
+                }
+                cursor = (rows.count, used)
+            }
+            rows.append(piece)
+        }
+        if cursor.row < state.scrollRow { state.scrollRow = cursor.row }
+        if cursor.row >= state.scrollRow + area.height { state.scrollRow = cursor.row - area.height + 1 }
+        state.scrollColumn = 0
+        if state.isEmpty, !placeholder.isEmpty {
+            buffer.put(truncate(placeholder, toWidth: area.width), at: area.x, y: area.y, style: styles.placeholder, maxWidth: area.width)
+        } else {
+            for (index, row) in rows.dropFirst(state.scrollRow).prefix(area.height).enumerated() {
+                buffer.put(String(row), at: area.x, y: area.y + index, style: styles.text, maxWidth: area.width)
+            }
+        }
+        let position = ScreenPosition(x: area.x + cursor.column, y: area.y + cursor.row - state.scrollRow)
+        if showsCursor {
+            let line = state.lines[state.cursorRow]
+            let underCursor = state.cursorColumn < line.count ? drawnWidth(of: line[state.cursorColumn]) : 1
+            buffer.restyle(Rect(x: position.x, y: position.y, width: min(underCursor, area.maxX - position.x), height: 1),
+                           style: styles.cursor)
         }
         return position
     }
