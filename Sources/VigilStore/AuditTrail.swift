@@ -5,6 +5,7 @@ import GRDB
 /// One entry of the append-only triage log.
 public struct TriageEvent: Sendable, Hashable {
     public var id: Int64
+    /// The alert it concerns; 0 for a case's own event (an assignment, a snooze, a due date), which names none.
     public var alertID: Int64
     /// UTC epoch seconds.
     public var at: Int64
@@ -15,6 +16,8 @@ public struct TriageEvent: Sendable, Hashable {
     public var note: String?
     public var previousHash: String
     public var hash: String
+    /// The case it concerns: a case's own event, or a decision made on a whole case (`Store.decideCase`).
+    public var caseID: Int64? = nil
 }
 
 /// The result of checking the triage log's hash chain.
@@ -36,6 +39,13 @@ public enum AlertStatus: String, Sendable, CaseIterable {
     case needsInfo = "needs_info"
 }
 
+extension AlertStatus {
+    /// A stored status as a sentence says it: "confirmed fraud", "false positive".
+    public static func words(_ status: String) -> String {
+        status == AlertStatus.confirmedFraud.rawValue ? "confirmed fraud" : status.replacingOccurrences(of: "_", with: " ")
+    }
+}
+
 public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchAlert(Int64)
     /// A scan withdrew the alert (its transaction is no longer flagged); nothing was written. Its id still names
@@ -46,6 +56,18 @@ public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
     case changedSinceShown(alertID: Int64, status: String, by: String?)
     /// The analyst has no decision left to undo.
     case nothingToUndo(analyst: String)
+    /// The alert's status was decided by another analyst: changing it is overturning their decision, which needs
+    /// `overturning: true` (a confirmation) and a note. Nothing was written.
+    case decidedByAnother(alertID: Int64, analyst: String, status: String)
+    /// Overturning another analyst's decision on the alert was asked without a note saying why. Nothing was written.
+    case overturnNeedsNote(alertID: Int64)
+    case noSuchCase(Int64)
+    /// The case changed (an assignment, a snooze, a decision, a new alert) since it was shown; nothing was written.
+    case caseChangedSinceShown(caseID: Int64)
+    /// No alert of the case would change: all of them already have the status.
+    case nothingToDecide(caseID: Int64, status: String)
+    /// A snooze must end after now.
+    case snoozeNotInFuture(caseID: Int64)
 
     public var description: String {
         switch self {
@@ -57,8 +79,20 @@ public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "alert #\(id) changed since it was shown (now \(status.replacingOccurrences(of: "_", with: " "))"
                 + (by.map { ", last touched by \($0)" } ?? "") + "); nothing was changed: look again and decide"
         case .nothingToUndo(let analyst): return "\(analyst) has no decision to undo"
+        case .decidedByAnother(let id, let analyst, let status):
+            return "alert #\(id) is \(AlertStatus.words(status)) by \(analyst)'s decision; overturning it needs a confirmation "
+                + "and a note saying why; nothing was changed"
+        case .overturnNeedsNote(let id):
+            return "overturning another analyst's decision on alert #\(id) needs a note saying why; nothing was changed"
+        case .noSuchCase(let id): return "no case #\(id)"
+        case .caseChangedSinceShown(let id):
+            return "case #\(id) changed since it was shown; nothing was changed: look again and decide"
+        case .nothingToDecide(let id, let status):
+            return "every alert of case #\(id) is already \(AlertStatus.words(status)); nothing was changed"
+        case .snoozeNotInFuture(let id): return "case #\(id) can only be snoozed until a time after now"
         }
     }
+
 }
 
 extension Store {
@@ -81,23 +115,34 @@ extension Store {
 
     /// Sets the alert's status (when `to` is given; its assignee becomes `analyst`), bumps its version, and
     /// appends the event that says so, chained to the last one. Call inside a write transaction.
+    /// `caseID` names the case when the event is part of a decision on a whole case.
     static func appendEvent(_ db: Database, alertID: Int64, at: Int64, analyst: String, action: String, from: String?,
-                            to: String?, note: String?) throws -> TriageEvent {
+                            to: String?, note: String?, caseID: Int64? = nil) throws -> TriageEvent {
         if let to {
             try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
                            arguments: [to, analyst, at, alertID])
+            // A status change is a change to the alert's case too.
+            try db.execute(sql: """
+                UPDATE cases SET version = version + 1, updated_at = ? WHERE id = (SELECT case_id FROM alerts WHERE id = ?)
+                """, arguments: [at, alertID])
         } else {
             try db.execute(sql: "UPDATE alerts SET updated_at = ?, version = version + 1 WHERE id = ?", arguments: [at, alertID])
         }
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1") ?? Store.genesisHash
-        var event = TriageEvent(id: 0, alertID: alertID, at: at, analyst: analyst, action: action, fromStatus: from,
-                                toStatus: to, note: note, previousHash: previous, hash: "")
+        return try chain(db, TriageEvent(id: 0, alertID: alertID, at: at, analyst: analyst, action: action, fromStatus: from,
+                                         toStatus: to, note: note, previousHash: "", hash: "", caseID: caseID))
+    }
+
+    /// Appends `event` to the trail, linked to the last event and hashed, and moves the trail's head on. Call inside
+    /// the write transaction that makes the change the event records.
+    static func chain(_ db: Database, _ unlinked: TriageEvent) throws -> TriageEvent {
+        var event = unlinked
+        event.previousHash = try String.fetchOne(db, sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1") ?? Store.genesisHash
         event.hash = Self.hash(of: event)
         try db.execute(sql: """
-            INSERT INTO triage_events (alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
-                             event.note, event.previousHash, event.hash])
+            INSERT INTO triage_events (alert_id, case_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [event.alertID == 0 ? nil : event.alertID, event.caseID, event.at, event.analyst, event.action,
+                             event.fromStatus, event.toStatus, event.note, event.previousHash, event.hash])
         event.id = db.lastInsertedRowID
         try db.execute(sql: "UPDATE audit_head SET events = events + 1, last_id = ?, last_hash = ? WHERE id = 1",
                        arguments: [event.id, event.hash])
@@ -108,9 +153,9 @@ extension Store {
     }
 
     static func event(_ row: Row) -> TriageEvent {
-        TriageEvent(id: row["id"], alertID: row["alert_id"], at: row["at"], analyst: row["analyst"], action: row["action"],
+        TriageEvent(id: row["id"], alertID: row["alert_id"] ?? 0, at: row["at"], analyst: row["analyst"], action: row["action"],
                     fromStatus: row["from_status"], toStatus: row["to_status"], note: row["note"],
-                    previousHash: row["prev_hash"], hash: row["hash"])
+                    previousHash: row["prev_hash"], hash: row["hash"], caseID: row["case_id"])
     }
 
     /// Walks the whole log in order and checks every link and every hash, that ids run 1, 2, 3, … (events are
@@ -168,11 +213,15 @@ extension Store {
         }
     }
 
-    /// SHA-256 over the previous hash and every field, each length-prefixed so no two events encode alike.
+    /// SHA-256 over the previous hash and every field, each length-prefixed so no two events encode alike. The case
+    /// is hashed only when there is one (events before cases had none, and hash as they always did); an event that
+    /// names no alert hashes its alert as absent.
     static func hash(of event: TriageEvent) -> String {
         var text = ""
-        for field in [event.previousHash, String(event.alertID), String(event.at), event.analyst, event.action,
-                      event.fromStatus, event.toStatus, event.note] as [String?] {
+        var fields: [String?] = [event.previousHash, event.alertID == 0 ? nil : String(event.alertID), String(event.at),
+                                 event.analyst, event.action, event.fromStatus, event.toStatus, event.note]
+        if let caseID = event.caseID { fields.append("case \(caseID)") }
+        for field in fields {
             if let field { text += "\(field.utf8.count):\(field);" } else { text += "-;" }
         }
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()

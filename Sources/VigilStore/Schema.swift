@@ -381,6 +381,57 @@ enum Schema {
                 CREATE INDEX outcomes_by_known_at ON outcomes(known_at);
                 """)
         }
+        migrator.registerMigration("v14-cases") { db in
+            // Cases: an analyst works a card's spree, not its alerts one by one. Each alert belongs to at most one
+            // case (`alerts.case_id`, set by `Store.refreshCases`; a withdrawn alert's row goes, and with it its
+            // place in the case). A case's status is not stored: it is decided when none of its alerts is open,
+            // snoozed while `snoozed_until` is ahead, else open, so per-alert decisions and undo can never leave it
+            // stale. `version` moves on with every change to the case or to its alerts' statuses.
+            // Case events join the one audit chain: `triage_events` is rebuilt with `alert_id` nullable (a case's own
+            // event, such as an assignment, names no alert) and a `case_id`; old events keep their ids and hashes.
+            try db.execute(sql: """
+                CREATE TABLE cases (
+                    id INTEGER PRIMARY KEY,
+                    client_id TEXT NOT NULL,
+                    assignee TEXT,
+                    snoozed_until INTEGER,
+                    due_at INTEGER,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE INDEX cases_by_client ON cases(client_id, id);
+                ALTER TABLE alerts ADD COLUMN case_id INTEGER REFERENCES cases(id);
+                -- Holds every column a case's figures need, so that listing cases reads the index alone.
+                CREATE INDEX alerts_by_case ON alerts(case_id, status, score, amount_minor, instant, transaction_id);
+
+                CREATE TABLE triage_events_v14 (
+                    id INTEGER PRIMARY KEY,
+                    alert_id INTEGER REFERENCES alerts(id),
+                    case_id INTEGER REFERENCES cases(id),
+                    at INTEGER NOT NULL,
+                    analyst TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status TEXT,
+                    note TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    CHECK (alert_id IS NOT NULL OR case_id IS NOT NULL)
+                );
+                INSERT INTO triage_events_v14 (id, alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
+                    SELECT id, alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash
+                    FROM triage_events ORDER BY id;
+                DROP TABLE triage_events;
+                ALTER TABLE triage_events_v14 RENAME TO triage_events;
+                CREATE INDEX triage_events_by_alert ON triage_events(alert_id, id);
+                CREATE INDEX triage_events_by_case ON triage_events(case_id, id);
+                CREATE TRIGGER triage_events_no_update BEFORE UPDATE ON triage_events
+                    BEGIN SELECT RAISE(ABORT, 'triage events are append-only'); END;
+                CREATE TRIGGER triage_events_no_delete BEFORE DELETE ON triage_events
+                    BEGIN SELECT RAISE(ABORT, 'triage events are append-only'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -22,21 +22,48 @@ public struct StoreChangeToken: Sendable, Hashable {
 extension Store {
     /// Gives every alert in `alerts` the status `status`, each with its audit event (carrying `note`), all in one
     /// transaction. If any of them changed since it was seen (its version moved on), nothing is written and
-    /// `TriageError.changedSinceShown` names it.
+    /// `TriageError.changedSinceShown` names it. Changing a status another analyst decided is overturning their
+    /// decision: refused with `TriageError.decidedByAnother` unless `overturning` (the analyst confirmed it), and
+    /// then only with a note (`TriageError.overturnNeedsNote`).
     @discardableResult
     public func decide(_ alerts: [SeenAlert], status: AlertStatus, analyst: String, note: String? = nil,
+                       overturning: Bool = false,
                        at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
         try pool.write { db in
-            var events: [TriageEvent] = []
-            for seen in alerts {
-                let from = try Self.checkUnchanged(db, seen)
-                // The first event of a decision is `decide`; the others made with it say so, `decide with #N`, so
-                // that undo takes the decision back whole and the trail shows what went together.
-                let action = events.first.map { "\(Self.decidedWith)\($0.id)" } ?? "decide"
-                events.append(try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: action,
-                                                   from: from, to: status.rawValue, note: note))
-            }
-            return events
+            try Self.decide(db, alerts, status: status, analyst: analyst, note: note, overturning: overturning, at: at)
+        }
+    }
+
+    /// A decision on `alerts`, inside a write transaction: what `decide` and `decideCase` both do. `caseID` names the
+    /// case when the decision is made on a whole case.
+    static func decide(_ db: Database, _ alerts: [SeenAlert], status: AlertStatus, analyst: String, note: String?,
+                       overturning: Bool, at: Int64, caseID: Int64? = nil) throws -> [TriageEvent] {
+        var events: [TriageEvent] = []
+        for seen in alerts {
+            let from = try Self.checkUnchanged(db, seen)
+            try Self.checkOverturn(db, alertID: seen.id, from: from, to: status, analyst: analyst, note: note,
+                                   overturning: overturning)
+            // The first event of a decision is `decide`; the others made with it say so, `decide with #N`, so
+            // that undo takes the decision back whole and the trail shows what went together.
+            let action = events.first.map { "\(Self.decidedWith)\($0.id)" } ?? "decide"
+            events.append(try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: action,
+                                               from: from, to: status.rawValue, note: note, caseID: caseID))
+        }
+        return events
+    }
+
+    /// Refuses to change, without a confirmation and a note, a status that another analyst set: an open alert,
+    /// one set by `analyst`, or a decision that keeps the status overturns nothing.
+    private static func checkOverturn(_ db: Database, alertID: Int64, from: String, to: AlertStatus, analyst: String,
+                                      note: String?, overturning: Bool) throws {
+        guard from != AlertStatus.open.rawValue, from != to.rawValue else { return }
+        let by = try String.fetchOne(db, sql: """
+            SELECT analyst FROM triage_events WHERE alert_id = ? AND to_status IS NOT NULL ORDER BY id DESC LIMIT 1
+            """, arguments: [alertID])
+        guard let by, by != analyst else { return }
+        guard overturning else { throw TriageError.decidedByAnother(alertID: alertID, analyst: by, status: from) }
+        guard let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw TriageError.overturnNeedsNote(alertID: alertID)
         }
     }
 

@@ -74,8 +74,8 @@ import VigilCore
         let now = try store.alertSummaries(ids: [1, 2])
         #expect(now.map(\.status) == ["open", "confirmed_fraud"], "alert 1 was not decided either")
         #expect(try store.triageEvents(ofAlert: 1).isEmpty)
-        // Looking again gives the new version, and the decision goes through.
-        try store.decide(try seen(store, [2]), status: .escalated, analyst: "ana")
+        // Looking again gives the new version, and the decision goes through once confirmed as overturning bo's.
+        try store.decide(try seen(store, [2]), status: .escalated, analyst: "ana", note: "not proven yet", overturning: true)
         #expect(try store.alertSummaries(ids: [2]).first?.status == "escalated")
         #expect(TriageError.changedSinceShown(alertID: 2, status: "confirmed_fraud", by: "bo").description
             == "alert #2 changed since it was shown (now confirmed fraud, last touched by bo); nothing was changed: look again and decide")

@@ -34,6 +34,11 @@ public struct VigilConfig: Sendable, Equatable {
     public var lstmHidden = 32
     public var lstmEpochs = 10
     public var lstmTrainingTransactions = 1_000_000
+    /// A card's alert more than this many hours after the latest alert of its newest case starts a new case.
+    public var caseGapHours = 72.0
+
+    /// `caseGapHours` in whole seconds, as `Store.refreshCases` takes it.
+    public var caseGapSeconds: Int64 { Int64((caseGapHours * 3_600).rounded()) }
 
     public init() {}
 
@@ -89,6 +94,8 @@ extension VigilConfig {
                     "an ensemble score (0-1) at or above this makes an alert; 0.5 is evidence ln 2 = 0.69"),
             .int("alerts.daily_budget", \.dailyBudget, 0...1_000_000,
                  "at most this many alerts per UTC day of transactions, the highest first; 0 = no budget"),
+            .double("cases.gap_hours", \.caseGapHours, 0...8_760,
+                    "a card's alert this many hours after the latest alert of its newest case starts a new case"),
             .double("ensemble.model_tail", \.modelTail, 0.0001...1,
                     "a model (iforest, lof) adds evidence only for the top share of its own ranking, rising to its full weight at the very top"),
             .double("ensemble.spree_hours", \.spreeHours, 0...720,

@@ -294,6 +294,7 @@ public enum Scanner {
             // The last check: the refresh is one transaction, and once it has committed the scan has done its work.
             try meter.check()
             report.alerts = try store.refreshAlerts(candidates)
+            report.cases = try store.refreshCases(gapSeconds: config.caseGapSeconds)
             stage("alerts")
         }
         // Every transaction seen is scored: live scoring starts after them.

@@ -53,6 +53,8 @@ public struct ScanReport: Sendable {
     public var ensembleRunID: Int64?
     public var alertsSelected = 0
     public var alerts: AlertRefresh?
+    /// What putting the new alerts into cases did.
+    public var cases: CaseRefresh?
     public var totalSeconds = 0.0
     /// Outcomes the cross-card detectors applied (known before some transaction's instant), and how many named a
     /// transaction they no longer looked back to.

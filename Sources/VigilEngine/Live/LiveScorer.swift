@@ -286,6 +286,8 @@ extension LiveScorer {
             batch.verdicts.append(verdict)
         }
         batch.alertsOpened = try store.commitLiveScores(scores, alerts: candidates, through: columns.ids.last ?? seenThrough)
+        // Alerts opened go into cases at once (an interrupted refresh is caught up by the next, which is idempotent).
+        if !batch.alertsOpened.isEmpty { try store.refreshCases(gapSeconds: config.caseGapSeconds) }
         return batch
     }
 

@@ -1,0 +1,408 @@
+import Foundation
+import GRDB
+import VigilCore
+
+/// Where a case stands as an analyst sees it now.
+public enum CaseStatus: String, Sendable, CaseIterable {
+    /// Some alert is open and the case is not snoozed (or its snooze has passed).
+    case open
+    /// Some alert is open, but the case waits (for information) until its snooze ends.
+    case snoozed
+    /// No alert of the case is open.
+    case decided
+}
+
+/// A case as the case queue lists it: a card's alerts close together in time, worked as one.
+public struct CaseSummary: Sendable, Equatable {
+    public var id: Int64
+    public var clientID: String
+    public var status: CaseStatus
+    public var assignee: String?
+    public var alertCount: Int
+    public var openAlertCount: Int
+    /// The highest score of its alerts.
+    public var topScore: Double
+    /// The amounts of its open alerts' transactions, in `currency`.
+    public var amountAtRiskMinor: Int64
+    public var currency: String
+    /// UTC epoch seconds of its alerts' first and last transactions.
+    public var firstInstant: Int64
+    public var lastInstant: Int64
+    /// Stored names of the detectors (`burst`, `impossible_travel`, …) with the largest total contribution across its
+    /// alerts, largest first, at most three; the spree, which only says that the alerts came together, is left
+    /// out. `leadingReasons` (VigilEngine) words them.
+    public var leadingDetectors: [String]
+    public var createdAt: Int64
+    public var dueAt: Int64?
+    /// When set and ahead, the case is snoozed until then; a passed snooze is kept but no longer counts.
+    public var snoozedUntil: Int64?
+    /// The status its alerts were last decided to, when the case is decided.
+    public var decision: AlertStatus?
+    /// Moves on with every change to the case or to its alerts' statuses; a case decision can be made against it.
+    public var version: Int64
+}
+
+/// A case with its alerts, in time order.
+public struct CaseDetail: Sendable, Equatable {
+    public var summary: CaseSummary
+    public var alerts: [AlertSummary]
+}
+
+/// Which cases a listing shows: highest top score first.
+public struct CaseFilter: Sendable, Equatable {
+    /// Statuses shown; nil shows every status.
+    public var statuses: Set<CaseStatus>?
+    /// Only the cases assigned to this analyst (their "mine" view).
+    public var assignee: String?
+    /// Only cases nobody is assigned to.
+    public var unassigned: Bool
+    public var clientID: String?
+    public var limit: Int?
+
+    public init(statuses: Set<CaseStatus>? = [.open], assignee: String? = nil, unassigned: Bool = false,
+                clientID: String? = nil, limit: Int? = nil) {
+        self.statuses = statuses
+        self.assignee = assignee
+        self.unassigned = unassigned
+        self.clientID = clientID
+        self.limit = limit
+    }
+
+    /// The WHERE clause over `Store.caseQuery`'s `c` and `p`, and its arguments.
+    func sql(now: Int64) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let assignee { clauses.append("c.assignee = ?"); arguments += [assignee] }
+        if unassigned { clauses.append("c.assignee IS NULL") }
+        if let clientID { clauses.append("c.client_id = ?"); arguments += [clientID] }
+        if let statuses {
+            let tests = statuses.sorted { $0.rawValue < $1.rawValue }.map { status -> String in
+                switch status {
+                case .decided: return "p.open_alerts = 0"
+                case .snoozed: return "(p.open_alerts > 0 AND c.snoozed_until > \(now))"
+                case .open: return "(p.open_alerts > 0 AND (c.snoozed_until IS NULL OR c.snoozed_until <= \(now)))"
+                }
+            }
+            clauses.append("(" + (tests.isEmpty ? "0" : tests.joined(separator: " OR ")) + ")")
+        }
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// Highest top score first (then the oldest case), at most `limit`.
+    var orderAndLimit: String {
+        "ORDER BY p.top_score DESC, c.id" + (limit.map { " LIMIT \(max(0, $0))" } ?? "")
+    }
+
+    /// An analyst's own cases.
+    public static func mine(_ analyst: String, statuses: Set<CaseStatus>? = [.open, .snoozed]) -> CaseFilter {
+        CaseFilter(statuses: statuses, assignee: analyst)
+    }
+}
+
+/// What `Store.refreshCases` did.
+public struct CaseRefresh: Sendable, Equatable {
+    /// New cases.
+    public var opened = 0
+    /// Alerts put into a case (new or existing).
+    public var alertsPlaced = 0
+    /// Existing cases that received alerts (their version moved on).
+    public var grown = 0
+
+    public init() {}
+}
+
+extension Store {
+    /// Puts every alert that is in no case yet into one, all in one transaction: an alert joins its client's newest
+    /// case when it is at most `gapSeconds` after that case's latest alert (or before it), unless that case is decided
+    /// and the alert open (a decision is never reopened by a later alert: the alert starts a new case); otherwise
+    /// it starts a new case. Running it again changes nothing. Scans and live scoring call it after opening alerts.
+    @discardableResult
+    public func refreshCases(gapSeconds: Int64, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseRefresh {
+        try pool.write { db in
+            var refresh = CaseRefresh()
+            // The client's case being filled: its id, its latest alert's instant, whether an alert of it is open,
+            // and whether it existed before this refresh.
+            struct Current { var id: Int64; var last: Int64?; var open: Bool; var existing: Bool }
+            var current: Current?
+            var grown = Set<Int64>()
+            // Through SQLite's C API: the first refresh of a store places every alert it holds.
+            let newest = try RawStatement(db, sql: """
+                SELECT c.id, max(a.instant), coalesce(sum(a.status = 'open'), 0), count(a.id)
+                FROM cases c LEFT JOIN alerts a ON a.case_id = c.id
+                WHERE c.id = (SELECT max(id) FROM cases WHERE client_id = ?) GROUP BY c.id
+                """)
+            let create = try RawStatement(db, sql: "INSERT INTO cases (client_id, created_at, updated_at) VALUES (?1, ?2, ?2)")
+            let place = try RawStatement(db, sql: "UPDATE alerts SET case_id = ?1 WHERE id = ?2")
+            // Read whole before any write: the writes change the column the read selects on.
+            var pending: [(id: Int64, client: String, instant: Int64, open: Bool)] = []
+            let read = try RawStatement(db, sql: """
+                SELECT id, client_id, instant, status = 'open' FROM alerts WHERE case_id IS NULL ORDER BY client_id, instant, id
+                """)
+            while try read.step() { pending.append((read.int64(0), read.string(1), read.int64(2), read.int64(3) != 0)) }
+            for (index, alert) in pending.enumerated() {
+                if index == 0 || alert.client != pending[index - 1].client {
+                    newest.reset()
+                    newest.bindText(copying: alert.client, at: 1)
+                    current = try newest.step()
+                        ? Current(id: newest.int64(0), last: newest.int64(3) > 0 ? newest.int64(1) : nil, open: newest.int64(2) > 0, existing: true)
+                        : nil
+                }
+                let joins = current.map { c in
+                    guard let last = c.last else { return false }
+                    return alert.instant <= last + gapSeconds && (c.open || !alert.open)
+                } ?? false
+                if !joins {
+                    create.reset()
+                    create.bindText(copying: alert.client, at: 1)
+                    create.bind(now, at: 2)
+                    try create.execute()
+                    current = Current(id: db.lastInsertedRowID, last: nil, open: false, existing: false)
+                    refresh.opened += 1
+                }
+                guard var filling = current else { continue }
+                place.reset()
+                place.bind(filling.id, at: 1)
+                place.bind(alert.id, at: 2)
+                try place.execute()
+                refresh.alertsPlaced += 1
+                filling.last = max(filling.last ?? alert.instant, alert.instant)
+                filling.open = filling.open || alert.open
+                if filling.existing { grown.insert(filling.id) }
+                current = filling
+            }
+            for id in grown {
+                try db.execute(sql: "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", arguments: [now, id])
+            }
+            refresh.grown = grown.count
+            return refresh
+        }
+    }
+
+    /// The cases `filter` selects, highest top score first, as they stand at `now`.
+    public func cases(_ filter: CaseFilter = CaseFilter(), now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [CaseSummary] {
+        try pool.read { db in
+            let (whereClause, arguments) = filter.sql(now: now)
+            let rows = try Row.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause) \(filter.orderAndLimit)", arguments: arguments)
+            return try Self.caseSummaries(db, rows, now: now)
+        }
+    }
+
+    /// The ids of the cases `filter` selects, in its order: a queue keeps this list and loads only the cases on screen
+    /// with `caseSummaries(ids:)` (a summary's leading detectors read every reason of its alerts).
+    public func caseIDs(_ filter: CaseFilter = CaseFilter(), now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [Int64] {
+        try pool.read { db in
+            let (whereClause, arguments) = filter.sql(now: now)
+            return try Int64.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause) \(filter.orderAndLimit)", arguments: arguments)
+        }
+    }
+
+    /// The cases with these ids, in the order given (ids of no case, or of a case with no alert left, are left out).
+    public func caseSummaries(ids: [Int64], now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [CaseSummary] {
+        guard !ids.isEmpty else { return [] }
+        return try pool.read { db in
+            var byID: [Int64: CaseSummary] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let rows = try Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))"),
+                                            arguments: StatementArguments(chunk))
+                for summary in try Self.caseSummaries(db, rows, now: now) { byID[summary.id] = summary }
+            }
+            return ids.compactMap { byID[$0] }
+        }
+    }
+
+    /// One case with its alerts in time order; nil when there is no such case (or it has no alert left).
+    public func caseDetail(id: Int64, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseDetail? {
+        try pool.read { db in
+            guard let summary = try Self.caseSummary(db, id: id, now: now) else { return nil }
+            let decoder = JSONDecoder()
+            let alerts = try Row.fetchAll(db, sql: "\(Self.summaryColumns) WHERE a.case_id = ? ORDER BY a.instant, a.id",
+                                          arguments: [id]).map { Self.summary($0, decoder) }
+            return CaseDetail(summary: summary, alerts: alerts)
+        }
+    }
+
+    /// The case an alert belongs to, if any.
+    public func `case`(ofAlert alertID: Int64, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseSummary? {
+        try pool.read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT case_id FROM alerts WHERE id = ?", arguments: [alertID]) else {
+                return nil
+            }
+            return try Self.caseSummary(db, id: id, now: now)
+        }
+    }
+
+    /// Takes the open, unassigned case with the highest top score that is not snoozed, and assigns it to `analyst`,
+    /// in one write transaction: two analysts (or processes) asking at once never get the same case. Nil when
+    /// there is none.
+    public func claimNextCase(analyst: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseSummary? {
+        try pool.write { db in
+            guard let id = try Int64.fetchOne(db, sql: """
+                \(Self.caseQuery()) WHERE c.assignee IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)
+                    AND p.open_alerts > 0
+                ORDER BY p.top_score DESC, c.id LIMIT 1
+                """, arguments: [now]) else { return nil }
+            try Self.changeCase(db, id: id, set: "assignee = ?", [analyst], event: "case claim", from: nil, to: analyst,
+                                analyst: analyst, note: nil, at: now)
+            return try Self.caseSummary(db, id: id, now: now)
+        }
+    }
+
+    /// Assigns the case to `assignee` (nil unassigns it), with its audit event by `analyst`.
+    @discardableResult
+    public func assignCase(id: Int64, to assignee: String?, by analyst: String,
+                           at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
+        try pool.write { db in
+            let from = try Self.caseRow(db, id)["assignee"] as String?
+            return try Self.changeCase(db, id: id, set: "assignee = ?", [assignee], event: assignee == nil ? "case unassign" : "case assign",
+                                       from: from, to: assignee, analyst: analyst, note: nil, at: at)
+        }
+    }
+
+    /// Snoozes the case until `until` (UTC epoch seconds, after `at`): it leaves the open queue and comes back by
+    /// itself then. Nil wakes it now.
+    @discardableResult
+    public func snoozeCase(id: Int64, until: Int64?, by analyst: String, note: String? = nil,
+                           at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
+        try pool.write { db in
+            let from = try Self.caseRow(db, id)["snoozed_until"] as Int64?
+            if let until, until <= at { throw TriageError.snoozeNotInFuture(caseID: id) }
+            return try Self.changeCase(db, id: id, set: "snoozed_until = ?", [until], event: until == nil ? "case wake" : "case snooze",
+                                       from: from.map(CivilTime.format), to: until.map(CivilTime.format), analyst: analyst,
+                                       note: note, at: at)
+        }
+    }
+
+    /// Sets the date the case is due by (nil clears it).
+    @discardableResult
+    public func setCaseDue(id: Int64, at due: Int64?, by analyst: String,
+                           at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
+        try pool.write { db in
+            let from = try Self.caseRow(db, id)["due_at"] as Int64?
+            return try Self.changeCase(db, id: id, set: "due_at = ?", [due], event: "case due", from: from.map(CivilTime.format),
+                                       to: due.map(CivilTime.format), analyst: analyst, note: nil, at: at)
+        }
+    }
+
+    /// Decides the whole case in one transaction, through the same events as `decide` (undo takes it back whole):
+    /// every open alert of the case gets `status`; a case with no open alert left (or `status` open, to reopen it)
+    /// has every alert not already at `status` changed, which overturns the decisions other analysts made only with
+    /// `overturning` and a note. `version`, when given, is the case's version as shown: a case changed since is
+    /// refused. The events name the case.
+    @discardableResult
+    public func decideCase(id: Int64, status: AlertStatus, analyst: String, note: String? = nil, overturning: Bool = false,
+                           version: Int64? = nil, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
+        try pool.write { db in
+            let row = try Self.caseRow(db, id)
+            if let version, version != row["version"] { throw TriageError.caseChangedSinceShown(caseID: id) }
+            let alerts = try Row.fetchAll(db, sql: "SELECT id, version, status FROM alerts WHERE case_id = ? ORDER BY instant, id",
+                                          arguments: [id])
+                .map { (seen: SeenAlert(id: $0["id"], version: $0["version"]), status: $0["status"] as String) }
+            let changing = alerts.filter { $0.status != status.rawValue }
+            let open = changing.filter { $0.status == AlertStatus.open.rawValue }
+            let chosen = open.isEmpty ? changing : open
+            guard !chosen.isEmpty else { throw TriageError.nothingToDecide(caseID: id, status: status.rawValue) }
+            return try Self.decide(db, chosen.map(\.seen), status: status, analyst: analyst, note: note,
+                                   overturning: overturning, at: at, caseID: id)
+        }
+    }
+
+    /// Every event that names the case (its own and its case decisions), oldest first.
+    public func caseEvents(id: Int64) throws -> [TriageEvent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM triage_events WHERE case_id = ? ORDER BY id", arguments: [id]).map(Self.event)
+        }
+    }
+
+    // MARK: - Inside
+
+    /// Each case (`c`) with its alerts' figures (`p`), for cases with at least one alert; `alerts` narrows the alerts
+    /// read (`case_id = ?` for one case). The figures are read from the index on alerts by case, which holds every
+    /// column they need, so a listing never reads the alert rows themselves (their reasons make them large).
+    static func caseQuery(alerts: String = "case_id IS NOT NULL") -> String {
+        """
+        WITH p AS (
+            SELECT case_id, count(*) AS alerts, sum(status = 'open') AS open_alerts, max(score) AS top_score,
+                   sum(CASE WHEN status = 'open' THEN amount_minor ELSE 0 END) AS at_risk,
+                   min(instant) AS first_instant, max(instant) AS last_instant, min(transaction_id) AS first_transaction
+            FROM alerts INDEXED BY alerts_by_case WHERE \(alerts) GROUP BY case_id)
+        SELECT c.id, c.client_id, c.assignee, c.snoozed_until, c.due_at, c.created_at, c.version, p.*
+        FROM p JOIN cases c ON c.id = p.case_id
+        """
+    }
+
+    static func caseSummary(_ db: Database, id: Int64, now: Int64) throws -> CaseSummary? {
+        try caseSummaries(db, Row.fetchAll(db, sql: caseQuery(alerts: "case_id = ?"), arguments: [id]), now: now).first
+    }
+
+    /// Summaries of rows of `caseQuery`, with each case's currency, leading detectors and decision.
+    static func caseSummaries(_ db: Database, _ rows: [Row], now: Int64) throws -> [CaseSummary] {
+        let currency = try db.makeStatement(sql: "SELECT currency FROM transactions WHERE id = ?")
+        let decision = try db.makeStatement(sql: """
+            SELECT e.to_status FROM triage_events e JOIN alerts a ON a.id = e.alert_id
+            WHERE a.case_id = ? AND e.to_status IS NOT NULL ORDER BY e.id DESC LIMIT 1
+            """)
+        var summaries: [CaseSummary] = []
+        for row in rows {
+            let open: Int = row["open_alerts"]
+            let snoozedUntil: Int64? = row["snoozed_until"]
+            let status: CaseStatus = open == 0 ? .decided : (snoozedUntil.map { $0 > now } ?? false) ? .snoozed : .open
+            let id: Int64 = row["id"]
+            summaries.append(CaseSummary(
+                id: id, clientID: row["client_id"], status: status, assignee: row["assignee"], alertCount: row["alerts"],
+                openAlertCount: open, topScore: row["top_score"], amountAtRiskMinor: row["at_risk"],
+                currency: try String.fetchOne(currency, arguments: [row["first_transaction"] as Int64]) ?? "",
+                firstInstant: row["first_instant"], lastInstant: row["last_instant"], leadingDetectors: [],
+                createdAt: row["created_at"], dueAt: row["due_at"], snoozedUntil: snoozedUntil,
+                decision: status == .decided ? try String.fetchOne(decision, arguments: [id]).flatMap(AlertStatus.init(rawValue:)) : nil,
+                version: row["version"]))
+        }
+        let leading = try leadingDetectors(db, cases: summaries.map(\.id))
+        for index in summaries.indices { summaries[index].leadingDetectors = leading[summaries[index].id] ?? [] }
+        return summaries
+    }
+
+    /// For each case, the detectors with the largest total contribution across its alerts, at most three, the spree
+    /// left out (ties by name, so the order is total).
+    static func leadingDetectors(_ db: Database, cases: [Int64]) throws -> [Int64: [String]] {
+        var totals: [Int64: [String: Double]] = [:]
+        for start in stride(from: 0, to: cases.count, by: 500) {
+            let chunk = Array(cases[start..<min(start + 500, cases.count)])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT a.case_id, json_extract(r.value, '$.detector') AS detector,
+                       sum(json_extract(r.value, '$.contribution')) AS total
+                FROM alerts a, json_each(a.reasons) r
+                WHERE a.case_id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
+                GROUP BY a.case_id, detector
+                """, arguments: StatementArguments(chunk))
+            for row in rows {
+                guard let detector = row["detector"] as String?, detector != "spree" else { continue }
+                totals[row["case_id"], default: [:]][detector] = row["total"] ?? 0
+            }
+        }
+        return totals.mapValues { byDetector in
+            byDetector.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key)
+        }
+    }
+
+    /// The case's row, or `TriageError.noSuchCase`.
+    static func caseRow(_ db: Database, _ id: Int64) throws -> Row {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]) else {
+            throw TriageError.noSuchCase(id)
+        }
+        return row
+    }
+
+    /// Sets a column of the case (`set` is `column = ?`), moves its version on, and appends the event that says so,
+    /// `from` and `to` holding the value before and after (an assignee, or a time as `CivilTime` writes it). Inside a
+    /// write transaction.
+    @discardableResult
+    static func changeCase(_ db: Database, id: Int64, set: String, _ values: [(any DatabaseValueConvertible)?], event action: String,
+                           from: String?, to: String?, analyst: String, note: String?, at: Int64) throws -> TriageEvent {
+        try db.execute(sql: "UPDATE cases SET \(set), version = version + 1, updated_at = ? WHERE id = ?",
+                       arguments: StatementArguments(values + [at, id]))
+        guard db.changesCount == 1 else { throw TriageError.noSuchCase(id) }
+        return try chain(db, TriageEvent(id: 0, alertID: 0, at: at, analyst: analyst, action: action, fromStatus: from,
+                                         toStatus: to, note: note, previousHash: "", hash: "", caseID: id))
+    }
+}
