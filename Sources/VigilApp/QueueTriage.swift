@@ -36,7 +36,7 @@ extension QueueModel {
     func undo(size: TerminalSize) throws {
         do {
             let undone = try store.undoLastDecision(analyst: analyst)
-            message = "undone: " + undone.map { "alert #\($0.alertID) back to \(QueueColumns.statusName($0.toStatus ?? "open"))" }
+            message = "undone: " + undone.map { "alert #\($0.alertID ?? 0) back to \(QueueColumns.statusName($0.toStatus ?? "open"))" }
                 .joined(separator: ", ")
             // Alerts the decision took out of this view come back in their place; if one was never in it, the
             // view is read again.
@@ -93,14 +93,15 @@ extension QueueModel {
     private func account(for events: [TriageEvent]) -> (shown: Set<Int64>, hidden: Set<Int64>) {
         var shown: Set<Int64> = [], hidden: Set<Int64> = []
         for event in events {
+            guard let alertID = event.alertID else { continue }
             if let from = event.fromStatus { counts[from, default: 0] -= 1 }
             if let to = event.toStatus { counts[to, default: 0] += 1 }
-            loaded[event.alertID] = nil
+            loaded[alertID] = nil
             let status = event.toStatus.flatMap(AlertStatus.init(rawValue:))
             if query.statuses.map({ statuses in status.map(statuses.contains) ?? false }) ?? true {
-                shown.insert(event.alertID)
+                shown.insert(alertID)
             } else {
-                hidden.insert(event.alertID)
+                hidden.insert(alertID)
             }
         }
         return (shown, hidden)

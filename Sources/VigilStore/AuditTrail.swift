@@ -5,7 +5,8 @@ import GRDB
 /// One entry of the append-only triage log.
 public struct TriageEvent: Sendable, Hashable {
     public var id: Int64
-    public var alertID: Int64
+    /// The alert the event is about; nil for a change to the lists (`v15-lists`), whose subject is in its action.
+    public var alertID: Int64?
     /// UTC epoch seconds.
     public var at: Int64
     public var analyst: String
@@ -81,9 +82,11 @@ extension Store {
 
     /// Sets the alert's status (when `to` is given; its assignee becomes `analyst`), bumps its version, and
     /// appends the event that says so, chained to the last one. Call inside a write transaction.
-    static func appendEvent(_ db: Database, alertID: Int64, at: Int64, analyst: String, action: String, from: String?,
+    static func appendEvent(_ db: Database, alertID: Int64?, at: Int64, analyst: String, action: String, from: String?,
                             to: String?, note: String?) throws -> TriageEvent {
-        if let to {
+        if alertID == nil {
+            // A list change: no alert to update.
+        } else if let to {
             try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
                            arguments: [to, analyst, at, alertID])
         } else {
@@ -168,10 +171,11 @@ extension Store {
         }
     }
 
-    /// SHA-256 over the previous hash and every field, each length-prefixed so no two events encode alike.
+    /// SHA-256 over the previous hash and every field, each length-prefixed so no two events encode alike (an event
+    /// without an alert encodes it as absent, as no alert's id encodes).
     static func hash(of event: TriageEvent) -> String {
         var text = ""
-        for field in [event.previousHash, String(event.alertID), String(event.at), event.analyst, event.action,
+        for field in [event.previousHash, event.alertID.map { String($0) }, String(event.at), event.analyst, event.action,
                       event.fromStatus, event.toStatus, event.note] as [String?] {
             if let field { text += "\(field.utf8.count):\(field);" } else { text += "-;" }
         }

@@ -210,9 +210,7 @@ extension Store {
         var rejections: [Rejection] = []
 
         func rejection(_ record: CSVRecord, _ column: Int?, _ reason: String) -> Rejection {
-            let name = column.map { mapping.header[$0].isEmpty ? "(unnamed column \($0 + 1))" : Rejection.shown(mapping.header[$0]) }
-            return Rejection(line: record.line, column: name, value: column.map { Rejection.shown(record.lossyString($0)) },
-                             reason: reason, raw: record.csvText(delimiter: delimiter))
+            Rejection(record, header: mapping.header, column: column, reason: reason, delimiter: delimiter)
         }
         /// The row's outcome, matched to its transaction through `lookup`, or why not.
         func read(_ record: CSVRecord, _ lookup: RawStatement) throws -> Result<OutcomeRecord, Rejection> {
