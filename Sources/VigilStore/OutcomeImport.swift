@@ -339,8 +339,8 @@ extension Store {
     /// nil for an import with no id column, whose ids are digests of its rows): for a feed whose ids match none.
     public func transactionIDColumns() throws -> [String?] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT mapping FROM imports WHERE layout != ? ORDER BY id",
-                                arguments: [OutcomeLedger.layout]).map { mapping -> String? in
+            try String.fetchAll(db, sql: "SELECT DISTINCT mapping FROM imports WHERE layout NOT IN (?, ?) ORDER BY id",
+                                arguments: [OutcomeLedger.layout, ListLedger.layout]).map { mapping -> String? in
                 guard mapping.hasPrefix("id=") else { return nil }
                 return String(mapping.dropFirst(3).prefix { $0 != "," })
             }

@@ -123,5 +123,8 @@ import Testing
         #expect(rejected.stdout.contains("no_such_rule"), "\(rejected.stdout)")
         #expect(lines(try Harness.run(["lists", "--store", store]).stdout).count == 2)
         #expect(try Harness.run(["audit", "verify", "--store", store]).stdout.contains("2 triage events"))
+        // The ledger reconciles a list import with the entries stored from it.
+        let doctor = try Harness.run(["doctor", "--store", store])
+        #expect(doctor.status == 0, "\(doctor.stdout)")
     }
 }
