@@ -221,7 +221,11 @@ extension Store {
             let entry = NewListEntry(kind: kind, target: target, value: text[target == .card ? .card : .merchant]!, detector: detector,
                                      from: from, until: until, note: text[.note] ?? "")
             if let problem = entry.problem {
-                let field: ListField = entry.note.isEmpty ? .note : (problem.contains("end") || problem.contains("until") ? .until : .list)
+                // The field at fault: the note, a merchant named by a suppression, a card or merchant on several lines,
+                // else the end (missing, or before the start).
+                let field: ListField = entry.note.isEmpty ? .note
+                    : kind == .suppress && target == .merchant ? .merchant
+                    : entry.value.contains(where: \.isNewline) ? (target == .card ? .card : .merchant) : .until
                 return reject(field, problem)
             }
             return .success(entry)

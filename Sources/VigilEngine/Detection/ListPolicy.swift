@@ -16,7 +16,7 @@ import VigilStore
 public struct ListPolicy: Sendable {
     private var byCard: [String: [ListEntry]] = [:]
     private var byMerchant: [String: [ListEntry]] = [:]
-    /// The present, for the reason lines that say a suppression in force now began after an alert's transaction.
+    /// The present, for the reason lines that say a suppression not yet ended began after an alert's transaction.
     public let now: Int64
     /// The least evidence whose score reaches the alert threshold: what a deny-listed transaction is lifted to.
     public let denyEvidence: Double
