@@ -36,7 +36,7 @@ extension QueueModel {
     func undo(size: TerminalSize) throws {
         do {
             let undone = try store.undoLastDecision(analyst: analyst)
-            message = "undone: " + undone.map { "alert #\($0.alertID ?? 0) back to \(QueueColumns.statusName($0.toStatus ?? "open"))" }
+            message = "undone: " + undone.map { "alert #\($0.alertID) back to \(QueueColumns.statusName($0.toStatus ?? "open"))" }
                 .joined(separator: ", ")
             // Alerts the decision took out of this view come back in their place; if one was never in it, the
             // view is read again.
@@ -93,15 +93,14 @@ extension QueueModel {
     private func account(for events: [TriageEvent]) -> (shown: Set<Int64>, hidden: Set<Int64>) {
         var shown: Set<Int64> = [], hidden: Set<Int64> = []
         for event in events {
-            guard let alertID = event.alertID else { continue }
             if let from = event.fromStatus { counts[from, default: 0] -= 1 }
             if let to = event.toStatus { counts[to, default: 0] += 1 }
-            loaded[alertID] = nil
+            loaded[event.alertID] = nil
             let status = event.toStatus.flatMap(AlertStatus.init(rawValue:))
             if query.statuses.map({ statuses in status.map(statuses.contains) ?? false }) ?? true {
-                shown.insert(alertID)
+                shown.insert(event.alertID)
             } else {
-                hidden.insert(alertID)
+                hidden.insert(event.alertID)
             }
         }
         return (shown, hidden)

@@ -5,8 +5,9 @@ import GRDB
 /// One entry of the append-only triage log.
 public struct TriageEvent: Sendable, Hashable {
     public var id: Int64
-    /// The alert the event is about; nil for a change to the lists (`v15-lists`), whose subject is in its action.
-    public var alertID: Int64?
+    /// The alert the event is about; 0 for an event that names none (a change to the lists, `v15-lists`, whose subject
+    /// is in its action), stored as NULL.
+    public var alertID: Int64
     /// UTC epoch seconds.
     public var at: Int64
     public var analyst: String
@@ -82,10 +83,10 @@ extension Store {
 
     /// Sets the alert's status (when `to` is given; its assignee becomes `analyst`), bumps its version, and
     /// appends the event that says so, chained to the last one. Call inside a write transaction.
-    static func appendEvent(_ db: Database, alertID: Int64?, at: Int64, analyst: String, action: String, from: String?,
+    static func appendEvent(_ db: Database, alertID: Int64, at: Int64, analyst: String, action: String, from: String?,
                             to: String?, note: String?) throws -> TriageEvent {
-        if alertID == nil {
-            // A list change: no alert to update.
+        if alertID == 0 {
+            // An event that names no alert (a list change): no alert to update.
         } else if let to {
             try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
                            arguments: [to, analyst, at, alertID])
@@ -99,7 +100,7 @@ extension Store {
         try db.execute(sql: """
             INSERT INTO triage_events (alert_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
+            """, arguments: [event.alertID == 0 ? nil : event.alertID, event.at, event.analyst, event.action, event.fromStatus, event.toStatus,
                              event.note, event.previousHash, event.hash])
         event.id = db.lastInsertedRowID
         try db.execute(sql: "UPDATE audit_head SET events = events + 1, last_id = ?, last_hash = ? WHERE id = 1",
@@ -111,7 +112,7 @@ extension Store {
     }
 
     static func event(_ row: Row) -> TriageEvent {
-        TriageEvent(id: row["id"], alertID: row["alert_id"], at: row["at"], analyst: row["analyst"], action: row["action"],
+        TriageEvent(id: row["id"], alertID: row["alert_id"] ?? 0, at: row["at"], analyst: row["analyst"], action: row["action"],
                     fromStatus: row["from_status"], toStatus: row["to_status"], note: row["note"],
                     previousHash: row["prev_hash"], hash: row["hash"])
     }
@@ -175,7 +176,7 @@ extension Store {
     /// without an alert encodes it as absent, as no alert's id encodes).
     static func hash(of event: TriageEvent) -> String {
         var text = ""
-        for field in [event.previousHash, event.alertID.map { String($0) }, String(event.at), event.analyst, event.action,
+        for field in [event.previousHash, event.alertID == 0 ? nil : String(event.alertID), String(event.at), event.analyst, event.action,
                       event.fromStatus, event.toStatus, event.note] as [String?] {
             if let field { text += "\(field.utf8.count):\(field);" } else { text += "-;" }
         }

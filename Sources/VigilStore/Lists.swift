@@ -180,20 +180,17 @@ public enum ListError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 enum ListSchema {
-    /// Makes `triage_events.alert_id` nullable, keeping every event, id and hash, its index and its append-only
-    /// triggers: SQLite changes a column's constraint only by rebuilding the table. The table's own CREATE statement
-    /// is rebuilt from the stored one, so columns another migration added are kept; a trail whose `alert_id` is
-    /// nullable already is left alone.
+    /// Lets `triage_events` hold an event that names neither an alert nor a case, keeping every event, id and hash, its
+    /// indexes and its append-only triggers: SQLite changes a constraint only by rebuilding the table. The table's own
+    /// CREATE statement is rebuilt from the stored one, so columns another migration added are kept: `alert_id` loses
+    /// NOT NULL (as `v1-foundation` made it), and the check that an event names an alert or a case (as `v14-cases`
+    /// makes it) goes. A trail that allows such events already is left alone.
     static func allowEventsWithoutAlert(_ db: Database) throws {
-        let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(triage_events)")
-        guard columns.contains(where: { $0["name"] == "alert_id" && $0["notnull"] == 1 }) else { return }
-        guard let create = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'triage_events'"),
-              let column = create.range(of: "alert_id INTEGER NOT NULL"),
-              let name = create.range(of: "triage_events") else {
-            throw DatabaseError(resultCode: .SQLITE_ERROR, message: "triage_events is not as v1-foundation made it")
-        }
-        var rebuilt = create
-        rebuilt.replaceSubrange(column, with: "alert_id INTEGER")
+        guard let create = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'triage_events'")
+        else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "the store has no triage_events table") }
+        var rebuilt = create.replacingOccurrences(of: "alert_id INTEGER NOT NULL", with: "alert_id INTEGER")
+            .replacingOccurrences(of: #",\s*CHECK \(alert_id IS NOT NULL OR case_id IS NOT NULL\)"#, with: "", options: .regularExpression)
+        guard rebuilt != create, let name = rebuilt.range(of: "triage_events") else { return }
         rebuilt.replaceSubrange(name, with: "triage_events_rebuilt")
         let dependents = try String.fetchAll(db, sql: """
             SELECT sql FROM sqlite_master WHERE tbl_name = 'triage_events' AND type IN ('index', 'trigger') AND sql IS NOT NULL
@@ -233,7 +230,7 @@ extension Store {
             """, arguments: [new.kind.rawValue, new.target.rawValue, new.value, new.detector, new.from, new.until, new.note,
                              analyst, now, importID, line])
         let entry = ListEntry(id: db.lastInsertedRowID, entry: new, addedBy: analyst, addedAt: now)
-        _ = try Self.appendEvent(db, alertID: nil, at: now, analyst: analyst, action: "list add #\(entry.id)", from: nil,
+        _ = try Self.appendEvent(db, alertID: 0, at: now, analyst: analyst, action: "list add #\(entry.id)", from: nil,
                         to: entry.summary, note: new.note)
         if entry.kind == .suppress { try markAlertsBefore(entry, db, now: now) }
         return (entry, true)
@@ -269,7 +266,7 @@ extension Store {
             try db.execute(sql: "UPDATE list_entries SET removed_at = ?, removed_by = ? WHERE id = ?", arguments: [now, analyst, id])
             entry.removedAt = now
             entry.removedBy = analyst
-            _ = try Self.appendEvent(db, alertID: nil, at: now, analyst: analyst, action: "list remove #\(id)", from: before,
+            _ = try Self.appendEvent(db, alertID: 0, at: now, analyst: analyst, action: "list remove #\(id)", from: before,
                             to: nil, note: note)
             return entry
         }
@@ -285,7 +282,7 @@ extension Store {
             entry.entry.until = until
             if let problem = entry.entry.problem { throw ListError.invalid(problem) }
             try db.execute(sql: "UPDATE list_entries SET until_instant = ? WHERE id = ?", arguments: [until, id])
-            _ = try Self.appendEvent(db, alertID: nil, at: now, analyst: analyst, action: "list change #\(id)", from: before,
+            _ = try Self.appendEvent(db, alertID: 0, at: now, analyst: analyst, action: "list change #\(id)", from: before,
                             to: entry.summary, note: note)
             return entry
         }

@@ -68,16 +68,15 @@ extension Store {
             let group = mine.filter { Self.decisionID(of: $0) == decision && !undone.contains($0.id) }
             var events: [TriageEvent] = []
             for decision in group.reversed() {
-                guard let alertID = decision.alertID else { continue }
                 let latest = try Row.fetchOne(db, sql: """
                     SELECT e.id, e.analyst, a.status FROM alerts a LEFT JOIN triage_events e ON e.alert_id = a.id
                     WHERE a.id = ? ORDER BY e.id DESC LIMIT 1
-                    """, arguments: [alertID])
-                guard let latest else { throw TriageError.noSuchAlert(alertID) }
+                    """, arguments: [decision.alertID])
+                guard let latest else { throw TriageError.noSuchAlert(decision.alertID) }
                 guard latest["id"] as Int64? == decision.id else {
-                    throw TriageError.changedSinceShown(alertID: alertID, status: latest["status"], by: latest["analyst"])
+                    throw TriageError.changedSinceShown(alertID: decision.alertID, status: latest["status"], by: latest["analyst"])
                 }
-                events.append(try Self.appendEvent(db, alertID: alertID, at: at, analyst: analyst,
+                events.append(try Self.appendEvent(db, alertID: decision.alertID, at: at, analyst: analyst,
                                                    action: "undo #\(decision.id)", from: decision.toStatus,
                                                    to: decision.fromStatus ?? AlertStatus.open.rawValue, note: nil))
             }

@@ -17,7 +17,7 @@ extension Audit {
             let store = try storeOption.openExisting()
             let events = try alert.map { try store.triageEvents(ofAlert: $0) } ?? store.latestTriageEvents(limit: limit)
             for event in events {
-                guard let alertID = event.alertID else {
+                guard event.alertID != 0 else {
                     // A list change: what the entry was and became, with card numbers masked as everywhere.
                     var line = "#\(event.id) \(CivilTime.format(event.at)) \(event.analyst) \(event.action)"
                     line += ": " + [event.fromStatus, event.toStatus].compactMap { $0 }.joined(separator: " → ")
@@ -26,7 +26,7 @@ extension Audit {
                     print(Sanitize.line(words.joined(separator: " ")))
                     continue
                 }
-                var line = "#\(event.id) \(CivilTime.format(event.at)) alert #\(alertID) \(event.analyst) \(event.action)"
+                var line = "#\(event.id) \(CivilTime.format(event.at)) alert #\(event.alertID) \(event.analyst) \(event.action)"
                 if let from = event.fromStatus, let to = event.toStatus { line += " \(from) → \(to)" }
                 if let note = event.note { line += ": " + note }
                 print(Sanitize.line(line))

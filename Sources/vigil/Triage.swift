@@ -89,7 +89,7 @@ struct Triage: ParsableCommand, StoreOptionCommand {
             let events = try store.decide(pending.map { SeenAlert(id: $0.id, version: $0.version) }, status: decision.status,
                                           analyst: who, note: note)
             for event in events {
-                say("alert #\(event.alertID ?? 0): \(Self.words(event.fromStatus ?? "open")) → \(Self.words(event.toStatus ?? "open")) "
+                say("alert #\(event.alertID): \(Self.words(event.fromStatus ?? "open")) → \(Self.words(event.toStatus ?? "open")) "
                     + "(event #\(event.id), \(who))")
             }
         }

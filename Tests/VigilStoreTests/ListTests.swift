@@ -45,7 +45,7 @@ import VigilCore
 
         let events = try store.latestTriageEvents(limit: 10)
         #expect(events.map(\.action) == ["note", "list add #1", "list add #2", "list change #1", "list remove #2"])
-        #expect(events.dropFirst().allSatisfy { $0.alertID == nil })
+        #expect(events.dropFirst().allSatisfy { $0.alertID == 0 })
         #expect(events.map(\.analyst) == ["ana", "ana", "bo", "cy", "bo"])
         #expect(events.map(\.note) == ["before the lists", "travelling in Peru", "skimmer found", "trip extended", "terminal replaced"])
         // What the entry was and became, in the chain.
@@ -155,6 +155,44 @@ import VigilCore
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'triage_events' AND type = 'trigger' ORDER BY name")
         }
         #expect(triggers == ["triage_events_no_delete", "triage_events_no_update"])
+    }
+
+    /// A trail that already takes events without an alert but checks that each names an alert or a case (as
+    /// `v14-cases` makes it) is rebuilt to take list events too, keeping its extra column.
+    @Test func aTrailThatRequiresACaseOrAnAlertTakesListEventsToo() throws {
+        let path = scratch.path + "/cases.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "v13-outcomes")
+        try queue.write { db in
+            try db.execute(sql: """
+                DROP TABLE triage_events;
+                CREATE TABLE triage_events (
+                    id INTEGER PRIMARY KEY,
+                    alert_id INTEGER REFERENCES alerts(id),
+                    case_id INTEGER,
+                    at INTEGER NOT NULL,
+                    analyst TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status TEXT,
+                    note TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    CHECK (alert_id IS NOT NULL OR case_id IS NOT NULL)
+                );
+                CREATE INDEX triage_events_by_case ON triage_events(case_id, id);
+                """)
+        }
+        try queue.close()
+        let store = try Store(path: path)
+        try store.addListEntry(suppression(from: 0, until: 10), analyst: "ana", at: 6)
+        #expect(try store.verifyAuditChain() == .intact(events: 1))
+        let columns = try store.pool.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(triage_events)").map { $0["name"] as String } }
+        #expect(columns.contains("case_id"))
+        let indexes = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'triage_events' AND type = 'index' AND sql IS NOT NULL")
+        }
+        #expect(indexes == ["triage_events_by_case"])
     }
 
     @Test func aListFileIsImportedWithEveryBadRowKeptAndOnlyOnce() throws {
