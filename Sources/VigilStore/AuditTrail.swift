@@ -5,7 +5,8 @@ import GRDB
 /// One entry of the append-only triage log.
 public struct TriageEvent: Sendable, Hashable {
     public var id: Int64
-    /// The alert it concerns; 0 for a case's own event (an assignment, a snooze, a due date), which names none.
+    /// The alert it concerns; 0 for an event that names none, stored as NULL: a case's own event (an assignment, a
+    /// snooze, a due date) or a change to the lists (`v15-lists`, whose subject is in its action).
     public var alertID: Int64
     /// UTC epoch seconds.
     public var at: Int64
@@ -118,7 +119,9 @@ extension Store {
     /// `caseID` names the case when the event is part of a decision on a whole case.
     static func appendEvent(_ db: Database, alertID: Int64, at: Int64, analyst: String, action: String, from: String?,
                             to: String?, note: String?, caseID: Int64? = nil) throws -> TriageEvent {
-        if let to {
+        if alertID == 0 {
+            // An event that names no alert (a list change): no alert to update.
+        } else if let to {
             try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
                            arguments: [to, analyst, at, alertID])
             // A status change is a change to the alert's case too.

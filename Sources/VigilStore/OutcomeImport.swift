@@ -210,9 +210,7 @@ extension Store {
         var rejections: [Rejection] = []
 
         func rejection(_ record: CSVRecord, _ column: Int?, _ reason: String) -> Rejection {
-            let name = column.map { mapping.header[$0].isEmpty ? "(unnamed column \($0 + 1))" : Rejection.shown(mapping.header[$0]) }
-            return Rejection(line: record.line, column: name, value: column.map { Rejection.shown(record.lossyString($0)) },
-                             reason: reason, raw: record.csvText(delimiter: delimiter))
+            Rejection(record, header: mapping.header, column: column, reason: reason, delimiter: delimiter)
         }
         /// The row's outcome, matched to its transaction through `lookup`, or why not.
         func read(_ record: CSVRecord, _ lookup: RawStatement) throws -> Result<OutcomeRecord, Rejection> {
@@ -341,8 +339,8 @@ extension Store {
     /// nil for an import with no id column, whose ids are digests of its rows): for a feed whose ids match none.
     public func transactionIDColumns() throws -> [String?] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT mapping FROM imports WHERE layout != ? ORDER BY id",
-                                arguments: [OutcomeLedger.layout]).map { mapping -> String? in
+            try String.fetchAll(db, sql: "SELECT DISTINCT mapping FROM imports WHERE layout NOT IN (?, ?) ORDER BY id",
+                                arguments: [OutcomeLedger.layout, ListLedger.layout]).map { mapping -> String? in
                 guard mapping.hasPrefix("id=") else { return nil }
                 return String(mapping.dropFirst(3).prefix { $0 != "," })
             }

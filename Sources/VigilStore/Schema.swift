@@ -432,6 +432,33 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'triage events are append-only'); END;
                 """)
         }
+        migrator.registerMigration("v15-lists") { db in
+            // Suppressions and allow and deny lists (docs/lists.md). Each add, removal and change of expiry is an audit
+            // event in the one hash chain, and such an event names no alert: `triage_events.alert_id` becomes nullable.
+            try ListSchema.allowEventsWithoutAlert(db)
+            try db.execute(sql: """
+                CREATE TABLE list_entries (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('suppress', 'allow', 'deny')),
+                    target TEXT NOT NULL CHECK (target IN ('card', 'merchant')),
+                    value TEXT NOT NULL CHECK (length(value) > 0),
+                    detector TEXT,
+                    from_instant INTEGER NOT NULL,
+                    until_instant INTEGER,
+                    note TEXT NOT NULL,
+                    added_by TEXT NOT NULL,
+                    added_at INTEGER NOT NULL,
+                    removed_at INTEGER,
+                    removed_by TEXT,
+                    import_id INTEGER REFERENCES imports(id),
+                    line INTEGER,
+                    CHECK ((kind = 'suppress') = (detector IS NOT NULL)),
+                    CHECK (kind != 'suppress' OR (target = 'card' AND until_instant IS NOT NULL)),
+                    CHECK (until_instant IS NULL OR until_instant > from_instant)
+                );
+                CREATE INDEX list_entries_by_value ON list_entries(target, value);
+                """)
+        }
         return migrator
     }
 }

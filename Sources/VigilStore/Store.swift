@@ -403,17 +403,22 @@ public final class Store: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT import_id, COUNT(*) AS n FROM outcomes WHERE import_id IS NOT NULL GROUP BY import_id") {
                 outcomes[row["import_id"]] = row["n"]
             }
+            // A list file's import (`vigil lists import`) stores list entries.
+            var entries: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT import_id, COUNT(*) AS n FROM list_entries WHERE import_id IS NOT NULL GROUP BY import_id") {
+                entries[row["import_id"]] = row["n"]
+            }
             var ledgered = Set<Int64>()
             for row in try Row.fetchAll(db, sql: "SELECT id, file_name, layout, rows_imported, rows_rejected FROM imports ORDER BY id") {
                 let id: Int64 = row["id"]
                 let name: String = row["file_name"]
                 ledgered.insert(id)
                 let imported: Int = row["rows_imported"], refused: Int = row["rows_rejected"]
-                let isFeed = row["layout"] as String == OutcomeLedger.layout
-                let fromIt = (isFeed ? outcomes : stored)[id, default: 0]
+                let layout: String = row["layout"]
+                let (fromIt, what) = layout == OutcomeLedger.layout ? (outcomes[id, default: 0], "outcomes")
+                    : layout == ListLedger.layout ? (entries[id, default: 0], "list entries") : (stored[id, default: 0], "transactions")
                 if fromIt != imported {
-                    problems.append("import #\(id) (\(name)) records \(imported) rows imported, but \(fromIt) "
-                                    + (isFeed ? "outcomes" : "transactions") + " are stored from it")
+                    problems.append("import #\(id) (\(name)) records \(imported) rows imported, but \(fromIt) \(what) are stored from it")
                 }
                 if rejected[id, default: 0] != refused {
                     problems.append("import #\(id) (\(name)) records \(refused) rows rejected, but \(rejected[id, default: 0]) rejected rows are stored from it")
@@ -453,9 +458,9 @@ public final class Store: Sendable {
             let transactions = try Self.transactionCount(db)
             let clients = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") ?? 0
             let fraud = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE label = 1") ?? 0
-            // Transaction imports: an outcomes feed's import is summed up by `vigil outcomes`.
-            let imports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imports WHERE layout != ?",
-                                           arguments: [OutcomeLedger.layout]) ?? 0
+            // Transaction imports: an outcomes feed's import is summed up by `vigil outcomes`, a list file's by `vigil lists`.
+            let imports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imports WHERE layout NOT IN (?, ?)",
+                                           arguments: [OutcomeLedger.layout, ListLedger.layout]) ?? 0
             let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejected_rows") ?? 0
             var alerts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM alerts GROUP BY status") {

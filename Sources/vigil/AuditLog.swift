@@ -21,6 +21,15 @@ extension Audit {
             let events = try alert.map { try store.triageEvents(ofAlert: $0) }
                 ?? caseID.map { try store.caseEvents(id: $0) } ?? store.latestTriageEvents(limit: limit)
             for event in events {
+                guard event.alertID != 0 || event.caseID != nil else {
+                    // A list change: what the entry was and became, with card numbers masked as everywhere.
+                    var line = "#\(event.id) \(CivilTime.format(event.at)) \(event.analyst) \(event.action)"
+                    line += ": " + [event.fromStatus, event.toStatus].compactMap { $0 }.joined(separator: " → ")
+                    if let note = event.note { line += "; note: " + note }
+                    let words = line.split(separator: " ", omittingEmptySubsequences: false).map { CardNumber.masked(String($0)) }
+                    print(Sanitize.line(words.joined(separator: " ")))
+                    continue
+                }
                 // A case's own event (an assignment, a snooze) names no alert; a case decision names both.
                 let subject = [event.alertID == 0 ? nil : "alert #\(event.alertID)", event.caseID.map { "case #\($0)" }]
                     .compactMap { $0 }.joined(separator: " ")

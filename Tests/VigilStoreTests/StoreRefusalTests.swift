@@ -81,6 +81,8 @@ import Testing
         try store.closeConnections()
         let before = try fingerprint(path)
         #expect(Schema.version == Schema.migrator.migrations.count, "one migration per version, numbered from 1")
+        let numbers = Schema.migrator.migrations.compactMap(Schema.version(of:))
+        #expect(numbers == Array(1 ... Schema.migrator.migrations.count), "migrations numbered from 1, in order")
         let refusal = StoreError.newerSchema(path: path, schema: Schema.version + 2, this: Schema.version)
         #expect(throws: refusal) { try Store(path: path) }
         #expect(throws: refusal) { try Store(path: path, readOnly: true) }

@@ -62,6 +62,9 @@ public enum Scanner {
         let currency = try fitted?.currency ?? store.predominantCurrency() ?? "USD"
         let extractor = FeatureExtractor(prior: prior)
         let ruleSet = RuleSet(parameters: config.rules, prior: prior, currency: currency, enabled: rules)
+        // Suppressions and allow and deny lists: the rows they name, found in the pass.
+        let lists = try ListPolicy.load(store, threshold: config.alertThreshold)
+        var listed = ListPolicy.Rows()
         try meter.advance(shares.afterPrior)
 
         // One pass over the store: features for the models and every rule's hits, chunk by chunk, rows in
@@ -102,6 +105,7 @@ public enum Scanner {
             ids += chunk.ids
             instants += chunk.instants
             for client in 0 ..< chunk.clientCount { clientStarts.append(offset + chunk.rows(ofClient: client).lowerBound) }
+            listed.take(lists, chunk, offset: offset)
             if sequences {
                 timed("sequences") {
                     if encoder == nil { encoder = SequenceEncoder.fitting(chunk.categoryNames) }
@@ -246,12 +250,13 @@ public enum Scanner {
         try meter.enter(ScanProgress.ensemble)
         let composer = EvidenceComposer(ensemble: kept.ensemble(config), scales: scales, spree: config.spree,
                                         neighbourCount: config.neighbourCount)
-        let ownEvidence = composer.evidence(rowCount: ids.count, normalised: dense, hits: hits)
+        let ownEvidence = listed.suppressing(composer.evidence(rowCount: ids.count, normalised: dense, hits: hits),
+                                             composer: composer, normalised: dense, hits: hits)
         let (evidence, spreeAfter, spreeEarlier) = composer.spree.apply(evidence: ownEvidence, instants: instants,
                                                  clientStarts: clientStarts + [ids.count])
-        let scores = evidence.map(Ensemble.score(evidence:))
+        let scores = listed.denying(evidence).map(Ensemble.score(evidence:))
         let ensembleParameters = try ensembleParametersJSON(config, detectors: options.detectors, ensemble: composer.ensemble)
-        let selected = Ensemble.select(scores: scores, instants: instants, threshold: config.alertThreshold,
+        let selected = listed.select(scores: scores, instants: instants, threshold: config.alertThreshold,
                                        dailyBudget: config.dailyBudget)
         try meter.advance(0.5)
         let ensembleRun = try meter.run(of: "ensemble", parameters: ensembleParameters, seed: Int64(config.seed), in: store) { runID in
@@ -275,7 +280,7 @@ public enum Scanner {
                     raw[detector] = rawScores[detector]![row]
                     normalised[detector] = dense[detector]![row]
                 }
-                let rowHits = hitsByRow[row] ?? []
+                var rowHits = hitsByRow[row] ?? []
                 var spreePart: EvidenceComposer.SpreePart?
                 if spreeAfter[row] >= 0 {
                     let earlier = Int(spreeAfter[row])
@@ -283,12 +288,14 @@ public enum Scanner {
                                       count: Int(spreeEarlier[row]), own: ownEvidence[row], boosted: evidence[row],
                                       instant: instants[row])
                 }
-                let parts = composer.parts(raw: raw, hits: rowHits, normalised: normalised)
-                let reasons = composer.reasons(parts: parts, raw: raw, hits: rowHits, spree: spreePart) { detector, share in
+                var parts = composer.parts(raw: raw, hits: rowHits, normalised: normalised)
+                listed.verdicts[row]?.mask(&parts, hits: &rowHits)
+                var reasons = composer.reasons(parts: parts, raw: raw, hits: rowHits, spree: spreePart) { detector, share in
                     guard detector == .lstm, let predictions, let encoder else { return nil }
                     return SequenceDetector.reason(row: row, steps: steps, predictions: predictions, encoder: encoder,
                                                    instants: instants, amountMinor: amounts[row], currency: currency, share: share)
                 }
+                if let verdict = listed.verdicts[row] { reasons = verdict.reasons(reasons) }
                 return AlertCandidate(transactionID: ids[row], score: scores[row], reasons: reasons)
             }
             // The last check: the refresh is one transaction, and once it has committed the scan has done its work.

@@ -41,6 +41,8 @@ public final class LiveScorer {
     private var crossCard: CrossCardRunner
     /// The outcome events read so far: each batch reads only those recorded since.
     private var outcomesRead = OutcomeCursor()
+    /// The suppressions and allow and deny lists, read again for each batch.
+    private var lists: ListPolicy
 
     struct ClientState: Sendable {
         var features = FeatureExtractor.ClientState()
@@ -87,6 +89,7 @@ public final class LiveScorer {
         }
         self.models = models
         crossCard = CrossCardRunner(CrossCard(parameters: config.crossCard, currency: fitted.currency))
+        lists = try ListPolicy.load(store, threshold: config.alertThreshold)
         stepper = Stepper(extractor: FeatureExtractor(prior: fitted.prior, concurrency: 1),
                           ruleSet: RuleSet(parameters: config.rules, prior: fitted.prior, currency: fitted.currency,
                                            enabled: Set(Detector.rules)),
@@ -117,11 +120,12 @@ public final class LiveScorer {
     /// outcomes the store knows. Transactions above the mark are left for `scorePending`.
     public func catchUp() throws {
         let through = try store.liveScoredThrough()
+        lists = try ListPolicy.load(store, threshold: config.alertThreshold)
         states = []
         slots = [:]
         crossCard = CrossCardRunner(crossCard.detector)
         var replay = CrossCardReplay()
-        var recent: [(slot: Int, rows: [RecentRow])] = []
+        var recent: [(slot: Int, card: String, rows: [RecentRow])] = []
         try store.forEachClientChunk { chunk in
             let ids = chunk.categoryNames.map { category($0) }
             let stepper = self.stepper
@@ -163,7 +167,7 @@ public final class LiveScorer {
             for (client, state) in states.enumerated() {
                 guard let state else { continue }
                 let slot = add(chunk.clientIDs[client], state)
-                if !recentRows[client].isEmpty { recent.append((slot, recentRows[client])) }
+                if !recentRows[client].isEmpty { recent.append((slot, chunk.clientIDs[client], recentRows[client])) }
                 for row in chunk.rows(ofClient: client) where chunk.ids[row] <= through {
                     replay.append(CrossCardEvent(key: chunk.ids[row], instant: chunk.instants[row], amountMinor: chunk.amountMinor[row],
                                                  merchant: merchants[Int(chunk.merchants[row])], client: Int32(slot)))
@@ -178,9 +182,12 @@ public final class LiveScorer {
             let hits = crossCard.step(event, row: 0)
             if !hits.isEmpty && wanted.contains(event.key) { crossHits[event.key] = hits }
         }
-        for (slot, rows) in recent {
+        for (slot, card, rows) in recent {
             for row in rows {
-                let own = stepper.composer.evidence(stepper.composer.parts(raw: row.raw, hits: row.hits + (crossHits[row.id] ?? [])))
+                var parts = stepper.composer.parts(raw: row.raw, hits: row.hits + (crossHits[row.id] ?? [])), hits: [RuleHit] = []
+                // Only suppressions change a transaction's own evidence, and they name cards.
+                lists.verdict(card: card, merchant: "", instant: row.instant)?.mask(&parts, hits: &hits)
+                let own = stepper.composer.evidence(parts)
                 _ = stepper.spree.step(&states[slot].spree, instant: row.instant, evidence: own, key: row.id)
             }
         }
@@ -225,7 +232,9 @@ extension LiveScorer {
                                                       merchant: crossCard.merchant(merchantName), client: Int32(slot)), row: 0)
         seenThrough = max(seenThrough, transactionID)
         var result = stepper.verdict(raw: stepped.raw, hits: stepped.hits, transactionID: transactionID, clientID: clientID,
-                                     late: stepped.late, instant: event.instant, spree: &states[slot].spree)
+                                     late: stepped.late, instant: event.instant,
+                                     lists: lists.verdict(card: clientID, merchant: merchantName, instant: event.instant),
+                                     spree: &states[slot].spree)
         result.sequence = stepped.sequence
         return result
     }
@@ -259,6 +268,7 @@ extension LiveScorer {
         let now = Date().timeIntervalSince1970
         let start = DispatchTime.now().uptimeNanoseconds
         try takeNewOutcomes()
+        lists = try ListPolicy.load(store, threshold: config.alertThreshold)
         let verdicts = scoreBatch((0 ..< arrived.count).map { row in
             Arrival(event: TransactionEvent(row: row, of: columns), categoryName: columns.categoryNames[Int(columns.categories[row])],
                     merchantName: columns.merchantNames[Int(columns.merchants[row])], clientID: arrived.clientIDs[row],
@@ -274,10 +284,10 @@ extension LiveScorer {
             if verdict.late { batch.late += 1 }
             scores.append(LiveScore(transactionID: id, fittedID: fittedID, score: verdict.score,
                                     detectors: Self.json(verdict.detectors), scoredAt: now))
-            if verdict.score >= config.alertThreshold && verdict.score > 0 {
+            if verdict.score >= config.alertThreshold && verdict.score > 0 && verdict.lists?.raisesNoAlert != true {
                 let day = CivilTime.dayNumber(columns.instants[row])
                 if alertsPerDay[day] == nil { alertsPerDay[day] = try store.alertCount(onDay: day) }
-                if config.dailyBudget == 0 || alertsPerDay[day]! < config.dailyBudget {
+                if config.dailyBudget == 0 || alertsPerDay[day]! < config.dailyBudget || verdict.lists?.alwaysAlerts == true {
                     alertsPerDay[day]! += 1
                     candidates.append(AlertCandidate(transactionID: id, score: verdict.score,
                                                      reasons: reasons(verdict, amountMinor: columns.amountMinor[row])))
@@ -372,6 +382,7 @@ extension LiveScorer {
         var features = [Float](repeating: 0, count: count * width)
         var stepped = [Stepped](repeating: Stepped(), count: count)
         let stepper = self.stepper
+        let lists = self.lists
         let frozenEvents = events
         let ids = arrivals.map(\.transactionID)
         let groups = groupSlots.count
@@ -459,6 +470,9 @@ extension LiveScorer {
                                                          transactionID: ids[position],
                                                          clientID: arrivals[position].clientID, late: steppedResults[position].late,
                                                          instant: frozenEvents[position].instant,
+                                                         lists: lists.verdict(card: arrivals[position].clientID,
+                                                                              merchant: arrivals[position].merchantName,
+                                                                              instant: frozenEvents[position].instant),
                                                          spree: &states.base[slot].spree)
                             result.sequence = steppedResults[position].sequence
                             (verdicts.base + position).initialize(to: result)
@@ -473,10 +487,12 @@ extension LiveScorer {
 
     /// An alert's reasons, ordered by contribution, as a scan writes them.
     func reasons(_ verdict: LiveVerdict, amountMinor: Int64) -> [AlertReason] {
-        stepper.composer.reasons(parts: verdict.detectors, raw: verdict.raw, hits: verdict.hits, spree: verdict.spree?.part) { detector, share in
+        let reasons = stepper.composer.reasons(parts: verdict.detectors, raw: verdict.raw, hits: verdict.hits,
+                                               spree: verdict.spree?.part) { detector, share in
             guard detector == .lstm, let context = verdict.sequence, let encoder = sequence?.encoder else { return nil }
             return sequenceReason(context, encoder: encoder, amountMinor: amountMinor, share: share)
         }
+        return verdict.lists?.reasons(reasons) ?? reasons
     }
 
     /// The LSTM's reason as a scan words it: the client's last steps and this one laid out as the scan's steps are,

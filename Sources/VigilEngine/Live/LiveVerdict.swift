@@ -19,6 +19,8 @@ public struct LiveVerdict: Sendable {
     var sequence: SequenceContext?
     /// The spree's part, when an earlier suspicious transaction of the client's added evidence.
     var spree: SpreeContext?
+    /// What the suppressions and allow and deny lists said about it, where any names its card or merchant.
+    public var lists: ListVerdict?
 }
 
 /// A spree's finding for one transaction, with what its reason quotes.

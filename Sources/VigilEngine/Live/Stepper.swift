@@ -21,10 +21,14 @@ struct Stepper: Sendable {
     var categoryPriors: [Double] = []
     var sequenceCategory: [Int32] = []
 
-    /// The ensemble's verdict on a transaction from its detectors' scores, moving the client's spree window on.
+    /// The ensemble's verdict on a transaction from its detectors' scores, moving the client's spree window on, with
+    /// what the lists say about it (`ListVerdict`: suppressed detectors left out, a deny list's lift after the spree).
     func verdict(raw: DetectorScores, normalised: DetectorScores = DetectorScores(), hits: [RuleHit], transactionID: Int64,
-                 clientID: String, late: Bool, instant: Int64, spree state: inout Spree.State) -> LiveVerdict {
-        let detectors = composer.parts(raw: raw, hits: hits, normalised: normalised)
+                 clientID: String, late: Bool, instant: Int64, lists: ListVerdict? = nil,
+                 spree state: inout Spree.State) -> LiveVerdict {
+        var detectors = composer.parts(raw: raw, hits: hits, normalised: normalised)
+        var hits = hits, lists = lists
+        lists?.mask(&detectors, hits: &hits)
         let own = composer.evidence(detectors)
         var total = own
         var context: SpreeContext?
@@ -32,9 +36,11 @@ struct Stepper: Sendable {
             total += finding.boost
             context = SpreeContext(finding: finding, own: own, instant: instant)
         }
+        if lists != nil { total = lists!.deny(total) }
         var result = LiveVerdict(transactionID: transactionID, clientID: clientID, score: Ensemble.score(evidence: total),
                                  detectors: detectors, raw: raw, hits: hits, late: late)
         result.spree = context
+        result.lists = lists
         return result
     }
 
