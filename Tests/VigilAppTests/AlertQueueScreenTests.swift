@@ -506,14 +506,13 @@ import VigilTUI
         try press(queue, .end)
         expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — ┌ Keys ───────────────────────────────────────────────────────────────────────┐         analyst ana",
-            "  Score ▼ Time (UTC)│ PgDn PgUp  a page down / up                                                 │n      Status",
-            "    0.890 2023-11-14│ g  G       first / last alert                                               │r 1    open",
-            "    0.880 2023-11-14│                                                                             │r 2    open",
-            "    0.870 2023-11-15│ Queue                                                                       │r 3    open",
-            "    0.860 2023-11-15│ Enter      open the alert's detail                                          │r 4    open",
-            "    0.850 2023-11-15│ Space      mark or unmark for a decision together                           │r 5    open",
-            "    0.840 2023-11-15│ /          search merchant, client and reasons                              │r 6    open",
-            "                    │ n          next match                                                       │",
+            "  Score ▼ Time (UTC)│ g  G       first / last alert                                               │n      Status",
+            "    0.890 2023-11-14│                                                                             │r 1    open",
+            "    0.880 2023-11-14│ Queue                                                                       │r 2    open",
+            "    0.870 2023-11-15│ Enter      open the alert's detail                                          │r 3    open",
+            "    0.860 2023-11-15│ Space      mark or unmark for a decision together                           │r 4    open",
+            "    0.850 2023-11-15│ /          search merchant, client and reasons                              │r 5    open",
+            "    0.840 2023-11-15│ n          next match                                                       │r 6    open",
             "                    │ N          previous match                                                   │",
             "                    │ s          sort by the next column                                          │",
             "                    │ S          reverse the sort                                                 │",
@@ -545,11 +544,10 @@ import VigilTUI
             "                    │ ?          these keys                                                       │",
             "                    │ q          back; on the list, quit                                          │",
             " 1/6                │ Esc        back (never quits)                                               │ted 0 · needs info 0",
-            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 3–40/40 ─┘Space mark · / find",
+            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 4–41/41 ─┘Space mark · / find",
         ])
         expectScreen(try queue.frame(size: ScreenSizes.small), [
             "┌ Keys ────────────────────────────────────────────────────┐",
-            "│ PgDn PgUp  a page down / up                              │",
             "│ g  G       first / last alert                            │",
             "│                                                          │",
             "│ Queue                                                    │",
@@ -562,7 +560,8 @@ import VigilTUI
             "│ S          reverse the sort                              │",
             "│ v          show open, all, or one decision               │",
             "│ F          filter: client=ID detector=NAME amount=MIN..… │",
-            "└──────────────────────────────────────────────── 3–15/41 ─┘",
+            "│ r          reload from the store                         │",
+            "└──────────────────────────────────────────────── 4–16/41 ─┘",
         ])
         try press(queue, .escape)
         let backend = MemoryBackend(width: 120, height: 40, keys: [.character("j"), .character("f")])
