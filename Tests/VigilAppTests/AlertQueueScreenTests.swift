@@ -483,6 +483,7 @@ import VigilTUI
             "                    │ :          command palette: client, #alert, date, command                   │",
             "                    │ R          run detectors in the background                                  │",
             "                    │ X          cancel the running scan                                          │",
+            "                    │ Tab        the case queue (Tab there comes back)                            │",
             "                    │                                                                             │",
             "                    │ Decide                                                                      │",
             "                    │ f          confirmed fraud                                                  │",
@@ -498,22 +499,20 @@ import VigilTUI
             "                    │ [          the previous alert's detail                                      │",
             "                    │                                                                             │",
             "                    │ Screen                                                                      │",
-            "                    │ t          next colour theme                                                │",
-            " 1/6                │ ?          these keys                                                       │ted 0 · needs info 0",
-            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 1–38/39 ─┘Space mark · / find",
+            " 1/6                │ t          next colour theme                                                │ted 0 · needs info 0",
+            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 1–38/40 ─┘Space mark · / find",
         ])
         // The rest is a scroll away.
         try press(queue, .end)
         expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — ┌ Keys ───────────────────────────────────────────────────────────────────────┐         analyst ana",
-            "  Score ▼ Time (UTC)│ j/↓  k/↑   next / previous alert                                            │n      Status",
-            "    0.890 2023-11-14│ PgDn PgUp  a page down / up                                                 │r 1    open",
-            "    0.880 2023-11-14│ g  G       first / last alert                                               │r 2    open",
-            "    0.870 2023-11-15│                                                                             │r 3    open",
-            "    0.860 2023-11-15│ Queue                                                                       │r 4    open",
-            "    0.850 2023-11-15│ Enter      open the alert's detail                                          │r 5    open",
-            "    0.840 2023-11-15│ Space      mark or unmark for a decision together                           │r 6    open",
-            "                    │ /          search merchant, client and reasons                              │",
+            "  Score ▼ Time (UTC)│ PgDn PgUp  a page down / up                                                 │n      Status",
+            "    0.890 2023-11-14│ g  G       first / last alert                                               │r 1    open",
+            "    0.880 2023-11-14│                                                                             │r 2    open",
+            "    0.870 2023-11-15│ Queue                                                                       │r 3    open",
+            "    0.860 2023-11-15│ Enter      open the alert's detail                                          │r 4    open",
+            "    0.850 2023-11-15│ Space      mark or unmark for a decision together                           │r 5    open",
+            "    0.840 2023-11-15│ /          search merchant, client and reasons                              │r 6    open",
             "                    │ n          next match                                                       │",
             "                    │ N          previous match                                                   │",
             "                    │ s          sort by the next column                                          │",
@@ -526,6 +525,7 @@ import VigilTUI
             "                    │ :          command palette: client, #alert, date, command                   │",
             "                    │ R          run detectors in the background                                  │",
             "                    │ X          cancel the running scan                                          │",
+            "                    │ Tab        the case queue (Tab there comes back)                            │",
             "                    │                                                                             │",
             "                    │ Decide                                                                      │",
             "                    │ f          confirmed fraud                                                  │",
@@ -544,11 +544,10 @@ import VigilTUI
             "                    │ t          next colour theme                                                │",
             "                    │ ?          these keys                                                       │",
             " 1/6                │ q/Esc      back, or quit                                                    │ted 0 · needs info 0",
-            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 2–39/39 ─┘Space mark · / find",
+            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 3–40/40 ─┘Space mark · / find",
         ])
         expectScreen(try queue.frame(size: ScreenSizes.small), [
             "┌ Keys ────────────────────────────────────────────────────┐",
-            "│ j/↓  k/↑   next / previous alert                         │",
             "│ PgDn PgUp  a page down / up                              │",
             "│ g  G       first / last alert                            │",
             "│                                                          │",
@@ -561,7 +560,8 @@ import VigilTUI
             "│ s          sort by the next column                       │",
             "│ S          reverse the sort                              │",
             "│ v          show open, all, or one decision               │",
-            "└──────────────────────────────────────────────── 2–14/39 ─┘",
+            "│ F          filter: client=ID detector=NAME amount=MIN..… │",
+            "└──────────────────────────────────────────────── 3–15/40 ─┘",
         ])
         try press(queue, .escape)
         let backend = MemoryBackend(width: 120, height: 40, keys: [.character("j"), .character("f")])
