@@ -136,6 +136,12 @@ enum CaseColumns {
         return cells + [c.assignee ?? "—", age(now - c.createdAt), due(c, status: status, now: now)]
     }
 
+    /// What the detectors found first: the spree boost only says that the case's alerts came together, which the
+    /// case already shows, so it gives way to the next reason.
+    static func topReason(_ alert: AlertSummary) -> String {
+        (alert.reasons.first { $0.detector != "spree" } ?? alert.reasons.first)?.text ?? ""
+    }
+
     static func amount(_ c: CaseSummary) -> String { Money(minorUnits: c.amountAtRiskMinor, currency: c.currency).description }
 
     /// "02-19 14:39–15:02" within a day, "02-19 14:39–02-21" across days, "02-19 14:39" for one alert.

@@ -103,7 +103,7 @@ final class CaseScreen: QueuePage {
             + CaseColumns.statusName(summary, status: status)
         if status == .snoozed, let until = summary.snoozedUntil { title += " until \(CivilTime.formatDate(until))" }
         title += " · " + (summary.assignee.map { "assigned to \($0)" } ?? "unassigned")
-        title += " · due " + CaseColumns.due(summary, status: status, now: now)
+        if summary.dueAt != nil, status != .decided { title += " · due " + CaseColumns.due(summary, status: status, now: now) }
         buffer.put(title, in: header.row(0), style: theme.header)
         let alertsText = summary.openAlertCount == summary.alertCount ? "\(summary.alertCount) alerts"
             : "\(summary.alertCount) alerts, \(summary.openAlertCount) open"
@@ -129,7 +129,7 @@ final class CaseScreen: QueuePage {
             let a = alerts[row]
             let time = CivilTime.format(a.instant)
             return [String(format: "%.3f", a.score), wide ? String(time.prefix(16)) : String(time.dropFirst(5).prefix(11)),
-                    Money(minorUnits: a.amountMinor, currency: a.currency).description, a.merchant, a.reasons.first?.text ?? "",
+                    Money(minorUnits: a.amountMinor, currency: a.currency).description, a.merchant, CaseColumns.topReason(a),
                     wide ? QueueColumns.statusName(a.status) : QueueColumns.shortStatusName(a.status)]
         }, into: &buffer, in: area, state: &self.table)
     }

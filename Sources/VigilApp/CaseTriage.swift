@@ -35,7 +35,7 @@ extension QueueModel {
                 message = "no unassigned open case left"
                 break
             }
-            alertsChanged()
+            try caseChanged(taken.id)
             message = "case #\(taken.id) is yours"
             return try openCase(taken.id, over: inCase)
         case .take, .release:
@@ -47,7 +47,7 @@ extension QueueModel {
             } catch let error as TriageError {
                 message = error.description
             }
-            alertsChanged()
+            try caseChanged(summary.id)
         case .decide(let status):
             guard let summary else { message = "no case to decide"; break }
             switch try decideCase(summary, status: status) {
@@ -66,6 +66,23 @@ extension QueueModel {
             return .push(page)
         }
         return .handled
+    }
+
+    /// After this analyst's own change to case `id`: that case alone is read again and put in its place, so that the
+    /// key is answered at once (reading every case takes longer); the rest follows when the workbench polls, as the
+    /// store's change token has moved.
+    func caseChanged(_ id: Int64) throws {
+        let fresh = cases.readAt == generation
+        alertsChanged()
+        guard fresh else { return }
+        let summary = try store.caseDetail(id: id, now: cases.clock())?.summary
+        if let index = cases.all.firstIndex(where: { $0.id == id }) {
+            if let summary { cases.all[index] = summary } else { cases.all.remove(at: index) }
+        } else if let summary {
+            cases.all.append(summary)
+        }
+        filterCases()
+        cases.readAt = generation
     }
 
     /// Shows `view`'s cases from the first.
@@ -88,20 +105,23 @@ extension QueueModel {
 
     /// Decides every open alert of `summary` in one transaction.
     func decideCase(_ summary: CaseSummary, status: AlertStatus, note: String? = nil, overturning: Bool = false) throws -> CaseDecision {
-        defer { alertsChanged() }
+        let outcome: CaseDecision
         do {
             let events = try store.decideCase(id: summary.id, status: status, analyst: analyst, note: note, overturning: overturning,
                                               version: summary.version, at: cases.clock())
             message = "case #\(summary.id): " + (events.count == 1 ? "1 alert" : "\(events.count) alerts") + " → "
                 + QueueColumns.statusName(status.rawValue) + " (u undoes)"
-            return .decided
+            outcome = .decided
         } catch let error as TriageError {
             if let refusal = Self.overturnRefusal(error) {
                 return .confirm(CasePromptScreen(model: self, kind: .overturn(refusal, .wholeCase(summary, status)), leavesCase: false))
             }
+            // Nothing was written; the case is read again, as another analyst may have changed it.
             message = error.description
-            return .refused
+            outcome = .refused
         }
+        try caseChanged(summary.id)
+        return outcome
     }
 
     /// The store refusing to overturn another analyst's decision, as the prompt asking for the note says it; nil
@@ -123,13 +143,13 @@ extension QueueModel {
         }
         guard until > cases.clock() else { message = "snooze: \(first) has passed"; return false }
         let note = words.count > 1 ? String(words[1]).trimmingCharacters(in: .whitespaces) : nil
-        defer { alertsChanged() }
         do {
             try store.snoozeCase(id: summary.id, until: until, by: analyst, note: note, at: cases.clock())
             message = "case #\(summary.id) snoozed until \(CivilTime.formatDate(until))"
         } catch let error as TriageError {
             message = error.description
         }
+        try caseChanged(summary.id)
         return true
     }
 
