@@ -116,8 +116,8 @@ enum CaseColumns {
             TableColumn("Alerts", width: .fixed(6), alignment: .right),
             TableColumn("At risk", width: .fixed(11), alignment: .right),
             TableColumn(wide ? "First–last (UTC)" : "First", width: .fixed(wide ? 17 : 11)),
-            TableColumn("Leading reasons", width: .fill),
-            TableColumn("Status", width: .fixed(wide ? 10 : 8)),
+            TableColumn(wide ? "Leading reasons" : "Reasons", width: .fill),
+            TableColumn("Status", width: .fixed(10)),
         ] + (wide ? [TableColumn("Assignee", width: .fixed(8)), TableColumn("Age", width: .fixed(5), alignment: .right),
                      TableColumn("Due", width: .fixed(8), alignment: .right)]
                   : [TableColumn("Age", width: .fixed(4), alignment: .right)])

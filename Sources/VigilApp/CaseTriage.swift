@@ -128,8 +128,8 @@ extension QueueModel {
     /// for any other refusal.
     static func overturnRefusal(_ error: TriageError) -> CasePromptScreen.Refusal? {
         guard case .decidedByAnother(let id, let by, let status) = error else { return nil }
-        return CasePromptScreen.Refusal(message: "alert #\(id) is \(AlertStatus.words(status)) by \(by)'s decision: "
-                                        + "a note saying why overturns it, Esc keeps it",
+        return CasePromptScreen.Refusal(message: "#\(id) is \(by)'s \(AlertStatus.words(status)): a note saying why overturns it, "
+                                        + "Esc keeps it",
                                         label: "overturn \(by)'s \(QueueColumns.shortStatusName(status)) on #\(id), because")
     }
 

@@ -106,10 +106,10 @@ final class ThreeCaseStore {
         ])
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — cases.sqlite — open cases                                  analyst ana",
-            "  Score ▼ Card      Alerts     At risk First       Leading reasons Status    Age",
-            "    0.970 *****1111      3   $3,949.00 11-15 08:13 card testing, … open       5h",
-            "    0.820 C2             2     $920.00 11-15 18:13 unusual amount… open       5h",
-            "    0.550 C3             1      $50.00 11-16 04:13 unusual hour    open       5h",
+            "  Score ▼ Card      Alerts     At risk First       Reasons       Status      Age",
+            "    0.970 *****1111      3   $3,949.00 11-15 08:13 card testing… open         5h",
+            "    0.820 C2             2     $920.00 11-15 18:13 unusual amou… open         5h",
+            "    0.550 C3             1      $50.00 11-16 04:13 unusual hour  open         5h",
         ] + blanks(17) + [
             " 1/3                                   open 3 · snoozed 0 · decided 0 · 3 cases",
             " ? keys · Enter open · n next · f p e decide · i snooze · Tab alerts · m mine ·…",
@@ -244,9 +244,9 @@ final class ThreeCaseStore {
         try press(ana, .character("v"))
         expectScreen(try ana.frame(size: ScreenSizes.classic), [
             " Vigil — cases.sqlite — my cases                                    analyst ana",
-            "  Score ▼ Card      Alerts     At risk First       Leading reasons Status    Age",
-            "    0.970 *****1111      3   $3,949.00 11-15 08:13 card testing, … open       5h",
-            "    0.820 C2             2     $920.00 11-15 18:13 unusual amount… open       5h",
+            "  Score ▼ Card      Alerts     At risk First       Reasons       Status      Age",
+            "    0.970 *****1111      3   $3,949.00 11-15 08:13 card testing… open         5h",
+            "    0.820 C2             2     $920.00 11-15 18:13 unusual amou… open         5h",
         ] + blanks(18) + [
             " showing my cases                      open 3 · snoozed 0 · decided 0 · 3 cases",
             " ? keys · Enter open · n next · f p e decide · i snooze · Tab alerts · m mine ·…",
@@ -274,9 +274,9 @@ final class ThreeCaseStore {
         #expect(try store.caseEvents(id: fixture.caseIDs[0]).last?.note == "waiting for the client's call")
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — cases.sqlite — open cases                                  analyst ana",
-            "  Score ▼ Card      Alerts     At risk First       Leading reasons Status    Age",
-            "    0.820 C2             2     $920.00 11-15 18:13 unusual amount… open       5h",
-            "    0.550 C3             1      $50.00 11-16 04:13 unusual hour    open       5h",
+            "  Score ▼ Card      Alerts     At risk First       Reasons       Status      Age",
+            "    0.820 C2             2     $920.00 11-15 18:13 unusual amou… open         5h",
+            "    0.550 C3             1      $50.00 11-16 04:13 unusual hour  open         5h",
         ] + blanks(18) + [
             " case #1 snoozed until 2023-11-20      open 2 · snoozed 1 · decided 0 · 3 cases",
             " ? keys · Enter open · n next · f p e decide · i snooze · Tab alerts · m mine ·…",
@@ -291,7 +291,7 @@ final class ThreeCaseStore {
         try press(queue, .character("v"), .character("v"), .character("v"))  // decided cases
         try press(queue, .character("p"))
         let first = try #require(try store.caseDetail(id: fixture.caseIDs[0])?.alerts.first?.id)
-        #expect(queue.message == "alert #\(first) is confirmed fraud by bob's decision: a note saying why overturns it, Esc keeps it")
+        #expect(queue.message == "#\(first) is bob's confirmed fraud: a note saying why overturns it, Esc keeps it")
         try press(queue, .escape)
         #expect(try statuses(fixture.caseIDs[0]) == ["confirmed_fraud", "confirmed_fraud", "confirmed_fraud"])
         try press(queue, .character("p"), .enter)
@@ -299,8 +299,8 @@ final class ThreeCaseStore {
         try type(queue, "the client was travelling")
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
             " Vigil — cases.sqlite — decided cases                               analyst ana",
-            "  Score ▼ Card      Alerts     At risk First       Leading reasons Status    Age",
-            "    0.970 *****1111      3       $0.00 11-15 08:13 card testing, … fraud      5h",
+            "  Score ▼ Card      Alerts     At risk First       Reasons       Status      Age",
+            "    0.970 *****1111      3       $0.00 11-15 08:13 card testing… fraud        5h",
         ] + blanks(19) + [
             " 1/1                                   open 2 · snoozed 0 · decided 1 · 3 cases",
             " overturn bob's fraud on #1, because the client was travelling",
@@ -320,7 +320,7 @@ final class ThreeCaseStore {
         #expect(queue.mode == .list)
         try press(queue, .character("v"))  // every alert: the decided one is first
         try press(queue, .character("f"))
-        #expect(queue.message == "alert #\(first.id) is false positive by bob's decision: a note saying why overturns it, Esc keeps it")
+        #expect(queue.message == "#\(first.id) is bob's false positive: a note saying why overturns it, Esc keeps it")
         try type(queue, "a second charge came back")
         try press(queue, .enter)
         #expect(try store.alertSummaries(ids: [first.id]).first?.status == "confirmed_fraud")
