@@ -68,6 +68,31 @@ public struct CaseFilter: Sendable, Equatable {
         self.limit = limit
     }
 
+    /// The WHERE clause over `Store.caseQuery`'s `c` and `p`, and its arguments.
+    func sql(now: Int64) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let assignee { clauses.append("c.assignee = ?"); arguments += [assignee] }
+        if unassigned { clauses.append("c.assignee IS NULL") }
+        if let clientID { clauses.append("c.client_id = ?"); arguments += [clientID] }
+        if let statuses {
+            let tests = statuses.sorted { $0.rawValue < $1.rawValue }.map { status -> String in
+                switch status {
+                case .decided: return "p.open_alerts = 0"
+                case .snoozed: return "(p.open_alerts > 0 AND c.snoozed_until > \(now))"
+                case .open: return "(p.open_alerts > 0 AND (c.snoozed_until IS NULL OR c.snoozed_until <= \(now)))"
+                }
+            }
+            clauses.append("(" + (tests.isEmpty ? "0" : tests.joined(separator: " OR ")) + ")")
+        }
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// Highest top score first (then the oldest case), at most `limit`.
+    var orderAndLimit: String {
+        "ORDER BY p.top_score DESC, c.id" + (limit.map { " LIMIT \(max(0, $0))" } ?? "")
+    }
+
     /// An analyst's own cases.
     public static func mine(_ analyst: String, statuses: Set<CaseStatus>? = [.open, .snoozed]) -> CaseFilter {
         CaseFilter(statuses: statuses, assignee: analyst)
@@ -98,45 +123,52 @@ extension Store {
             // The client's case being filled: its id, its latest alert's instant, whether an alert of it is open,
             // and whether it existed before this refresh.
             struct Current { var id: Int64; var last: Int64?; var open: Bool; var existing: Bool }
-            var client: String?
             var current: Current?
             var grown = Set<Int64>()
-            let newest = try db.makeStatement(sql: """
-                SELECT c.id, max(a.instant) AS last, coalesce(sum(a.status = 'open'), 0) AS open
+            // Through SQLite's C API: the first refresh of a store places every alert it holds.
+            let newest = try RawStatement(db, sql: """
+                SELECT c.id, max(a.instant), coalesce(sum(a.status = 'open'), 0), count(a.id)
                 FROM cases c LEFT JOIN alerts a ON a.case_id = c.id
                 WHERE c.id = (SELECT max(id) FROM cases WHERE client_id = ?) GROUP BY c.id
                 """)
-            let create = try db.makeStatement(sql: "INSERT INTO cases (client_id, created_at, updated_at) VALUES (?, ?, ?)")
-            let place = try db.makeStatement(sql: "UPDATE alerts SET case_id = ? WHERE id = ?")
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT id, client_id, instant, status FROM alerts WHERE case_id IS NULL ORDER BY client_id, instant, id
-                """)
-            // The cursor reads while the statements write other columns of the same rows: collected first.
+            let create = try RawStatement(db, sql: "INSERT INTO cases (client_id, created_at, updated_at) VALUES (?1, ?2, ?2)")
+            let place = try RawStatement(db, sql: "UPDATE alerts SET case_id = ?1 WHERE id = ?2")
+            // Read whole before any write: the writes change the column the read selects on.
             var pending: [(id: Int64, client: String, instant: Int64, open: Bool)] = []
-            while let row = try rows.next() {
-                pending.append((row["id"], row["client_id"], row["instant"], row["status"] as String == AlertStatus.open.rawValue))
-            }
-            for alert in pending {
-                if alert.client != client {
-                    client = alert.client
-                    current = try Row.fetchOne(newest, arguments: [alert.client]).map {
-                        Current(id: $0["id"], last: $0["last"], open: ($0["open"] as Int64) > 0, existing: true)
-                    }
+            let read = try RawStatement(db, sql: """
+                SELECT id, client_id, instant, status = 'open' FROM alerts WHERE case_id IS NULL ORDER BY client_id, instant, id
+                """)
+            while try read.step() { pending.append((read.int64(0), read.string(1), read.int64(2), read.int64(3) != 0)) }
+            for (index, alert) in pending.enumerated() {
+                if index == 0 || alert.client != pending[index - 1].client {
+                    newest.reset()
+                    newest.bindText(copying: alert.client, at: 1)
+                    current = try newest.step()
+                        ? Current(id: newest.int64(0), last: newest.int64(3) > 0 ? newest.int64(1) : nil, open: newest.int64(2) > 0, existing: true)
+                        : nil
                 }
                 let joins = current.map { c in
                     guard let last = c.last else { return false }
                     return alert.instant <= last + gapSeconds && (c.open || !alert.open)
                 } ?? false
                 if !joins {
-                    try create.execute(arguments: [alert.client, now, now])
+                    create.reset()
+                    create.bindText(copying: alert.client, at: 1)
+                    create.bind(now, at: 2)
+                    try create.execute()
                     current = Current(id: db.lastInsertedRowID, last: nil, open: false, existing: false)
                     refresh.opened += 1
                 }
-                try place.execute(arguments: [current!.id, alert.id])
+                guard var filling = current else { continue }
+                place.reset()
+                place.bind(filling.id, at: 1)
+                place.bind(alert.id, at: 2)
+                try place.execute()
                 refresh.alertsPlaced += 1
-                current!.last = max(current!.last ?? alert.instant, alert.instant)
-                current!.open = current!.open || alert.open
-                if current!.existing { grown.insert(current!.id) }
+                filling.last = max(filling.last ?? alert.instant, alert.instant)
+                filling.open = filling.open || alert.open
+                if filling.existing { grown.insert(filling.id) }
+                current = filling
             }
             for id in grown {
                 try db.execute(sql: "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", arguments: [now, id])
@@ -149,27 +181,33 @@ extension Store {
     /// The cases `filter` selects, highest top score first, as they stand at `now`.
     public func cases(_ filter: CaseFilter = CaseFilter(), now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [CaseSummary] {
         try pool.read { db in
-            var clauses: [String] = []
-            var arguments = StatementArguments()
-            if let assignee = filter.assignee { clauses.append("c.assignee = ?"); arguments += [assignee] }
-            if filter.unassigned { clauses.append("c.assignee IS NULL") }
-            if let clientID = filter.clientID { clauses.append("c.client_id = ?"); arguments += [clientID] }
-            let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            var having = ""
-            if let statuses = filter.statuses {
-                let tests = statuses.sorted { $0.rawValue < $1.rawValue }.map { status -> String in
-                    switch status {
-                    case .decided: return "open_alerts = 0"
-                    case .snoozed: return "(open_alerts > 0 AND c.snoozed_until > \(now))"
-                    case .open: return "(open_alerts > 0 AND (c.snoozed_until IS NULL OR c.snoozed_until <= \(now)))"
-                    }
-                }
-                having = "HAVING " + (tests.isEmpty ? "0" : tests.joined(separator: " OR "))
-            }
-            let limit = filter.limit.map { "LIMIT \(max(0, $0))" } ?? ""
-            let rows = try Row.fetchAll(db, sql: "\(Self.caseColumns) \(whereClause) GROUP BY c.id \(having) ORDER BY top_score DESC, c.id \(limit)",
-                                        arguments: arguments)
+            let (whereClause, arguments) = filter.sql(now: now)
+            let rows = try Row.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause) \(filter.orderAndLimit)", arguments: arguments)
             return try Self.caseSummaries(db, rows, now: now)
+        }
+    }
+
+    /// The ids of the cases `filter` selects, in its order: a queue keeps this list and loads only the cases on screen
+    /// with `caseSummaries(ids:)` (a summary's leading detectors read every reason of its alerts).
+    public func caseIDs(_ filter: CaseFilter = CaseFilter(), now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [Int64] {
+        try pool.read { db in
+            let (whereClause, arguments) = filter.sql(now: now)
+            return try Int64.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause) \(filter.orderAndLimit)", arguments: arguments)
+        }
+    }
+
+    /// The cases with these ids, in the order given (ids of no case, or of a case with no alert left, are left out).
+    public func caseSummaries(ids: [Int64], now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [CaseSummary] {
+        guard !ids.isEmpty else { return [] }
+        return try pool.read { db in
+            var byID: [Int64: CaseSummary] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let rows = try Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))"),
+                                            arguments: StatementArguments(chunk))
+                for summary in try Self.caseSummaries(db, rows, now: now) { byID[summary.id] = summary }
+            }
+            return ids.compactMap { byID[$0] }
         }
     }
 
@@ -200,10 +238,9 @@ extension Store {
     public func claimNextCase(analyst: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseSummary? {
         try pool.write { db in
             guard let id = try Int64.fetchOne(db, sql: """
-                SELECT c.id FROM cases c JOIN alerts a ON a.case_id = c.id
-                WHERE c.assignee IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)
-                GROUP BY c.id HAVING sum(a.status = 'open') > 0
-                ORDER BY max(a.score) DESC, c.id LIMIT 1
+                \(Self.caseQuery()) WHERE c.assignee IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)
+                    AND p.open_alerts > 0
+                ORDER BY p.top_score DESC, c.id LIMIT 1
                 """, arguments: [now]) else { return nil }
             try Self.changeCase(db, id: id, set: "assignee = ?", [analyst], event: "case claim", from: nil, to: analyst,
                                 analyst: analyst, note: nil, at: now)
@@ -279,19 +316,26 @@ extension Store {
 
     // MARK: - Inside
 
-    static let caseColumns = """
-        SELECT c.id, c.client_id, c.assignee, c.snoozed_until, c.due_at, c.created_at, c.version,
-               count(*) AS alerts, sum(a.status = 'open') AS open_alerts, max(a.score) AS top_score,
-               sum(CASE WHEN a.status = 'open' THEN a.amount_minor ELSE 0 END) AS at_risk,
-               min(a.instant) AS first_instant, max(a.instant) AS last_instant, min(a.transaction_id) AS first_transaction
-        FROM cases c JOIN alerts a ON a.case_id = c.id
+    /// Each case (`c`) with its alerts' figures (`p`), for cases with at least one alert; `alerts` narrows the alerts
+    /// read (`case_id = ?` for one case). The figures are read from the index on alerts by case, which holds every
+    /// column they need, so a listing never reads the alert rows themselves (their reasons make them large).
+    static func caseQuery(alerts: String = "case_id IS NOT NULL") -> String {
         """
-
-    static func caseSummary(_ db: Database, id: Int64, now: Int64) throws -> CaseSummary? {
-        try caseSummaries(db, Row.fetchAll(db, sql: "\(caseColumns) WHERE c.id = ? GROUP BY c.id", arguments: [id]), now: now).first
+        WITH p AS (
+            SELECT case_id, count(*) AS alerts, sum(status = 'open') AS open_alerts, max(score) AS top_score,
+                   sum(CASE WHEN status = 'open' THEN amount_minor ELSE 0 END) AS at_risk,
+                   min(instant) AS first_instant, max(instant) AS last_instant, min(transaction_id) AS first_transaction
+            FROM alerts INDEXED BY alerts_by_case WHERE \(alerts) GROUP BY case_id)
+        SELECT c.id, c.client_id, c.assignee, c.snoozed_until, c.due_at, c.created_at, c.version, p.*
+        FROM p JOIN cases c ON c.id = p.case_id
+        """
     }
 
-    /// Summaries of rows of `caseColumns`, with each case's currency, leading detectors and decision.
+    static func caseSummary(_ db: Database, id: Int64, now: Int64) throws -> CaseSummary? {
+        try caseSummaries(db, Row.fetchAll(db, sql: caseQuery(alerts: "case_id = ?"), arguments: [id]), now: now).first
+    }
+
+    /// Summaries of rows of `caseQuery`, with each case's currency, leading detectors and decision.
     static func caseSummaries(_ db: Database, _ rows: [Row], now: Int64) throws -> [CaseSummary] {
         let currency = try db.makeStatement(sql: "SELECT currency FROM transactions WHERE id = ?")
         let decision = try db.makeStatement(sql: """

@@ -14,7 +14,8 @@ struct Scan: ParsableCommand, StoreOptionCommand {
             it depends on are unchanged, until --retrain), and every behavioural rule (impossible \
             travel, card testing, unusual place, over usual daily and monthly spend, unusual hour, burst), writes one \
             detector run each, combines them into the ensemble score and refreshes the alert queue: new alerts open, \
-            open ones are updated, and alerts an analyst has triaged are never touched. Labels are never used; \
+            open ones are updated, and alerts an analyst has triaged are never touched; new alerts go into cases (`vigil \
+            cases`). Labels are never used; \
             `vigil eval` judges the runs against them. Settings (weights, threshold, daily budget, rule parameters) \
             come from --config.
             """)
@@ -92,6 +93,10 @@ struct Scan: ParsableCommand, StoreOptionCommand {
             print("alert queue: \(Formatting.grouped(alerts.opened)) opened, \(Formatting.grouped(alerts.updated)) updated, "
                   + "\(Formatting.grouped(alerts.unchanged)) unchanged, "
                   + "\(Formatting.grouped(alerts.keptTriaged)) already triaged (left as they were), \(Formatting.grouped(alerts.withdrawn)) withdrawn")
+        }
+        if let cases = report.cases, cases.alertsPlaced > 0 {
+            print("cases: \(Formatting.grouped(cases.alertsPlaced)) new alerts placed, \(Formatting.grouped(cases.opened)) new cases, "
+                  + "\(Formatting.grouped(cases.grown)) grown; see them with `vigil cases`")
         }
         if report.runsPruned > 0 {
             print("removed \(Formatting.grouped(report.runsPruned)) older runs with their scores (each detector keeps its newest \(Store.runsKeptPerDetector))")

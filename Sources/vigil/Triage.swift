@@ -12,7 +12,9 @@ struct Triage: ParsableCommand, StoreOptionCommand {
             all of them or none. With --one-by-one each alert is its own decision, committed and reported before the
             next. An alert that already has the decided status is left alone and said so, so running the same
             command again (after an interruption, say) records nothing twice. A line on standard output reports each
-            decision once it is committed.
+            decision once it is committed. With --case, the decision applies to every open alert of the case (of a
+            decided case, to every alert), in one transaction. Changing a status another analyst decided is overturning
+            their decision: refused unless --overturn is given, with a --note saying why.
             """)
 
     enum Decision: String, CaseIterable, ExpressibleByArgument {
@@ -38,6 +40,9 @@ struct Triage: ParsableCommand, StoreOptionCommand {
     @Option(name: .customLong("alert"), help: ArgumentHelp("An alert's id (repeat for several).", valueName: "ID"))
     var alerts: [Int64] = []
 
+    @Option(name: .customLong("case"), help: ArgumentHelp("Decide a whole case (see `vigil cases`) instead of alerts.", valueName: "ID"))
+    var caseID: Int64?
+
     @Option(name: .long, help: ArgumentHelp("fraud, false-positive, escalate, needs-info or reopen; without it, --note adds a note.",
                                             valueName: "DECISION"))
     var decision: Decision?
@@ -51,8 +56,18 @@ struct Triage: ParsableCommand, StoreOptionCommand {
     @Flag(name: .customLong("one-by-one"), help: "Decide each alert on its own, committing and reporting each before the next.")
     var oneByOne = false
 
+    @Flag(name: .long, help: "Confirm overturning another analyst's decision (needs --note).")
+    var overturn = false
+
     func validate() throws {
-        guard !alerts.isEmpty else { throw ValidationError("name an alert with --alert ID") }
+        if let caseID {
+            guard alerts.isEmpty else { throw ValidationError("give --alert or --case, not both") }
+            guard caseID >= 1 else { throw ValidationError("case ids are positive, not \(caseID)") }
+            guard decision != nil else { throw ValidationError("--case needs --decision") }
+            guard !oneByOne else { throw ValidationError("--one-by-one is for alerts; a case is decided whole") }
+        }
+        guard !alerts.isEmpty || caseID != nil else { throw ValidationError("name an alert with --alert ID (or a case with --case ID)") }
+        if overturn && note == nil { throw ValidationError("--overturn needs a --note saying why") }
         if let bad = alerts.first(where: { $0 < 1 }) { throw ValidationError("alert ids are positive, not \(bad)") }
         guard decision != nil || note != nil else { throw ValidationError("give --decision, --note or both") }
         if let note, note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -65,6 +80,13 @@ struct Triage: ParsableCommand, StoreOptionCommand {
     func run() throws {
         let store = try storeOption.openExisting()
         let who = Analyst.name(analyst)
+        if let caseID, let decision {
+            let events = try refusing {
+                try store.decideCase(id: caseID, status: decision.status, analyst: who, note: note, overturning: overturn)
+            }
+            for event in events { say("case #\(caseID): " + line(event, who)) }
+            return
+        }
         let groups = oneByOne ? alerts.map { [$0] } : [alerts]
         for group in groups {
             let seen = try store.alertSummaries(ids: group)
@@ -83,20 +105,31 @@ struct Triage: ParsableCommand, StoreOptionCommand {
             }
             let pending = ordered.filter { $0.status != decision.status.rawValue }
             for alert in ordered where alert.status == decision.status.rawValue {
-                say("alert #\(alert.id): already \(Self.words(alert.status)); nothing recorded")
+                say("alert #\(alert.id): already \(AlertStatus.words(alert.status)); nothing recorded")
             }
             guard !pending.isEmpty else { continue }
-            let events = try store.decide(pending.map { SeenAlert(id: $0.id, version: $0.version) }, status: decision.status,
-                                          analyst: who, note: note)
-            for event in events {
-                say("alert #\(event.alertID): \(Self.words(event.fromStatus ?? "open")) → \(Self.words(event.toStatus ?? "open")) "
-                    + "(event #\(event.id), \(who))")
+            let events = try refusing {
+                try store.decide(pending.map { SeenAlert(id: $0.id, version: $0.version) }, status: decision.status,
+                                 analyst: who, note: note, overturning: overturn)
             }
+            for event in events { say(line(event, who)) }
         }
     }
 
-    static func words(_ status: String) -> String {
-        status == AlertStatus.confirmedFraud.rawValue ? "confirmed fraud" : status.replacingOccurrences(of: "_", with: " ")
+    /// "alert #3: open → confirmed fraud (event #12, ana)".
+    private func line(_ event: TriageEvent, _ who: String) -> String {
+        "alert #\(event.alertID): \(AlertStatus.words(event.fromStatus ?? "open")) → \(AlertStatus.words(event.toStatus ?? "open")) "
+            + "(event #\(event.id), \(who))"
+    }
+
+    /// Runs a decision, saying how to overturn when it was refused for overturning another analyst's decision.
+    private func refusing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as TriageError {
+            guard case .decidedByAnother = error else { throw error }
+            throw TriageCommandError(message: error.description + " (to overturn it, give --overturn and --note)")
+        }
     }
 
     /// Writes a line at once, unbuffered: a line on standard output means its decision is committed, even if the

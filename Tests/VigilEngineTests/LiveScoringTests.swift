@@ -86,6 +86,8 @@ extension WholeScans {
             .map { ($0.id, $0) })
         #expect(liveAlerts.count == opened.count)
         #expect(liveAlerts.values.contains { $0.reasons.contains { $0.detector == Detector.lstm.rawValue } })
+        // Each alert live scoring opened is in a case of its card at once.
+        for id in opened { #expect(try arrivals.store.case(ofAlert: id)?.clientID == liveAlerts[id]?.clientID, "alert #\(id)") }
 
         // A scan reusing the fitted detectors gives every arrival the same scores, detector by detector.
         let report = try Scanner.scan(arrivals.store, options: ScanOptions(config: arrivals.config))

@@ -36,6 +36,11 @@ extension WholeScans {
         #expect(try demo.store.profileCount() == 40)
         let alerts = try demo.store.alerts(limit: 10_000)
         #expect(alerts.count == refresh.opened)
+        // Every alert is in a case of its card: at least one case per card with alerts, at most one per alert.
+        let cases = try #require(report.cases)
+        #expect(cases.alertsPlaced == alerts.count)
+        #expect(cases.opened >= Set(alerts.map(\.clientID)).count && cases.opened <= alerts.count)
+        for alert in alerts { #expect(try demo.store.case(ofAlert: alert.id)?.clientID == alert.clientID, "alert #\(alert.id)") }
         #expect(alerts.map(\.score) == alerts.map(\.score).sorted(by: >))
         for alert in alerts {
             #expect(alert.score >= 0.5)

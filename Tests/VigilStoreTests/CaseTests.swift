@@ -136,6 +136,10 @@ import VigilCore
         #expect(try store.cases(.mine("ana"), now: 200).map(\.id) == [3])
         #expect(try store.cases(CaseFilter(unassigned: true), now: 200).map(\.id) == [1])
         #expect(try store.cases(CaseFilter(statuses: nil, limit: 2), now: 200).map(\.id) == [2, 3])
+        // A queue's way: the ids in order, then the summaries of a page of them.
+        #expect(try store.caseIDs(CaseFilter(statuses: nil), now: 200) == [2, 3, 4, 1])
+        #expect(try store.caseIDs(.mine("ana"), now: 200) == [3])
+        #expect(try store.caseSummaries(ids: [4, 99, 2], now: 200) == (try store.cases(CaseFilter(statuses: nil), now: 200)).filter { [4, 2].contains($0.id) }.reversed())
         // The snooze passes: the case is open again by itself, its date kept.
         let woken = try store.cases(CaseFilter(), now: 500)
         #expect(woken.map(\.id) == [2, 3, 1])
