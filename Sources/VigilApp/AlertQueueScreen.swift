@@ -24,6 +24,9 @@ public final class AlertQueueScreen {
         case commonPoints
         /// The command palette: the text typed, and the completion chosen with Tab (an index into the completions).
         case palette(TextInputState, completion: Int?)
+        /// The case queue, and one case.
+        case cases
+        case caseView(caseID: Int64)
     }
 
     public enum Outcome: Equatable { case handled, quit }
@@ -31,9 +34,16 @@ public final class AlertQueueScreen {
     public let model: QueueModel
     public let stack: ScreenStack
 
-    public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = []) throws {
+    /// `opensOnCases`: the workbench opens on the case queue (Tab switches to the alerts), as `vigil` does.
+    public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = [], opensOnCases: Bool = false) throws {
         model = try QueueModel(store: store, analyst: analyst, theme: theme, themes: themes)
-        stack = ScreenStack(root: QueueListScreen(model: model), model: model)
+        stack = ScreenStack(root: opensOnCases ? CaseQueueScreen(model: model) : QueueListScreen(model: model), model: model)
+    }
+
+    /// The time the case queue measures ages and due dates from, and `n` claims at (tests fix it).
+    public var clock: @Sendable () -> Int64 {
+        get { model.cases.clock }
+        set { model.cases.clock = newValue }
     }
 
     public static var bindings: KeyBindingTable<QueueAction> { QueueKeys.bindings }
@@ -82,6 +92,8 @@ public final class AlertQueueScreen {
         case is ClientPage: return .client
         case is OverviewPage: return .overview
         case is CPPPage: return .commonPoints
+        case is CaseQueueScreen: return .cases
+        case let page as CaseScreen: return .caseView(caseID: page.caseID)
         case let palette as PaletteScreen: return .palette(palette.input, completion: palette.completion)
         default: return .list
         }

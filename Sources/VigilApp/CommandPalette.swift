@@ -22,6 +22,11 @@ public enum PaletteCommand: Equatable, Sendable {
     case theme(String?)
     case help
     case quit
+    /// The case queue (`mine`: the analyst's own cases), the alert queue, one case, the next unassigned case.
+    case cases(mine: Bool)
+    case alerts
+    case openCase(Int64)
+    case nextCase
 }
 
 /// The palette's grammar and completions. Typed text is one of:
@@ -50,6 +55,11 @@ public enum CommandPalette {
         Entry(name: "filter", usage: "filter TERMS", description: "filter the queue (client= detector= amount= date=)"),
         Entry(name: "view", usage: "view open|all|fraud|false|escalated|info", description: "which statuses the queue shows"),
         Entry(name: "sort", usage: "sort COLUMN", description: "sort the queue (score time client amount merchant category reason status)"),
+        Entry(name: "cases", usage: "cases", description: "the case queue"),
+        Entry(name: "mine", usage: "mine", description: "the cases assigned to me"),
+        Entry(name: "next", usage: "next", description: "take the next unassigned case and open it"),
+        Entry(name: "case", usage: "case ID", description: "open a case"),
+        Entry(name: "alerts", usage: "alerts", description: "the alert queue"),
         Entry(name: "theme", usage: "theme [NAME]", description: "switch colour theme"),
         Entry(name: "help", usage: "help", description: "the keys"),
         Entry(name: "quit", usage: "quit", description: "leave Vigil"),
@@ -107,6 +117,16 @@ public enum CommandPalette {
                                  + AlertQuery.SortKey.allCases.map(\.rawValue).joined(separator: " ") + ")")
             }
             return .sort(key)
+        case "cases": return .cases(mine: false)
+        case "mine": return .cases(mine: true)
+        case "next": return .nextCase
+        case "alerts": return .alerts
+        case "case":
+            let id = try one("case id")
+            guard let number = Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) else {
+                throw ParseError(message: "'\(id)' is not a case id")
+            }
+            return .openCase(number)
         case "theme": return .theme(rest.first)
         case "help", "?": return .help
         case "quit", "q": return .quit

@@ -50,6 +50,10 @@ final class PaletteScreen: Screen {
         }
     }
 
+    /// Back to the alert queue, where a filter, view or sort shows: the first screen, unless the palette was opened
+    /// over the cases.
+    private var toQueue: ScreenOutcome { over is CaseQueueScreen || over is CaseScreen ? .root(QueueListScreen(model: model)) : .popToRoot }
+
     /// Closes the palette and carries out `text` on the screen beneath.
     private func run(_ text: String, size: TerminalSize) throws -> ScreenOutcome {
         let store = model.store
@@ -77,7 +81,7 @@ final class PaletteScreen: Screen {
             day.from = start
             day.until = start + 86_400
             try model.apply(filter: day, size: size)
-            return .popToRoot
+            return toQueue
         case .scan(let detectors):
             model.startScan(detectors)
         case .cancelScan:
@@ -89,17 +93,17 @@ final class PaletteScreen: Screen {
         case .filter(let text):
             do {
                 try model.apply(filter: try AlertFilter.parse(text), size: size)
-                return .popToRoot
+                return toQueue
             } catch let error as AlertFilter.ParseError {
                 model.message = "filter: \(error.description)"
             }
         case .view(let name):
             try model.show(CommandPalette.views[name] ?? [.open], size: size)
-            return .popToRoot
+            return toQueue
         case .sort(let key):
             model.sort(by: key, descending: QueueColumns.startsDescending(key), toTop: true, size: size)
             model.message = "sorted by \(key.rawValue)"
-            return .popToRoot
+            return toQueue
         case .theme(let name):
             guard let name else { model.cycleTheme(); break }
             guard let found = model.themes.first(where: { $0.name == name }) else {
@@ -112,6 +116,15 @@ final class PaletteScreen: Screen {
             return .sequence([.pop, .push(HelpScreen(model: model, sections: (over as? QueuePage)?.helpSections ?? QueueKeys.helpSections))])
         case .quit:
             return .quit
+        case .cases(let mine):
+            model.showCases(mine ? .mine : .open)
+            return .sequence([.pop, .root(CaseQueueScreen(model: model))])
+        case .alerts:
+            return .sequence([.pop, .root(QueueListScreen(model: model))])
+        case .openCase(let id):
+            return .sequence([.pop, try model.openCase(id, over: over is CaseScreen)])
+        case .nextCase:
+            return .sequence([.pop, try model.perform(.next, on: nil, size: size, from: over)])
         }
         return .pop
     }

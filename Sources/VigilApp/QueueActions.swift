@@ -10,7 +10,7 @@ public enum QueueAction: Hashable, Sendable {
     case decide(AlertStatus)
     case note, undo, reload
     case nextAlert, previousAlert
-    case client, overview, commonPoints, palette, scan, cancelScan
+    case client, overview, commonPoints, palette, scan, cancelScan, cases
 }
 
 /// The queue's keys, the same on the list and on an alert's detail.
@@ -36,6 +36,7 @@ enum QueueKeys {
                 KeyBinding(.character(":"), action: .palette, description: "command palette: client, #alert, date, command", section: "Queue"),
                 KeyBinding(.character("R"), action: .scan, description: "run detectors in the background", section: "Queue"),
                 KeyBinding(.character("X"), action: .cancelScan, description: "cancel the running scan", section: "Queue"),
+                KeyBinding(.tab, action: .cases, description: "the case queue (Tab there comes back)", section: "Queue"),
                 KeyBinding(.character("f"), action: .decide(.confirmedFraud), description: "confirmed fraud", section: "Decide"),
                 KeyBinding(.character("p"), action: .decide(.falsePositive), description: "false positive", section: "Decide"),
                 KeyBinding(.character("e"), action: .decide(.escalated), description: "escalate", section: "Decide"),
@@ -120,7 +121,8 @@ extension QueueModel {
             try reload()
             message = "reloaded"
         case .decide(let status):
-            try decide(try detail?.seen.map { [$0] } ?? target(), status: status, size: size)
+            // The note that overturns another analyst's decision is asked over the screen it was made on.
+            if let prompt = try decide(try detail?.seen.map { [$0] } ?? target(), status: status, size: size) { return .push(prompt) }
         case .note:
             let alerts = try detail?.seen.map { [$0] } ?? target()
             guard !alerts.isEmpty else { message = "no alert to note"; break }
@@ -143,6 +145,8 @@ extension QueueModel {
             cancelScan()
         case .undo:
             try undo(size: size)
+        case .cases:
+            return .root(CaseQueueScreen(model: self))
         }
         return .handled
     }

@@ -40,6 +40,8 @@ public final class QueueModel {
     /// The scan running in the background, if any, and the options new scans use.
     public internal(set) var backgroundScan: BackgroundScan?
     public var scanOptions = ScanOptions()
+    /// The case queue's view and cursor, kept while the alert queue is shown.
+    let cases = CaseList()
 
     public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = []) throws {
         self.store = store

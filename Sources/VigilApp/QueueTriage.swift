@@ -17,19 +17,26 @@ extension QueueModel {
         return chosen.map { SeenAlert(id: $0, version: loaded[$0]?.version ?? current[$0] ?? 0) }
     }
 
-    /// Sets `alerts` to `status`, saying what was done or why it was refused.
-    func decide(_ alerts: [SeenAlert], status: AlertStatus, size: TerminalSize) throws {
-        guard !alerts.isEmpty else { message = "no alert to decide"; return }
+    /// Sets `alerts` to `status`, saying what was done or why it was refused. Returns the prompt asking for the
+    /// note that overturns another analyst's decision, when the store refuses to without one.
+    @discardableResult
+    func decide(_ alerts: [SeenAlert], status: AlertStatus, size: TerminalSize, note: String? = nil,
+                overturning: Bool = false) throws -> (any Screen)? {
+        guard !alerts.isEmpty else { message = "no alert to decide"; return nil }
         do {
-            let events = try store.decide(alerts, status: status, analyst: analyst)
+            let events = try store.decide(alerts, status: status, analyst: analyst, note: note, overturning: overturning)
             message = Self.naming(alerts) + " → " + QueueColumns.statusName(status.rawValue) + " (u undoes)"
             table.selection = []
             try applied(events, size: size)
         } catch let error as TriageError {
+            if let refusal = Self.overturnRefusal(error) {
+                return CasePromptScreen(model: self, kind: .overturn(refusal, .alerts(alerts, status)), leavesCase: false)
+            }
             // Nothing was written: the view is stale (someone else changed an alert), so read it again.
             message = error.description
             try reload()
         }
+        return nil
     }
 
     /// Takes back this analyst's last decision.

@@ -40,6 +40,8 @@ public enum ScreenOutcome {
     case replace(any Screen)
     /// Back to the first screen (the queue).
     case popToRoot
+    /// This screen alone, as the first: the case queue and the alert queue switch so.
+    case root(any Screen)
     /// These, one after the other (the palette is closed, then what it ran opens).
     case sequence([ScreenOutcome])
     /// Leave the workbench.

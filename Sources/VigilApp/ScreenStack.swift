@@ -53,6 +53,7 @@ public final class ScreenStack {
             if screens.count > 1 { screens.removeLast() }
             screens.append(screen)
         case .popToRoot: screens.removeSubrange(1...)
+        case .root(let screen): screens = [screen]
         case .sequence(let outcomes):
             for outcome in outcomes where apply(outcome) == .quit { return .quit }
         case .quit: return .quit

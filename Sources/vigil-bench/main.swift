@@ -38,7 +38,7 @@ func usage() -> Never {
                      [--novel N]
                | triage-wait --store PATH [--decisions N] [--interval-ms M]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
-               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch]
+               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch] [--cases]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
                | overview --store PATH
                | lstm-store --store PATH [--train N] [--epochs E] [--hidden H]
@@ -237,7 +237,9 @@ do {
         let presses = Int(option("--keys", in: args) ?? "") ?? 2_000
         var started = Date()
         let store = try Store(path: path)
-        let queue = try AlertQueueScreen(store: store, analyst: "bench")
+        // --cases: the case queue, as `vigil` opens (--decide then decides whole cases).
+        let cases = args.contains("--cases")
+        let queue = try AlertQueueScreen(store: store, analyst: "bench", opensOnCases: cases)
         let first = try queue.frame(size: size)
         let firstFrame = Date().timeIntervalSince(started)
         guard first.rows.count == size.height else { usage() }
@@ -290,7 +292,7 @@ do {
             let sorted = values.sorted()
             return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
         }
-        emit(["benchmark": "queue", "search_ms_median": searchTimes.isEmpty ? 0 : percentile(searchTimes, 0.5) * 1_000,
+        emit(["benchmark": cases ? "case queue" : "queue", "search_ms_median": searchTimes.isEmpty ? 0 : percentile(searchTimes, 0.5) * 1_000,
               "search_ms_max": (searchTimes.max() ?? 0) * 1_000, "search_message": queue.message ?? "", "alerts": queue.ids.count, "transactions": try store.transactionCount(),
               "first_frame_ms": firstFrame * 1_000, "key_ms_median": percentile(moveTimes, 0.5) * 1_000,
               "key_ms_p99": percentile(moveTimes, 0.99) * 1_000, "key_ms_max": (moveTimes.max() ?? 0) * 1_000,

@@ -36,9 +36,13 @@ struct Open: ParsableCommand, StoreCommand {
         let opened = try Store(path: StorePath.existing(path))
         let stats = try opened.stats()
         let themes = catalog.cycle(startingWith: chosen)
-        // The alert queue once a scan has filled it; until then the store's overview, which says how.
+        // The case queue once a scan has filled it; until then the store's overview, which says how.
         if stats.totalAlerts > 0 {
-            let queue = try AlertQueueScreen(store: opened, analyst: Analyst.name(analyst), theme: chosen, themes: themes)
+            // Alerts of a store scanned before cases existed join cases now, as a scan would put them (a no-op when
+            // every alert has its case).
+            try opened.refreshCases(gapSeconds: try ConfigOption.parse([]).load().caseGapSeconds)
+            let queue = try AlertQueueScreen(store: opened, analyst: Analyst.name(analyst), theme: chosen, themes: themes,
+                                             opensOnCases: true)
             try Workbench.runInTerminal(queue: queue)
         } else {
             try Workbench.runInTerminal(stats: stats, theme: chosen, themes: themes)

@@ -484,6 +484,7 @@ import VigilTUI
             "                    │ :          command palette: client, #alert, date, command                   │",
             "                    │ R          run detectors in the background                                  │",
             "                    │ X          cancel the running scan                                          │",
+            "                    │ Tab        the case queue (Tab there comes back)                            │",
             "                    │                                                                             │",
             "                    │ Decide                                                                      │",
             "                    │ f          confirmed fraud                                                  │",
@@ -498,22 +499,20 @@ import VigilTUI
             "                    │ ]          the next alert's detail                                          │",
             "                    │ [          the previous alert's detail                                      │",
             "                    │                                                                             │",
-            "                    │ Screen                                                                      │",
-            " 1/6                │ t          next colour theme                                                │ted 0 · needs info 0",
-            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 1–38/41 ─┘Space mark · / find",
+            " 1/6                │ Screen                                                                      │ted 0 · needs info 0",
+            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 1–38/42 ─┘Space mark · / find",
         ])
         // The rest is a scroll away.
         try press(queue, .end)
         expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — q.sqlite — ┌ Keys ───────────────────────────────────────────────────────────────────────┐         analyst ana",
-            "  Score ▼ Time (UTC)│ g  G       first / last alert                                               │n      Status",
-            "    0.890 2023-11-14│                                                                             │r 1    open",
-            "    0.880 2023-11-14│ Queue                                                                       │r 2    open",
-            "    0.870 2023-11-15│ Enter      open the alert's detail                                          │r 3    open",
-            "    0.860 2023-11-15│ Space      mark or unmark for a decision together                           │r 4    open",
-            "    0.850 2023-11-15│ /          search merchant, client and reasons                              │r 5    open",
-            "    0.840 2023-11-15│ n          next match                                                       │r 6    open",
-            "                    │ N          previous match                                                   │",
+            "  Score ▼ Time (UTC)│                                                                             │n      Status",
+            "    0.890 2023-11-14│ Queue                                                                       │r 1    open",
+            "    0.880 2023-11-14│ Enter      open the alert's detail                                          │r 2    open",
+            "    0.870 2023-11-15│ Space      mark or unmark for a decision together                           │r 3    open",
+            "    0.860 2023-11-15│ /          search merchant, client and reasons                              │r 4    open",
+            "    0.850 2023-11-15│ n          next match                                                       │r 5    open",
+            "    0.840 2023-11-15│ N          previous match                                                   │r 6    open",
             "                    │ s          sort by the next column                                          │",
             "                    │ S          reverse the sort                                                 │",
             "                    │ v          show open, all, or one decision                                  │",
@@ -525,6 +524,7 @@ import VigilTUI
             "                    │ :          command palette: client, #alert, date, command                   │",
             "                    │ R          run detectors in the background                                  │",
             "                    │ X          cancel the running scan                                          │",
+            "                    │ Tab        the case queue (Tab there comes back)                            │",
             "                    │                                                                             │",
             "                    │ Decide                                                                      │",
             "                    │ f          confirmed fraud                                                  │",
@@ -544,11 +544,10 @@ import VigilTUI
             "                    │ ?          these keys                                                       │",
             "                    │ q          back; on the list, quit                                          │",
             " 1/6                │ Esc        back (never quits)                                               │ted 0 · needs info 0",
-            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 4–41/41 ─┘Space mark · / find",
+            " ? keys · q quit · E└─────────────────────────────────────────────────────────────────── 5–42/42 ─┘Space mark · / find",
         ])
         expectScreen(try queue.frame(size: ScreenSizes.small), [
             "┌ Keys ────────────────────────────────────────────────────┐",
-            "│ g  G       first / last alert                            │",
             "│                                                          │",
             "│ Queue                                                    │",
             "│ Enter      open the alert's detail                       │",
@@ -561,7 +560,8 @@ import VigilTUI
             "│ v          show open, all, or one decision               │",
             "│ F          filter: client=ID detector=NAME amount=MIN..… │",
             "│ r          reload from the store                         │",
-            "└──────────────────────────────────────────────── 4–16/41 ─┘",
+            "│ c          the alert's client: timeline, heatmaps, tran… │",
+            "└──────────────────────────────────────────────── 5–17/42 ─┘",
         ])
         try press(queue, .escape)
         let backend = MemoryBackend(width: 120, height: 40, keys: [.character("j"), .character("f")])

@@ -56,6 +56,8 @@ import Testing
     @Test func aOneByOneWindowAndResizeStormsNeitherCrashNorHang() throws {
         let store = try hostileStore()
         let session = try TmuxSession(width: 100, height: 30, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
+        _ = try session.waitFor { $0.contains("q quit") && $0.contains("open cases") }
+        try session.send("Tab")
         _ = try session.waitFor { $0.contains("q quit") && $0.contains("open alerts") }
         try session.resize(width: 1, height: 1)
         // Keys at 1×1: the detail, the client view and its panes, help; each frame is drawn into one cell.
@@ -83,6 +85,8 @@ import Testing
         let store = try hostileStore()
         let session = try TmuxSession(width: 100, height: 30,
                                       command: "env \(locale) \(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
+        _ = try session.waitFor { $0.contains("q quit") && $0.contains("open cases") }
+        try session.send("Tab")
         let screen = try session.waitFor { $0.contains("q quit") && $0.contains("open alerts") }
         #expect(screen.contains("open alerts"), "the queue is drawn under \(locale):\n\(screen)")
         #expect(screen.contains("␛"), "an escape in a merchant name is drawn as a visible ␛")
@@ -120,6 +124,8 @@ import Testing
             "while [ ! -e \(go) ]; do sleep 0.05; done; \(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
         try session.tmux("pipe-pane -O -t \(session.name) 'cat > \(raw)'")
         _ = FileManager.default.createFile(atPath: go, contents: Data())
+        _ = try session.waitFor { $0.contains("q quit") && $0.contains("open cases") }
+        try session.send("Tab")
         _ = try session.waitFor { $0.contains("q quit") && $0.contains("open alerts") }
         for keys in [["j", "j"], ["Enter"], ["]", "]"], ["c"], ["2"], ["3"], ["q"], ["/"], ["R", "L", "O", "Enter"], ["?"], ["q"]] {
             for key in keys { try session.send(key) }

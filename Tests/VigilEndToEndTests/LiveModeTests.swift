@@ -25,6 +25,8 @@ import Testing
 
         let session = try TmuxSession(width: 140, height: 40,
                                       command: "\(Harness.binary) --store \(store) --analyst live; echo EXIT=\\$?; sleep 30")
+        _ = try session.waitFor { $0.contains("live.sqlite — open cases") && $0.contains(" 1/") }
+        try session.send("Tab")
         let opened = try session.waitFor { $0.contains("live.sqlite — open alerts") && $0.contains(" 1/") }
         #expect(!opened.contains("● new") && !opened.contains("● live"))
 

@@ -56,10 +56,10 @@ import Testing
         let data = scratch.path + "/xdg"
         let session = try TmuxSession(width: 100, height: 30,
                                       command: "XDG_DATA_HOME=\(data) VIGIL_STORE= \(Harness.binary); echo EXIT=\\$?; sleep 30")
-        // Generated, scanned, and opened on its alert queue.
-        let screen = try session.waitFor(timeout: 240) { $0.contains("q quit") && $0.contains("demo.sqlite — open alerts") && $0.contains(" 1/") }
-        #expect(screen.contains("demo.sqlite — open alerts"))
-        #expect(screen.contains("Score"))
+        // Generated, scanned, and opened on its case queue.
+        let screen = try session.waitFor(timeout: 240) { $0.contains("q quit") && $0.contains("demo.sqlite — open cases") && $0.contains(" 1/") }
+        #expect(screen.contains("demo.sqlite — open cases"))
+        #expect(screen.contains("Score") && screen.contains("Reasons"))
         try session.send("q")
         #expect(try session.waitFor { $0.contains("EXIT=") }.contains("EXIT=0"))
         let path = data + "/vigil/demo.sqlite"
@@ -75,6 +75,9 @@ import Testing
         #expect(scan.status == 0 && scan.stdout.contains("alert queue: 69 opened"), "\(scan.stdout)")
         let session = try TmuxSession(width: 120, height: 40,
                                       command: "\(Harness.binary) --store \(store) --analyst tester; echo EXIT=\\$?; sleep 30")
+        // The workbench opens on the case queue; Tab shows the alert queue.
+        _ = try session.waitFor { $0.contains("triage.sqlite — open cases") && $0.contains(" 1/") }
+        try session.send("Tab")
         let queue = try session.waitFor { $0.contains("triage.sqlite — open alerts") && $0.contains("analyst tester") && $0.contains(" 1/") }
         #expect(queue.contains("Score"))
         // Fraud on the first; the open view then shows the next one first: false positive; then escalate with a note.
@@ -111,7 +114,11 @@ import Testing
         #expect(try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"]).status == 0)
         let ana = try TmuxSession(width: 120, height: 30, command: "\(Harness.binary) --store \(store) --analyst ana; sleep 30")
         let bo = try TmuxSession(width: 120, height: 30, command: "\(Harness.binary) --store \(store) --analyst bo; sleep 30")
-        for session in [ana, bo] { _ = try session.waitFor { $0.contains("open 69 · confirmed fraud 0") } }
+        for session in [ana, bo] {
+            _ = try session.waitFor { $0.contains("two.sqlite — open cases") && $0.contains(" 1/") }
+            try session.send("Tab")
+            _ = try session.waitFor { $0.contains("open 69 · confirmed fraud 0") }
+        }
         try ana.send("f")
         _ = try ana.waitFor { $0.contains("open 68 · confirmed fraud 1") }
         // Bo presses nothing: his workbench polls the store twice a second and redraws.
@@ -129,6 +136,8 @@ import Testing
         try Harness.run(["demo", "--store", store, "--clients", "30", "--days", "60"])
         #expect(try Harness.run(["scan", "--store", store, "--detectors", "rules,iforest"]).status == 0)
         let session = try TmuxSession(width: 100, height: 30, command: "\(Harness.binary) --store \(store); echo EXIT=\\$?; sleep 30")
+        _ = try session.waitFor { $0.contains("client.sqlite — open cases") && $0.contains(" 1/") }
+        try session.send("Tab")
         _ = try session.waitFor { $0.contains("client.sqlite — open alerts") && $0.contains(" 1/") }
         // The alert's client: profile and timeline, with its axis.
         try session.send("c")

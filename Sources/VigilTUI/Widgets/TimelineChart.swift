@@ -86,6 +86,8 @@ public struct TimelineChart: Sendable {
     public var unit: String
     public var styles: Styles
 
+    /// What the legend calls `.current` marks: one alert's day, or (a case's timeline) several.
+    public var currentName = TimelineMark.current.legendName
     /// Rows besides the plot: x-axis, dates, marks, legend.
     static let footerRows = 4
     static let minimumPlotRows = 3
@@ -358,7 +360,7 @@ public struct TimelineChart: Sendable {
             parts.append("max " + Chart.compact(layout.maximum) + unitText + perDay)
         }
         if layout.hasNegatives { parts.append("min " + Chart.compact(layout.minimum) + unitText + perDay) }
-        for mark in marks.sorted(by: >) { parts.append(String(mark.symbol) + " " + mark.legendName) }
+        for mark in marks.sorted(by: >) { parts.append(String(mark.symbol) + " " + (mark == .current ? currentName : mark.legendName)) }
         return parts.joined(separator: "  ")
     }
 }
