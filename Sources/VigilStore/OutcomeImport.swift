@@ -296,17 +296,10 @@ extension Store {
 
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
-                let previous = try Int64.fetchOne(db, sql: """
-                    SELECT id FROM imports WHERE content_hash = ? AND layout = ? AND mapping = ? AND status = 'complete'
-                    ORDER BY id DESC LIMIT 1
-                    """, arguments: [contentHash, OutcomeLedger.layout, ledgerMapping])
-                try db.execute(sql: """
-                    INSERT INTO imports (source, file_name, content_hash, file_size, layout, mapping, status, started_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
-                    """, arguments: [URL(fileURLWithPath: prepared.path).standardizedFileURL.path,
-                                     URL(fileURLWithPath: prepared.path).lastPathComponent, contentHash, prepared.fileSize,
-                                     OutcomeLedger.layout, ledgerMapping, Int64(started.timeIntervalSince1970)])
-                let importID = db.lastInsertedRowID
+                let previous = try FeedLedger.previous(db, contentHash: contentHash, layout: OutcomeLedger.layout, mapping: ledgerMapping)
+                let importID = try FeedLedger.begin(db, path: prepared.path, contentHash: contentHash, fileSize: prepared.fileSize,
+                                                    layout: OutcomeLedger.layout, mapping: ledgerMapping,
+                                                    startedAt: Int64(started.timeIntervalSince1970))
                 let inserted = try Self.insertOutcomes(records, feed: options.feed, importID: importID, db)
                 summary.recorded = inserted.count
                 summary.recordedByOutcome = inserted.byOutcome
@@ -318,16 +311,8 @@ extension Store {
                     return .rollback
                 }
                 summary.importID = importID
-                for r in kept {
-                    try db.execute(sql: """
-                        INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw) VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [importID, r.line, r.column, r.value, r.reason, r.raw])
-                }
-                try db.execute(sql: """
-                    UPDATE imports SET status = 'complete', finished_at = ?, rows_read = ?, rows_imported = ?,
-                        rows_rejected = ?, rows_duplicate = ? WHERE id = ?
-                    """, arguments: [Int64(Date().timeIntervalSince1970), summary.rowsRead, summary.recorded,
-                                     summary.rejected, summary.alreadyRecorded, importID])
+                try FeedLedger.finish(db, importID: importID, kept: kept, rowsRead: summary.rowsRead,
+                                      imported: summary.recorded, rejected: summary.rejected, duplicate: summary.alreadyRecorded)
                 return .commit
             }
         }
