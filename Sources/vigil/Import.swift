@@ -48,12 +48,7 @@ struct Import: ParsableCommand, StoreOptionCommand {
         _ = try rejectionLimit()
     }
 
-    private func rejectionLimit() throws -> RejectionLimit {
-        switch RejectionLimit.parse(maxRejected) {
-        case .success(let limit): return limit
-        case .failure(let error): throw ValidationError("--max-rejected \(Sanitize.line(error.description))")
-        }
-    }
+    private func rejectionLimit() throws -> RejectionLimit { try RejectionLimit.option(maxRejected) }
 
     func run() throws {
         var options = try format.importOptions(batchSize: batchSize)

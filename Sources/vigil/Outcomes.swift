@@ -104,27 +104,9 @@ struct OutcomesImport: ParsableCommand, StoreOptionCommand {
         _ = try rejectionLimit()
     }
 
-    private func overrides() throws -> [OutcomeField: String] {
-        var result: [OutcomeField: String] = [:]
-        for option in mappings {
-            guard let eq = option.firstIndex(of: "="), eq != option.startIndex, option.index(after: eq) != option.endIndex
-            else { throw ValidationError("--map expects FIELD=COLUMN, got '\(Sanitize.line(option))'") }
-            let name = option[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
-            guard let field = OutcomeField(rawValue: name) else {
-                throw ValidationError("unknown field '\(Sanitize.line(name))' in --map; fields are: "
-                                      + OutcomeField.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            result[field] = String(option[option.index(after: eq)...])
-        }
-        return result
-    }
+    private func overrides() throws -> [OutcomeField: String] { try fieldOverrides(mappings) }
 
-    private func rejectionLimit() throws -> RejectionLimit {
-        switch RejectionLimit.parse(maxRejected) {
-        case .success(let limit): return limit
-        case .failure(let error): throw ValidationError("--max-rejected \(Sanitize.line(error.description))")
-        }
-    }
+    private func rejectionLimit() throws -> RejectionLimit { try RejectionLimit.option(maxRejected) }
 
     func run() throws {
         var options = OutcomeImportOptions(overrides: try overrides(), feed: feed,

@@ -62,3 +62,31 @@ enum RejectionText {
         if rejected > rejections.count { print("  … and \(Formatting.grouped(rejected - rejections.count)) more" + more) }
     }
 }
+
+extension RejectionLimit {
+    /// `--max-rejected TEXT` as the import commands read it: a value it cannot read is the command line's error.
+    static func option(_ text: String) throws -> RejectionLimit {
+        switch parse(text) {
+        case .success(let limit): return limit
+        case .failure(let error): throw ValidationError("--max-rejected \(Sanitize.line(error.description))")
+        }
+    }
+}
+
+/// `--map FIELD=COLUMN` options as a feed import (outcomes, lists) reads them: which column each named field comes
+/// from; a malformed option or a field `Field` does not have is the command line's error, naming the fields it has.
+func fieldOverrides<Field>(_ mappings: [String]) throws -> [Field: String]
+where Field: RawRepresentable & CaseIterable & Hashable, Field.RawValue == String {
+    var result: [Field: String] = [:]
+    for option in mappings {
+        guard let eq = option.firstIndex(of: "="), eq != option.startIndex, option.index(after: eq) != option.endIndex
+        else { throw ValidationError("--map expects FIELD=COLUMN, got '\(Sanitize.line(option))'") }
+        let name = option[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+        guard let field = Field(rawValue: name) else {
+            throw ValidationError("unknown field '\(Sanitize.line(name))' in --map; fields are: "
+                                  + Field.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        result[field] = String(option[option.index(after: eq)...])
+    }
+    return result
+}
