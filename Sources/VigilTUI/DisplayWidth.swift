@@ -11,6 +11,21 @@ public func displayWidth(of scalar: Unicode.Scalar) -> Int {
     let value = scalar.value
     if value < 0x20 || (value >= 0x7F && value < 0xA0) { return 0 }
     if value < 0x300 { return 1 } // fast path: Latin, before the combining block
+    // Unicode property lookups cost far more than drawing a cell, and every screen's dashes, dots, arrows and
+    // box lines are past U+0300: the Basic Multilingual Plane's widths are worked out once, on first use.
+    if value < 0x10000 { return Int(basicPlaneWidths[Int(value)]) }
+    return computedWidth(of: scalar)
+}
+
+/// The width of every scalar of the Basic Multilingual Plane (surrogates, which are not scalars, 1).
+private let basicPlaneWidths: [UInt8] = (0..<0x10000).map { value in
+    guard let scalar = Unicode.Scalar(UInt32(value)) else { return 1 }
+    return UInt8(computedWidth(of: scalar))
+}
+
+private func computedWidth(of scalar: Unicode.Scalar) -> Int {
+    let value = scalar.value
+    if value < 0x20 || (value >= 0x7F && value < 0xA0) { return 0 }
     if isZeroWidth(scalar) { return 0 }
     if isWide(value) || scalar.properties.isEmojiPresentation { return 2 }
     return 1
@@ -20,15 +35,15 @@ public func displayWidth(of scalar: Unicode.Scalar) -> Int {
 /// asked to present as emoji (U+FE0F). A cluster that is all zero-width (a lone
 /// combining mark) takes 0.
 public func displayWidth(of character: Character) -> Int {
+    let scalars = character.unicodeScalars
+    if scalars.count == 1, let scalar = scalars.first { return displayWidth(of: scalar) }
     var width = 0
-    var hasEmojiBase = false
     var asksEmojiPresentation = false
-    for scalar in character.unicodeScalars {
+    for scalar in scalars {
         width = max(width, displayWidth(of: scalar))
         if scalar.value == 0xFE0F { asksEmojiPresentation = true }
-        if scalar.value >= 0x80 && scalar.properties.isEmoji { hasEmojiBase = true }
     }
-    if asksEmojiPresentation && hasEmojiBase { width = 2 }
+    if asksEmojiPresentation && scalars.contains(where: { $0.value >= 0x80 && $0.properties.isEmoji }) { width = 2 }
     return min(width, 2)
 }
 

@@ -65,6 +65,21 @@ import VigilTUI
         #expect(displayWidth(of: "—") == 1)
     }
 
+    /// The Basic Multilingual Plane's widths come from a table; each kind of scalar in it keeps its width.
+    @Test func basicPlaneWidthsByKind() {
+        #expect(displayWidth(of: "·▼▲─│█…→") == 8) // the screens' dots, marks, lines and arrows
+        #expect(displayWidth(of: "\u{25FD}" as Unicode.Scalar) == 2) // ◽: emoji presentation in the BMP
+        #expect(displayWidth(of: "\u{0308}" as Unicode.Scalar) == 0) // combining diaeresis
+        #expect(displayWidth(of: "\u{200B}" as Unicode.Scalar) == 0) // zero width space
+        #expect(displayWidth(of: "\u{1160}" as Unicode.Scalar) == 0) // Hangul medial vowel
+        #expect(displayWidth(of: "\u{FEFF}" as Unicode.Scalar) == 0) // a format character
+        #expect(displayWidth(of: "\u{3000}" as Unicode.Scalar) == 2) // ideographic space
+        #expect(displayWidth(of: "\u{FFFD}" as Unicode.Scalar) == 1)
+        #expect(displayWidth(of: "\u{1F600}" as Unicode.Scalar) == 2) // past the table
+        #expect(displayWidth(of: "\u{2764}\u{FE0F}") == 2) // ❤️: text heart asked to present as emoji
+        #expect(displayWidth(of: "\u{2764}") == 1)
+    }
+
     @Test func combiningMarksStayWithTheirBase() {
         var buffer = CellBuffer(width: 4, height: 1)
         buffer.put("Cafe\u{301}", at: 0, y: 0)
