@@ -130,8 +130,8 @@ public enum CaseReport {
                 out += "\n### History\n\n" + history.map { "- \(markdownCell($0))\n" }.joined()
             }
             if let activity = clients[s.clientID], activity.count > 0 {
-                out += heatmapMarkdown(c, activity: activity)
-                out += placesMarkdown(c, view: ClientView(activity: activity, profile: nil))
+                let view = ClientView(activity: activity, profile: nil)
+                out += heatmapMarkdown(c, view: view) + placesMarkdown(c, view: view)
             }
         }
         // Whatever reached the document from data without a cell of its own (a status, a currency) is drawn safe too.
@@ -259,8 +259,8 @@ public enum CaseReport {
     // MARK: - The client's maps
 
     /// The client's transactions by weekday and hour, every hour that holds an alert of the case marked ■.
-    static func heatmapMarkdown(_ c: ReportedCase, activity: ClientActivity) -> String {
-        let values = ClientView(activity: activity, profile: nil).hourOfWeek(spend: false)
+    static func heatmapMarkdown(_ c: ReportedCase, view: ClientView) -> String {
+        let values = view.hourOfWeek(spend: false)
         var cells: [(weekday: Int, hour: Int)] = []
         for a in c.alerts {
             let time = CivilTime.components(a.instant)
@@ -291,17 +291,19 @@ public enum CaseReport {
         let home = view.activity.home.map { (latitude: $0.latitude, longitude: $0.longitude) }
         let places = c.alerts.compactMap { a in view.activity.row(ofTransaction: a.transactionID).flatMap { view.activity.locations[$0] } }
             .filter(\.isValid)
-        // The widget marks one place: drawn once per place, the marks laid over the first drawing (the map is fitted
-        // to every point the client has, these among them, so each drawing has the same frame).
-        var rows: [[Character]] = []
-        for place in places.isEmpty ? [nil] : places.map(Optional.some) {
-            var buffer = CellBuffer(width: 64, height: 16)
-            LocationMap(points: points, home: home, alert: place.map { (latitude: $0.latitude, longitude: $0.longitude) })
-                .render(into: &buffer, in: buffer.bounds)
-            let drawn = buffer.rows.map(Array.init)
-            if rows.isEmpty { rows = drawn; continue }
-            for (y, row) in drawn.enumerated() where y < rows.count {
-                for (x, character) in row.enumerated() where character == "X" && x < rows[y].count { rows[y][x] = character }
+        // The widget marks one place: drawn with the first, the others laid over it in the cells its projection gives
+        // them (the map is fitted to every point the client has, these among them).
+        let map = LocationMap(points: points, home: home, alert: places.first.map { (latitude: $0.latitude, longitude: $0.longitude) })
+        var buffer = CellBuffer(width: 64, height: 16)
+        map.render(into: &buffer, in: buffer.bounds)
+        var rows = buffer.rows.map(Array.init)
+        if places.count > 1, let top = rows.first, let left = top.firstIndex(of: "┌"), let right = top.firstIndex(of: "┐"),
+           let bottom = rows.firstIndex(where: { $0.contains("└") }) {
+            let projection = map.projection(columns: right - left - 1, rows: bottom - 1)
+            for place in places.dropFirst() {
+                guard let cell = projection.cell(latitude: place.latitude, longitude: place.longitude),
+                      rows.indices.contains(1 + cell.row), rows[1 + cell.row].indices.contains(left + 1 + cell.column) else { continue }
+                rows[1 + cell.row][left + 1 + cell.column] = "X"
             }
         }
         let key = [home == nil ? nil : "H home", places.isEmpty ? "no place known for the case's alerts" : "X the case's alerts"]
