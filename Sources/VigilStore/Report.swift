@@ -67,28 +67,43 @@ extension Store {
                     SELECT DISTINCT case_id FROM alerts WHERE case_id IS NOT NULL AND status != 'open' ORDER BY case_id
                     """)
             }
+            // Named cases that are no case at all are refused before anything is read.
+            if !selection.caseIDs.isEmpty {
+                let known = Set(try Int64.fetchAll(db, sql: "SELECT id FROM cases WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))",
+                                                   arguments: StatementArguments(ids)))
+                if let unknown = ids.first(where: { !known.contains($0) }) { throw TriageError.noSuchCase(unknown) }
+            }
             let decoder = JSONDecoder()
             var reported: [ReportedCase] = []
-            for id in ids {
-                guard let summary = try Self.caseSummary(db, id: id, now: now) else {
-                    // A named case with no alert left (all withdrawn) is still a case; one never made is not.
-                    if try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE id = ?", arguments: [id]) == nil {
-                        throw TriageError.noSuchCase(id)
-                    }
-                    continue
+            // 500 cases at a time, each part in one query for all of them (a report of every case reads a few
+            // queries per 500 cases, not a few per case).
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = chunk.map { _ in "?" }.joined(separator: ", ")
+                // A case with no alert left (all withdrawn) has no summary and is left out.
+                let summaries = try Self.caseSummaries(db, Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(marks))"),
+                                                                        arguments: StatementArguments(chunk)), now: now)
+                var alerts: [Int64: [AlertSummary]] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT s.*, (SELECT case_id FROM alerts WHERE id = s.id) AS report_case
+                    FROM (\(Self.summaryColumns) WHERE a.case_id IN (\(marks))) s ORDER BY s.instant, s.id
+                    """, arguments: StatementArguments(chunk)) {
+                    alerts[row["report_case"], default: []].append(Self.summary(row, decoder))
                 }
-                if let statuses = selection.statuses, !statuses.contains(summary.status) { continue }
-                let alerts = try Row.fetchAll(db, sql: "\(Self.summaryColumns) WHERE a.case_id = ? ORDER BY a.instant, a.id",
-                                              arguments: [id]).map { Self.summary($0, decoder) }
-                let events = try Row.fetchAll(db, sql: """
-                    SELECT * FROM triage_events WHERE id IN (
-                        SELECT id FROM triage_events WHERE case_id = ?1
-                        UNION SELECT e.id FROM alerts a JOIN triage_events e ON e.alert_id = a.id WHERE a.case_id = ?1)
+                var events: [Int64: [TriageEvent]] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT e.*, e.case_id AS report_case FROM triage_events e WHERE e.case_id IN (\(marks))
+                    UNION SELECT e.*, a.case_id FROM alerts a JOIN triage_events e ON e.alert_id = a.id WHERE a.case_id IN (\(marks))
                     ORDER BY id
-                    """, arguments: [id]).map(Self.event)
-                let entry = ReportedCase(summary: summary, alerts: alerts, events: events)
-                if let since = selection.since, (entry.lastDecidedAt ?? Int64.min) < since { continue }
-                reported.append(entry)
+                    """, arguments: StatementArguments(chunk + chunk)) {
+                    events[row["report_case"], default: []].append(Self.event(row))
+                }
+                for summary in summaries.sorted(by: { $0.id < $1.id }) {
+                    if let statuses = selection.statuses, !statuses.contains(summary.status) { continue }
+                    let entry = ReportedCase(summary: summary, alerts: alerts[summary.id] ?? [], events: events[summary.id] ?? [])
+                    if let since = selection.since, (entry.lastDecidedAt ?? Int64.min) < since { continue }
+                    reported.append(entry)
+                }
             }
             return reported
         }
