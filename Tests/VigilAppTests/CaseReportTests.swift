@@ -514,4 +514,56 @@ import VigilStore
             "",
         ])
     }
+
+    /// Every kind of event in a case's history, in words: assignments, due dates, snoozes and wakes, a decision and
+    /// its undo; a case asked for by id whatever its state (open again after the undo).
+    @Test func theHistorySaysEveryKindOfEvent() throws {
+        try store.assignCase(id: 3, to: "bo", by: "lead", at: Self.placed + 600)
+        try store.setCaseDue(id: 3, at: 1_701_000_000, by: "lead", at: Self.placed + 700)
+        try store.assignCase(id: 3, to: nil, by: "bo", at: Self.placed + 800)
+        try store.snoozeCase(id: 3, until: Self.placed + 2 * 86_400, by: "bo", note: "asked the client", at: Self.placed + 900)
+        try store.snoozeCase(id: 3, until: nil, by: "bo", at: Self.placed + 1_000)
+        try store.setCaseDue(id: 3, at: nil, by: "lead", at: Self.placed + 1_100)
+        try store.decide([SeenAlert(id: 5, version: 1)], status: .escalated, analyst: "ana", at: Self.placed + 1_200)
+        try store.undoLastDecision(analyst: "ana", at: Self.placed + 1_300)
+        let text = CaseReport.markdown(try store.reportCases(ReportSelection(caseIDs: [3]), now: Self.now), clients: [:])
+        expectLines(text.components(separatedBy: "\n"), [
+            "# Vigil case report",
+            "",
+            "1 case, 1 alert.",
+            "",
+            "## Case #3: card C2, open",
+            "",
+            "| | |",
+            "|---|---|",
+            "| Card | C2 |",
+            "| Status | open |",
+            "| Assigned to | nobody |",
+            "| Alerts | 1 (1 open), 2023-11-17 22:13:20 UTC |",
+            "| Amount | $1.00 |",
+            "| Amount at risk | $1.00 |",
+            "| Top score | 0.500 |",
+            "| Leading reasons | burst, unusual hour |",
+            "| Opened | 2023-11-19 13:20:00 UTC |",
+            "",
+            "### Alerts",
+            "",
+            "| Alert | Time (UTC) | Amount | Merchant | Score | Decision | Leading reasons |",
+            "|---:|---|---:|---|---:|---|---|",
+            "| #5 | 2023-11-17 22:13:20 | $1.00 | Shop 5 (travel) | 0.500 | open | 3 \\| charges in 10 minutes; at 22:00, unusual for this card |",
+            "",
+            "### History",
+            "",
+            "- 2023-11-19 13:30:00 UTC, lead assigned the case to bo",
+            "- 2023-11-19 13:31:40 UTC, lead set the case due 2023-11-26",
+            "- 2023-11-19 13:33:20 UTC, bo unassigned the case (was bo)",
+            "- 2023-11-19 13:35:00 UTC, bo snoozed the case until 2023-11-21 13:20:00 UTC; note: asked the client",
+            "- 2023-11-19 13:36:40 UTC, bo woke the case",
+            "- 2023-11-19 13:38:20 UTC, lead cleared the case's due date",
+            "- 2023-11-19 13:40:00 UTC, ana decided alert #5: open → escalated",
+            "- 2023-11-19 13:41:40 UTC, ana undid a decision on alert #5: escalated → open",
+            "",
+        ])
+    }
 }
+
