@@ -46,8 +46,9 @@ public enum CaseReport {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// An array of cases, each with its fields (as `vigil cases --json` names them), its alerts nested (with their
-    /// decisions, notes and reasons) and its history.
+    /// An array of cases, each with its fields (named as `vigil cases --json` names them, but `alert_count`; `decision`
+    /// is the latest, `decisions` counts each that stands), its alerts nested (with their decisions, notes and
+    /// reasons) and its `events`, as the audit trail holds them.
     public static func json(_ cases: [ReportedCase]) throws -> String {
         let objects: [[String: Any]] = cases.map { c in
             let s = c.summary
