@@ -2,47 +2,120 @@ import Foundation
 import GRDB
 import VigilCore
 
-/// One triaged alert, as a report shares it: the transaction, the decision, who made it, the notes and the reasons.
-public struct TriagedCase: Sendable, Equatable {
-    public var alert: AlertSummary
-    /// The analyst of the latest decision, and when it was made.
-    public var analyst: String?
-    public var decidedAt: Int64?
-    /// Every note on the alert, oldest first, with who wrote it.
-    public var notes: [(analyst: String, at: Int64, text: String)]
+/// A case as a report shares it: its summary, its alerts in time order, and what the audit trail says about it.
+public struct ReportedCase: Sendable, Equatable {
+    public var summary: CaseSummary
+    public var alerts: [AlertSummary]
+    /// The case's own events (claims, assignments, snoozes, due dates), its case decisions, and every event of its
+    /// alerts (decisions, overturns, undos, notes), oldest first.
+    public var events: [TriageEvent]
 
-    public static func == (a: TriagedCase, b: TriagedCase) -> Bool {
-        a.alert == b.alert && a.analyst == b.analyst && a.decidedAt == b.decidedAt
-            && a.notes.map(\.analyst) == b.notes.map(\.analyst) && a.notes.map(\.at) == b.notes.map(\.at)
-            && a.notes.map(\.text) == b.notes.map(\.text)
+    public init(summary: CaseSummary, alerts: [AlertSummary], events: [TriageEvent]) {
+        self.summary = summary
+        self.alerts = alerts
+        self.events = events
+    }
+
+    /// The latest event that set the alert's status (a decision, an overturn or an undo), if any.
+    public func lastStatusChange(ofAlert id: Int64) -> TriageEvent? {
+        events.last { $0.alertID == id && $0.toStatus != nil }
+    }
+
+    /// When the latest status change of any of its alerts was made.
+    public var lastDecidedAt: Int64? {
+        events.filter { $0.alertID != 0 && $0.toStatus != nil }.map(\.at).max()
+    }
+}
+
+/// Which cases a report holds.
+public struct ReportSelection: Sendable, Equatable {
+    /// These cases, whatever their state; empty leaves the choice to `statuses`.
+    public var caseIDs: [Int64]
+    /// Only cases of these statuses; nil (with no `caseIDs`) means every case with at least one decided alert.
+    public var statuses: Set<CaseStatus>?
+    /// Only cases with a status change of one of their alerts at or after this instant (UTC epoch seconds).
+    public var since: Int64?
+
+    public init(caseIDs: [Int64] = [], statuses: Set<CaseStatus>? = nil, since: Int64? = nil) {
+        self.caseIDs = caseIDs
+        self.statuses = statuses
+        self.since = since
+    }
+}
+
+extension TriageEvent {
+    /// The decision the event belongs to (the id of its first event), nil for anything but a decision: the events of
+    /// one decision are recorded together and read as one.
+    public var decisionID: Int64? { Store.decisionID(of: self) }
+}
+
+extension Store {
+    /// The cases `selection` picks, by case id, each with its alerts and its history, read in one transaction as
+    /// they stand at `now`. A case id that names no case is `TriageError.noSuchCase`. Alerts still in no case (a
+    /// store scanned before cases existed) are left out: `refreshCases` places them first.
+    public func reportCases(_ selection: ReportSelection = ReportSelection(),
+                            now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [ReportedCase] {
+        try pool.read { db in
+            let ids: [Int64]
+            if !selection.caseIDs.isEmpty {
+                ids = Array(Set(selection.caseIDs)).sorted()
+            } else if let statuses = selection.statuses {
+                let (whereClause, arguments) = CaseFilter(statuses: statuses).sql(now: now)
+                ids = try Int64.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause)", arguments: arguments).sorted()
+            } else {
+                ids = try Int64.fetchAll(db, sql: """
+                    SELECT DISTINCT case_id FROM alerts WHERE case_id IS NOT NULL AND status != 'open' ORDER BY case_id
+                    """)
+            }
+            // Named cases that are no case at all are refused before anything is read.
+            if !selection.caseIDs.isEmpty {
+                let known = Set(try Int64.fetchAll(db, sql: "SELECT id FROM cases WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))",
+                                                   arguments: StatementArguments(ids)))
+                if let unknown = ids.first(where: { !known.contains($0) }) { throw TriageError.noSuchCase(unknown) }
+            }
+            let decoder = JSONDecoder()
+            var reported: [ReportedCase] = []
+            // 500 cases at a time, each part in one query for all of them (a report of every case reads a few
+            // queries per 500 cases, not a few per case).
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = chunk.map { _ in "?" }.joined(separator: ", ")
+                // A case with no alert left (all withdrawn) has no summary and is left out.
+                let summaries = try Self.caseSummaries(db, Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(marks))"),
+                                                                        arguments: StatementArguments(chunk)), now: now)
+                var alerts: [Int64: [AlertSummary]] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT s.*, (SELECT case_id FROM alerts WHERE id = s.id) AS report_case
+                    FROM (\(Self.summaryColumns) WHERE a.case_id IN (\(marks))) s ORDER BY s.instant, s.id
+                    """, arguments: StatementArguments(chunk)) {
+                    alerts[row["report_case"], default: []].append(Self.summary(row, decoder))
+                }
+                var events: [Int64: [TriageEvent]] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT e.*, e.case_id AS report_case FROM triage_events e WHERE e.case_id IN (\(marks))
+                    UNION SELECT e.*, a.case_id FROM alerts a JOIN triage_events e ON e.alert_id = a.id WHERE a.case_id IN (\(marks))
+                    ORDER BY id
+                    """, arguments: StatementArguments(chunk + chunk)) {
+                    events[row["report_case"], default: []].append(Self.event(row))
+                }
+                for summary in summaries.sorted(by: { $0.id < $1.id }) {
+                    if let statuses = selection.statuses, !statuses.contains(summary.status) { continue }
+                    let entry = ReportedCase(summary: summary, alerts: alerts[summary.id] ?? [], events: events[summary.id] ?? [])
+                    if let since = selection.since, (entry.lastDecidedAt ?? Int64.min) < since { continue }
+                    reported.append(entry)
+                }
+            }
+            return reported
+        }
     }
 }
 
 extension Store {
-    /// Alerts an analyst has decided (any status but open), oldest decision first; with `since`, only those whose
-    /// latest decision is at or after it.
-    public func triagedCases(since: Int64? = nil) throws -> [TriagedCase] {
+    /// Decided alerts that are in no case: only in a store scanned before cases existed and not opened writable since
+    /// (`refreshCases` places decided alerts as it places open ones).
+    public func decidedAlertsInNoCase() throws -> Int {
         try pool.read { db in
-            let decoder = JSONDecoder()
-            // Each case with its latest decision event (the one that set a status).
-            let sql = """
-                SELECT s.*, e.analyst AS decider, e.at AS decided_at
-                FROM (\(Self.summaryColumns) WHERE a.status != 'open') AS s
-                LEFT JOIN triage_events e
-                    ON e.id = (SELECT max(id) FROM triage_events WHERE alert_id = s.id AND to_status IS NOT NULL)
-                """
-            var cases: [TriagedCase] = []
-            for row in try Row.fetchAll(db, sql: sql) {
-                let decidedAt: Int64? = row["decided_at"]
-                if let since, (decidedAt ?? Int64.min) < since { continue }
-                let alert = Self.summary(row, decoder)
-                let notes = try Row.fetchAll(db, sql: """
-                    SELECT analyst, at, note FROM triage_events WHERE alert_id = ? AND note IS NOT NULL ORDER BY id
-                    """, arguments: [alert.id]).map { (analyst: $0["analyst"] as String, at: $0["at"] as Int64, text: $0["note"] as String) }
-                cases.append(TriagedCase(alert: alert, analyst: row["decider"], decidedAt: decidedAt, notes: notes))
-            }
-            return cases.sorted { ($0.decidedAt ?? 0, $0.alert.id) < ($1.decidedAt ?? 0, $1.alert.id) }
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM alerts WHERE case_id IS NULL AND status != 'open'") ?? 0
         }
     }
-
 }

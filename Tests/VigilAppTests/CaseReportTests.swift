@@ -5,108 +5,451 @@ import VigilCore
 @testable import VigilEngine
 import VigilStore
 
+/// `vigil report` on a small store of three cases:
+/// - case 1, card 4111 1111 1111 1111: three alerts, claimed and snoozed by ana, a note by bo (with the card number in
+///   it), decided as a whole by ana (confirmed fraud), then one alert overturned by bo (false positive) with a note;
+/// - case 2, client C1: one alert decided by bo before cases existed (no case until `refreshCases` placed it);
+/// - case 3, client C2: one open alert, in no report unless asked for.
 @Suite struct CaseReportTests {
+    static let card = "4111111111111111"
+    /// 2023-11-14 22:13:20 UTC, a Tuesday.
+    static let start: Int64 = 1_700_000_000
+    static let placed: Int64 = 1_700_400_000
+    static let now: Int64 = 1_700_900_000
     let store: Store
 
     init() throws {
         let directory = NSTemporaryDirectory() + "vigil-report-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try Store(path: directory + "/r.sqlite")
-        var rows: [Transaction] = []
-        for i in 0..<4 {
-            // 2023-11-14 was a Tuesday; 22:13 UTC.
-            let merchant: String = i == 1 ? "Quote \"and\", comma" : "Shop \(i)"
-            // C0 lives in New York and was in New York (i = 0, the fraud) and Boston (i = 2); C1 has no places.
-            let place: (String, GeoPoint)? = i % 2 == 1 ? nil
-                : (i == 0 ? ("New York", GeoPoint(latitude: 40.75, longitude: -73.99)) : ("Boston", GeoPoint(latitude: 42.36, longitude: -71.06)))
-            rows.append(Transaction(sourceKey: "k\(i)", clientID: "C\(i % 2)", instant: 1_700_000_000 + Int64(i) * 86_400,
-                                    originalTime: "t", amount: Money(minorUnits: 12_345 + Int64(i)), merchant: merchant, category: "travel",
-                                    city: place?.0, home: i % 2 == 0 ? GeoPoint(latitude: 40.7, longitude: -74.0) : nil,
-                                    merchantLocation: place?.1))
+        let newYork = GeoPoint(latitude: 40.75, longitude: -73.99), boston = GeoPoint(latitude: 42.36, longitude: -71.06)
+        func row(_ key: String, _ client: String, _ offset: Int64, _ minor: Int64, _ merchant: String, _ place: (String, GeoPoint)?) -> Transaction {
+            Transaction(sourceKey: key, clientID: client, instant: Self.start + offset, originalTime: "t", amount: Money(minorUnits: minor),
+                        merchant: merchant, category: "travel", city: place?.0,
+                        home: client == Self.card ? GeoPoint(latitude: 40.7, longitude: -74.0) : nil, merchantLocation: place?.1)
         }
+        let rows = [
+            row("k1", Self.card, 0, 12_345, "Shop 0", ("New York", newYork)),
+            row("k2", Self.card, 3_600, 5_000, "=HYPERLINK(\"x\") | pipe", ("Boston", boston)),
+            row("k3", Self.card, 86_400, 700, "Quote \"and\", comma", ("New York", newYork)),
+            row("k4", "C1", 2 * 86_400, 9_900, "Shop 4", nil),
+            row("k5", "C2", 3 * 86_400, 100, "Shop 5", nil),
+        ]
         _ = try store.appendGenerated(name: "r", identity: "r") { sink in try sink(rows) }
-        let reason = AlertReason(detector: "burst", score: 1, contribution: 1, text: "3 | charges in 10 minutes")
-        _ = try store.refreshAlerts((1...4).map { AlertCandidate(transactionID: $0, score: 0.9, reasons: [reason]) })
-        try store.decide([SeenAlert(id: 1, version: 1)], status: .confirmedFraud, analyst: "ana", at: 1_700_100_000)
-        try store.addNote("called\nthe bank", to: SeenAlert(id: 2, version: 1), analyst: "bo", at: 1_700_100_100)
-        try store.decide([SeenAlert(id: 2, version: 2)], status: .falsePositive, analyst: "bo", at: 1_700_200_000)
+        let reasons = [
+            AlertReason(detector: "spree", score: 1, contribution: 2, text: "one of 3 alerts on this card within 24 h"),
+            AlertReason(detector: "burst", score: 1, contribution: 1, text: "3 | charges in 10 minutes"),
+            AlertReason(detector: "unusual_hour", score: 0.5, contribution: 0.5, text: "at 22:00, unusual for this card"),
+        ]
+        _ = try store.refreshAlerts((1...5).map { AlertCandidate(transactionID: $0, score: $0 == 5 ? 0.5 : 0.9 - Double($0) / 100, reasons: reasons) },
+                                    at: Self.start)
+        // Decided before cases existed: in no case until they are refreshed.
+        try store.decide([SeenAlert(id: 4, version: 1)], status: .falsePositive, analyst: "bo", at: Self.start + 2 * 86_400 + 600)
+        try store.refreshCases(gapSeconds: 72 * 3_600, now: Self.placed)
+        #expect(try store.claimNextCase(analyst: "ana", now: Self.placed + 100)?.id == 1)
+        try store.snoozeCase(id: 1, until: Self.placed + 86_400, by: "ana", note: "waiting for the bank", at: Self.placed + 200)
+        try store.addNote("called\nthe bank about \(Self.card)", to: SeenAlert(id: 2, version: 1), analyst: "bo", at: Self.placed + 300)
+        try store.decideCase(id: 1, status: .confirmedFraud, analyst: "ana", at: Self.placed + 400)
+        let third = try #require(try store.alertSummaries(ids: [3]).first)
+        try store.decide([SeenAlert(id: 3, version: third.version)], status: .falsePositive, analyst: "bo",
+                         note: "a refund | not fraud", overturning: true, at: Self.placed + 500)
     }
 
-    @Test func triagedCasesAreTheDecidedAlertsWithTheirNotes() throws {
-        let cases = try store.triagedCases()
-        #expect(cases.map(\.alert.id) == [1, 2])
-        #expect(cases.map(\.analyst) == ["ana", "bo"])
-        #expect(cases[1].notes.map(\.text) == ["called\nthe bank"])
-        #expect(try store.triagedCases(since: 1_700_150_000).map(\.alert.id) == [2])
+    @Test func reportsTheCasesWithADecisionOrThoseAskedFor() throws {
+        #expect(try store.decidedAlertsInNoCase() == 0, "refreshCases placed the alert decided before cases existed")
+        let cases = try store.reportCases(now: Self.now)
+        #expect(cases.map(\.summary.id) == [1, 2])
+        #expect(cases.map { $0.alerts.map(\.id) } == [[1, 2, 3], [4]])
+        #expect(cases[1].summary.status == .decided && cases[1].summary.decision == .falsePositive)
+        #expect(cases[0].events.map(\.action) == ["case claim", "case snooze", "note", "decide", "decide with #5", "decide with #5", "decide"])
+        #expect(try store.reportCases(ReportSelection(statuses: [.open]), now: Self.now).map(\.summary.id) == [3])
+        #expect(try store.reportCases(ReportSelection(statuses: Set(CaseStatus.allCases)), now: Self.now).map(\.summary.id) == [1, 2, 3])
+        #expect(try store.reportCases(ReportSelection(caseIDs: [3, 1, 3]), now: Self.now).map(\.summary.id) == [1, 3])
+        #expect(try store.reportCases(ReportSelection(caseIDs: [1], statuses: [.open]), now: Self.now).isEmpty)
+        // Case 2's decision came before the day case 1's were made.
+        #expect(try store.reportCases(ReportSelection(since: Self.placed), now: Self.now).map(\.summary.id) == [1])
+        #expect(throws: TriageError.noSuchCase(9)) { try store.reportCases(ReportSelection(caseIDs: [9]), now: Self.now) }
     }
 
-    /// Fields with quotes, commas or line breaks are quoted (quotes doubled); rows end in CRLF, notes keep their own breaks.
-    @Test func csvQuotesWhatNeedsItAndKeepsEveryCase() throws {
-        let text = CaseReport.csv(try store.triagedCases())
+    /// One line per alert, by case; quotes doubled, formulas neutralised, CRLF line ends (a note keeps its own break),
+    /// the card number masked in the client column and in the note.
+    @Test func csvHasALinePerAlertWithItsCase() throws {
+        let text = CaseReport.csv(try store.reportCases(now: Self.now))
         expectLines(text.components(separatedBy: "\r\n"), [
-            "alert_id,transaction_id,time_utc,client_id,amount,currency,merchant,category,score,decision,analyst,decided_at_utc,notes,reasons",
-            "1,1,2023-11-14 22:13:20,C0,123.45,USD,Shop 0,travel,0.900,confirmed_fraud,ana,2023-11-16 02:00:00,,3 | charges in 10 minutes",
-            "2,2,2023-11-15 22:13:20,C1,123.46,USD,\"Quote \"\"and\"\", comma\",travel,0.900,false_positive,bo,2023-11-17 05:46:40,\"bo: called\nthe bank\",3 | charges in 10 minutes",
+            "case_id,case_status,alert_id,transaction_id,time_utc,client_id,amount,currency,merchant,category,score,decision,analyst,decided_at_utc,notes,reasons",
+            "1,decided,1,1,2023-11-14 22:13:20,411111******1111,123.45,USD,Shop 0,travel,0.890,confirmed_fraud,ana,2023-11-19 13:26:40,,\"one of 3 alerts on this card within 24 h | 3 | charges in 10 minutes | at 22:00, unusual for this card\"",
+            "1,decided,2,2,2023-11-14 23:13:20,411111******1111,50.00,USD,\"'=HYPERLINK(\"\"x\"\") | pipe\",travel,0.880,confirmed_fraud,ana,2023-11-19 13:26:40,\"bo: called\nthe bank about 411111******1111\",\"one of 3 alerts on this card within 24 h | 3 | charges in 10 minutes | at 22:00, unusual for this card\"",
+            "1,decided,3,3,2023-11-15 22:13:20,411111******1111,7.00,USD,\"Quote \"\"and\"\", comma\",travel,0.870,false_positive,bo,2023-11-19 13:28:20,bo: a refund | not fraud,\"one of 3 alerts on this card within 24 h | 3 | charges in 10 minutes | at 22:00, unusual for this card\"",
+            "2,decided,4,4,2023-11-16 22:13:20,C1,99.00,USD,Shop 4,travel,0.860,false_positive,bo,2023-11-16 22:23:20,,\"one of 3 alerts on this card within 24 h | 3 | charges in 10 minutes | at 22:00, unusual for this card\"",
             "",
         ])
     }
 
-    @Test func jsonParsesBackWithEveryField() throws {
-        let text = try CaseReport.json(try store.triagedCases())
+    @Test func jsonHasTheCasesWithTheirAlertsAndEventsNested() throws {
+        let text = try CaseReport.json(try store.reportCases(now: Self.now))
+        expectLines(text.components(separatedBy: "\n"), [
+            "[",
+            "  {",
+            "    \"alert_count\" : 3,",
+            "    \"alerts\" : [",
+            "      {",
+            "        \"alert_id\" : 1,",
+            "        \"amount_minor\" : 12345,",
+            "        \"analyst\" : \"ana\",",
+            "        \"category\" : \"travel\",",
+            "        \"client_id\" : \"411111******1111\",",
+            "        \"currency\" : \"USD\",",
+            "        \"decided_at_utc\" : \"2023-11-19 13:26:40\",",
+            "        \"decision\" : \"confirmed_fraud\",",
+            "        \"merchant\" : \"Shop 0\",",
+            "        \"notes\" : [",
+            "",
+            "        ],",
+            "        \"reasons\" : [",
+            "          {",
+            "            \"contribution\" : 2,",
+            "            \"detector\" : \"spree\",",
+            "            \"text\" : \"one of 3 alerts on this card within 24 h\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 1,",
+            "            \"detector\" : \"burst\",",
+            "            \"text\" : \"3 | charges in 10 minutes\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 0.5,",
+            "            \"detector\" : \"unusual_hour\",",
+            "            \"text\" : \"at 22:00, unusual for this card\"",
+            "          }",
+            "        ],",
+            "        \"score\" : 0.89,",
+            "        \"time_utc\" : \"2023-11-14 22:13:20\",",
+            "        \"transaction_id\" : 1",
+            "      },",
+            "      {",
+            "        \"alert_id\" : 2,",
+            "        \"amount_minor\" : 5000,",
+            "        \"analyst\" : \"ana\",",
+            "        \"category\" : \"travel\",",
+            "        \"client_id\" : \"411111******1111\",",
+            "        \"currency\" : \"USD\",",
+            "        \"decided_at_utc\" : \"2023-11-19 13:26:40\",",
+            "        \"decision\" : \"confirmed_fraud\",",
+            "        \"merchant\" : \"=HYPERLINK(\\\"x\\\") | pipe\",",
+            "        \"notes\" : [",
+            "          {",
+            "            \"analyst\" : \"bo\",",
+            "            \"at_utc\" : \"2023-11-19 13:25:00\",",
+            "            \"text\" : \"called\\nthe bank about 411111******1111\"",
+            "          }",
+            "        ],",
+            "        \"reasons\" : [",
+            "          {",
+            "            \"contribution\" : 2,",
+            "            \"detector\" : \"spree\",",
+            "            \"text\" : \"one of 3 alerts on this card within 24 h\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 1,",
+            "            \"detector\" : \"burst\",",
+            "            \"text\" : \"3 | charges in 10 minutes\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 0.5,",
+            "            \"detector\" : \"unusual_hour\",",
+            "            \"text\" : \"at 22:00, unusual for this card\"",
+            "          }",
+            "        ],",
+            "        \"score\" : 0.88,",
+            "        \"time_utc\" : \"2023-11-14 23:13:20\",",
+            "        \"transaction_id\" : 2",
+            "      },",
+            "      {",
+            "        \"alert_id\" : 3,",
+            "        \"amount_minor\" : 700,",
+            "        \"analyst\" : \"bo\",",
+            "        \"category\" : \"travel\",",
+            "        \"client_id\" : \"411111******1111\",",
+            "        \"currency\" : \"USD\",",
+            "        \"decided_at_utc\" : \"2023-11-19 13:28:20\",",
+            "        \"decision\" : \"false_positive\",",
+            "        \"merchant\" : \"Quote \\\"and\\\", comma\",",
+            "        \"notes\" : [",
+            "          {",
+            "            \"analyst\" : \"bo\",",
+            "            \"at_utc\" : \"2023-11-19 13:28:20\",",
+            "            \"text\" : \"a refund | not fraud\"",
+            "          }",
+            "        ],",
+            "        \"reasons\" : [",
+            "          {",
+            "            \"contribution\" : 2,",
+            "            \"detector\" : \"spree\",",
+            "            \"text\" : \"one of 3 alerts on this card within 24 h\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 1,",
+            "            \"detector\" : \"burst\",",
+            "            \"text\" : \"3 | charges in 10 minutes\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 0.5,",
+            "            \"detector\" : \"unusual_hour\",",
+            "            \"text\" : \"at 22:00, unusual for this card\"",
+            "          }",
+            "        ],",
+            "        \"score\" : 0.87,",
+            "        \"time_utc\" : \"2023-11-15 22:13:20\",",
+            "        \"transaction_id\" : 3",
+            "      }",
+            "    ],",
+            "    \"amount_at_risk_minor\" : 0,",
+            "    \"assignee\" : \"ana\",",
+            "    \"client\" : \"411111******1111\",",
+            "    \"created_at\" : \"2023-11-19 13:20:00\",",
+            "    \"currency\" : \"USD\",",
+            "    \"decided_by\" : [",
+            "      \"ana\",",
+            "      \"bo\"",
+            "    ],",
+            "    \"decision\" : \"false_positive\",",
+            "    \"decisions\" : {",
+            "      \"confirmed_fraud\" : 2,",
+            "      \"false_positive\" : 1",
+            "    },",
+            "    \"due_at\" : null,",
+            "    \"events\" : [",
+            "      {",
+            "        \"action\" : \"case claim\",",
+            "        \"alert_id\" : null,",
+            "        \"analyst\" : \"ana\",",
+            "        \"at_utc\" : \"2023-11-19 13:21:40\",",
+            "        \"from\" : null,",
+            "        \"id\" : 2,",
+            "        \"note\" : null,",
+            "        \"to\" : \"ana\"",
+            "      },",
+            "      {",
+            "        \"action\" : \"case snooze\",",
+            "        \"alert_id\" : null,",
+            "        \"analyst\" : \"ana\",",
+            "        \"at_utc\" : \"2023-11-19 13:23:20\",",
+            "        \"from\" : null,",
+            "        \"id\" : 3,",
+            "        \"note\" : \"waiting for the bank\",",
+            "        \"to\" : \"2023-11-20 13:20:00\"",
+            "      },",
+            "      {",
+            "        \"action\" : \"note\",",
+            "        \"alert_id\" : 2,",
+            "        \"analyst\" : \"bo\",",
+            "        \"at_utc\" : \"2023-11-19 13:25:00\",",
+            "        \"from\" : \"open\",",
+            "        \"id\" : 4,",
+            "        \"note\" : \"called\\nthe bank about 411111******1111\",",
+            "        \"to\" : null",
+            "      },",
+            "      {",
+            "        \"action\" : \"decide\",",
+            "        \"alert_id\" : 1,",
+            "        \"analyst\" : \"ana\",",
+            "        \"at_utc\" : \"2023-11-19 13:26:40\",",
+            "        \"from\" : \"open\",",
+            "        \"id\" : 5,",
+            "        \"note\" : null,",
+            "        \"to\" : \"confirmed_fraud\"",
+            "      },",
+            "      {",
+            "        \"action\" : \"decide with #5\",",
+            "        \"alert_id\" : 2,",
+            "        \"analyst\" : \"ana\",",
+            "        \"at_utc\" : \"2023-11-19 13:26:40\",",
+            "        \"from\" : \"open\",",
+            "        \"id\" : 6,",
+            "        \"note\" : null,",
+            "        \"to\" : \"confirmed_fraud\"",
+            "      },",
+            "      {",
+            "        \"action\" : \"decide with #5\",",
+            "        \"alert_id\" : 3,",
+            "        \"analyst\" : \"ana\",",
+            "        \"at_utc\" : \"2023-11-19 13:26:40\",",
+            "        \"from\" : \"open\",",
+            "        \"id\" : 7,",
+            "        \"note\" : null,",
+            "        \"to\" : \"confirmed_fraud\"",
+            "      },",
+            "      {",
+            "        \"action\" : \"decide\",",
+            "        \"alert_id\" : 3,",
+            "        \"analyst\" : \"bo\",",
+            "        \"at_utc\" : \"2023-11-19 13:28:20\",",
+            "        \"from\" : \"confirmed_fraud\",",
+            "        \"id\" : 8,",
+            "        \"note\" : \"a refund | not fraud\",",
+            "        \"to\" : \"false_positive\"",
+            "      }",
+            "    ],",
+            "    \"first_time\" : \"2023-11-14 22:13:20\",",
+            "    \"id\" : 1,",
+            "    \"last_time\" : \"2023-11-15 22:13:20\",",
+            "    \"leading_reasons\" : [",
+            "      \"burst\",",
+            "      \"unusual hour\"",
+            "    ],",
+            "    \"open_alerts\" : 0,",
+            "    \"snoozed_until\" : \"2023-11-20 13:20:00\",",
+            "    \"status\" : \"decided\",",
+            "    \"top_score\" : 0.89",
+            "  },",
+            "  {",
+            "    \"alert_count\" : 1,",
+            "    \"alerts\" : [",
+            "      {",
+            "        \"alert_id\" : 4,",
+            "        \"amount_minor\" : 9900,",
+            "        \"analyst\" : \"bo\",",
+            "        \"category\" : \"travel\",",
+            "        \"client_id\" : \"C1\",",
+            "        \"currency\" : \"USD\",",
+            "        \"decided_at_utc\" : \"2023-11-16 22:23:20\",",
+            "        \"decision\" : \"false_positive\",",
+            "        \"merchant\" : \"Shop 4\",",
+            "        \"notes\" : [",
+            "",
+            "        ],",
+            "        \"reasons\" : [",
+            "          {",
+            "            \"contribution\" : 2,",
+            "            \"detector\" : \"spree\",",
+            "            \"text\" : \"one of 3 alerts on this card within 24 h\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 1,",
+            "            \"detector\" : \"burst\",",
+            "            \"text\" : \"3 | charges in 10 minutes\"",
+            "          },",
+            "          {",
+            "            \"contribution\" : 0.5,",
+            "            \"detector\" : \"unusual_hour\",",
+            "            \"text\" : \"at 22:00, unusual for this card\"",
+            "          }",
+            "        ],",
+            "        \"score\" : 0.86,",
+            "        \"time_utc\" : \"2023-11-16 22:13:20\",",
+            "        \"transaction_id\" : 4",
+            "      }",
+            "    ],",
+            "    \"amount_at_risk_minor\" : 0,",
+            "    \"assignee\" : null,",
+            "    \"client\" : \"C1\",",
+            "    \"created_at\" : \"2023-11-19 13:20:00\",",
+            "    \"currency\" : \"USD\",",
+            "    \"decided_by\" : [",
+            "      \"bo\"",
+            "    ],",
+            "    \"decision\" : \"false_positive\",",
+            "    \"decisions\" : {",
+            "      \"false_positive\" : 1",
+            "    },",
+            "    \"due_at\" : null,",
+            "    \"events\" : [",
+            "      {",
+            "        \"action\" : \"decide\",",
+            "        \"alert_id\" : 4,",
+            "        \"analyst\" : \"bo\",",
+            "        \"at_utc\" : \"2023-11-16 22:23:20\",",
+            "        \"from\" : \"open\",",
+            "        \"id\" : 1,",
+            "        \"note\" : null,",
+            "        \"to\" : \"false_positive\"",
+            "      }",
+            "    ],",
+            "    \"first_time\" : \"2023-11-16 22:13:20\",",
+            "    \"id\" : 2,",
+            "    \"last_time\" : \"2023-11-16 22:13:20\",",
+            "    \"leading_reasons\" : [",
+            "      \"burst\",",
+            "      \"unusual hour\"",
+            "    ],",
+            "    \"open_alerts\" : 0,",
+            "    \"snoozed_until\" : null,",
+            "    \"status\" : \"decided\",",
+            "    \"top_score\" : 0.86",
+            "  }",
+            "]",
+            "",
+        ])
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
-        #expect(objects.count == 2)
-        #expect(objects[0]["decision"] as? String == "confirmed_fraud" && objects[0]["amount_minor"] as? Int == 12_345)
-        #expect((objects[1]["notes"] as? [[String: Any]])?.first?["text"] as? String == "called\nthe bank")
+        #expect(objects.map { $0["id"] as? Int } == [1, 2])
+        #expect((objects[0]["alerts"] as? [[String: Any]])?.map { $0["decision"] as? String } == ["confirmed_fraud", "confirmed_fraud", "false_positive"])
     }
 
-    @Test func markdownIsAReadableSummaryWithTheClientsHeatmap() throws {
-        let cases = try store.triagedCases()
-        let activity = try #require(try store.clientActivity(clientID: "C0"))
-        let heatmap = ClientView(activity: activity, profile: nil).hourOfWeek(spend: false)
-        #expect(heatmap[1][22] == 1 && heatmap[3][22] == 1, "C0's two transactions: Tuesday and Thursday at 22:00")
-        let text = CaseReport.markdown(cases, clients: ["C0": activity])
-        // The heatmap marks this case's hour (Tuesday 22:00, two columns an hour) and shades the client's other
-        // transaction; the map shows home (H) and this case's place (X); Boston is 307 km from home. Pipes in reasons
-        // are escaped, and the second case (no client activity given) has no heatmap.
+    @Test func markdownHasASectionPerCaseWithItsHistoryAndTheClientsMapsOnce() throws {
+        let cases = try store.reportCases(now: Self.now)
+        let card = try #require(try store.clientActivity(clientID: Self.card))
+        let c1 = try #require(try store.clientActivity(clientID: "C1"))
+        let text = CaseReport.markdown(cases, clients: [Self.card: card, "C1": c1])
+        #expect(!text.contains(Self.card))
         expectLines(text.components(separatedBy: "\n"), [
             "# Vigil case report",
             "",
-            "2 triaged cases.",
+            "2 cases, 4 alerts.",
             "",
-            "## Alert #1: confirmed fraud",
+            "## Case #1: card 411111******1111, decided: confirmed fraud (2), false positive (1)",
             "",
             "| | |",
             "|---|---|",
-            "| Transaction | #1, 2023-11-14 22:13:20 UTC |",
-            "| Client | C0 |",
-            "| Amount | $123.45 |",
-            "| Merchant | Shop 0 (travel) |",
-            "| Score | 0.900 |",
-            "| Decided | ana, 2023-11-16 02:00:00 UTC |",
+            "| Card | 411111******1111 |",
+            "| Status | decided: confirmed fraud (2), false positive (1) |",
+            "| Decided by | ana, bo |",
+            "| Assigned to | ana |",
+            "| Alerts | 3 (none open), 2023-11-14 22:13:20 – 2023-11-15 22:13:20 UTC |",
+            "| Amount | $180.45 |",
+            "| Amount at risk | $0.00 |",
+            "| Top score | 0.890 |",
+            "| Leading reasons | burst, unusual hour |",
+            "| Opened | 2023-11-19 13:20:00 UTC |",
             "",
-            "**Why it was flagged**",
+            "### Alerts",
             "",
-            "- 3 \\| charges in 10 minutes (burst, +1.00)",
+            "| Alert | Time (UTC) | Amount | Merchant | Score | Decision | Leading reasons |",
+            "|---:|---|---:|---|---:|---|---|",
+            "| #1 | 2023-11-14 22:13:20 | $123.45 | Shop 0 (travel) | 0.890 | confirmed fraud (ana) | 3 \\| charges in 10 minutes; at 22:00, unusual for this card |",
+            "| #2 | 2023-11-14 23:13:20 | $50.00 | =HYPERLINK(\"x\") \\| pipe (travel) | 0.880 | confirmed fraud (ana) | 3 \\| charges in 10 minutes; at 22:00, unusual for this card |",
+            "| #3 | 2023-11-15 22:13:20 | $7.00 | Quote \"and\", comma (travel) | 0.870 | false positive (bo) | 3 \\| charges in 10 minutes; at 22:00, unusual for this card |",
             "",
-            "**The client's transactions by weekday and hour (UTC)**; this one (■): Tue 22:00",
+            "### History",
+            "",
+            "- 2023-11-19 13:21:40 UTC, ana took the case",
+            "- 2023-11-19 13:23:20 UTC, ana snoozed the case until 2023-11-20 13:20:00 UTC; note: waiting for the bank",
+            "- 2023-11-19 13:25:00 UTC, bo noted on alert #2: called ⏎ the bank about 411111******1111",
+            "- 2023-11-19 13:26:40 UTC, ana decided the case, alerts #1, #2, #3: open → confirmed fraud",
+            "- 2023-11-19 13:28:20 UTC, bo decided alert #3: confirmed fraud → false positive (overturning ana's decision); note: a refund \\| not fraud",
+            "",
+            "### The client's transactions by weekday and hour (UTC)",
+            "",
+            "The case's alerts (■): Tue 22:00, Tue 23:00, Wed 22:00",
             "",
             "```",
             "    0           6           12          18",
             "Mon",
-            "Tue                                             ■■",
-            "Wed",
-            "Thu                                             ██",
+            "Tue                                             ■■■■",
+            "Wed                                             ■■",
+            "Thu",
             "Fri",
             "Sat",
             "Sun",
             "    ░▒▓█ ≤ 1/hour  ■ alert",
             "```",
             "",
-            "**Where the client transacts** (H home, X this transaction)",
+            "### Where the client transacts",
+            "",
+            "H home, X the case's alerts.",
             "",
             "```",
             "       ┌───────────────────────────────────────────────────────┐",
-            "42.44N │                                         █             │",
+            "42.44N │                                         X             │",
             "       │                                                       │",
             "       │                                                       │",
             "       │                                                       │",
@@ -120,33 +463,107 @@ import VigilStore
             "40.62N │             X                                         │",
             "       └───────────────────────────────────────────────────────┘",
             "        75.3W                                             69.7W",
-            "H home  X this alert  465 km across  █ 1",
+            "H home  X the alerts  465 km across  ░ 1 ▒ 1.2 ▓ 1.4 █ 1.7–2",
             "```",
             "",
             "| Place | Transactions | km from home |",
             "|---|---:|---:|",
+            "| New York | 2 | 6 |",
             "| Boston | 1 | 307 |",
-            "| New York | 1 | 6 |",
             "",
-            "## Alert #2: false positive",
+            "## Case #2: card C1, decided: false positive",
             "",
             "| | |",
             "|---|---|",
-            "| Transaction | #2, 2023-11-15 22:13:20 UTC |",
-            "| Client | C1 |",
-            "| Amount | $123.46 |",
-            "| Merchant | Quote \"and\", comma (travel) |",
-            "| Score | 0.900 |",
-            "| Decided | bo, 2023-11-17 05:46:40 UTC |",
+            "| Card | C1 |",
+            "| Status | decided: false positive |",
+            "| Decided by | bo |",
+            "| Assigned to | nobody |",
+            "| Alerts | 1 (none open), 2023-11-16 22:13:20 UTC |",
+            "| Amount | $99.00 |",
+            "| Amount at risk | $0.00 |",
+            "| Top score | 0.860 |",
+            "| Leading reasons | burst, unusual hour |",
+            "| Opened | 2023-11-19 13:20:00 UTC |",
             "",
-            "**Why it was flagged**",
+            "### Alerts",
             "",
-            "- 3 \\| charges in 10 minutes (burst, +1.00)",
+            "| Alert | Time (UTC) | Amount | Merchant | Score | Decision | Leading reasons |",
+            "|---:|---|---:|---|---:|---|---|",
+            "| #4 | 2023-11-16 22:13:20 | $99.00 | Shop 4 (travel) | 0.860 | false positive (bo) | 3 \\| charges in 10 minutes; at 22:00, unusual for this card |",
             "",
-            "**Notes**",
+            "### History",
             "",
-            "- bo, 2023-11-16 02:01:40 UTC: called ⏎ the bank",
+            "- 2023-11-16 22:23:20 UTC, bo decided alert #4: open → false positive",
+            "",
+            "### The client's transactions by weekday and hour (UTC)",
+            "",
+            "The case's alerts (■): Thu 22:00",
+            "",
+            "```",
+            "    0           6           12          18",
+            "Mon",
+            "Tue",
+            "Wed",
+            "Thu                                             ■■",
+            "Fri",
+            "Sat",
+            "Sun",
+            "    ░▒▓█ ≤ 1/hour  ■ alert",
+            "```",
+            "",
+        ])
+    }
+
+    /// Every kind of event in a case's history, in words: assignments, due dates, snoozes and wakes, a decision and
+    /// its undo; a case asked for by id whatever its state (open again after the undo).
+    @Test func theHistorySaysEveryKindOfEvent() throws {
+        try store.assignCase(id: 3, to: "bo", by: "lead", at: Self.placed + 600)
+        try store.setCaseDue(id: 3, at: 1_701_000_000, by: "lead", at: Self.placed + 700)
+        try store.assignCase(id: 3, to: nil, by: "bo", at: Self.placed + 800)
+        try store.snoozeCase(id: 3, until: Self.placed + 2 * 86_400, by: "bo", note: "asked the client", at: Self.placed + 900)
+        try store.snoozeCase(id: 3, until: nil, by: "bo", at: Self.placed + 1_000)
+        try store.setCaseDue(id: 3, at: nil, by: "lead", at: Self.placed + 1_100)
+        try store.decide([SeenAlert(id: 5, version: 1)], status: .escalated, analyst: "ana", at: Self.placed + 1_200)
+        try store.undoLastDecision(analyst: "ana", at: Self.placed + 1_300)
+        let text = CaseReport.markdown(try store.reportCases(ReportSelection(caseIDs: [3]), now: Self.now), clients: [:])
+        expectLines(text.components(separatedBy: "\n"), [
+            "# Vigil case report",
+            "",
+            "1 case, 1 alert.",
+            "",
+            "## Case #3: card C2, open",
+            "",
+            "| | |",
+            "|---|---|",
+            "| Card | C2 |",
+            "| Status | open |",
+            "| Assigned to | nobody |",
+            "| Alerts | 1 (1 open), 2023-11-17 22:13:20 UTC |",
+            "| Amount | $1.00 |",
+            "| Amount at risk | $1.00 |",
+            "| Top score | 0.500 |",
+            "| Leading reasons | burst, unusual hour |",
+            "| Opened | 2023-11-19 13:20:00 UTC |",
+            "",
+            "### Alerts",
+            "",
+            "| Alert | Time (UTC) | Amount | Merchant | Score | Decision | Leading reasons |",
+            "|---:|---|---:|---|---:|---|---|",
+            "| #5 | 2023-11-17 22:13:20 | $1.00 | Shop 5 (travel) | 0.500 | open | 3 \\| charges in 10 minutes; at 22:00, unusual for this card |",
+            "",
+            "### History",
+            "",
+            "- 2023-11-19 13:30:00 UTC, lead assigned the case to bo",
+            "- 2023-11-19 13:31:40 UTC, lead set the case due 2023-11-26",
+            "- 2023-11-19 13:33:20 UTC, bo unassigned the case (was bo)",
+            "- 2023-11-19 13:35:00 UTC, bo snoozed the case until 2023-11-21 13:20:00 UTC; note: asked the client",
+            "- 2023-11-19 13:36:40 UTC, bo woke the case",
+            "- 2023-11-19 13:38:20 UTC, lead cleared the case's due date",
+            "- 2023-11-19 13:40:00 UTC, ana decided alert #5: open → escalated",
+            "- 2023-11-19 13:41:40 UTC, ana undid a decision on alert #5: escalated → open",
             "",
         ])
     }
 }
+

@@ -86,9 +86,9 @@ import Testing
         let store = scratch.path + "/report.sqlite"
         try Harness.run(["demo", "--store", store, "--clients", "5", "--days", "10"])
         let empty = try Harness.run(["report", "--store", store])
-        #expect(empty.status == 0 && empty.stdout.hasPrefix("# Vigil case report\n\n0 triaged cases."))
+        #expect(empty.status == 0 && empty.stdout.hasPrefix("# Vigil case report\n\n0 cases, 0 alerts."))
         let csv = try Harness.run(["report", "--store", store, "--format", "csv"])
-        #expect(csv.stdout.hasPrefix("alert_id,transaction_id,"))
+        #expect(csv.stdout.hasPrefix("case_id,case_status,alert_id,transaction_id,"))
         let bad = try Harness.run(["report", "--store", store, "--since", "2025-02-30"])
         #expect(bad.status != 0 && bad.stderr.contains("--since must be a day like 2025-03-01, not '2025-02-30'"))
     }

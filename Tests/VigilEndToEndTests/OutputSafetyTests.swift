@@ -97,7 +97,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasSuffix(".tmp") } == [])
         // With room, the same commands write whole files.
         #expect(try Harness.run(["report", "--store", store, "--out", report]).status == 0)
-        #expect(try String(contentsOfFile: report, encoding: .utf8).contains("1 triaged case."))
+        #expect(try String(contentsOfFile: report, encoding: .utf8).contains("\n1 case, "))
         #expect(try mode(report) == 0o600)
     }
 
@@ -122,7 +122,8 @@ import Testing
         let json = try Harness.run(["report", "--store", store, "--format", "json"])
         #expect(json.stdout.contains("\\u202e") && json.stdout.contains("\\u009b") && json.stdout.contains("\\u001b"), "\(json.stdout)")
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        #expect((parsed[0]["notes"] as? [[String: Any]])?.first?["text"] as? String == note)
+        let alert = (parsed[0]["alerts"] as? [[String: Any]])?.first { $0["alert_id"] as? Int == 1 }
+        #expect((alert?["notes"] as? [[String: Any]])?.first?["text"] as? String == note)
         let markdown = try Harness.run(["report", "--store", store, "--format", "md"])
         for output in [csv.stdout, json.stdout, markdown.stdout] {
             let bytes = Array(output.utf8)
