@@ -177,9 +177,7 @@ extension QueueModel {
         let opened = try store.raiseExposureAlerts(CommonPointOfPurchase.exposureAlerts(merchant), analyst: analyst,
                                                    gapSeconds: scanOptions.config.caseGapSeconds, at: cases.clock())
         alertsChanged()
-        let cards = merchant.exposedCards.count == 1 ? "1 exposed card" : "\(merchant.exposedCards.count) exposed cards"
-        message = "\(cards) at \(merchant.merchant): " + (opened.caseIDs.count == 1 ? "1 case" : "\(opened.caseIDs.count) cases")
-            + (opened.raised == 0 ? "" : ", \(opened.raised) alert\(opened.raised == 1 ? "" : "s") raised") + " · q back to the merchant"
+        message = CommonPointOfPurchase.openedCases(merchant, opened) + " · q back to the merchant"
         return ExposedCasesScreen(model: self, merchant: merchant.merchant, caseIDs: opened.caseIDs)
     }
 }
@@ -209,10 +207,8 @@ final class ExposureConfirmScreen: Screen {
 
     func render(into buffer: inout CellBuffer) {
         guard let frame = model.frame(buffer.size) else { return }
-        let cards = merchant.exposedCards.count
-        let alerts = raising == 1 ? "1 new alert" : "\(raising) new alerts"
-        StatusBar(left: " open cases for \(cards) exposed card\(cards == 1 ? "" : "s") at \(merchant.merchant) (\(alerts))? y/n",
-                  style: model.theme.accent).render(into: &buffer, in: frame.hint)
+        StatusBar(left: " " + CommonPointOfPurchase.openCasesQuestion(merchant, raising: raising), style: model.theme.accent)
+            .render(into: &buffer, in: frame.hint)
     }
 }
 

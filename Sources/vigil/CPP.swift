@@ -124,11 +124,11 @@ struct CPP: ParsableCommand, StoreOptionCommand {
         let alerts = CommonPointOfPurchase.exposureAlerts(merchant)
         let raising = try store.transactionsWithoutAlert(alerts.map(\.transactionID)).count
         if raising > 0, !yes {
-            let question = "open cases for \(alerts.count) exposed cards at \(name) (\(raising) new alerts)? y/n "
+            let question = CommonPointOfPurchase.openCasesQuestion(merchant, raising: raising)
             guard isatty(STDIN_FILENO) == 1 else {
-                throw TriageCommandError(message: "would raise \(raising) alerts on the exposed cards at \(name): add --yes")
+                throw TriageCommandError(message: "not at a terminal to ask \"\(question)\": add --yes")
             }
-            print(Sanitize.line(question), terminator: "")
+            print(Sanitize.line(question) + " ", terminator: "")
             guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { print("nothing was written"); return }
         }
         let opened = try store.raiseExposureAlerts(alerts, analyst: Analyst.name(analyst),
@@ -140,8 +140,7 @@ struct CPP: ParsableCommand, StoreOptionCommand {
                                   "alerts_existing": opened.existing, "cases": cases.map(CaseText.json)])
             return
         }
-        print(Sanitize.line("\(alerts.count) exposed cards at \(name): \(opened.raised) alerts raised, \(opened.existing) had one; "
-                            + "\(cases.count) cases"))
+        print(Sanitize.line(CommonPointOfPurchase.openedCases(merchant, opened)))
         for summary in cases { CaseText.show(summary, now: now) }
     }
 

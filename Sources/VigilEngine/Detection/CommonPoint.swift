@@ -255,6 +255,20 @@ public enum CommonPointOfPurchase {
         }
     }
 
+    /// "open cases for 3 exposed cards at Fuel 9 (2 new alerts)? y/n": asked before the alerts are raised, by the
+    /// command and the workbench alike.
+    public static func openCasesQuestion(_ m: Merchant, raising: Int) -> String {
+        "open cases for \(counted(m.exposedCards.count, "exposed card")) at \(m.merchant) (\(counted(raising, "new alert")))? y/n"
+    }
+
+    /// "3 exposed cards at Fuel 9: 3 cases, 2 alerts raised": what opening them did.
+    public static func openedCases(_ m: Merchant, _ opened: ExposureCases) -> String {
+        "\(counted(m.exposedCards.count, "exposed card")) at \(m.merchant): \(counted(opened.caseIDs.count, "case"))"
+            + (opened.raised == 0 ? "" : ", \(counted(opened.raised, "alert")) raised")
+    }
+
+    static func counted(_ count: Int, _ noun: String) -> String { "\(Formatting.grouped(count)) \(noun)\(count == 1 ? "" : "s")" }
+
     /// A share as the cross-card reasons write it ("13 %", "0.6 %").
     public static func percent(_ share: Double) -> String { CrossCard.percent(share) }
 
