@@ -31,6 +31,8 @@ final class AlertDetailScreen: QueuePage {
         self.model = model
         alertID = id
         readAt = model.generation - 1
+        // Back from a note on an alert of the case it was opened from: `]` and `[` go on stepping through that case.
+        fromCase = model.caseOfDetail.flatMap { page in page.alerts.contains { $0.id == id } ? page : nil }
     }
 
     /// The alert as the analyst saw it, for a decision.

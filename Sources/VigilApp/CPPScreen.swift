@@ -175,6 +175,7 @@ extension QueueModel {
     /// their cases.
     func exposedCases(_ merchant: CommonPointOfPurchase.Merchant) throws -> ExposedCasesScreen {
         let opened = try store.raiseExposureAlerts(CommonPointOfPurchase.exposureAlerts(merchant), analyst: analyst,
+                                                   note: CommonPointOfPurchase.raisedNote(merchant),
                                                    gapSeconds: scanOptions.config.caseGapSeconds, at: cases.clock())
         alertsChanged()
         message = CommonPointOfPurchase.openedCases(merchant, opened) + " · q back to the merchant"

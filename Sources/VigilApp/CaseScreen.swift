@@ -48,6 +48,7 @@ final class CaseScreen: QueuePage {
                   let opened = try AlertDetailScreen(model: model, alertID: alerts[table.cursor].id) else { return .handled }
             // `]` and `[` there step through this case's alerts.
             opened.fromCase = self
+            model.caseOfDetail = self
             return .push(opened)
         }
         if case .decide(let status) = CaseKeys.bindings.action(for: key), !marked.isEmpty {

@@ -27,11 +27,11 @@ extension Store {
     }
 
     /// Raises an alert on each candidate's transaction that has none (the common point of purchase's exposed cards,
-    /// each on its visit to the merchant), each with an audit event by `analyst` carrying its first reason, all in
-    /// one transaction; then puts them in cases (`refreshCases`). A transaction that already has an alert keeps it as
+    /// each on its visit to the merchant), each with an audit event by `analyst` carrying `note`, all in one
+    /// transaction; then puts them in cases (`refreshCases`). A transaction that already has an alert keeps it as
     /// it is, so asking twice raises nothing new. Returns the cases of every candidate's alert.
     @discardableResult
-    public func raiseExposureAlerts(_ candidates: [AlertCandidate], analyst: String, gapSeconds: Int64,
+    public func raiseExposureAlerts(_ candidates: [AlertCandidate], analyst: String, note: String?, gapSeconds: Int64,
                                     at now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> ExposureCases {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -48,7 +48,7 @@ extension Store {
                                         message: "no transaction #\(candidate.transactionID) to raise an alert on")
                 }
                 _ = try Self.appendEvent(db, alertID: db.lastInsertedRowID, at: now, analyst: analyst, action: Self.raisedAction,
-                                     from: nil, to: nil, note: candidate.reasons.first?.text)
+                                     from: nil, to: nil, note: note)
                 result.raised += 1
             }
             return result

@@ -132,6 +132,7 @@ struct CPP: ParsableCommand, StoreOptionCommand {
             guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { print("nothing was written"); return }
         }
         let opened = try store.raiseExposureAlerts(alerts, analyst: Analyst.name(analyst),
+                                                   note: CommonPointOfPurchase.raisedNote(merchant),
                                                    gapSeconds: try configOption.load().caseGapSeconds)
         let now = Int64(Date().timeIntervalSince1970)
         let cases = try store.caseSummaries(ids: opened.caseIDs, now: now)

@@ -112,6 +112,13 @@ import VigilTUI
         #expect(queue.mode == .caseView(caseID: fixture.caseIDs[0]))
         let rows = try queue.frame(size: ScreenSizes.classic).rows
         #expect(rows[22].hasPrefix(" alert 2/3 "))
+        // Back from a note's prompt, the detail still steps through the case.
+        try press(queue, .enter, .character("a"), .escape)
+        #expect(queue.mode.alertID == alerts[1])
+        try press(queue, .character("]"))
+        #expect(queue.mode.alertID == alerts[2])
+        try press(queue, .character("]"))
+        #expect(queue.message == "the case's last alert")
     }
 
     /// At 200 columns every column has its full width and the reasons the rest.

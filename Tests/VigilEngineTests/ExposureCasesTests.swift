@@ -19,7 +19,7 @@ import VigilTestSupport
     }
 
     /// Each exposed card gets an alert on its visit, scored and worded once, in a case of its own; the raise is an
-    /// audit event carrying the reason; asking again raises nothing and gives the same cases.
+    /// audit event saying where from; asking again raises nothing and gives the same cases.
     @Test func exposedCardsGetAnAlertOnTheirVisitEachInACase() throws {
         let m = try fuel9()
         let alerts = CommonPointOfPurchase.exposureAlerts(m)
@@ -34,7 +34,7 @@ import VigilTestSupport
                 + "fraud (83 % of the cards there, " + String(format: "%.1f", m.lift) + "× chance)")])
         #expect(try store.transactionsWithoutAlert(alerts.map(\.transactionID)) == alerts.map(\.transactionID))
 
-        let opened = try store.raiseExposureAlerts(alerts, analyst: "ana", gapSeconds: 72 * 3_600, at: now)
+        let opened = try store.raiseExposureAlerts(alerts, analyst: "ana", note: CommonPointOfPurchase.raisedNote(try fuel9()), gapSeconds: 72 * 3_600, at: now)
         #expect(opened.raised == 3 && opened.existing == 0 && opened.caseIDs.count == 3)
         let cases = try store.caseSummaries(ids: opened.caseIDs, now: now)
         #expect(cases.map(\.clientID) == [20, 21, 23].map(SkimmedStore.card))
@@ -42,10 +42,10 @@ import VigilTestSupport
         #expect(cases[0].leadingReasons == ["common point of purchase"])
         let alert = try #require(try store.caseDetail(id: opened.caseIDs[0], now: now)?.alerts.first)
         let events = try store.triageEvents(ofAlert: alert.id)
-        #expect(events.map(\.action) == ["raise"] && events[0].analyst == "ana" && events[0].note == alerts[0].reasons[0].text)
+        #expect(events.map(\.action) == ["raise"] && events[0].analyst == "ana" && events[0].note == "raised from the common point of purchase at Fuel 9 (3 exposed cards)")
         #expect(events[0].toStatus == nil)
 
-        let again = try store.raiseExposureAlerts(alerts, analyst: "bob", gapSeconds: 72 * 3_600, at: now + 60)
+        let again = try store.raiseExposureAlerts(alerts, analyst: "bob", note: nil, gapSeconds: 72 * 3_600, at: now + 60)
         #expect(again.raised == 0 && again.existing == 3 && again.caseIDs == opened.caseIDs)
         #expect(try store.latestTriageEvents(limit: 10).count == 3)
         #expect(try store.transactionsWithoutAlert(alerts.map(\.transactionID)).isEmpty)
@@ -60,7 +60,7 @@ import VigilTestSupport
         ])
         _ = try store.refreshAlerts([scanned], at: now)
         try store.refreshCases(gapSeconds: 72 * 3_600, now: now)
-        let opened = try store.raiseExposureAlerts(alerts, analyst: "ana", gapSeconds: 72 * 3_600, at: now)
+        let opened = try store.raiseExposureAlerts(alerts, analyst: "ana", note: CommonPointOfPurchase.raisedNote(try fuel9()), gapSeconds: 72 * 3_600, at: now)
         #expect(opened.raised == 2 && opened.existing == 1 && opened.caseIDs.count == 3)
         let kept = try #require(try store.caseDetail(id: opened.caseIDs[1], now: now)?.alerts.first)
         #expect(kept.reasons == scanned.reasons && kept.score == 0.7)
@@ -70,7 +70,7 @@ import VigilTestSupport
     /// raises one with reasons of its own); live scoring leaves them as they are; the trail stays intact.
     @Test func aLaterScanOrLiveScoringKeepsTheRaisedAlerts() throws {
         let alerts = CommonPointOfPurchase.exposureAlerts(try fuel9())
-        let opened = try store.raiseExposureAlerts(alerts, analyst: "ana", gapSeconds: 72 * 3_600, at: now)
+        let opened = try store.raiseExposureAlerts(alerts, analyst: "ana", note: CommonPointOfPurchase.raisedNote(try fuel9()), gapSeconds: 72 * 3_600, at: now)
         func raised() throws -> [AlertSummary] {
             try opened.caseIDs.flatMap { try #require(try store.caseDetail(id: $0, now: now)).alerts }
         }

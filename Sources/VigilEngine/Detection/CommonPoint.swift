@@ -267,6 +267,12 @@ public enum CommonPointOfPurchase {
             + (opened.raised == 0 ? "" : ", \(counted(opened.raised, "alert")) raised")
     }
 
+    /// The note of the audit event of each alert raised on them: "raised from the common point of purchase at Fuel 9
+    /// (3 exposed cards)" (the alert's reason says the rest).
+    public static func raisedNote(_ m: Merchant) -> String {
+        "raised from the common point of purchase at \(m.merchant) (\(counted(m.exposedCards.count, "exposed card")))"
+    }
+
     static func counted(_ count: Int, _ noun: String) -> String { "\(Formatting.grouped(count)) \(noun)\(count == 1 ? "" : "s")" }
 
     /// A share as the cross-card reasons write it ("13 %", "0.6 %").
