@@ -8,13 +8,17 @@ import VigilTUI
 
 /// `x` on the common-point screen opens a merchant's exposed cards as a list of cases (`SkimmedStore`: Fuel 9's
 /// exposed cards are C20, C21 and C23, none with an alert).
-@Suite struct ExposedCasesScreenTests {
+@Suite final class ExposedCasesScreenTests {
     let skimmed: SkimmedStore
     var store: Store { skimmed.store }
     let size = ScreenSizes.large
     static let now = SkimmedStore.day(60)
 
     init() throws { skimmed = try SkimmedStore() }
+
+    // Each test waits for the common-point ranking, so nothing reads in the background by now: the connections
+    // close before `SkimmedStore` removes the files (see `Store.closeConnections`).
+    deinit { try? skimmed.store.closeConnections() }
 
     func press(_ queue: AlertQueueScreen, _ keys: Key...) throws {
         for key in keys { _ = try queue.handle(key, size: size) }

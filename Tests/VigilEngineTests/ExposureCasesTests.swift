@@ -7,12 +7,16 @@ import VigilTestSupport
 
 /// Opening a common point of purchase's exposed cards as cases (`CommonPointOfPurchase.exposureAlerts`,
 /// `Store.raiseExposureAlerts`) on `SkimmedStore`, whose skimmed Fuel 9 has three exposed cards: C20, C21, C23.
-@Suite struct ExposureCasesTests {
+@Suite final class ExposureCasesTests {
     let skimmed: SkimmedStore
     var store: Store { skimmed.store }
     let now = SkimmedStore.day(60)
 
     init() throws { skimmed = try SkimmedStore() }
+
+    // Nothing reads in the background here: the connections close before `SkimmedStore` removes the files (see
+    // `Store.closeConnections`), so that a store made next cannot share SQLite's record of a reused inode.
+    deinit { try? skimmed.store.closeConnections() }
 
     func fuel9() throws -> CommonPointOfPurchase.Merchant {
         try #require(try CommonPointOfPurchase.analyse(store).merchants.first { $0.merchant == "Fuel 9" })
