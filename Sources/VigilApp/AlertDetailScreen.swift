@@ -5,7 +5,7 @@ import VigilTUI
 
 /// One alert in full: the transaction, every reason, the client's transactions around it, and the decisions and
 /// notes so far. The queue's keys work here too (a decision applies to this alert; `]` and `[` step through the
-/// queue); `q` goes back to the list.
+/// queue, or through the case's alerts when opened from a case); `q` goes back to the list or the case.
 final class AlertDetailScreen: QueuePage {
     let model: QueueModel
     private(set) var alertID: Int64
@@ -14,6 +14,8 @@ final class AlertDetailScreen: QueuePage {
     private(set) var scroll = ScrollState()
     /// The model's generation the detail was read at: when the alerts changed since, it is read again.
     private var readAt: Int
+    /// The case it was opened from: `]` and `[` step through that case's alerts, not the queue.
+    weak var fromCase: CaseScreen?
 
     /// The detail of alert `id`, nil when the store has no such alert.
     init?(model: QueueModel, alertID id: Int64) throws {
@@ -29,6 +31,8 @@ final class AlertDetailScreen: QueuePage {
         self.model = model
         alertID = id
         readAt = model.generation - 1
+        // Back from a note on an alert of the case it was opened from: `]` and `[` go on stepping through that case.
+        fromCase = model.caseOfDetail.flatMap { page in page.alerts.contains { $0.id == id } ? page : nil }
     }
 
     /// The alert as the analyst saw it, for a decision.
@@ -47,10 +51,30 @@ final class AlertDetailScreen: QueuePage {
 
     func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
         if key == .escape || key == .character("q") || key == .backspace { return .pop }
-        if let action = QueueKeys.bindings.action(for: key) { return try model.perform(action, size: size, from: self) }
+        if let action = QueueKeys.bindings.action(for: key) {
+            if let fromCase, action == .nextAlert || action == .previousAlert {
+                return try step(through: fromCase, forward: action == .nextAlert, size: size)
+            }
+            return try model.perform(action, size: size, from: self)
+        }
         // The limit counts the rows the lines wrap to in the body, as drawn, so that the last of them can be reached.
         let body = Self.body(model.frame(size))
         _ = scroll.handle(key, rowCount: textView().rowCount(width: body.width), pageSize: body.height)
+        return .handled
+    }
+
+    /// Shows the case's next (or previous) alert after this one, moving the case's cursor with it.
+    private func step(through page: CaseScreen, forward: Bool, size: TerminalSize) throws -> ScreenOutcome {
+        try page.prepare(size: size)
+        let alerts = page.alerts
+        let index = alerts.firstIndex { $0.id == alertID } ?? page.table.cursor
+        let next = index + (forward ? 1 : -1)
+        guard alerts.indices.contains(next) else {
+            model.message = forward ? "the case's last alert" : "the case's first alert"
+            return .handled
+        }
+        page.table.moveCursor(to: next, rowCount: alerts.count, pageSize: 1)
+        try show(alerts[next].id)
         return .handled
     }
 

@@ -92,7 +92,7 @@ public final class AlertQueueScreen {
         case is ClientPage: return .client
         case is OverviewPage: return .overview
         case is CPPPage: return .commonPoints
-        case is CaseQueueScreen: return .cases
+        case is CaseQueueScreen, is ExposedCasesScreen: return .cases
         case let page as CaseScreen: return .caseView(caseID: page.caseID)
         case let palette as PaletteScreen: return .palette(palette.input, completion: palette.completion)
         default: return .list

@@ -15,7 +15,7 @@ public final class CPPScreen {
         case back
         /// Open this card's client view.
         case openClient(String)
-        /// Open the exposed cards of this merchant as a case list (see `QueueModel.openExposedAsCases`).
+        /// Open the exposed cards of this merchant as a case list (`QueueModel.openExposedAsCases`).
         case exposedAsCases(CommonPointOfPurchase.Merchant)
     }
 
@@ -162,11 +162,113 @@ extension QueueModel {
         .sequence([.popToRoot, .push(CPPPage(model: self, screen: CPPScreen(store: store)))])
     }
 
-    /// The hook for the case list: opens `merchant`'s exposed cards as a list of cases, one per card. Cases are built
-    /// in parallel (issue 23, point 1); until they are, it says so and stays on the screen.
-    func openExposedAsCases(_ merchant: CommonPointOfPurchase.Merchant) -> ScreenOutcome {
-        message = "\(merchant.exposedCards.count) exposed cards at \(merchant.merchant): opening them as cases needs the case list"
-        return .handled
+    /// `x` on the common-point screen: `merchant`'s exposed cards as a list of cases, each card's case holding the
+    /// alert on its visit there. Visits with no alert yet get one (`CommonPointOfPurchase.exposureAlerts`), after the
+    /// analyst confirms how many; when every visit has one already, nothing is asked or written.
+    func openExposedAsCases(_ merchant: CommonPointOfPurchase.Merchant) throws -> ScreenOutcome {
+        let raising = try store.transactionsWithoutAlert(merchant.exposedCards.map(\.transactionID)).count
+        guard raising == 0 else { return .push(ExposureConfirmScreen(model: self, merchant: merchant, raising: raising)) }
+        return .push(try exposedCases(merchant))
+    }
+
+    /// Raises the alerts `merchant`'s exposed cards lack (each with its audit event), puts them in cases, and lists
+    /// their cases.
+    func exposedCases(_ merchant: CommonPointOfPurchase.Merchant) throws -> ExposedCasesScreen {
+        let opened = try store.raiseExposureAlerts(CommonPointOfPurchase.exposureAlerts(merchant), analyst: analyst,
+                                                   note: CommonPointOfPurchase.raisedNote(merchant),
+                                                   gapSeconds: scanOptions.config.caseGapSeconds, at: cases.clock())
+        alertsChanged()
+        message = CommonPointOfPurchase.openedCases(merchant, opened) + " · q back to the merchant"
+        return ExposedCasesScreen(model: self, merchant: merchant.merchant, caseIDs: opened.caseIDs)
+    }
+}
+
+/// "open cases for 37 exposed cards at M? y/n", asked over the common-point screen before alerts are raised.
+final class ExposureConfirmScreen: Screen {
+    let model: QueueModel
+    let merchant: CommonPointOfPurchase.Merchant
+    /// Visits that have no alert yet: the alerts `y` raises.
+    let raising: Int
+
+    init(model: QueueModel, merchant: CommonPointOfPurchase.Merchant, raising: Int) {
+        self.model = model
+        self.merchant = merchant
+        self.raising = raising
+    }
+
+    var isOverlay: Bool { true }
+
+    func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
+        guard key == .character("y") || key == .character("Y") else {
+            model.message = "no case opened: nothing was written"
+            return .pop
+        }
+        return .replace(try model.exposedCases(merchant))
+    }
+
+    func render(into buffer: inout CellBuffer) {
+        guard let frame = model.frame(buffer.size) else { return }
+        StatusBar(left: " " + CommonPointOfPurchase.openCasesQuestion(merchant, raising: raising), style: model.theme.accent)
+            .render(into: &buffer, in: frame.hint)
+    }
+}
+
+/// The case queue showing the cases of a merchant's exposed cards ("exposed at M"), whatever their status: the case
+/// queue's keys work as ever, `q` goes back to the common-point screen (the queue's view as it was).
+final class ExposedCasesScreen: QueuePage {
+    let model: QueueModel
+    let merchant: String
+    private let queue: CaseQueueScreen
+    /// The case queue's view and cursor before, put back on leaving.
+    private let previous: CaseList.View
+    private let previousCursor: Int
+
+    init(model: QueueModel, merchant: String, caseIDs: [Int64]) {
+        self.model = model
+        self.merchant = merchant
+        queue = CaseQueueScreen(model: model)
+        previous = model.cases.view
+        previousCursor = model.cases.table.cursor
+        model.cases.view = .exposed(merchant: merchant, cases: Set(caseIDs))
+        model.filterCases()
+        model.cases.table.moveCursor(to: 0, rowCount: model.cases.shown.count, pageSize: 1)
+    }
+
+    var helpSections: [HelpSection] { queue.helpSections }
+
+    func handle(_ key: Key, size: TerminalSize) throws -> ScreenOutcome {
+        switch key {
+        case .character("q"), .escape, .backspace:
+            leave()
+            return .pop
+        case .character("v"):
+            model.message = "these are the cases exposed at \(merchant); q goes back, v changes the view on the case queue"
+            return .handled
+        case .tab:
+            leave()
+            return try queue.handle(key, size: size)
+        default:
+            return try queue.handle(key, size: size)
+        }
+    }
+
+    private func leave() {
+        model.cases.view = previous
+        model.filterCases()
+        model.cases.table.moveCursor(to: previousCursor, rowCount: model.cases.shown.count, pageSize: 1)
+    }
+
+    func prepare(size: TerminalSize) throws { try queue.prepare(size: size) }
+
+    static let hint = "q back to the merchant · ? keys · Enter open · f fraud · p false pos. · e escalate · i snooze · m mine · d due"
+    static let narrowHint = "q back · ? keys · Enter open · f p e decide · i snooze · m mine · d due"
+
+    /// The case queue as drawn, its hint saying where `q` goes.
+    func render(into buffer: inout CellBuffer) {
+        queue.render(into: &buffer)
+        guard let frame = model.frame(buffer.size) else { return }
+        let hint = buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint
+        StatusBar(left: " " + hint, style: model.theme.dim).render(into: &buffer, in: frame.hint)
     }
 }
 
@@ -177,7 +279,7 @@ extension CPPScreen: FramedView {
     var helpSections: [HelpSection] {
         [HelpSection(title: "Common point of purchase", entries: [
             HelpEntry(key: "Enter", description: "a merchant's fraud and exposed cards; on a card, its client view"),
-            HelpEntry(key: "x", description: "the merchant's exposed cards as a case list"),
+            HelpEntry(key: "x", description: "the merchant's exposed cards as a case list (asks before raising alerts)"),
             HelpEntry(key: "q", description: "back to the merchants, or to the queue"),
         ]), HelpSection(title: "Move", entries: [
             HelpEntry(key: "j/↓  k/↑", description: "next / previous row"),
@@ -191,7 +293,7 @@ extension CPPScreen: FramedView {
         case .handled: if let message { model.message = message }
         case .back: return .pop
         case .openClient(let card): return try model.clientPage(card).map { .push($0) } ?? .handled
-        case .exposedAsCases(let merchant): return model.openExposedAsCases(merchant)
+        case .exposedAsCases(let merchant): return try model.openExposedAsCases(merchant)
         }
         return .handled
     }

@@ -8,9 +8,13 @@ import VigilTUI
 /// The case queue's state, kept by the model (`QueueModel.cases`) so that switching to the alert queue and back
 /// keeps the view and the cursor.
 final class CaseList {
-    /// Which cases the queue lists; `v` steps through them.
-    enum View: CaseIterable {
+    /// Which cases the queue lists; `v` steps through `allCases`.
+    enum View: Hashable {
         case open, mine, snoozed, decided, all
+        /// The cases of a merchant's exposed cards, whatever their status (`x` on the common-point screen).
+        case exposed(merchant: String, cases: Set<Int64>)
+
+        static let allCases: [View] = [.open, .mine, .snoozed, .decided, .all]
 
         var name: String {
             switch self {
@@ -19,6 +23,7 @@ final class CaseList {
             case .snoozed: "snoozed cases"
             case .decided: "decided cases"
             case .all: "every case"
+            case .exposed(let merchant, _): "exposed at \(merchant)"
             }
         }
     }
@@ -49,6 +54,7 @@ final class CaseList {
         case .snoozed: return status == .snoozed
         case .decided: return status == .decided
         case .all: return true
+        case .exposed(_, let cases): return cases.contains(summary.id)
         }
     }
 
@@ -62,7 +68,7 @@ final class CaseList {
 
 /// What a key on the case queue or in a case asks for.
 enum CaseAction: Hashable, Sendable {
-    case open, next, take, release, view, decide(AlertStatus), snooze, undo, alerts, reload
+    case open, next, take, release, view, decide(AlertStatus), snooze, due, undo, alerts, reload
     case client, help, palette, theme, quit
 }
 
@@ -79,6 +85,7 @@ enum CaseKeys {
                 KeyBinding(.tab, action: .alerts, description: "the alert queue (Tab there comes back)", section: "Cases"),
                 KeyBinding(.character("r"), action: .reload, description: "reload from the store", section: "Cases"),
                 KeyBinding(.character("c"), action: .client, description: "the case's client: timeline, heatmaps, transactions", section: "Cases"),
+                KeyBinding(.character("d"), action: .due, description: "due date: YYYY-MM-DD, +3d or +12h; empty clears it", section: "Cases"),
                 KeyBinding(.character("f"), action: .decide(.confirmedFraud), description: "confirmed fraud: every open alert of the case", section: "Decide"),
                 KeyBinding(.character("p"), action: .decide(.falsePositive), description: "false positive: every open alert of the case", section: "Decide"),
                 KeyBinding(.character("e"), action: .decide(.escalated), description: "escalate: every open alert of the case", section: "Decide"),
@@ -107,18 +114,21 @@ enum CaseKeys {
 enum CaseColumns {
     /// Below this width the queue drops the assignee and the due date and shortens the reasons.
     static let wideLayout = 120
+    /// Below this width the card keeps only its last digits (the case view shows it whole) and the age its four
+    /// cells, so that the leading reasons have the room the other columns leave.
+    static let roomyLayout = 140
 
     static func columns(width: Int) -> [TableColumn] {
-        let wide = width >= wideLayout
+        let wide = width >= wideLayout, roomy = width >= roomyLayout
         return [
             TableColumn("Score", width: .fixed(7), alignment: .right),
-            TableColumn("Card", width: .fixed(wide ? 16 : 9)),
+            TableColumn("Card", width: .fixed(roomy ? 16 : 9)),
             TableColumn("Alerts", width: .fixed(6), alignment: .right),
             TableColumn("At risk", width: .fixed(11), alignment: .right),
             TableColumn(wide ? "First–last (UTC)" : "First", width: .fixed(wide ? 17 : 11)),
             TableColumn(wide ? "Leading reasons" : "Reasons", width: .fill),
             TableColumn("Status", width: .fixed(10)),
-        ] + (wide ? [TableColumn("Assignee", width: .fixed(8)), TableColumn("Age", width: .fixed(5), alignment: .right),
+        ] + (wide ? [TableColumn("Assignee", width: .fixed(8)), TableColumn("Age", width: .fixed(roomy ? 5 : 4), alignment: .right),
                      TableColumn("Due", width: .fixed(8), alignment: .right)]
                   : [TableColumn("Age", width: .fixed(4), alignment: .right)])
     }
@@ -127,8 +137,8 @@ enum CaseColumns {
         let wide = width >= wideLayout
         let alerts = c.openAlertCount == c.alertCount || status == .decided ? "\(c.alertCount)" : "\(c.openAlertCount)/\(c.alertCount)"
         let card = CardNumber.masked(c.clientID)
-        // Narrow, a masked card keeps its last digits, which tell cards apart.
-        let cards = wide || card.count <= 9 ? card : "*" + String(card.suffix(8))
+        // Below the roomy layout, a masked card keeps its last digits, which tell cards apart.
+        let cards = width >= roomyLayout || card.count <= 9 ? card : "*" + String(card.suffix(8))
         let cells = [String(format: "%.3f", c.topScore), cards, alerts, amount(c),
                      wide ? span(c) : String(CivilTime.format(c.firstInstant).dropFirst(5).prefix(11)),
                      c.leadingReasons.joined(separator: ", "), statusName(c, status: status)]

@@ -46,6 +46,9 @@ final class CaseScreen: QueuePage {
         if key == .enter {
             guard alerts.indices.contains(table.cursor),
                   let opened = try AlertDetailScreen(model: model, alertID: alerts[table.cursor].id) else { return .handled }
+            // `]` and `[` there step through this case's alerts.
+            opened.fromCase = self
+            model.caseOfDetail = self
             return .push(opened)
         }
         if case .decide(let status) = CaseKeys.bindings.action(for: key), !marked.isEmpty {
@@ -69,7 +72,7 @@ final class CaseScreen: QueuePage {
     var helpSections: [HelpSection] {
         [HelpSection(title: "Case", entries: [
             HelpEntry(key: "j/↓  k/↑", description: "next / previous alert of the case"),
-            HelpEntry(key: "Enter", description: "the alert's detail (decide it alone there)"),
+            HelpEntry(key: "Enter", description: "the alert's detail (decide it alone there; ] and [ step through the case)"),
             HelpEntry(key: "Space", description: "mark an alert: f p e then decide the marked ones only"),
             HelpEntry(key: "q  Esc", description: "back to the case queue"),
         ])] + CaseKeys.bindings.helpSections

@@ -59,6 +59,9 @@ extension QueueModel {
         case .snooze:
             guard let summary else { message = "no case to snooze"; break }
             return .push(CasePromptScreen(model: self, kind: .snooze(summary), leavesCase: inCase))
+        case .due:
+            guard let summary else { message = "no case to set a due date on"; break }
+            return .push(CasePromptScreen(model: self, kind: .due(summary), leavesCase: false))
         case .undo:
             try undo(size: size)
         case .client:
@@ -137,7 +140,7 @@ extension QueueModel {
     /// client" or "3d …" (days from now). False, saying why, when the date does not read; the prompt stays open.
     func snooze(_ summary: CaseSummary, _ text: String) throws -> Bool {
         let words = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard let first = words.first, let until = Self.snoozeDate(String(first), now: cases.clock()) else {
+        guard let first = words.first, let until = Self.caseDate(String(first), now: cases.clock()) else {
             message = "snooze: type a date (YYYY-MM-DD, or 3d for three days), then a note"
             return false
         }
@@ -153,15 +156,39 @@ extension QueueModel {
         return true
     }
 
-    /// A day (`YYYY-MM-DD`, midnight UTC) or a number of days from `now` (`3d`).
-    static func snoozeDate(_ word: String, now: Int64) -> Int64? {
-        if word.hasSuffix("d"), let days = Int64(word.dropLast()), (1...366).contains(days) { return now + days * 86_400 }
+    /// Sets `summary`'s due date to `text`'s (empty clears it). False, saying why, when the date does not read; the
+    /// prompt stays open.
+    func setDue(_ summary: CaseSummary, _ text: String) throws -> Bool {
+        let word = text.trimmingCharacters(in: .whitespaces)
+        let due = Self.caseDate(word, now: cases.clock())
+        guard word.isEmpty || due != nil else {
+            message = "due: type a date (YYYY-MM-DD), +3d or +12h from now; empty clears it"
+            return false
+        }
+        do {
+            try store.setCaseDue(id: summary.id, at: due, by: analyst, at: cases.clock())
+            message = "case #\(summary.id): " + (due.map { "due \(CivilTime.format($0).prefix(16)) UTC" } ?? "no due date")
+        } catch let error as TriageError {
+            message = error.description
+        }
+        try caseChanged(summary.id)
+        return true
+    }
+
+    /// A date a snooze or a due date is typed as: a day (`YYYY-MM-DD`, midnight UTC), or a time from `now` in days
+    /// (`3d`, `+3d`) or hours (`12h`, `+12h`), up to a year.
+    static func caseDate(_ word: String, now: Int64) -> Int64? {
+        let relative = word.hasPrefix("+") ? word.dropFirst() : Substring(word)
+        if let unit = relative.last, let count = Int64(relative.dropLast()), count >= 1 {
+            if unit == "d", count <= 366 { return now + count * 86_400 }
+            if unit == "h", count <= 366 * 24 { return now + count * 3_600 }
+        }
         return CivilTime.parseDay(word)
     }
 }
 
-/// A line typed over a case screen: the date and note of a snooze, or the note that overturns another analyst's
-/// decision.
+/// A line typed over a case screen: the date and note of a snooze, a due date, or the note that overturns another
+/// analyst's decision.
 final class CasePromptScreen: Screen {
     /// What a confirmed overturn decides again.
     enum Retry {
@@ -177,6 +204,7 @@ final class CasePromptScreen: Screen {
 
     enum Kind {
         case snooze(CaseSummary)
+        case due(CaseSummary)
         /// The store's refusal, and what to retry with `overturning: true`.
         case overturn(Refusal, Retry)
     }
@@ -201,12 +229,20 @@ final class CasePromptScreen: Screen {
         case .edited:
             return .handled
         case .cancelled:
-            model.message = { if case .snooze = kind { return "not snoozed" } else { return "not overturned: nothing was changed" } }()
+            model.message = {
+                switch kind {
+                case .snooze: "not snoozed"
+                case .due: "the due date is as it was"
+                case .overturn: "not overturned: nothing was changed"
+                }
+            }()
             return .pop
         case .submitted(let text):
             switch kind {
             case .snooze(let summary):
                 guard try model.snooze(summary, text) else { return .handled }
+            case .due(let summary):
+                guard try model.setDue(summary, text) else { return .handled }
             case .overturn(_, let retry):
                 let note = text.trimmingCharacters(in: .whitespaces)
                 guard !note.isEmpty else { model.message = "overturning needs a note saying why"; return .handled }
@@ -226,6 +262,9 @@ final class CasePromptScreen: Screen {
         switch kind {
         case .snooze(let summary):
             model.drawPrompt("snooze #\(summary.id) until", placeholder: "YYYY-MM-DD or 3d, then a note; Enter snoozes, Esc cancels",
+                             input: &input, in: frame.hint, into: &buffer)
+        case .due(let summary):
+            model.drawPrompt("#\(summary.id) due", placeholder: "YYYY-MM-DD, +3d or +12h; empty clears; Enter sets, Esc cancels",
                              input: &input, in: frame.hint, into: &buffer)
         case .overturn(let refusal, _):
             model.drawPrompt(refusal.label, placeholder: "why; Enter overturns, Esc keeps the decision",

@@ -42,6 +42,8 @@ public final class QueueModel {
     public var scanOptions = ScanOptions()
     /// The case queue's view and cursor, kept while the alert queue is shown.
     let cases = CaseList()
+    /// The case whose alert's detail was opened last (`AlertDetailScreen.fromCase`), kept while the case is open.
+    weak var caseOfDetail: CaseScreen?
 
     public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = []) throws {
         self.store = store

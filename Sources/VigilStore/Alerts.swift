@@ -53,6 +53,7 @@ extension Store {
             let update = try db.makeStatement(sql: """
                 UPDATE alerts SET score = ?2, reasons = ?3, updated_at = ?4, version = version + 1
                 WHERE transaction_id = ?1 AND status = 'open' AND (score IS NOT ?2 OR reasons IS NOT ?3)
+                    AND NOT EXISTS (SELECT 1 FROM triage_events e WHERE e.alert_id = alerts.id AND e.action = '\(Self.raisedAction)')
                 """)
             let remember = try db.makeStatement(sql: "INSERT OR IGNORE INTO scan_alerts (transaction_id) VALUES (?)")
             for candidate in candidates {

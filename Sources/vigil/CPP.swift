@@ -14,7 +14,9 @@ struct CPP: ParsableCommand, StoreOptionCommand {
             For each merchant: the fraud cards that used it in the --days before their first fraud, against every card \
             there in the same weeks, smoothed towards chance; ranked by fraud cards × ln(lift). Exposed cards are those \
             with no fraud known that used it within 7 days of the fraud cards' visits. The text lists the first 8 cards \
-            of each kind; --json lists them all. See docs/guide.md.
+            of each kind; --json lists them all. --open-cases MERCHANT raises an alert (detector `cpp`) on each of that \
+            merchant's exposed cards' latest visit there that has none, each with its audit event, puts them in cases \
+            and lists the cases of every exposed card; run again, it raises nothing new. See docs/guide.md.
             """)
 
     @OptionGroup var storeOption: StoreOption
@@ -36,6 +38,19 @@ struct CPP: ParsableCommand, StoreOptionCommand {
     @Flag(name: .long, help: "Print one JSON object, every card listed.")
     var json = false
 
+    @Option(name: .customLong("open-cases"),
+            help: ArgumentHelp("Open this merchant's exposed cards as cases, raising an alert on each one's visit that has none.",
+                               valueName: "MERCHANT"))
+    var openCases: String?
+
+    @Flag(name: .long, help: "With --open-cases: raise the alerts without asking (needed when not at a terminal).")
+    var yes = false
+
+    @Option(name: .long, help: "With --open-cases: who raises the alerts (default: $USER).")
+    var analyst: String?
+
+    @OptionGroup var configOption: ConfigOption
+
     /// Cards of each kind the text lists under a merchant.
     static let cardsShown = 8
 
@@ -48,6 +63,10 @@ struct CPP: ParsableCommand, StoreOptionCommand {
         if let feedbackDelay, !(feedbackDelay >= 0 && feedbackDelay <= 3_650) {
             throw ValidationError("--feedback-delay must be a number of days from 0 to 3650, not \(feedbackDelay)")
         }
+        if openCases != nil, feedbackDelay != nil {
+            throw ValidationError("--open-cases works on the outcomes known, not on labels taken as feedback (--feedback-delay)")
+        }
+        try Analyst.validate(analyst)
     }
 
     func run() throws {
@@ -55,6 +74,7 @@ struct CPP: ParsableCommand, StoreOptionCommand {
         let options = CommonPointOfPurchase.Options(days: days, asOf: asOf.flatMap(CivilTime.parseDay).map { $0 + 86_399 },
                                                     feedbackDelayDays: feedbackDelay)
         let report = try CommonPointOfPurchase.analyse(store, options: options)
+        if let openCases { return try open(openCases, report, store) }
         let shown = report.merchants.prefix(limit)
         func day(_ t: Int64) -> String { CivilTime.formatDate(t) }
         if json {
@@ -92,6 +112,37 @@ struct CPP: ParsableCommand, StoreOptionCommand {
             print("")
             print("\(Formatting.grouped(report.merchants.count - shown.count)) more merchants (--limit shows more)")
         }
+    }
+
+    /// `--open-cases`: raises the alerts the merchant's exposed cards lack, after asking (or with `--yes`), and
+    /// lists the cases of all of them.
+    func open(_ name: String, _ report: CommonPointOfPurchase.Report, _ store: Store) throws {
+        guard let merchant = report.merchants.first(where: { $0.merchant == name }) else {
+            throw TriageCommandError(message: "'\(name)' is not among the \(report.merchants.count) merchants the fraud cards shared "
+                                     + "(`vigil cpp` lists them)")
+        }
+        let alerts = CommonPointOfPurchase.exposureAlerts(merchant)
+        let raising = try store.transactionsWithoutAlert(alerts.map(\.transactionID)).count
+        if raising > 0, !yes {
+            let question = CommonPointOfPurchase.openCasesQuestion(merchant, raising: raising)
+            guard isatty(STDIN_FILENO) == 1 else {
+                throw TriageCommandError(message: "not at a terminal to ask \"\(question)\": add --yes")
+            }
+            print(Sanitize.line(question) + " ", terminator: "")
+            guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { print("nothing was written"); return }
+        }
+        let opened = try store.raiseExposureAlerts(alerts, analyst: Analyst.name(analyst),
+                                                   note: CommonPointOfPurchase.raisedNote(merchant),
+                                                   gapSeconds: try configOption.load().caseGapSeconds)
+        let now = Int64(Date().timeIntervalSince1970)
+        let cases = try store.caseSummaries(ids: opened.caseIDs, now: now)
+        if json {
+            try Output.writeJSON(["merchant": name, "exposed_cards": alerts.count, "alerts_raised": opened.raised,
+                                  "alerts_existing": opened.existing, "cases": cases.map(CaseText.json)])
+            return
+        }
+        print(Sanitize.line(CommonPointOfPurchase.openedCases(merchant, opened)))
+        for summary in cases { CaseText.show(summary, now: now) }
     }
 
     /// The first `cardsShown`, then how many more; "none" for none.

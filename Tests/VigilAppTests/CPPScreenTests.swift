@@ -7,7 +7,7 @@ import VigilTestSupport
 import VigilTUI
 
 /// The common-point-of-purchase screen over the queue of a store with one skimmed merchant (`SkimmedStore`): the
-/// merchants ranked, one merchant's fraud and exposed cards, a card's client view, the hook for the case list.
+/// merchants ranked, one merchant's fraud and exposed cards, a card's client view (`x`, the exposed cards as cases: ExposedCasesScreenTests).
 @Suite struct CPPScreenTests {
     let skimmed: SkimmedStore
     let size = ScreenSizes.large
@@ -188,38 +188,6 @@ import VigilTUI
         #expect(queue.mode == .commonPoints && queue.cppScreen?.opened == nil)
         try press(queue, .character("q"))
         #expect(queue.mode == .list)
-    }
-
-    /// `x` hands the exposed cards to the case list's hook, which says what it would open until cases exist.
-    @Test func xHandsTheExposedCardsToTheCaseListHook() throws {
-        let queue = try opened()
-        try press(queue, .character("x"))
-        expectScreen(try queue.frame(size: ScreenSizes.classic), [
-            " Vigil — s.sqlite — open alerts                                     analyst ana",
-            "",
-            " Common point of purchase: 30 days before first fraud",
-            " 10 of 40 cards confirmed fraud · 5 merchants · chance 13 %",
-            "",
-            "   # Merchant                                               Score Fraud Exposed",
-            "   1 Fuel 9                                                  13.9    10       3",
-            "   2 Grocer 0                                                 1.6     3       7",
-            "   3 Grocer 1                                                 1.6     3       7",
-            "   4 Grocer 2                                                 0.5     2       8",
-            "   5 Grocer 3                                                 0.5     2       8",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            " 3 exposed cards at Fuel 9: opening them as cases needs the case list",
-            " Enter the merchant's cards · x exposed cards as cases · q back · ? keys · : pa…",
-        ])
     }
 
     @Test func thePaletteOpensIt() throws {

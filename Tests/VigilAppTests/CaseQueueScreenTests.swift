@@ -89,17 +89,18 @@ final class ThreeCaseStore {
         try #require(try store.caseDetail(id: id, now: ThreeCaseStore.now)).alerts.map(\.status)
     }
 
-    /// The workbench opens on the case queue: a row per case, highest alert first, the card masked, the leading
-    /// reasons in words; narrower, the assignee and the due date go and the card keeps its last digits.
+    /// The workbench opens on the case queue: a row per case, highest alert first, the card masked (its last digits
+    /// below 140 columns, so that the leading reasons in words have the room), then narrower, the assignee and the
+    /// due date go.
     @Test func theWorkbenchOpensOnTheCaseQueue() throws {
         let queue = try workbench()
         #expect(queue.mode == .cases)
         expectScreen(try queue.frame(size: ScreenSizes.large), [
             " Vigil — cases.sqlite — open cases                                                                          analyst ana",
-            "  Score ▼ Card             Alerts     At risk First–last (UTC)  Leading reasons       Status     Assignee   Age      Due",
-            "    0.970 411111******1111      3   $3,949.00 11-15 08:13–10:13 card testing, unusua… open       —           5h   in 19h",
-            "    0.820 C2                    2     $920.00 11-15 18:13–11-16 unusual amount, unus… open       —           5h  1h late",
-            "    0.550 C3                    1      $50.00 11-16 04:13       unusual hour          open       —           5h        —",
+            "  Score ▼ Card      Alerts     At risk First–last (UTC)  Leading reasons               Status     Assignee  Age      Due",
+            "    0.970 *****1111      3   $3,949.00 11-15 08:13–10:13 card testing, unusual amount  open       —          5h   in 19h",
+            "    0.820 C2             2     $920.00 11-15 18:13–11-16 unusual amount, unusual hour  open       —          5h  1h late",
+            "    0.550 C3             1      $50.00 11-16 04:13       unusual hour                  open       —          5h        —",
         ] + blanks(33) + [
             " 1/3                                                                           open 3 · snoozed 0 · decided 0 · 3 cases",
             " ? keys · q quit · Enter open · n next case · f fraud · p false pos. · e escalate · i snooze · m mine · Tab alerts",

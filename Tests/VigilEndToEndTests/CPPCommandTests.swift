@@ -84,3 +84,37 @@ import Testing
         #expect(days.status != 0 && days.stderr.contains("--days must be from 1 to 365, not 0.0"), "\(days.stderr)")
     }
 }
+
+/// `vigil cpp --open-cases MERCHANT`: the exposed cards as cases, from the command line.
+extension CPPCommandTests {
+    /// Not at a terminal it asks for --yes and writes nothing; with it, the exposed card (…08) gets an alert on its
+    /// visit and a case, listed; run again, nothing new is raised and the same case is listed; the trail is intact.
+    @Test func openCasesRaisesOnceAndListsTheCases() throws {
+        let store = try store()
+        let refused = try Harness.run(["cpp", "--store", store, "--open-cases", "Fuel 9", "--analyst", "ana"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("not at a terminal to ask \"open cases for 1 exposed card at Fuel 9 (1 new alert)? y/n\": add --yes"),
+                "\(refused.stderr)")
+        let none = try Harness.run(["cases", "--store", store, "--status", "all", "--json"])
+        #expect(none.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(none.stdout)")
+
+        let opened = try Harness.run(["cpp", "--store", store, "--open-cases", "Fuel 9", "--analyst", "ana", "--yes"])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let lines = opened.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "1 exposed card at Fuel 9: 1 case, 1 alert raised", "\(opened.stdout)")
+        #expect(lines.count == 3 && lines[1].hasPrefix("case #1  ") && lines[1].contains("card 411111******0008  1 alert (1 open)"))
+        #expect(lines.count == 3 && lines[2] == "    common point of purchase")
+        #expect(!opened.stdout.contains(Self.card(8)), "card numbers are never shown in full")
+
+        let again = try Harness.run(["cpp", "--store", store, "--open-cases", "Fuel 9", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect(object["alerts_raised"] as? Int == 0 && object["alerts_existing"] as? Int == 1)
+        #expect((object["cases"] as? [[String: Any]])?.map { $0["id"] as? Int } == [1])
+        let audit = try Harness.run(["audit", "verify", "--store", store])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+
+        let unknown = try Harness.run(["cpp", "--store", store, "--open-cases", "Nowhere"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("'Nowhere' is not among the"), "\(unknown.stderr)")
+    }
+}

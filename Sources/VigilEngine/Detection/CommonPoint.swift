@@ -47,7 +47,9 @@ public enum CommonPointOfPurchase {
     /// A card with no fraud known that was at the merchant while it was likely compromised.
     public struct ExposedCard: Sendable, Equatable {
         public var card: String
-        /// Its latest visit there within the exposure window, and how many visits it made there in it.
+        /// Its latest visit there within the exposure window (the transaction and its instant), and how many
+        /// visits it made there in it.
+        public var transactionID: Int64
         public var visited: Int64
         public var visits: Int
     }
@@ -176,7 +178,7 @@ public enum CommonPointOfPurchase {
         var windows = [(from: Int64, to: Int64)](repeating: (.max, .min), count: visits.merchantNames.count)
         for (merchant, s) in shared { windows[Int(merchant)] = (s.first - span, min(now, s.last + span)) }
         var there: [Int32: Set<Int32>] = [:]
-        var exposed: [Int32: [Int32: (visited: Int64, visits: Int)]] = [:]
+        var exposed: [Int32: [Int32: (visited: Int64, transaction: Int64, visits: Int)]] = [:]
         for row in 0..<visits.count {
             let merchant = visits.merchants[row], instant = visits.instants[row]
             let window = windows[Int(merchant)]
@@ -186,7 +188,10 @@ public enum CommonPointOfPurchase {
             if instant >= s.first && instant <= s.last && first >= instant { there[merchant, default: []].insert(client) }
             if first == .max {
                 let before = exposed[merchant]?[client]
-                exposed[merchant, default: [:]][client] = (max(before?.visited ?? .min, instant), (before?.visits ?? 0) + 1)
+                var card = before ?? (visited: instant, transaction: visits.ids[row], visits: 0)
+                if instant >= card.visited { (card.visited, card.transaction) = (instant, visits.ids[row]) }
+                card.visits += 1
+                exposed[merchant, default: [:]][client] = card
             }
         }
 
@@ -198,7 +203,8 @@ public enum CommonPointOfPurchase {
             let fraudList = s.cards.map { FraudCard(card: visits.clientIDs[Int($0.key)], visited: $0.value, firstFraud: firstFraud[Int($0.key)]) }
                 .sorted { ($0.visited, $0.card) < ($1.visited, $1.card) }
             let exposedList = (exposed[merchant] ?? [:]).map {
-                ExposedCard(card: visits.clientIDs[Int($0.key)], visited: $0.value.visited, visits: $0.value.visits)
+                ExposedCard(card: visits.clientIDs[Int($0.key)], transactionID: $0.value.transaction, visited: $0.value.visited,
+                            visits: $0.value.visits)
             }.sorted { ($0.visited, $0.card) < ($1.visited, $1.card) }
             merchants.append(Merchant(merchant: visits.merchantNames[Int(merchant)], fraudCards: fraudList, exposedCards: exposedList,
                                       cardsThere: Int(n), firstVisit: s.first, lastVisit: s.last, share: f / n, chance: chance,
@@ -219,6 +225,55 @@ public enum CommonPointOfPurchase {
             + "\(Int(days.rounded())) days (\(CrossCard.percent(m.share)) against \(CrossCard.percent(m.chance)) by chance, "
             + String(format: "%.1f", m.lift) + "×)"
     }
+
+    /// The detector name of the alerts raised on exposed cards' visits (`Store.raiseExposureAlerts`), as their
+    /// reasons store it, and its title, as the case queue's leading reasons word it.
+    public static let detector = "cpp"
+    public static let title = "common point of purchase"
+
+    /// What the alert on an exposed card's visit scores: the merchant's smoothed share of cards that turned out
+    /// fraud (`lift × chance`), the chance that a card there was compromised.
+    public static func exposureScore(_ m: Merchant) -> Double { min(1, m.lift * m.chance) }
+
+    /// The alert reason on an exposed card's visit to `m`: "exposed at Fuel 9 on 2024-01-16, where 10 cards confirmed
+    /// fraud shopped 2024-01-11 – 2024-01-20 before their fraud (83 % of the cards there, 4.0× chance)". Worded here
+    /// alone: the alert, its case, the queue, the report and the audit event all carry it.
+    public static func exposureReason(_ m: Merchant, card: ExposedCard) -> AlertReason {
+        let visits = card.visits > 1 ? " (\(card.visits) visits)" : ""
+        let text = "exposed at \(m.merchant) on \(CivilTime.formatDate(card.visited))\(visits), where \(m.fraudCards.count) "
+            + "cards confirmed fraud shopped \(window(m)) before their fraud (\(CrossCard.percent(m.share)) of the cards there, "
+            + String(format: "%.1f", m.lift) + "× chance)"
+        let score = exposureScore(m)
+        return AlertReason(detector: detector, score: score, contribution: score, text: text)
+    }
+
+    /// An alert for each of `m`'s exposed cards, on its latest visit there, for `Store.raiseExposureAlerts`.
+    public static func exposureAlerts(_ m: Merchant) -> [AlertCandidate] {
+        m.exposedCards.map { card in
+            let reason = exposureReason(m, card: card)
+            return AlertCandidate(transactionID: card.transactionID, score: reason.score, reasons: [reason])
+        }
+    }
+
+    /// "open cases for 3 exposed cards at Fuel 9 (2 new alerts)? y/n": asked before the alerts are raised, by the
+    /// command and the workbench alike.
+    public static func openCasesQuestion(_ m: Merchant, raising: Int) -> String {
+        "open cases for \(counted(m.exposedCards.count, "exposed card")) at \(m.merchant) (\(counted(raising, "new alert")))? y/n"
+    }
+
+    /// "3 exposed cards at Fuel 9: 3 cases, 2 alerts raised": what opening them did.
+    public static func openedCases(_ m: Merchant, _ opened: ExposureCases) -> String {
+        "\(counted(m.exposedCards.count, "exposed card")) at \(m.merchant): \(counted(opened.caseIDs.count, "case"))"
+            + (opened.raised == 0 ? "" : ", \(counted(opened.raised, "alert")) raised")
+    }
+
+    /// The note of the audit event of each alert raised on them: "raised from the common point of purchase at Fuel 9
+    /// (3 exposed cards)" (the alert's reason says the rest).
+    public static func raisedNote(_ m: Merchant) -> String {
+        "raised from the common point of purchase at \(m.merchant) (\(counted(m.exposedCards.count, "exposed card")))"
+    }
+
+    static func counted(_ count: Int, _ noun: String) -> String { "\(Formatting.grouped(count)) \(noun)\(count == 1 ? "" : "s")" }
 
     /// A share as the cross-card reasons write it ("13 %", "0.6 %").
     public static func percent(_ share: Double) -> String { CrossCard.percent(share) }
