@@ -417,7 +417,8 @@ extension QueueModel {
         let needle = text.lowercased()
         // A reason's words as the queue shows them (a detector's title), or a stored detector name typed with spaces.
         let named = Detector.allCases.filter { $0.title.lowercased().contains(needle) || $0.rawValue.contains(needle) }.map(\.rawValue)
-        let found = try store.caseIDs(matching: text, detectors: Array(Set(named + [needle.replacingOccurrences(of: " ", with: "_")])).sorted())
+        let found = try store.caseIDs(matching: CaseSearch(text), detectors: Array(Set(named + [needle.replacingOccurrences(of: " ", with: "_")])).sorted(),
+                                      keys: cases.ordered)
         let count = cases.count
         let start = cases.table.cursor
         for step in 1...max(1, count) where count > 0 {

@@ -17,6 +17,49 @@ public enum CaseStatus: String, Sendable, CaseIterable {
     }
 }
 
+/// A text the case queue's search looks for in a case's card or client id and its assignee: contained in either,
+/// ASCII letters in either case; a text of digits, spaces and dashes is looked for by its digits alone in the card or
+/// client id, so a card number typed in groups (`4111 1111`) finds the card though the queue shows it masked.
+public struct CaseSearch: Sendable, Equatable {
+    /// As typed, less the spaces around it.
+    public let text: String
+    private let needle: [UInt8]
+    private let card: [UInt8]
+
+    public init(_ text: String) {
+        self.text = text.trimmingCharacters(in: .whitespaces)
+        needle = Self.folded(Array(self.text.utf8))
+        let digits = self.text.utf8.filter { (0x30...0x39).contains($0) }
+        let grouped = !digits.isEmpty && self.text.utf8.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x20 || $0 == 0x2D }
+        card = grouped ? digits : needle
+    }
+
+    public var isEmpty: Bool { needle.isEmpty }
+
+    public func matches(_ key: CaseKey) -> Bool {
+        Self.contains(key.clientID, card) || key.assignee.map { Self.contains($0, needle) } ?? false
+    }
+
+    private static func folded(_ bytes: [UInt8]) -> [UInt8] { bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
+
+    private static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) {
+                var index = 0
+                while index < needle.count {
+                    let byte = bytes[start + index]
+                    if ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) != needle[index] { break }
+                    index += 1
+                }
+                if index == needle.count { return true }
+            }
+            return false
+        }
+    }
+}
+
 /// What the case queue orders and filters a case by, for every case at once: a row of `cases` alone, its figures
 /// kept there by triggers (`v16-case-figures`), so reading them all never reads an alert.
 public struct CaseKey: Sendable, Equatable {
@@ -156,7 +199,7 @@ extension Store {
             // and whether it existed before this refresh.
             struct Current { var id: Int64; var last: Int64?; var open: Bool; var existing: Bool }
             var current: Current?
-            var grown = Set<Int64>()
+            var grown = Set<Int64>(), placedIn = Set<Int64>()
             // Through SQLite's C API: the first refresh of a store places every alert it holds.
             let newest = try RawStatement(db, sql: """
                 SELECT c.id, max(a.instant), coalesce(sum(a.status = 'open'), 0), count(a.id)
@@ -197,6 +240,7 @@ extension Store {
                 place.bind(alert.id, at: 2)
                 try place.execute()
                 refresh.alertsPlaced += 1
+                placedIn.insert(filling.id)
                 filling.last = max(filling.last ?? alert.instant, alert.instant)
                 filling.open = filling.open || alert.open
                 if filling.existing { grown.insert(filling.id) }
@@ -206,6 +250,7 @@ extension Store {
                 try db.execute(sql: "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", arguments: [now, id])
             }
             refresh.grown = grown.count
+            try Self.countPlaced(db, alerts: pending.map(\.id), cases: placedIn)
             return refresh
         }
     }
@@ -268,32 +313,25 @@ extension Store {
         }
     }
 
-    /// The cases `text` finds, as the case queue's search (`/`) does: its card or client id contains it (a text of
-    /// digits, spaces and dashes is matched by its digits alone, so a card number typed in groups finds the card), its
-    /// assignee does, or the merchant of one of its alerts; or one of its alerts gave a reason from `detectors` (the
-    /// caller words them). Letters match in either case (ASCII). Reads indexes and `cases`, never an alert row.
-    public func caseIDs(matching text: String, detectors: [String] = []) throws -> Set<Int64> {
-        let needle = text.trimmingCharacters(in: .whitespaces)
-        guard !needle.isEmpty else { return [] }
-        let digits = needle.filter(\.isNumber)
-        let card = !digits.isEmpty && needle.allSatisfy { $0.isNumber || $0 == " " || $0 == "-" } ? digits : needle
-        func pattern(_ text: String) -> String {
-            "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-        }
+    /// The cases `search` finds, as the case queue's search (`/`) does: by its card, client or assignee
+    /// (`CaseSearch.matches`, over `keys` when the caller holds every case's key, else over those read here), by the
+    /// merchant of one of its alerts (containing the text, ASCII letters in either case), or because one of its
+    /// alerts gave a reason from `detectors` (the caller words them). Reads indexes and `cases`, never an alert row.
+    public func caseIDs(matching search: CaseSearch, detectors: [String] = [], keys: [CaseKey]? = nil) throws -> Set<Int64> {
+        guard !search.isEmpty else { return [] }
+        var found = Set<Int64>()
+        for key in try keys ?? caseKeys() where search.matches(key) { found.insert(key.id) }
+        let escaped = search.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
         return try pool.read { db in
-            var found = Set<Int64>()
             func collect(_ sql: String, _ arguments: StatementArguments) throws {
                 let statement = try RawStatement(db, sql: sql, arguments: arguments)
                 while try statement.step() { found.insert(statement.int64(0)) }
             }
             try collect("""
-                SELECT id FROM cases WHERE alert_count > 0 AND (client_id LIKE ?1 ESCAPE '\\' OR assignee LIKE ?2 ESCAPE '\\')
-                """, [pattern(card), pattern(needle)])
-            try collect("""
                 SELECT DISTINCT case_id FROM alerts INDEXED BY alerts_by_merchant WHERE merchant LIKE ?1 ESCAPE '\\'
                     AND case_id IS NOT NULL
-                """, [pattern(needle)])
+                """, ["%" + escaped + "%"])
             if !detectors.isEmpty {
                 try collect("SELECT case_id FROM case_detectors WHERE detector IN (\(detectors.map { _ in "?" }.joined(separator: ", ")))",
                             StatementArguments(detectors))
@@ -490,6 +528,32 @@ extension Store {
         }
         return totals.mapValues { byDetector in
             byDetector.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key)
+        }
+    }
+
+    /// Brings the figures and reasons of the cases these alerts were just placed in up to date (`v16-case-figures`:
+    /// the triggers leave a first placement to this, done once per case rather than once per alert).
+    static func countPlaced(_ db: Database, alerts: [Int64], cases: Set<Int64>) throws {
+        let reasons = try RawStatement(db, sql: """
+            INSERT OR IGNORE INTO case_detectors (detector, case_id)
+                SELECT json_extract(r.value, '$.detector'), a.case_id FROM alerts a, json_each(a.reasons) r
+                WHERE a.id = ?1 AND a.case_id IS NOT NULL AND json_extract(r.value, '$.detector') IS NOT 'spree'
+            """)
+        for id in alerts {
+            reasons.reset()
+            reasons.bind(id, at: 1)
+            try reasons.execute()
+        }
+        let figures = try RawStatement(db, sql: """
+            UPDATE cases SET (alert_count, open_alerts, top_score) = (
+                SELECT count(*), coalesce(sum(status = 'open'), 0), coalesce(max(score), 0)
+                FROM alerts INDEXED BY alerts_by_case WHERE case_id = ?1)
+            WHERE id = ?1
+            """)
+        for id in cases.sorted() {
+            figures.reset()
+            figures.bind(id, at: 1)
+            try figures.execute()
         }
     }
 

@@ -463,6 +463,8 @@ enum Schema {
             // The figures the case queue orders and filters by, kept on the case by triggers in the same transaction as
             // every change to its alerts, so that the queue reads one row per case (not every alert) and `n` takes the
             // next case from an index instead of grouping every alert. `alert_count` 0 is a case with no alert left.
+            // Placing an alert in its first case (`case_id` from NULL) is `Store.refreshCases`'s alone, which counts
+            // its cases once at the end: per alert, triggers made placing 109,500 alerts five times slower.
             try db.execute(sql: """
                 ALTER TABLE cases ADD COLUMN alert_count INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE cases ADD COLUMN open_alerts INTEGER NOT NULL DEFAULT 0;
@@ -483,7 +485,8 @@ enum Schema {
                 END;
                 -- The alert leaves its old case's figures and joins its new case's (the same case for a decision or a
                 -- rescore); the old case's top score is read again only when the alert may have held it.
-                CREATE TRIGGER alerts_case_figures_update AFTER UPDATE OF case_id, status, score ON alerts BEGIN
+                CREATE TRIGGER alerts_case_figures_update AFTER UPDATE OF case_id, status, score ON alerts
+                    WHEN OLD.case_id IS NOT NULL BEGIN
                     UPDATE cases SET alert_count = alert_count - 1, open_alerts = open_alerts - (OLD.status = 'open'),
                         top_score = CASE WHEN OLD.score >= top_score
                             THEN coalesce((SELECT max(score) FROM alerts INDEXED BY alerts_by_case WHERE case_id = OLD.case_id), 0)
@@ -505,7 +508,8 @@ enum Schema {
                 INSERT OR IGNORE INTO case_detectors (detector, case_id)
                     SELECT json_extract(r.value, '$.detector'), a.case_id FROM alerts a, json_each(a.reasons) r
                     WHERE a.case_id IS NOT NULL AND json_extract(r.value, '$.detector') IS NOT 'spree';
-                CREATE TRIGGER alerts_case_detectors AFTER UPDATE OF case_id, reasons ON alerts WHEN NEW.case_id IS NOT NULL BEGIN
+                CREATE TRIGGER alerts_case_detectors AFTER UPDATE OF case_id, reasons ON alerts
+                    WHEN OLD.case_id IS NOT NULL AND NEW.case_id IS NOT NULL BEGIN
                     INSERT OR IGNORE INTO case_detectors (detector, case_id)
                         SELECT json_extract(r.value, '$.detector'), NEW.case_id FROM json_each(NEW.reasons) r
                         WHERE json_extract(r.value, '$.detector') IS NOT 'spree';

@@ -243,10 +243,11 @@ do {
         // --refresh-cases: first what `vigil` does before opening a store whose alerts are in no case yet (timed apart).
         var refreshed: [String: Any] = [:]
         if args.contains("--refresh-cases") {
+            let opening = Date().timeIntervalSince(started), refreshing = Date()
             let refresh = try store.refreshCases(gapSeconds: VigilConfig().caseGapSeconds)
-            refreshed = ["refresh_cases_ms": Date().timeIntervalSince(started) * 1_000, "refresh_cases_opened": refresh.opened,
+            refreshed = ["refresh_cases_ms": Date().timeIntervalSince(refreshing) * 1_000, "refresh_cases_opened": refresh.opened,
                          "refresh_cases_placed": refresh.alertsPlaced]
-            started = Date()
+            started = Date().addingTimeInterval(-opening)
         }
         let queue = try AlertQueueScreen(store: store, analyst: "bench", opensOnCases: cases)
         let first = try queue.frame(size: size)
