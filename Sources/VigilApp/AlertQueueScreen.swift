@@ -36,7 +36,7 @@ public final class AlertQueueScreen {
 
     /// `opensOnCases`: the workbench opens on the case queue (Tab switches to the alerts), as `vigil` does.
     public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = [], opensOnCases: Bool = false) throws {
-        model = try QueueModel(store: store, analyst: analyst, theme: theme, themes: themes)
+        model = try QueueModel(store: store, analyst: analyst, theme: theme, themes: themes, readsAlerts: !opensOnCases)
         stack = ScreenStack(root: opensOnCases ? CaseQueueScreen(model: model) : QueueListScreen(model: model), model: model)
     }
 

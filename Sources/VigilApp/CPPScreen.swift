@@ -230,8 +230,8 @@ final class ExposedCasesScreen: QueuePage {
         previous = model.cases.view
         previousCursor = model.cases.table.cursor
         model.cases.view = .exposed(merchant: merchant, cases: Set(caseIDs))
-        model.filterCases()
-        model.cases.table.moveCursor(to: 0, rowCount: model.cases.shown.count, pageSize: 1)
+        model.cases.refilter(analyst: model.analyst)
+        model.cases.table.moveCursor(to: 0, rowCount: model.cases.count, pageSize: 1)
     }
 
     var helpSections: [HelpSection] { queue.helpSections }
@@ -254,8 +254,8 @@ final class ExposedCasesScreen: QueuePage {
 
     private func leave() {
         model.cases.view = previous
-        model.filterCases()
-        model.cases.table.moveCursor(to: previousCursor, rowCount: model.cases.shown.count, pageSize: 1)
+        model.cases.refilter(analyst: model.analyst)
+        model.cases.table.moveCursor(to: previousCursor, rowCount: model.cases.count, pageSize: 1)
     }
 
     func prepare(size: TerminalSize) throws { try queue.prepare(size: size) }

@@ -63,37 +63,17 @@ extension QueueModel {
             guard let summary else { message = "no case to set a due date on"; break }
             return .push(CasePromptScreen(model: self, kind: .due(summary), leavesCase: false))
         case .undo:
-            try undo(size: size)
+            try undoCases(size: size)
+        case .search:
+            return inCase ? .sequence([.pop, .push(CaseSearchScreen(model: self))]) : .push(CaseSearchScreen(model: self))
+        case .searchNext, .searchPrevious:
+            try findCase(forward: action == .searchNext)
+            return inCase ? .pop : .handled
         case .client:
             guard let summary, let page = try clientPage(summary.clientID) else { break }
             return .push(page)
         }
         return .handled
-    }
-
-    /// After this analyst's own change to case `id`: that case alone is read again and put in its place, so that the
-    /// key is answered at once (reading every case takes longer); the rest follows when the workbench polls, as the
-    /// store's change token has moved.
-    func caseChanged(_ id: Int64) throws {
-        let fresh = cases.readAt == generation
-        alertsChanged()
-        guard fresh else { return }
-        let summary = try store.caseDetail(id: id, now: cases.clock())?.summary
-        if let index = cases.all.firstIndex(where: { $0.id == id }) {
-            if let summary { cases.all[index] = summary } else { cases.all.remove(at: index) }
-        } else if let summary {
-            cases.all.append(summary)
-        }
-        filterCases()
-        cases.readAt = generation
-    }
-
-    /// Shows `view`'s cases from the first.
-    func showCases(_ view: CaseList.View) {
-        cases.view = view
-        filterCases()
-        cases.table.moveCursor(to: 0, rowCount: cases.shown.count, pageSize: 1)
-        message = "showing \(view.name)"
     }
 
     /// Case `id`'s view over the queue (`over` another case: in its place); nil, saying so, when it is gone.

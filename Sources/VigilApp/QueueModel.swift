@@ -45,13 +45,18 @@ public final class QueueModel {
     /// The case whose alert's detail was opened last (`AlertDetailScreen.fromCase`), kept while the case is open.
     weak var caseOfDetail: CaseScreen?
 
-    public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = []) throws {
+    /// Whether the alert queue's view has been read: a workbench opened on the case queue reads it when the alert
+    /// queue is first shown, so that the cases' first frame does not wait for every alert's sort keys.
+    private(set) var alertsRead = false
+
+    /// `readsAlerts` false: the alert queue's view is read when first shown (`loadPage`).
+    public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = [], readsAlerts: Bool = true) throws {
         self.store = store
         self.analyst = analyst
         self.theme = theme
         self.themes = themes.isEmpty ? [theme] : themes
         newSince = try store.newestAlertID()
-        try reload()
+        if readsAlerts { try reload() } else { counts = try store.alertCounts(); token = try store.changeToken() }
         liveScorers = try store.liveScorers()
     }
 
@@ -65,6 +70,7 @@ public final class QueueModel {
 
     /// Reads the query's ids and the counts again, keeping the cursor on the same alert when it is still listed.
     public func reload() throws {
+        alertsRead = true
         let current = cursorID
         let marked = Set(table.selection.compactMap { ids.indices.contains($0) ? ids[$0] : nil })
         view = AlertView(try store.alertSortColumns(matching: query), sort: query.sort, descending: query.descending)
@@ -97,12 +103,14 @@ public final class QueueModel {
     @discardableResult
     public func refreshIfChanged() throws -> Bool {
         guard try store.changeToken() != token else { return false }
+        guard alertsRead else { counts = try store.alertCounts(); token = try store.changeToken(); alertsChanged(); return true }
         try reload()
         return true
     }
 
     /// Loads the rows a table in `body` shows, scrolled as the table will draw it.
     func loadPage(in body: Rect, width: Int) throws {
+        if !alertsRead { try reload() }
         let pageSize = Table.pageSize(for: body)
         table.clamp(rowCount: ids.count, pageSize: pageSize)
         table.sort = QueueColumns.column(of: query.sort, width: width).map { TableSort(column: $0, ascending: !query.descending) }

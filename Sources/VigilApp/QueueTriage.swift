@@ -39,8 +39,9 @@ extension QueueModel {
         return nil
     }
 
-    /// Takes back this analyst's last decision.
-    func undo(size: TerminalSize) throws {
+    /// Takes back this analyst's last decision; the events that undid it (none when refused).
+    @discardableResult
+    func undo(size: TerminalSize) throws -> [TriageEvent] {
         do {
             let undone = try store.undoLastDecision(analyst: analyst)
             message = "undone: " + undone.map { "alert #\($0.alertID) back to \(QueueColumns.statusName($0.toStatus ?? "open"))" }
@@ -49,15 +50,19 @@ extension QueueModel {
             // view is read again.
             let returning = account(for: undone).shown
             let current = cursorID
-            if view.restore(returning) {
+            if !alertsRead {
+                alertsChanged()
+            } else if view.restore(returning) {
                 ids = view.ids
                 moveCursor(toAlert: current, size: size)
                 alertsChanged()
             } else {
                 try reload()
             }
+            return undone
         } catch let error as TriageError {
             message = error.description
+            return []
         }
     }
 

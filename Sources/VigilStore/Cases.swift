@@ -10,6 +10,81 @@ public enum CaseStatus: String, Sendable, CaseIterable {
     case snoozed
     /// No alert of the case is open.
     case decided
+
+    /// The status of a case with `openAlerts` open alerts, snoozed until `snoozedUntil`, at `now`.
+    public static func of(openAlerts: Int, snoozedUntil: Int64?, now: Int64) -> CaseStatus {
+        openAlerts == 0 ? .decided : (snoozedUntil.map { $0 > now } ?? false) ? .snoozed : .open
+    }
+}
+
+/// A text the case queue's search looks for in a case's card or client id and its assignee: contained in either,
+/// ASCII letters in either case; a text of digits, spaces and dashes is looked for by its digits alone in the card or
+/// client id, so a card number typed in groups (`4111 1111`) finds the card though the queue shows it masked.
+public struct CaseSearch: Sendable, Equatable {
+    /// As typed, less the spaces around it.
+    public let text: String
+    private let needle: [UInt8]
+    private let card: [UInt8]
+
+    public init(_ text: String) {
+        self.text = text.trimmingCharacters(in: .whitespaces)
+        needle = Self.folded(Array(self.text.utf8))
+        let digits = self.text.utf8.filter { (0x30...0x39).contains($0) }
+        let grouped = !digits.isEmpty && self.text.utf8.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x20 || $0 == 0x2D }
+        card = grouped ? digits : needle
+    }
+
+    public var isEmpty: Bool { needle.isEmpty }
+
+    public func matches(_ key: CaseKey) -> Bool {
+        Self.contains(key.clientID, card) || key.assignee.map { Self.contains($0, needle) } ?? false
+    }
+
+    private static func folded(_ bytes: [UInt8]) -> [UInt8] { bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
+
+    private static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) {
+                var index = 0
+                while index < needle.count {
+                    let byte = bytes[start + index]
+                    if ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) != needle[index] { break }
+                    index += 1
+                }
+                if index == needle.count { return true }
+            }
+            return false
+        }
+    }
+}
+
+/// What the case queue orders and filters a case by, for every case at once: a row of `cases` alone, its figures
+/// kept there by triggers (`v16-case-figures`), so reading them all never reads an alert.
+public struct CaseKey: Sendable, Equatable {
+    public var id: Int64
+    public var clientID: String
+    public var topScore: Double
+    public var openAlerts: Int
+    public var assignee: String?
+    public var snoozedUntil: Int64?
+
+    public init(id: Int64, clientID: String, topScore: Double, openAlerts: Int, assignee: String?, snoozedUntil: Int64?) {
+        self.id = id
+        self.clientID = clientID
+        self.topScore = topScore
+        self.openAlerts = openAlerts
+        self.assignee = assignee
+        self.snoozedUntil = snoozedUntil
+    }
+
+    public func status(at now: Int64) -> CaseStatus { .of(openAlerts: openAlerts, snoozedUntil: snoozedUntil, now: now) }
+
+    /// The queue's order: highest top score first, then the oldest case (as `CaseFilter` orders).
+    public static func precedes(_ a: CaseKey, _ b: CaseKey) -> Bool {
+        a.topScore != b.topScore ? a.topScore > b.topScore : a.id < b.id
+    }
 }
 
 /// A case as the case queue lists it: a card's alerts close together in time, worked as one.
@@ -124,7 +199,7 @@ extension Store {
             // and whether it existed before this refresh.
             struct Current { var id: Int64; var last: Int64?; var open: Bool; var existing: Bool }
             var current: Current?
-            var grown = Set<Int64>()
+            var grown = Set<Int64>(), placedIn = Set<Int64>()
             // Through SQLite's C API: the first refresh of a store places every alert it holds.
             let newest = try RawStatement(db, sql: """
                 SELECT c.id, max(a.instant), coalesce(sum(a.status = 'open'), 0), count(a.id)
@@ -165,6 +240,7 @@ extension Store {
                 place.bind(alert.id, at: 2)
                 try place.execute()
                 refresh.alertsPlaced += 1
+                placedIn.insert(filling.id)
                 filling.last = max(filling.last ?? alert.instant, alert.instant)
                 filling.open = filling.open || alert.open
                 if filling.existing { grown.insert(filling.id) }
@@ -174,6 +250,7 @@ extension Store {
                 try db.execute(sql: "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", arguments: [now, id])
             }
             refresh.grown = grown.count
+            try Self.countPlaced(db, alerts: pending.map(\.id), cases: placedIn)
             return refresh
         }
     }
@@ -211,6 +288,74 @@ extension Store {
         }
     }
 
+    /// The queue keys of every case with an alert (`ids` nil), or of the cases with these ids that have one, in id
+    /// order. One pass over `cases`: 73,642 cases read in tens of milliseconds (bench/RESULTS.md).
+    public func caseKeys(ids: [Int64]? = nil) throws -> [CaseKey] {
+        try pool.read { db in
+            var keys: [CaseKey] = []
+            func read(_ clause: String, _ arguments: [Int64]) throws {
+                let statement = try RawStatement(db, sql: """
+                    SELECT id, client_id, top_score, open_alerts, assignee, snoozed_until FROM cases WHERE alert_count > 0 \(clause)
+                    ORDER BY id
+                    """, arguments: StatementArguments(arguments))
+                while try statement.step() {
+                    keys.append(CaseKey(id: statement.int64(0), clientID: statement.string(1), topScore: statement.double(2),
+                                        openAlerts: Int(statement.int64(3)), assignee: statement.isNull(4) ? nil : statement.string(4),
+                                        snoozedUntil: statement.isNull(5) ? nil : statement.int64(5)))
+                }
+            }
+            guard let ids else { try read("", []); return keys }
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                try read("AND id IN (" + chunk.map { _ in "?" }.joined(separator: ", ") + ")", chunk)
+            }
+            return keys.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// The cases `search` finds, as the case queue's search (`/`) does: by its card, client or assignee
+    /// (`CaseSearch.matches`, over `keys` when the caller holds every case's key, else over those read here), by the
+    /// merchant of one of its alerts (containing the text, ASCII letters in either case), or because one of its
+    /// alerts gave a reason from `detectors` (the caller words them). Reads indexes and `cases`, never an alert row.
+    public func caseIDs(matching search: CaseSearch, detectors: [String] = [], keys: [CaseKey]? = nil) throws -> Set<Int64> {
+        guard !search.isEmpty else { return [] }
+        var found = Set<Int64>()
+        for key in try keys ?? caseKeys() where search.matches(key) { found.insert(key.id) }
+        let escaped = search.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        return try pool.read { db in
+            func collect(_ sql: String, _ arguments: StatementArguments) throws {
+                let statement = try RawStatement(db, sql: sql, arguments: arguments)
+                while try statement.step() { found.insert(statement.int64(0)) }
+            }
+            try collect("""
+                SELECT DISTINCT case_id FROM alerts INDEXED BY alerts_by_merchant WHERE merchant LIKE ?1 ESCAPE '\\'
+                    AND case_id IS NOT NULL
+                """, ["%" + escaped + "%"])
+            if !detectors.isEmpty {
+                try collect("SELECT case_id FROM case_detectors WHERE detector IN (\(detectors.map { _ in "?" }.joined(separator: ", ")))",
+                            StatementArguments(detectors))
+            }
+            return found
+        }
+    }
+
+    /// The cases of these alerts (alerts in no case left out).
+    public func caseIDs(ofAlerts alertIDs: [Int64]) throws -> Set<Int64> {
+        guard !alertIDs.isEmpty else { return [] }
+        return try pool.read { db in
+            var found = Set<Int64>()
+            for start in stride(from: 0, to: alertIDs.count, by: 500) {
+                let chunk = Array(alertIDs[start..<min(start + 500, alertIDs.count)])
+                let statement = try RawStatement(db, sql: """
+                    SELECT DISTINCT case_id FROM alerts WHERE case_id IS NOT NULL AND id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
+                    """, arguments: StatementArguments(chunk))
+                while try statement.step() { found.insert(statement.int64(0)) }
+            }
+            return found
+        }
+    }
+
     /// One case with its alerts in time order; nil when there is no such case (or it has no alert left).
     public func caseDetail(id: Int64, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseDetail? {
         try pool.read { db in
@@ -237,10 +382,11 @@ extension Store {
     /// there is none.
     public func claimNextCase(analyst: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseSummary? {
         try pool.write { db in
+            // Walks the index of unassigned cases with an open alert, highest top score first, past the snoozed ones.
             guard let id = try Int64.fetchOne(db, sql: """
-                \(Self.caseQuery()) WHERE c.assignee IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)
-                    AND p.open_alerts > 0
-                ORDER BY p.top_score DESC, c.id LIMIT 1
+                SELECT id FROM cases INDEXED BY cases_claimable
+                WHERE assignee IS NULL AND open_alerts > 0 AND (snoozed_until IS NULL OR snoozed_until <= ?)
+                ORDER BY top_score DESC, id LIMIT 1
                 """, arguments: [now]) else { return nil }
             try Self.changeCase(db, id: id, set: "assignee = ?", [analyst], event: "case claim", from: nil, to: analyst,
                                 analyst: analyst, note: nil, at: now)
@@ -346,7 +492,7 @@ extension Store {
         for row in rows {
             let open: Int = row["open_alerts"]
             let snoozedUntil: Int64? = row["snoozed_until"]
-            let status: CaseStatus = open == 0 ? .decided : (snoozedUntil.map { $0 > now } ?? false) ? .snoozed : .open
+            let status = CaseStatus.of(openAlerts: open, snoozedUntil: snoozedUntil, now: now)
             let id: Int64 = row["id"]
             summaries.append(CaseSummary(
                 id: id, clientID: row["client_id"], status: status, assignee: row["assignee"], alertCount: row["alerts"],
@@ -382,6 +528,32 @@ extension Store {
         }
         return totals.mapValues { byDetector in
             byDetector.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key)
+        }
+    }
+
+    /// Brings the figures and reasons of the cases these alerts were just placed in up to date (`v16-case-figures`:
+    /// the triggers leave a first placement to this, done once per case rather than once per alert).
+    static func countPlaced(_ db: Database, alerts: [Int64], cases: Set<Int64>) throws {
+        let reasons = try RawStatement(db, sql: """
+            INSERT OR IGNORE INTO case_detectors (detector, case_id)
+                SELECT json_extract(r.value, '$.detector'), a.case_id FROM alerts a, json_each(a.reasons) r
+                WHERE a.id = ?1 AND a.case_id IS NOT NULL AND json_extract(r.value, '$.detector') IS NOT 'spree'
+            """)
+        for id in alerts {
+            reasons.reset()
+            reasons.bind(id, at: 1)
+            try reasons.execute()
+        }
+        let figures = try RawStatement(db, sql: """
+            UPDATE cases SET (alert_count, open_alerts, top_score) = (
+                SELECT count(*), coalesce(sum(status = 'open'), 0), coalesce(max(score), 0)
+                FROM alerts INDEXED BY alerts_by_case WHERE case_id = ?1)
+            WHERE id = ?1
+            """)
+        for id in cases.sorted() {
+            figures.reset()
+            figures.bind(id, at: 1)
+            try figures.execute()
         }
     }
 

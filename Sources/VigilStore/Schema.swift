@@ -459,6 +459,63 @@ enum Schema {
                 CREATE INDEX list_entries_by_value ON list_entries(target, value);
                 """)
         }
+        migrator.registerMigration("v16-case-figures") { db in
+            // The figures the case queue orders and filters by, kept on the case by triggers in the same transaction as
+            // every change to its alerts, so that the queue reads one row per case (not every alert) and `n` takes the
+            // next case from an index instead of grouping every alert. `alert_count` 0 is a case with no alert left.
+            // Placing an alert in its first case (`case_id` from NULL) is `Store.refreshCases`'s alone, which counts
+            // its cases once at the end: per alert, triggers made placing 109,500 alerts five times slower.
+            try db.execute(sql: """
+                ALTER TABLE cases ADD COLUMN alert_count INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE cases ADD COLUMN open_alerts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE cases ADD COLUMN top_score REAL NOT NULL DEFAULT 0;
+                UPDATE cases SET (alert_count, open_alerts, top_score) = (
+                    SELECT count(*), coalesce(sum(status = 'open'), 0), coalesce(max(score), 0)
+                    FROM alerts INDEXED BY alerts_by_case WHERE case_id = cases.id);
+                -- The cases `n` can take, highest alert first (a snoozed one is skipped as the index is walked).
+                CREATE INDEX cases_claimable ON cases(top_score DESC, id) WHERE assignee IS NULL AND open_alerts > 0;
+                CREATE TRIGGER alerts_case_figures_insert AFTER INSERT ON alerts WHEN NEW.case_id IS NOT NULL BEGIN
+                    UPDATE cases SET alert_count = alert_count + 1, open_alerts = open_alerts + (NEW.status = 'open'),
+                        top_score = max(top_score, NEW.score) WHERE id = NEW.case_id;
+                END;
+                CREATE TRIGGER alerts_case_figures_delete AFTER DELETE ON alerts WHEN OLD.case_id IS NOT NULL BEGIN
+                    UPDATE cases SET alert_count = alert_count - 1, open_alerts = open_alerts - (OLD.status = 'open'),
+                        top_score = coalesce((SELECT max(score) FROM alerts INDEXED BY alerts_by_case WHERE case_id = OLD.case_id), 0)
+                    WHERE id = OLD.case_id;
+                END;
+                -- The alert leaves its old case's figures and joins its new case's (the same case for a decision or a
+                -- rescore); the old case's top score is read again only when the alert may have held it.
+                CREATE TRIGGER alerts_case_figures_update AFTER UPDATE OF case_id, status, score ON alerts
+                    WHEN OLD.case_id IS NOT NULL BEGIN
+                    UPDATE cases SET alert_count = alert_count - 1, open_alerts = open_alerts - (OLD.status = 'open'),
+                        top_score = CASE WHEN OLD.score >= top_score
+                            THEN coalesce((SELECT max(score) FROM alerts INDEXED BY alerts_by_case WHERE case_id = OLD.case_id), 0)
+                            ELSE top_score END
+                    WHERE id = OLD.case_id;
+                    UPDATE cases SET alert_count = alert_count + 1, open_alerts = open_alerts + (NEW.status = 'open'),
+                        top_score = max(top_score, NEW.score) WHERE id = NEW.case_id;
+                END;
+
+                -- What the case queue's search finds a case by, besides its own columns: the merchants of its alerts
+                -- (this index) and the detectors that gave its alerts' reasons (this table; the spree, which only
+                -- says that the alerts came together, is left out). A detector stays listed once an alert gave it.
+                CREATE INDEX alerts_by_merchant ON alerts(merchant, case_id);
+                CREATE TABLE case_detectors (
+                    detector TEXT NOT NULL,
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    PRIMARY KEY (detector, case_id)
+                ) WITHOUT ROWID;
+                INSERT OR IGNORE INTO case_detectors (detector, case_id)
+                    SELECT json_extract(r.value, '$.detector'), a.case_id FROM alerts a, json_each(a.reasons) r
+                    WHERE a.case_id IS NOT NULL AND json_extract(r.value, '$.detector') IS NOT 'spree';
+                CREATE TRIGGER alerts_case_detectors AFTER UPDATE OF case_id, reasons ON alerts
+                    WHEN OLD.case_id IS NOT NULL AND NEW.case_id IS NOT NULL BEGIN
+                    INSERT OR IGNORE INTO case_detectors (detector, case_id)
+                        SELECT json_extract(r.value, '$.detector'), NEW.case_id FROM json_each(NEW.reasons) r
+                        WHERE json_extract(r.value, '$.detector') IS NOT 'spree';
+                END;
+                """)
+        }
         return migrator
     }
 }

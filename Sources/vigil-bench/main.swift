@@ -38,7 +38,8 @@ func usage() -> Never {
                      [--novel N]
                | triage-wait --store PATH [--decisions N] [--interval-ms M]
                | features --store PATH | rules --store PATH | scan --store PATH [--with-lof]
-               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch] [--cases]
+               | queue --store PATH [--width W] [--height H] [--keys N] [--decide N] [--no-prefetch] [--search TEXT]
+                       [--cases [--claims N] [--refresh-cases]]
                | client [--store PATH --client ID] [--transactions N] [--width W] [--height H] [--repeat R]
                | overview --store PATH
                | lstm-store --store PATH [--train N] [--epochs E] [--hidden H]
@@ -239,6 +240,15 @@ do {
         let store = try Store(path: path)
         // --cases: the case queue, as `vigil` opens (--decide then decides whole cases).
         let cases = args.contains("--cases")
+        // --refresh-cases: first what `vigil` does before opening a store whose alerts are in no case yet (timed apart).
+        var refreshed: [String: Any] = [:]
+        if args.contains("--refresh-cases") {
+            let opening = Date().timeIntervalSince(started), refreshing = Date()
+            let refresh = try store.refreshCases(gapSeconds: VigilConfig().caseGapSeconds)
+            refreshed = ["refresh_cases_ms": Date().timeIntervalSince(refreshing) * 1_000, "refresh_cases_opened": refresh.opened,
+                         "refresh_cases_placed": refresh.alertsPlaced]
+            started = Date().addingTimeInterval(-opening)
+        }
         let queue = try AlertQueueScreen(store: store, analyst: "bench", opensOnCases: cases)
         let first = try queue.frame(size: size)
         let firstFrame = Date().timeIntervalSince(started)
@@ -277,29 +287,58 @@ do {
             _ = try queue.frame(size: size)
             decideTimes.append(Date().timeIntervalSince(started))
         }
-        // Searching (with --search TEXT): `/`, the text and Enter, then `n` nine times, each search over the view.
+        // Searching (with --search TEXT): `/`, the text and Enter, then the next match nine times (`n`; `]` on the
+        // case queue, where `n` takes a case), each search over the view.
         var searchTimes: [Double] = []
         if let text = option("--search", in: args) {
             for character in "/" + text { _ = try queue.handle(.character(character), size: size) }
-            for key in [Key.enter] + Array(repeating: Key.character("n"), count: 9) {
+            for key in [Key.enter] + Array(repeating: Key.character(cases ? "]" : "n"), count: 9) {
                 started = Date()
                 _ = try queue.handle(key, size: size)
                 _ = try queue.frame(size: size)
                 searchTimes.append(Date().timeIntervalSince(started))
             }
         }
+        let searchMessage = queue.message ?? ""
+        // The case queue's other keys: `v` through every view and back, then (--claims N) `n` taking the next case N
+        // times (this writes: the cases stay assigned to "bench"), each followed by `q` back to the queue (untimed).
+        var viewTimes: [Double] = [], claimTimes: [Double] = []
+        if cases {
+            for _ in 0..<5 {
+                if prefetching { try queue.prefetch(size: size) }
+                started = Date()
+                _ = try queue.handle(.character("v"), size: size)
+                _ = try queue.frame(size: size)
+                viewTimes.append(Date().timeIntervalSince(started))
+            }
+            for _ in 0..<(Int(option("--claims", in: args) ?? "") ?? 0) {
+                if prefetching { try queue.prefetch(size: size) }
+                started = Date()
+                _ = try queue.handle(.character("n"), size: size)
+                _ = try queue.frame(size: size)
+                claimTimes.append(Date().timeIntervalSince(started))
+                _ = try queue.handle(.character("q"), size: size)
+                _ = try queue.frame(size: size)
+            }
+        }
         func percentile(_ values: [Double], _ p: Double) -> Double {
             let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
+            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
         }
-        emit(["benchmark": cases ? "case queue" : "queue", "search_ms_median": searchTimes.isEmpty ? 0 : percentile(searchTimes, 0.5) * 1_000,
-              "search_ms_max": (searchTimes.max() ?? 0) * 1_000, "search_message": queue.message ?? "", "alerts": queue.ids.count, "transactions": try store.transactionCount(),
+        var result: [String: Any] = ["benchmark": cases ? "case queue" : "queue", "search_ms_median": searchTimes.isEmpty ? 0 : percentile(searchTimes, 0.5) * 1_000,
+              "search_ms_max": (searchTimes.max() ?? 0) * 1_000, "search_message": searchMessage, "alerts": cases ? try store.alertCounts().values.reduce(0, +) : queue.ids.count, "transactions": try store.transactionCount(),
               "first_frame_ms": firstFrame * 1_000, "key_ms_median": percentile(moveTimes, 0.5) * 1_000,
               "key_ms_p99": percentile(moveTimes, 0.99) * 1_000, "key_ms_max": (moveTimes.max() ?? 0) * 1_000,
               "sort_ms_median": percentile(sortTimes, 0.5) * 1_000, "sort_ms_max": (sortTimes.max() ?? 0) * 1_000,
               "keys": moveTimes.count, "peak_rss_kb": peakRSSKilobytes(),
               "decide_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.prefix(decideTimes.count / 2)), 0.5) * 1_000,
-              "undo_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.suffix(decideTimes.count / 2)), 0.5) * 1_000])
+              "undo_ms_median": decideTimes.isEmpty ? 0 : percentile(Array(decideTimes.suffix(decideTimes.count / 2)), 0.5) * 1_000,
+              "undo_ms_max": (decideTimes.suffix(decideTimes.count / 2).max() ?? 0) * 1_000,
+              "decide_ms_max": (decideTimes.prefix(decideTimes.count / 2).max() ?? 0) * 1_000,
+              "view_ms_median": percentile(viewTimes, 0.5) * 1_000, "view_ms_max": (viewTimes.max() ?? 0) * 1_000,
+              "claim_ms_median": percentile(claimTimes, 0.5) * 1_000, "claim_ms_max": (claimTimes.max() ?? 0) * 1_000]
+        result.merge(refreshed) { kept, _ in kept }
+        emit(result)
     case "client":
         // The client view in the in-memory backend: reading a client's transactions and alerts, computing the view,
         // and drawing the timeline and the heatmaps. Without --store, a scratch store with one client of
