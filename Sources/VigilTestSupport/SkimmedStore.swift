@@ -9,7 +9,7 @@ import VigilStore
 public final class SkimmedStore {
     public static let day0: Int64 = 19_723 * 86_400  // 2024-01-01
     public let directory = NSTemporaryDirectory() + "vigil-cpp-" + UUID().uuidString
-    public let store: Store
+    public private(set) var store: Store
 
     public static func day(_ d: Int, hour: Int64 = 12) -> Int64 { day0 + Int64(d) * 86_400 + hour * 3_600 }
     /// Card C`i`'s number (16 digits, so that it is shown masked: 411111******0007).
@@ -42,9 +42,5 @@ public final class SkimmedStore {
         try store.recordOutcomes(records, feed: "chargebacks")
     }
 
-    /// The files go; the connections close with the last reference to the store (a screen's background reading may
-    /// still hold one: closing them under it crashed the test process).
-    deinit {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    deinit { StoreFolder.remove(directory, closing: &store) }
 }

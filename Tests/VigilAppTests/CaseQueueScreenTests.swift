@@ -5,6 +5,7 @@ import VigilCore
 import VigilEngine
 import VigilStore
 import VigilTUI
+import VigilTestSupport
 
 /// A store with three cases, the same on every run: a card (4111 1111 1111 1111) with three alerts in three hours of
 /// 2023-11-15, client C2 with two alerts a day apart, and client C3 with one; each card also has a few quiet
@@ -16,7 +17,7 @@ final class ThreeCaseStore {
     static let card = "4111111111111111"
 
     let directory = NSTemporaryDirectory() + "vigil-cases-" + UUID().uuidString
-    let store: Store
+    private(set) var store: Store
     /// The cases, highest alert first: the card's, C2's, C3's.
     private(set) var caseIDs: [Int64] = []
 
@@ -55,10 +56,7 @@ final class ThreeCaseStore {
         try store.setCaseDue(id: caseIDs[1], at: Self.now - 3_600, by: "lead", at: Self.created)
     }
 
-    deinit {
-        try? store.closeConnections()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    deinit { StoreFolder.remove(directory, closing: &store) }
 }
 
 /// The case queue and the case view, rendered into memory and driven by keys over `ThreeCaseStore`.

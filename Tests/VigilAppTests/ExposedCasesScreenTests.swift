@@ -16,10 +16,6 @@ import VigilTUI
 
     init() throws { skimmed = try SkimmedStore() }
 
-    // Each test waits for the common-point ranking, so nothing reads in the background by now: the connections
-    // close before `SkimmedStore` removes the files (see `Store.closeConnections`).
-    deinit { try? skimmed.store.closeConnections() }
-
     func press(_ queue: AlertQueueScreen, _ keys: Key...) throws {
         for key in keys { _ = try queue.handle(key, size: size) }
     }

@@ -5,6 +5,7 @@ import VigilCore
 import VigilEngine
 import VigilStore
 import VigilTUI
+import VigilTestSupport
 
 /// The sizes every screen test draws at: a roomy terminal, the classic one, and a small one.
 let screenTestSizes = [TerminalSize(width: 120, height: 40), TerminalSize(width: 80, height: 24), TerminalSize(width: 60, height: 15)]
@@ -83,7 +84,7 @@ final class TwoClientStore {
     static let day0: Int64 = 19_723 * 86_400  // 2024-01-01, a Monday
 
     let directory = NSTemporaryDirectory() + "vigil-screens-" + UUID().uuidString
-    let store: Store
+    private(set) var store: Store
 
     init() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -114,9 +115,5 @@ final class TwoClientStore {
         ], at: 10)
     }
 
-    // Closed before its files go: see `Store.closeConnections()`.
-    deinit {
-        try? store.closeConnections()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    deinit { StoreFolder.remove(directory, closing: &store) }
 }

@@ -14,10 +14,6 @@ import VigilTestSupport
 
     init() throws { skimmed = try SkimmedStore() }
 
-    // Nothing reads in the background here: the connections close before `SkimmedStore` removes the files (see
-    // `Store.closeConnections`), so that a store made next cannot share SQLite's record of a reused inode.
-    deinit { try? skimmed.store.closeConnections() }
-
     func fuel9() throws -> CommonPointOfPurchase.Merchant {
         try #require(try CommonPointOfPurchase.analyse(store).merchants.first { $0.merchant == "Fuel 9" })
     }
