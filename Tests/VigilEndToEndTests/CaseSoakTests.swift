@@ -58,6 +58,7 @@ import VigilTUI
             #expect(log.takes.sorted() == audit.caseEvents("case assign", by: log.name).sorted(), "\(log.name)'s takes")
             #expect(log.releases.sorted() == audit.caseEvents("case unassign", by: log.name).sorted(), "\(log.name)'s releases")
             #expect(log.snoozes.sorted() == audit.caseEvents("case snooze", by: log.name).sorted(), "\(log.name)'s snoozes")
+            #expect(log.wakes.sorted() == audit.caseEvents("case wake", by: log.name).sorted(), "\(log.name)'s wakes")
             #expect(log.undone == audit.undone(by: log.name), "\(log.name)'s undos")
         }
         // From the logs alone: a case went to a second analyst only after someone let it go.
@@ -92,6 +93,8 @@ struct SoakLog: Sendable {
     var takes: [Int64] = []
     var releases: [Int64] = []
     var snoozes: [Int64] = []
+    /// Snoozed cases woken to go back in the queue.
+    var wakes: [Int64] = []
     /// Alerts put back by undo.
     var undone = 0
     /// Refusals by design: a case taken by someone else since it was shown.
@@ -240,18 +243,28 @@ struct WorkbenchAnalyst {
     }
 }
 
-/// Puts one of the analyst's own decided cases back in the queue when there is nothing left to take: reopened (a
-/// decision to `open`, audited like any) and let go, so that the analysts keep working for the whole soak.
+/// Puts one of the analyst's own cases back in the queue when there is nothing left to take, so that the analysts keep
+/// working for the whole soak: a decided case is reopened (a decision to `open`, audited like any), a snoozed one
+/// woken, and either, or one left open by an undo, let go.
 enum SoakRecycler {
     static func recycle(_ store: Store, _ log: inout SoakLog) throws {
-        guard let id = try store.cases(CaseFilter(statuses: [.decided], assignee: log.name, limit: 1)).first?.id else {
+        guard let held = try store.cases(CaseFilter(statuses: nil, assignee: log.name, limit: 1)).first else {
             usleep(50_000)
             return
         }
-        let events = try store.decideCase(id: id, status: .open, analyst: log.name, note: "soak: back to the queue", overturning: true)
-        log.decisions.append(.init(caseID: id, status: AlertStatus.open.rawValue, alerts: events.count))
-        try store.assignCase(id: id, to: nil, by: log.name)
-        log.releases.append(id)
+        switch held.status {
+        case .decided:
+            let events = try store.decideCase(id: held.id, status: .open, analyst: log.name, note: "soak: back to the queue",
+                                              overturning: true)
+            log.decisions.append(.init(caseID: held.id, status: AlertStatus.open.rawValue, alerts: events.count))
+        case .snoozed:
+            try store.snoozeCase(id: held.id, until: nil, by: log.name)
+            log.wakes.append(held.id)
+        case .open:
+            break
+        }
+        try store.assignCase(id: held.id, to: nil, by: log.name, shown: held)
+        log.releases.append(held.id)
     }
 }
 
@@ -268,6 +281,12 @@ struct CommandLineAnalyst {
         var log = SoakLog(name: name)
         var dice = SoakDice(state: seed)
         do {
+            // Reads the case's alerts for `--alert`: read-only, waiting out a writer as the commands do.
+            var config = Configuration()
+            config.readonly = true
+            config.busyMode = .timeout(Store.busyTimeout)
+            let reader = try DatabaseQueue(path: path, configuration: config)
+            defer { try? reader.close() }
             while Date() < deadline {
                 let next = try vigil(["cases", "next", "--json"], &log)
                 guard next.status == 0 else { continue }
@@ -288,7 +307,7 @@ struct CommandLineAnalyst {
                     if try vigil(["cases", "assign", "\(id)", "--none"], &log).status == 0 { log.releases.append(id) }
                 case 2, 3:
                     // One alert on its own, then the rest of the case.
-                    let first = try DatabaseQueue(path: path).read { db in
+                    let first = try reader.read { db in
                         try Int64.fetchOne(db, sql: "SELECT id FROM alerts WHERE case_id = ? AND status = 'open' ORDER BY instant, id LIMIT 1",
                                            arguments: [id])
                     }
@@ -447,7 +466,7 @@ struct SoakAudit {
         for log in logs {
             let alerts = log.decisions.reduce(0) { $0 + $1.alerts }
             lines.append("  \(log.name): \(log.decisions.count) decisions (\(alerts) alerts), \(log.claims.count) cases taken with next, "
-                         + "\(log.takes.count) with m, \(log.releases.count) let go, \(log.snoozes.count) snoozed, \(log.undone) alerts undone, "
+                         + "\(log.takes.count) with m, \(log.releases.count) let go, \(log.snoozes.count) snoozed, \(log.wakes.count) woken, \(log.undone) alerts undone, "
                          + "\(log.refused) conflicts refused, \(log.idle) times nothing to take, \(log.failures.count) failures")
         }
         lines.append("  trail: \(audit.events.count) audit events, \(audit.violations.count) violations, "
