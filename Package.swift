@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilEndToEndTests",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilApp", "VigilStore", "VigilTUI", "VigilCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -42,7 +42,7 @@ extension QueueModel {
             guard let summary else { message = "no case to assign"; break }
             let to = action == .take ? analyst : nil
             do {
-                try store.assignCase(id: summary.id, to: to, by: analyst, at: cases.clock())
+                try store.assignCase(id: summary.id, to: to, by: analyst, shown: summary, at: cases.clock())
                 message = to.map { "case #\(summary.id) assigned to \($0)" } ?? "case #\(summary.id) unassigned"
             } catch let error as TriageError {
                 message = error.description

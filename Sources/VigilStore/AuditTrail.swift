@@ -65,6 +65,8 @@ public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchCase(Int64)
     /// The case changed (an assignment, a snooze, a decision, a new alert) since it was shown; nothing was written.
     case caseChangedSinceShown(caseID: Int64)
+    /// The case was assigned (or let go) by someone else since it was shown; nothing was written.
+    case assignedSinceShown(caseID: Int64, assignee: String?)
     /// No alert of the case would change: all of them already have the status.
     case nothingToDecide(caseID: Int64, status: String)
     /// A snooze must end after now.
@@ -90,6 +92,8 @@ public enum TriageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "case #\(id) changed since it was shown; nothing was changed: look again and decide"
         case .nothingToDecide(let id, let status):
             return "every alert of case #\(id) is already \(AlertStatus.words(status)); nothing was changed"
+        case .assignedSinceShown(let id, let assignee):
+            return "case #\(id) is " + (assignee.map { "\($0)'s now" } ?? "unassigned now") + ": it changed since it was shown; nothing was changed"
         case .snoozeNotInFuture(let id): return "case #\(id) can only be snoozed until a time after now"
         }
     }

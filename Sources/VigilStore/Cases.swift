@@ -394,12 +394,16 @@ extension Store {
         }
     }
 
-    /// Assigns the case to `assignee` (nil unassigns it), with its audit event by `analyst`.
+    /// Assigns the case to `assignee` (nil unassigns it), with its audit event by `analyst`. `shown`, when given, is
+    /// the case as the analyst saw it: if its assignee has changed since (another analyst took the case a moment
+    /// ago), nothing is written and `TriageError.assignedSinceShown` says who has it, so a case is never taken from
+    /// someone who was just given it.
     @discardableResult
-    public func assignCase(id: Int64, to assignee: String?, by analyst: String,
+    public func assignCase(id: Int64, to assignee: String?, by analyst: String, shown: CaseSummary? = nil,
                            at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
         try pool.write { db in
             let from = try Self.caseRow(db, id)["assignee"] as String?
+            if let shown, shown.assignee != from { throw TriageError.assignedSinceShown(caseID: id, assignee: from) }
             return try Self.changeCase(db, id: id, set: "assignee = ?", [assignee], event: assignee == nil ? "case unassign" : "case assign",
                                        from: from, to: assignee, analyst: analyst, note: nil, at: at)
         }

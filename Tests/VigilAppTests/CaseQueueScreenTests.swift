@@ -238,6 +238,8 @@ final class ThreeCaseStore {
         try press(bob, .character("n"))
         #expect(bob.mode == .caseView(caseID: fixture.caseIDs[1]))
         #expect(try summary(fixture.caseIDs[1]).assignee == "bob")
+        // Ana's workbench polls and shows the case as bob's: her `m` takes it knowingly (see CaseTakeRaceTests).
+        try ana.refreshIfChanged()
         try press(ana, .character("q"), .character("j"), .character("m"))
         #expect(try summary(fixture.caseIDs[1]).assignee == "ana")
         try press(ana, .character("v"))
