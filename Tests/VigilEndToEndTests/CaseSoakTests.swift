@@ -165,7 +165,7 @@ struct WorkbenchAnalyst {
     /// Moves the cursor down the queue, as it was last read, to a case shown unassigned (nil if none is near the top).
     private func unassignedShown(_ queue: AlertQueueScreen, _ log: inout SoakLog) throws -> Int64? {
         for _ in 0..<20 {
-            guard let shown = queue.model.cases.cursorCase else { return nil }
+            guard let shown = try queue.model.cursorCase() else { return nil }
             if shown.assignee == nil { return shown.id }
             try press(queue, .character("j"), log: &log)
         }
@@ -182,7 +182,7 @@ struct WorkbenchAnalyst {
         }
         guard message == "case #\(id) assigned to \(name)" else { return log.failures.append("m on #\(id): \(message)") }
         log.takes.append(id)
-        guard queue.model.cases.cursorCase?.id == id else { return log.failures.append("m moved the cursor off #\(id)") }
+        guard queue.model.cases.cursorID == id else { return log.failures.append("m moved the cursor off #\(id)") }
         if dice.roll(2) == 0 {
             try decide(id, queue, &log, &dice)
         } else {
