@@ -20,6 +20,7 @@ import Testing
         let queue = try DatabaseQueue(path: store)
         try queue.write { db in
             try db.execute(sql: "UPDATE alerts SET case_id = NULL")
+            try db.execute(sql: "DELETE FROM case_detectors")
             try db.execute(sql: "DELETE FROM cases")
         }
         try queue.close()
