@@ -85,15 +85,25 @@ extension Store {
     @discardableResult
     public func undoLastDecision(analyst: String, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
         try pool.write { db in
-            let mine = try Row.fetchAll(db, sql: "SELECT * FROM triage_events WHERE analyst = ? ORDER BY id DESC",
-                                        arguments: [analyst]).map(Self.event)
-            let undone = Set(mine.compactMap(Self.undoneEventID))
-            guard let last = mine.first(where: { Self.decisionID(of: $0) != nil && !undone.contains($0.id) }),
-                  let decision = Self.decisionID(of: last) else {
-                throw TriageError.nothingToUndo(analyst: analyst)
+            // The analyst's events newest first, read only back to their last decision still standing: an undo
+            // always comes after what it undoes, so walking back, every undo is seen before its event, and the
+            // decision's own events all lie between its first event and now. An analyst's trail grows for
+            // years; reading it whole made every undo slower than the last.
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM triage_events WHERE analyst = ? ORDER BY id DESC",
+                                             arguments: [analyst])
+            var undone: Set<Int64> = []
+            var decision: Int64?
+            var walked: [TriageEvent] = []
+            while let row = try cursor.next() {
+                let event = Self.event(row)
+                walked.append(event)
+                if let target = Self.undoneEventID(event) { undone.insert(target) }
+                if decision == nil, !undone.contains(event.id), let id = Self.decisionID(of: event) { decision = id }
+                if let decision, event.id <= decision { break }
             }
+            guard let decision else { throw TriageError.nothingToUndo(analyst: analyst) }
             // The whole decision: its first event and those made with it.
-            let group = mine.filter { Self.decisionID(of: $0) == decision && !undone.contains($0.id) }
+            let group = walked.filter { Self.decisionID(of: $0) == decision && !undone.contains($0.id) }
             var events: [TriageEvent] = []
             for decision in group.reversed() {
                 // The latest event that stands in the way: the analyst's own notes since leave their decision

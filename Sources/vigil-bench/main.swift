@@ -255,7 +255,7 @@ do {
         guard first.rows.count == size.height else { usage() }
         // Moving: down through the queue a row at a time and a page at a time, to the end and back.
         var moveTimes: [Double] = []
-        let moves: [Key] = Array(repeating: .character("j"), count: presses / 2) + Array(repeating: .pageDown, count: presses / 2 - 2)
+        let moves: [Key] = Array(repeating: .character("j"), count: presses / 2) + Array(repeating: .pageDown, count: max(0, presses / 2 - 2))
             + [.character("G"), .character("g")]
         // Like the workbench's run loop, the neighbouring pages are loaded after each frame, while the analyst reads
         // (untimed here); --no-prefetch leaves that out.
