@@ -126,14 +126,15 @@ extension Store {
         if alertID == 0 {
             // An event that names no alert (a list change): no alert to update.
         } else if let to {
-            try db.execute(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                           arguments: [to, analyst, at, alertID])
+            // Cached: a case decision runs these statements once per alert, and compiling them cost more than running them.
+            try db.cachedStatement(sql: "UPDATE alerts SET status = ?, assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?")
+                .execute(arguments: [to, analyst, at, alertID])
             // A status change is a change to the alert's case too.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE cases SET version = version + 1, updated_at = ? WHERE id = (SELECT case_id FROM alerts WHERE id = ?)
-                """, arguments: [at, alertID])
+                """).execute(arguments: [at, alertID])
         } else {
-            try db.execute(sql: "UPDATE alerts SET updated_at = ?, version = version + 1 WHERE id = ?", arguments: [at, alertID])
+            try db.cachedStatement(sql: "UPDATE alerts SET updated_at = ?, version = version + 1 WHERE id = ?").execute(arguments: [at, alertID])
         }
         return try chain(db, TriageEvent(id: 0, alertID: alertID, at: at, analyst: analyst, action: action, fromStatus: from,
                                          toStatus: to, note: note, previousHash: "", hash: "", caseID: caseID))
@@ -143,16 +144,17 @@ extension Store {
     /// the write transaction that makes the change the event records.
     static func chain(_ db: Database, _ unlinked: TriageEvent) throws -> TriageEvent {
         var event = unlinked
-        event.previousHash = try String.fetchOne(db, sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1") ?? Store.genesisHash
+        event.previousHash = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1"))
+            ?? Store.genesisHash
         event.hash = Self.hash(of: event)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO triage_events (alert_id, case_id, at, analyst, action, from_status, to_status, note, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [event.alertID == 0 ? nil : event.alertID, event.caseID, event.at, event.analyst, event.action,
-                             event.fromStatus, event.toStatus, event.note, event.previousHash, event.hash])
+            """).execute(arguments: [event.alertID == 0 ? nil : event.alertID, event.caseID, event.at, event.analyst, event.action,
+                                     event.fromStatus, event.toStatus, event.note, event.previousHash, event.hash])
         event.id = db.lastInsertedRowID
-        try db.execute(sql: "UPDATE audit_head SET events = events + 1, last_id = ?, last_hash = ? WHERE id = 1",
-                       arguments: [event.id, event.hash])
+        try db.cachedStatement(sql: "UPDATE audit_head SET events = events + 1, last_id = ?, last_hash = ? WHERE id = 1")
+            .execute(arguments: [event.id, event.hash])
         guard db.changesCount == 1 else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the audit trail's head is missing")
         }
