@@ -195,19 +195,30 @@ extension Store {
     public func refreshCases(gapSeconds: Int64, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseRefresh {
         try pool.write { db in
             var refresh = CaseRefresh()
-            // The client's case being filled: its id, its latest alert's instant, whether an alert of it is open,
-            // and whether it existed before this refresh.
-            struct Current { var id: Int64; var last: Int64?; var open: Bool; var existing: Bool }
+            // The client's case being filled: its id, its first and latest alert's instants, whether an alert of it
+            // is open, and whether it existed before this refresh.
+            struct Current { var id: Int64; var first: Int64?; var last: Int64?; var open: Bool; var existing: Bool }
             var current: Current?
             var grown = Set<Int64>(), placedIn = Set<Int64>()
             // Through SQLite's C API: the first refresh of a store places every alert it holds.
             let newest = try RawStatement(db, sql: """
-                SELECT c.id, max(a.instant), coalesce(sum(a.status = 'open'), 0), count(a.id)
+                SELECT c.id, max(a.instant), coalesce(sum(a.status = 'open'), 0), count(a.id), min(a.instant)
                 FROM cases c LEFT JOIN alerts a ON a.case_id = c.id
                 WHERE c.id = (SELECT max(id) FROM cases WHERE client_id = ?) GROUP BY c.id
                 """)
+            // An alert from before the newest case's span (a back-dated alert: an older file imported late, an
+            // exposure raised on an old visit) belongs with the client's case whose span it is within a gap of,
+            // the latest such; else it starts a case of its own. Only such alerts ask.
+            let fitting = try RawStatement(db, sql: """
+                SELECT c.id, min(a.instant), max(a.instant), coalesce(sum(a.status = 'open'), 0)
+                FROM cases c JOIN alerts a ON a.case_id = c.id
+                WHERE c.client_id = ?1 GROUP BY c.id
+                HAVING min(a.instant) - ?3 <= ?2 AND ?2 <= max(a.instant) + ?3
+                ORDER BY max(a.instant) DESC LIMIT 1
+                """)
             let create = try RawStatement(db, sql: "INSERT INTO cases (client_id, created_at, updated_at) VALUES (?1, ?2, ?2)")
             let place = try RawStatement(db, sql: "UPDATE alerts SET case_id = ?1 WHERE id = ?2")
+            let lastCaseBefore = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM cases") ?? 0
             // Read whole before any write: the writes change the column the read selects on.
             var pending: [(id: Int64, client: String, instant: Int64, open: Bool)] = []
             let read = try RawStatement(db, sql: """
@@ -219,8 +230,35 @@ extension Store {
                     newest.reset()
                     newest.bindText(copying: alert.client, at: 1)
                     current = try newest.step()
-                        ? Current(id: newest.int64(0), last: newest.int64(3) > 0 ? newest.int64(1) : nil, open: newest.int64(2) > 0, existing: true)
+                        ? Current(id: newest.int64(0), first: newest.int64(3) > 0 ? newest.int64(4) : nil,
+                                  last: newest.int64(3) > 0 ? newest.int64(1) : nil, open: newest.int64(2) > 0, existing: true)
                         : nil
+                }
+                if let c = current, let first = c.first, alert.instant < first - gapSeconds {
+                    fitting.reset()
+                    fitting.bindText(copying: alert.client, at: 1)
+                    fitting.bind(alert.instant, at: 2)
+                    fitting.bind(gapSeconds, at: 3)
+                    var home: Int64?
+                    if try fitting.step(), fitting.int64(3) > 0 || !alert.open { home = fitting.int64(0) }
+                    if home == nil {
+                        create.reset()
+                        create.bindText(copying: alert.client, at: 1)
+                        create.bind(now, at: 2)
+                        try create.execute()
+                        refresh.opened += 1
+                        home = db.lastInsertedRowID
+                    } else if let home, home <= lastCaseBefore {
+                        grown.insert(home)
+                    }
+                    guard let home else { continue }
+                    place.reset()
+                    place.bind(home, at: 1)
+                    place.bind(alert.id, at: 2)
+                    try place.execute()
+                    refresh.alertsPlaced += 1
+                    placedIn.insert(home)
+                    continue
                 }
                 let joins = current.map { c in
                     guard let last = c.last else { return false }
@@ -231,7 +269,7 @@ extension Store {
                     create.bindText(copying: alert.client, at: 1)
                     create.bind(now, at: 2)
                     try create.execute()
-                    current = Current(id: db.lastInsertedRowID, last: nil, open: false, existing: false)
+                    current = Current(id: db.lastInsertedRowID, first: nil, last: nil, open: false, existing: false)
                     refresh.opened += 1
                 }
                 guard var filling = current else { continue }
@@ -241,6 +279,7 @@ extension Store {
                 try place.execute()
                 refresh.alertsPlaced += 1
                 placedIn.insert(filling.id)
+                filling.first = min(filling.first ?? alert.instant, alert.instant)
                 filling.last = max(filling.last ?? alert.instant, alert.instant)
                 filling.open = filling.open || alert.open
                 if filling.existing { grown.insert(filling.id) }

@@ -84,6 +84,28 @@ import VigilCore
         #expect(try store.case(ofAlert: 99, now: 104) == nil)
     }
 
+    /// An alert from long before the card's newest case (an older file imported late, an exposure raised on an old
+    /// visit) goes with the case whose span it is within a gap of, or starts its own; it never joins the newest case.
+    @Test func aBackDatedAlertJoinsTheCaseItsTimeFitsNotTheNewest() throws {
+        let store = try store([
+            Planned(client: "A", hours: 0, score: 0.9), Planned(client: "A", hours: 10, score: 0.8),
+            Planned(client: "A", hours: 1_000, score: 0.7), Planned(client: "A", hours: 1_010, score: 0.6),
+        ])
+        try store.refreshCases(gapSeconds: 72 * Self.hour, now: 100)
+        #expect(try members(store) == [1: [1, 2], 2: [3, 4]])
+        // Within the gap of the older case (after its last alert), far before the newest: it joins the older case.
+        // Between the two, beyond the gap of either: a case of its own. Two back-dated alerts close together
+        // share that new case.
+        try raise([Planned(client: "A", hours: 50, score: 0.5), Planned(client: "A", hours: 500, score: 0.4),
+                   Planned(client: "A", hours: 510, score: 0.3)], in: store, from: 4)
+        let refresh = try store.refreshCases(gapSeconds: 72 * Self.hour, now: 110)
+        #expect(try members(store) == [1: [1, 2, 5], 2: [3, 4], 3: [6, 7]])
+        #expect(refresh.opened == 1 && refresh.alertsPlaced == 3 && refresh.grown == 1)
+        // The case figures follow: the older case now holds three alerts.
+        #expect(try store.caseDetail(id: 1, now: 120)?.summary.alertCount == 3)
+        #expect(try store.caseDetail(id: 3, now: 120)?.summary.alertCount == 2)
+    }
+
     @Test func anOpenAlertAfterADecidedCaseStartsANewCase() throws {
         let store = try store([Planned(client: "A", hours: 0, score: 0.9), Planned(client: "A", hours: 1, score: 0.8)])
         try store.refreshCases(gapSeconds: 72 * Self.hour, now: 100)
