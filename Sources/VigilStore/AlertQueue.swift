@@ -158,9 +158,7 @@ extension Store {
         return try pool.read { db in
             let decoder = JSONDecoder()
             var byID: [Int64: AlertSummary] = [:]
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let placeholders = chunk.map { _ in "?" }.joined(separator: ", ")
+            try IDChunks.forEach(ids) { chunk, placeholders in
                 for row in try Row.fetchAll(db, sql: "\(Self.summaryColumns) WHERE a.id IN (\(placeholders))",
                                             arguments: StatementArguments(chunk)) {
                     let summary = Self.summary(row, decoder)

@@ -219,6 +219,22 @@ extension Store {
             let create = try RawStatement(db, sql: "INSERT INTO cases (client_id, created_at, updated_at) VALUES (?1, ?2, ?2)")
             let place = try RawStatement(db, sql: "UPDATE alerts SET case_id = ?1 WHERE id = ?2")
             let lastCaseBefore = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM cases") ?? 0
+            func openCase(for client: String) throws -> Int64 {
+                create.reset()
+                create.bindText(copying: client, at: 1)
+                create.bind(now, at: 2)
+                try create.execute()
+                refresh.opened += 1
+                return db.lastInsertedRowID
+            }
+            func placeAlert(_ alertID: Int64, in caseID: Int64) throws {
+                place.reset()
+                place.bind(caseID, at: 1)
+                place.bind(alertID, at: 2)
+                try place.execute()
+                refresh.alertsPlaced += 1
+                placedIn.insert(caseID)
+            }
             // Read whole before any write: the writes change the column the read selects on.
             var pending: [(id: Int64, client: String, instant: Int64, open: Bool)] = []
             let read = try RawStatement(db, sql: """
@@ -239,25 +255,14 @@ extension Store {
                     fitting.bindText(copying: alert.client, at: 1)
                     fitting.bind(alert.instant, at: 2)
                     fitting.bind(gapSeconds, at: 3)
-                    var home: Int64?
-                    if try fitting.step(), fitting.int64(3) > 0 || !alert.open { home = fitting.int64(0) }
-                    if home == nil {
-                        create.reset()
-                        create.bindText(copying: alert.client, at: 1)
-                        create.bind(now, at: 2)
-                        try create.execute()
-                        refresh.opened += 1
-                        home = db.lastInsertedRowID
-                    } else if let home, home <= lastCaseBefore {
-                        grown.insert(home)
+                    let home: Int64
+                    if try fitting.step(), fitting.int64(3) > 0 || !alert.open {
+                        home = fitting.int64(0)
+                        if home <= lastCaseBefore { grown.insert(home) }
+                    } else {
+                        home = try openCase(for: alert.client)
                     }
-                    guard let home else { continue }
-                    place.reset()
-                    place.bind(home, at: 1)
-                    place.bind(alert.id, at: 2)
-                    try place.execute()
-                    refresh.alertsPlaced += 1
-                    placedIn.insert(home)
+                    try placeAlert(alert.id, in: home)
                     continue
                 }
                 let joins = current.map { c in
@@ -265,20 +270,10 @@ extension Store {
                     return alert.instant <= last + gapSeconds && (c.open || !alert.open)
                 } ?? false
                 if !joins {
-                    create.reset()
-                    create.bindText(copying: alert.client, at: 1)
-                    create.bind(now, at: 2)
-                    try create.execute()
-                    current = Current(id: db.lastInsertedRowID, first: nil, last: nil, open: false, existing: false)
-                    refresh.opened += 1
+                    current = Current(id: try openCase(for: alert.client), first: nil, last: nil, open: false, existing: false)
                 }
                 guard var filling = current else { continue }
-                place.reset()
-                place.bind(filling.id, at: 1)
-                place.bind(alert.id, at: 2)
-                try place.execute()
-                refresh.alertsPlaced += 1
-                placedIn.insert(filling.id)
+                try placeAlert(alert.id, in: filling.id)
                 filling.first = min(filling.first ?? alert.instant, alert.instant)
                 filling.last = max(filling.last ?? alert.instant, alert.instant)
                 filling.open = filling.open || alert.open
@@ -317,9 +312,8 @@ extension Store {
         guard !ids.isEmpty else { return [] }
         return try pool.read { db in
             var byID: [Int64: CaseSummary] = [:]
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let rows = try Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))"),
+            try IDChunks.forEach(ids) { chunk, marks in
+                let rows = try Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(marks))"),
                                             arguments: StatementArguments(chunk))
                 for summary in try Self.caseSummaries(db, rows, now: now) { byID[summary.id] = summary }
             }
@@ -344,10 +338,7 @@ extension Store {
                 }
             }
             guard let ids else { try read("", []); return keys }
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                try read("AND id IN (" + chunk.map { _ in "?" }.joined(separator: ", ") + ")", chunk)
-            }
+            try IDChunks.forEach(ids) { chunk, marks in try read("AND id IN (\(marks))", chunk) }
             return keys.sorted { $0.id < $1.id }
         }
     }
@@ -384,10 +375,9 @@ extension Store {
         guard !alertIDs.isEmpty else { return [] }
         return try pool.read { db in
             var found = Set<Int64>()
-            for start in stride(from: 0, to: alertIDs.count, by: 500) {
-                let chunk = Array(alertIDs[start..<min(start + 500, alertIDs.count)])
+            try IDChunks.forEach(alertIDs) { chunk, marks in
                 let statement = try RawStatement(db, sql: """
-                    SELECT DISTINCT case_id FROM alerts WHERE case_id IS NOT NULL AND id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
+                    SELECT DISTINCT case_id FROM alerts WHERE case_id IS NOT NULL AND id IN (\(marks))
                     """, arguments: StatementArguments(chunk))
                 while try statement.step() { found.insert(statement.int64(0)) }
             }
@@ -555,13 +545,12 @@ extension Store {
     /// left out (ties by name, so the order is total).
     static func leadingDetectors(_ db: Database, cases: [Int64]) throws -> [Int64: [String]] {
         var totals: [Int64: [String: Double]] = [:]
-        for start in stride(from: 0, to: cases.count, by: 500) {
-            let chunk = Array(cases[start..<min(start + 500, cases.count)])
+        try IDChunks.forEach(cases) { chunk, marks in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT a.case_id, json_extract(r.value, '$.detector') AS detector,
                        sum(json_extract(r.value, '$.contribution')) AS total
                 FROM alerts a, json_each(a.reasons) r
-                WHERE a.case_id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
+                WHERE a.case_id IN (\(marks))
                 GROUP BY a.case_id, detector
                 """, arguments: StatementArguments(chunk))
             for row in rows {

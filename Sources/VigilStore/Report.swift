@@ -77,9 +77,7 @@ extension Store {
             var reported: [ReportedCase] = []
             // 500 cases at a time, each part in one query for all of them (a report of every case reads a few
             // queries per 500 cases, not a few per case).
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let marks = chunk.map { _ in "?" }.joined(separator: ", ")
+            try IDChunks.forEach(ids) { chunk, marks in
                 // A case with no alert left (all withdrawn) has no summary and is left out.
                 let summaries = try Self.caseSummaries(db, Row.fetchAll(db, sql: Self.caseQuery(alerts: "case_id IN (\(marks))"),
                                                                         arguments: StatementArguments(chunk)), now: now)
