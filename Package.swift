@@ -71,7 +71,6 @@ let package = Package(
             name: "VigilStoreTests",
             dependencies: [
                 "VigilStore", "VigilDemo", "VigilDetect", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "VigilDemoTests", dependencies: ["VigilDemo"]),

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -233,6 +232,6 @@ extension Store {
         for field in fields {
             if let field { text += "\(field.utf8.count):\(field);" } else { text += "-;" }
         }
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Digest.sha256Hex(Data(text.utf8))
     }
 }

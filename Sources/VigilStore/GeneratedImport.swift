@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import VigilCore
@@ -12,7 +11,7 @@ extension Store {
         generate: (_ sink: ([Transaction]) throws -> Void) throws -> Void
     ) throws -> ImportSummary {
         let started = Date()
-        let hash = SHA256.hash(data: Data(identity.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hash = Digest.sha256Hex(Data(identity.utf8))
         if let previous = try pool.read({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM imports WHERE content_hash = ? AND status = 'complete'", arguments: [hash])
         }) {

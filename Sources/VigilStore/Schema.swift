@@ -59,7 +59,11 @@ enum Schema {
         return Int(digits)
     }
 
-    static var migrator: DatabaseMigrator {
+    /// The migrations by name, for recognising a store's schema; running one that needs the store's key fails.
+    static var migrator: DatabaseMigrator { migrator(key: nil) }
+
+    /// The migrations, with the store's key for those that need it (turning card numbers into tokens).
+    static func migrator(key: StoreKey?) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: """
@@ -515,6 +519,11 @@ enum Schema {
                         WHERE json_extract(r.value, '$.detector') IS NOT 'spree';
                 END;
                 """)
+        }
+        migrator.registerMigration("v17-store-key") { db in
+            // What the store says about itself that is not data: the check values of its key (never the key), and
+            // whether it keeps card numbers in clear (`--keep-pan`).
+            try db.execute(sql: "CREATE TABLE store_settings (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID")
         }
         return migrator
     }

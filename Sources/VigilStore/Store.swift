@@ -192,6 +192,14 @@ public final class Store: Sendable {
     /// True when this process may not write the store (`isWritable(path:)`): it was opened read-only, and every
     /// write fails with `StoreError.readOnly`.
     public let isReadOnly: Bool
+    /// The store's secret (`StoreKey`), read from its key file or made with the store; nil when the store has a key
+    /// whose file is not there (reading still works; what needs the key says so), or a read-only store has none.
+    public let key: StoreKey?
+    /// Why `key` is nil when its file is there but could not be used (unreadable, open to others, not this store's);
+    /// what needs the key reports it. The store still opens, so that reading works.
+    public let keyProblem: StoreKeyError?
+    /// Where the store's key file is (or would be).
+    public let keyFile: String
     /// The read-only connection of `watcher`, once opened.
     private let watcherConnection = Guarded<DatabaseQueue?>(nil)
 
@@ -230,9 +238,10 @@ public final class Store: Sendable {
         try self.init(path: path, building: false, readOnly: readOnly)
     }
 
-    init(path: String, building: Bool, readOnly requested: Bool = false) throws {
+    init(path: String, building: Bool, readOnly requested: Bool = false, keyFile: String? = nil) throws {
         self.path = path
         isBuilding = building
+        self.keyFile = keyFile ?? StoreKey.file(forStore: path)
         let url = URL(fileURLWithPath: path)
         let fm = FileManager.default
         // A directory, FIFO or device is refused by what it is: SQLite would report a bare "disk I/O error" for it,
@@ -292,6 +301,7 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
         do {
+            (key, keyProblem) = try Self.resolveKey(pool, file: self.keyFile, store: path, readOnly: readOnly)
             if readOnly {
                 let current = try pool.read { db in
                     try Self.identify(db, path: path)
@@ -302,9 +312,10 @@ public final class Store: Sendable {
                     throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
                 }
             } else {
-                try Schema.migrator.migrate(pool)
+                try Schema.migrator(key: key).migrate(pool)
                 try pool.write { db in
                     try Schema.ensureIndexes(db)
+                    if let key { try Self.recordKeyChecks(db, key) }
                     // Marks the store as Vigil's: new stores, and those made before stores were marked.
                     if try Int32.fetchOne(db, sql: "PRAGMA application_id") != Self.applicationID {
                         try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
@@ -316,6 +327,47 @@ public final class Store: Sendable {
         } catch let error as DatabaseError {
             throw StoreError.explaining(error, path: path)
         }
+    }
+
+    /// The store's key: its file when there is one and it is this store's, else a new one written beside the store,
+    /// when the store may be written and has never had a key. Done before migrations, which may need it, so that
+    /// nothing is keyed with a key that was not safely on disk first. A key file that cannot be used is not an
+    /// error here (reading needs no key) but the problem that what needs the key reports.
+    static func resolveKey(_ pool: any DatabaseWriter, file: String, store: String,
+                           readOnly: Bool) throws -> (StoreKey?, StoreKeyError?) {
+        // Through the writer's connection: a reader opened on a new file before the migrations set up WAL keeps the
+        // pool from removing its -wal file when it closes.
+        let checks = try pool.writeWithoutTransaction { db -> [String: String] in
+            guard try db.tableExists("store_settings") else { return [:] }
+            return try Dictionary(uniqueKeysWithValues: Row.fetchAll(
+                db, sql: "SELECT name, value FROM store_settings WHERE name IN ('card_key_check', 'audit_key_check')")
+                .map { ($0["name"] as String, $0["value"] as String) })
+        }
+        let found: StoreKey?
+        do { found = try StoreKey.read(file: file) } catch { return (nil, error) }
+        if let key = found {
+            if let card = checks["card_key_check"], card != key.cardCheck { return (nil, .wrongKey(file: file, store: store)) }
+            if let audit = checks["audit_key_check"], audit != key.auditCheck { return (nil, .wrongKey(file: file, store: store)) }
+            return (key, nil)
+        }
+        guard checks.isEmpty, !readOnly else { return (nil, nil) }
+        let key = StoreKey.generate(file: file)
+        do { try key.create() } catch { return (nil, error) }
+        return (key, nil)
+    }
+
+    /// Records the key's check values when the store has none yet (a new store, or one made before keys).
+    static func recordKeyChecks(_ db: Database, _ key: StoreKey) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO store_settings (name, value) VALUES ('card_key_check', ?), ('audit_key_check', ?)
+            """, arguments: [key.cardCheck, key.auditCheck])
+    }
+
+    /// The store's key, or an error saying that `needed` (what was being done, in words) needs it and its file is
+    /// missing.
+    public func requireKey(for needed: String) throws -> StoreKey {
+        if let key { return key }
+        throw keyProblem ?? StoreKeyError.missing(file: keyFile, store: path, needed: needed)
     }
 
     /// The SQLite application id that marks a file as a Vigil store: "VGIL" in ASCII.

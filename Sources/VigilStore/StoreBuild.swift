@@ -26,17 +26,21 @@ extension Store {
         removeAbandonedBuilds(in: directory, prefix: prefix)
         let temporary = directory + "/" + prefix + String(getpid())
         try? fm.removeItem(atPath: temporary)
+        // The key file the build makes goes with it when the build fails.
+        let keyFile = StoreKey.file(forStore: path)
+        let keyExisted = fm.fileExists(atPath: keyFile)
         func discard() { unlink(temporary) }
 
         let result: T
         do {
-            let store = try Store(path: temporary, building: true)
+            let store = try Store(path: temporary, building: true, keyFile: keyFile)
             result = try load(store)
             try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try (store.pool as? DatabaseQueue)?.close()
             try syncFile(temporary)
         } catch {
             discard()
+            if !keyExisted { unlink(keyFile) }
             throw error
         }
         if link(temporary, path) != 0 {

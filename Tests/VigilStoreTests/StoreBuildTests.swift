@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import Testing
@@ -23,9 +22,11 @@ import VigilDemo
             return try store.appendGenerated(name: "demo", identity: "b") { sink in try generator.generate(sink) }
         }
         #expect(summary.imported == generator.count().transactions)
-        #expect(try siblings() == ["new.sqlite"], "no building file, WAL or shared-memory file is left behind")
-        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
+        #expect(try siblings() == ["new.sqlite", "new.sqlite.key"], "no building file, WAL or shared-memory file is left behind")
+        for file in [path, path + ".key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file) is its owner's alone")
+        }
         let store = try Store(path: path)
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
@@ -148,7 +149,7 @@ import VigilDemo
     }
 
     func sha256(ofFile path: String) throws -> String {
-        SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// Rows of `clients` clients, each client's transactions spread over the file, `rows` in all.

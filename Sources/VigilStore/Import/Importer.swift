@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import VigilCore
@@ -226,7 +225,7 @@ public final class PreparedImport {
         if let digest = streamingHash?.digest {
             computed = digest
         } else if let bytes {
-            computed = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            computed = Digest.sha256Hex(bytes)
         } else {
             computed = try Self.sha256(path: path)
         }
@@ -239,13 +238,13 @@ public final class PreparedImport {
             throw .cannotRead(file: path, reason: String(cString: strerror(errno)))
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var hasher = Digest.Streaming()
         do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
         } catch {
             throw .cannotRead(file: path, reason: "\(error.localizedDescription)")
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finishHex()
     }
 }
 
@@ -630,11 +629,11 @@ extension PreparedImport {
 
 /// SHA-256 of the bytes a `ByteSource` hands back, as they are read.
 final class StreamingHash: ByteSourceObserver {
-    private var hasher = SHA256()
+    private var hasher = Digest.Streaming()
     /// The hash in hex, once the source has handed back its last byte.
     private(set) var digest: String?
 
-    func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+    func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bytes) }
 
-    func finish() { digest = hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    func finish() { digest = hasher.finishHex() }
 }
