@@ -312,7 +312,14 @@ public final class Store: Sendable {
                     throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
                 }
             } else {
-                try Schema.migrator(key: key).migrate(pool)
+                let migrator = Schema.migrator(key: key)
+                let upgrading = try pool.writeWithoutTransaction { db in try !migrator.hasCompletedMigrations(db) }
+                try migrator.migrate(pool)
+                if upgrading {
+                    // A migration may have rewritten what the store must no longer hold (card numbers in clear): the
+                    // log's frames still hold the pages as they were, so they are folded in and the log emptied.
+                    try pool.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                }
                 try pool.write { db in
                     try Schema.ensureIndexes(db)
                     if let key { try Self.recordKeyChecks(db, key) }
