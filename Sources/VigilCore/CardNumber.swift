@@ -72,6 +72,22 @@ public enum CardNumber {
         digits(Array(text.trimmingCharacters(in: .whitespaces).utf8), separated: true)
     }
 
+    /// The runs of 12 to 19 digits in `text` (not parts of longer runs).
+    public static func digitRuns(in text: String) -> [String] {
+        var runs: [String] = []
+        var run = ""
+        for ch in text.unicodeScalars {
+            if ch.value >= 0x30 && ch.value <= 0x39 {
+                run.unicodeScalars.append(ch)
+            } else {
+                if lengths.contains(run.count) { runs.append(run) }
+                run = ""
+            }
+        }
+        if lengths.contains(run.count) { runs.append(run) }
+        return runs
+    }
+
     /// `text` with each of `numbers` (card numbers as a field held them, maybe spaced) masked wherever it occurs, then
     /// any other card number in it (`maskingDigitRuns(in:)`): a rejected row whose card column is known.
     public static func masking(_ numbers: [String], in text: String) -> String {

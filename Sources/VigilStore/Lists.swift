@@ -227,7 +227,7 @@ extension Store {
             if new.target == .card, let digits = CardNumber.digits(typed: new.value) {
                 new.value = try Self.cardClientID(digits, cards, db)
             }
-            new.note = CardNumber.maskingDigitRuns(in: new.note)
+            new.note = try maskingCards(in: new.note, db)
         }
         if let existing = try Row.fetchOne(db, sql: """
             SELECT * FROM list_entries WHERE kind = ? AND target = ? AND value = ? AND detector IS ? AND until_instant IS ?

@@ -277,7 +277,9 @@ public final class Store: Sendable {
         config.readonly = readOnly
         isReadOnly = readOnly
         config.label = "vigil-store"
+        let sharedKey = Guarded<StoreKey?>(nil)
         config.prepareDatabase { db in
+            db.add(function: Store.cardTokenFunction(sharedKey))
             // A store being built is a private file that is thrown away unless the whole load succeeds, so it
             // needs neither a journal nor syncs until it is complete (`Store.build`).
             if readOnly { return }
@@ -302,6 +304,7 @@ public final class Store: Sendable {
         }
         do {
             (key, keyProblem) = try Self.resolveKey(pool, file: self.keyFile, store: path, readOnly: readOnly)
+            sharedKey.update { $0 = key }
             if readOnly {
                 let current = try pool.read { db in
                     try Self.identify(db, path: path)

@@ -175,8 +175,8 @@ struct Import: ParsableCommand, StoreOptionCommand {
         print(line)
         for line in s.amountAdjustments.summaryLines { print("  " + line) }
         if let cards = s.cardNumbers {
-            print("  column \(Sanitize.line(cards.column)) holds card numbers: \(Formatting.grouped(cards.values)) stored as tokens, "
-                  + "shown as their first 6 and last 4 digits (\(Formatting.grouped(cards.cards)) cards in the store)")
+            print("  column \(Sanitize.line(cards.column)) holds card numbers: each is stored as a token and shown as its first 6 "
+                  + "and last 4 digits (\(Formatting.grouped(cards.cards)) cards in the store)")
         }
         RejectionText.printSummary(s.rejections, rejected: s.rejected, notKept: s.rejectedNotKept,
                                    more: dryRun ? "" : ": `vigil rejected --import \(s.importID)`")

@@ -134,6 +134,15 @@ final class CardRegistry: Sendable {
 }
 
 extension Store {
+    /// `vigil_card_token(digits)`, the card's token under the store's card key (NULL without a key), for SQL that
+    /// runs where the store's key is not at hand. `key` is filled in once the key is read.
+    static func cardTokenFunction(_ key: Guarded<StoreKey?>) -> DatabaseFunction {
+        DatabaseFunction("vigil_card_token", argumentCount: 1, pure: true) { values in
+            guard let key = key.read({ $0 }), let digits = String.fromDatabaseValue(values[0].databaseValue) else { return nil }
+            return Data(CardTokenizer(key: key).token(Array(digits.utf8)))
+        }
+    }
+
     /// How this store keeps card numbers: as its settings say, else as tokens.
     public func cardNumberPolicy() throws -> CardNumberPolicy {
         try pool.read { db in try Self.cardNumberPolicy(db) }
@@ -185,6 +194,19 @@ extension Store {
         }
         try db.execute(sql: "INSERT INTO cards (token, client_id) VALUES (?, ?)", arguments: [token, id])
         return id
+    }
+
+    /// Free text (a note) as a store that keeps tokens keeps it: each run of 12 to 19 digits that is a card this store
+    /// knows becomes the card's id, and any other that passes the Luhn check is masked. As it is in a store that keeps
+    /// numbers in clear.
+    static func maskingCards(in text: String, _ db: Database) throws -> String {
+        guard try cardNumberPolicy(db) == .tokens else { return text }
+        var known: [String: String] = [:]
+        for run in CardNumber.digitRuns(in: text) {
+            if let id = try String.fetchOne(db, sql: "SELECT client_id FROM cards WHERE token = vigil_card_token(?)",
+                                            arguments: [run]) { known[run] = id }
+        }
+        return CardMigration.text(text, known: known)
     }
 
     /// The stored id that `text`, typed as a client, stands for: `clientID(typed:)` inside a transaction.
