@@ -181,7 +181,8 @@ extension Store {
     /// reads a page. A text LIKE would not fold as Swift does (anything but ASCII) or that the stored JSON may
     /// escape (a slash, a quote, a backslash) makes every alert a candidate.
     public func searchAlerts(_ text: String, in ids: [Int64], after position: Int, forward: Bool = true) throws -> Int? {
-        let needle = text.lowercased()
+        // A card number typed in full is looked for as its card's id.
+        let needle = try clientID(typed: text).lowercased()
         guard !needle.isEmpty, !ids.isEmpty else { return nil }
         let plain = needle.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && !"\\\"/".unicodeScalars.contains($0) }
         let candidates: Set<Int64>? = try plain ? pool.read { db in

@@ -354,7 +354,10 @@ extension Store {
     public func caseIDs(matching search: CaseSearch, detectors: [String] = [], keys: [CaseKey]? = nil) throws -> Set<Int64> {
         guard !search.isEmpty else { return [] }
         var found = Set<Int64>()
-        for key in try keys ?? caseKeys() where search.matches(key) { found.insert(key.id) }
+        // A card number typed in full finds its card's cases by its token, as well as by the digits shown.
+        let card = try clientID(typed: search.text)
+        let typedCard = card != search.text ? card : nil
+        for key in try keys ?? caseKeys() where search.matches(key) || key.clientID == typedCard { found.insert(key.id) }
         let escaped = search.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
         return try pool.read { db in

@@ -107,6 +107,19 @@ import VigilCore
         #expect(try store.clientID(typed: first) == "411111******1111")
         #expect(try store.clientID(typed: second) == "411111******1111~2")
         #expect(try store.clientActivity(clientID: second)?.ids.count == 1)
+        // The queue's searches find the card typed in full, not the one that masks alike.
+        let txs = try store.pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM transactions ORDER BY id") }
+        let reason = AlertReason(detector: "burst", score: 1, contribution: 1, text: "charges in a row")
+        _ = try store.refreshAlerts(txs.map { AlertCandidate(transactionID: $0, score: 0.5, reasons: [reason]) }, at: 10)
+        _ = try store.refreshCases(gapSeconds: 3_600)
+        let alerts = try store.alerts(limit: 10, status: nil)
+        let secondAlert = try #require(alerts.first { $0.clientID == "411111******1111~2" })
+        let ids = alerts.map(\.id)
+        #expect(try store.searchAlerts(second, in: ids, after: 0).map { ids[$0] } == secondAlert.id)
+        let secondCases = try store.cases(CaseFilter(clientID: "411111******1111~2")).map(\.id)
+        #expect(secondCases.count == 1)
+        #expect(try store.caseIDs(matching: CaseSearch(second)) == Set(secondCases))
+        #expect(try store.cases(CaseFilter(clientID: second)).map(\.id) == secondCases)
         try store.closeConnections()
         #expect(try holds(path, any: [first, second]) == [])
     }
