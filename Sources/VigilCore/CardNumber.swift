@@ -50,12 +50,38 @@ public enum CardNumber {
     /// The digits of `bytes` when it is a card number: 12 to 19 ASCII digits, with single spaces or dashes between
     /// groups allowed when `separated` (`4111 1111 1111 1111` as typed or as a card column may hold it); else nil.
     public static func digits<Bytes: Collection>(_ bytes: Bytes, separated: Bool) -> [UInt8]? where Bytes.Element == UInt8 {
+        packed(bytes, separated: separated)?.digits
+    }
+
+    /// A card number as a value: its digits as an integer (19 digits fit in 64 bits) and how many there are (leading
+    /// zeros count). Made without allocating, so an import can look a row's card up per row.
+    public struct Packed: Hashable, Sendable {
+        public let value: UInt64
+        public let length: UInt8
+
+        /// The ASCII digits.
+        public var digits: [UInt8] {
+            var out = [UInt8](repeating: 0x30, count: Int(length))
+            var rest = value
+            for i in stride(from: out.count - 1, through: 0, by: -1) {
+                out[i] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            }
+            return out
+        }
+    }
+
+    /// `bytes` as a card number (`digits(_:separated:)`'s rule), packed; else nil.
+    public static func packed<Bytes: Collection>(_ bytes: Bytes, separated: Bool) -> Packed? where Bytes.Element == UInt8 {
         guard bytes.count <= 40 else { return nil }
-        var out: [UInt8] = []
+        var value: UInt64 = 0
+        var count = 0
         var previousWasSeparator = true  // no separator first
         for byte in bytes {
             if byte >= 0x30 && byte <= 0x39 {
-                out.append(byte)
+                count += 1
+                guard count <= lengths.upperBound else { return nil }
+                value = value * 10 + UInt64(byte - 0x30)
                 previousWasSeparator = false
             } else if separated, byte == 0x20 || byte == 0x2D, !previousWasSeparator {
                 previousWasSeparator = true
@@ -63,8 +89,8 @@ public enum CardNumber {
                 return nil
             }
         }
-        guard !previousWasSeparator, lengths.contains(out.count) else { return nil }
-        return out
+        guard !previousWasSeparator, lengths.contains(count) else { return nil }
+        return Packed(value: value, length: UInt8(count))
     }
 
     /// The digits of `text` when it is a card number as someone would type or paste it (`digits(_:separated:)`).

@@ -318,10 +318,18 @@ public final class Store: Sendable {
                 let migrator = Schema.migrator(key: key)
                 let upgrading = try pool.writeWithoutTransaction { db in try !migrator.hasCompletedMigrations(db) }
                 try migrator.migrate(pool)
-                if upgrading {
-                    // A migration may have rewritten what the store must no longer hold (card numbers in clear): the
-                    // log's frames still hold the pages as they were, so they are folded in and the log emptied.
-                    try pool.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                // A migration may have rewritten what the store must no longer hold (card numbers in clear): the file is
+                // rebuilt when it asks (stale bytes in pages' free space; asked until done, so a rebuild cut short is
+                // done at the next open), and the log's frames, which still hold the pages as they were, are folded in
+                // and the log emptied.
+                try pool.writeWithoutTransaction { db in
+                    let pending = try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?",
+                                                      arguments: [CardMigration.vacuumSetting]) != nil
+                    if pending {
+                        try db.execute(sql: "VACUUM")
+                        try db.execute(sql: "DELETE FROM store_settings WHERE name = ?", arguments: [CardMigration.vacuumSetting])
+                    }
+                    if pending || upgrading { _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
                 }
                 try pool.write { db in
                     try Schema.ensureIndexes(db)

@@ -26,4 +26,30 @@ import VigilCore
         // Without a separator the whole id must be the card number.
         #expect(CardNumber.masked("x|6508417329993844") == "x|6508417329993844")
     }
+
+    @Test func cardNumbersAreRecognisedAsTypedOrStored() {
+        #expect(CardNumber.digits(typed: "4111 1111 1111 1111").map { String(decoding: $0, as: UTF8.self) } == "4111111111111111")
+        #expect(CardNumber.digits(typed: " 4111-1111-1111-1111 ") != nil)
+        for text in ["4111  1111 1111 1111", "4111 1111 1111 1111 ", "-4111111111111111", "41111111111", "41111111111111111111",
+                     "4111x111111111111", "", "C000278"] {
+            #expect(CardNumber.digits(Array(text.utf8), separated: true) == nil, "\(text)")
+        }
+        #expect(CardNumber.digits(Array("4111 1111 1111 1111".utf8), separated: false) == nil)
+        // Packed and back, leading zeros and nineteen digits included.
+        for text in ["012345678901", "9999999999999999999", "6508417329993844"] {
+            let packed = CardNumber.packed(Array(text.utf8), separated: false)
+            #expect(packed.map { String(decoding: $0.digits, as: UTF8.self) } == text)
+        }
+        #expect(CardNumber.packed(Array("0123456789012".utf8), separated: false) != CardNumber.packed(Array("123456789012".utf8), separated: false))
+    }
+
+    @Test func freeTextKeepsOnlyLuhnValidRunsMasked() {
+        #expect(CardNumber.isLuhnValid(Array("4111111111111111".utf8)))
+        #expect(!CardNumber.isLuhnValid(Array("4111111111111112".utf8)))
+        #expect(CardNumber.maskingDigitRuns(in: "holder of 6508417329993844 called; ref 4111111111111112, amount 50000000000000000.00")
+                == "holder of 650841******3844 called; ref 4111111111111112, amount 50000000000000000.00")
+        #expect(CardNumber.digitRuns(in: "a 123456789012 b 12345678901234567890 c 4111111111111111") == ["123456789012", "4111111111111111"])
+        #expect(CardNumber.masking(["4111 0000 0000 0001"], in: "x,4111 0000 0000 0001,y") == "x,411100******0001,y")
+    }
 }
+

@@ -248,8 +248,8 @@ struct RowConverter {
         }
 
         let client = try required(.client)
-        if let cards, let digits = CardNumber.digits(client, separated: true) {
-            rows.appendText(cards.clientID(digits))
+        if let cards, let number = CardNumber.packed(client, separated: true) {
+            cards.clientID(number).withUnsafeBufferPointer { rows.appendText($0) }
         } else if cards != nil && mapping.clientIsCardNumber {
             throw Failure(column: column(.client), reason: "not a card number (12 to 19 digits)")
         } else {
@@ -319,8 +319,8 @@ struct RowConverter {
                 guard part.isValidUTF8 else { throw Failure(column: i, reason: "invalid UTF-8") }
                 if part.isEmpty { throw Failure(column: i, reason: "empty id") }
                 if n > 0 { rows.appendPart(UInt8(ascii: "|")) }
-                if let cards, let digits = CardNumber.digits(part, separated: false) {
-                    cards.tokenizer.idPart(digits).withUnsafeBufferPointer { rows.appendPart($0) }
+                if let cards, let number = CardNumber.packed(part, separated: false) {
+                    cards.idPart(number).withUnsafeBufferPointer { rows.appendPart($0) }
                 } else {
                     rows.appendPart(part)
                 }

@@ -95,7 +95,14 @@ enum CardMigration {
         try db.execute(sql: "DROP TABLE card_map")
         try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
                        arguments: [CardNumberPolicy.setting, CardNumberPolicy.tokens.rawValue])
+        // Pages keep stale bytes in their unused space from before (a page split leaves its old cells behind), which
+        // `secure_delete` cannot reach: the file is rebuilt once the migration has committed (`Store.vacuumIfPending`).
+        try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
+                       arguments: [vacuumSetting, "card numbers replaced by tokens"])
     }
+
+    /// Set while the file must be rebuilt to drop what a migration replaced.
+    static let vacuumSetting = "vacuum_pending"
 
     /// Free text with each card number this store knows (`known`, old id to new) as its card's id, and any other run
     /// of 12 to 19 digits masked.

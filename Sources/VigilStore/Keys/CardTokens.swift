@@ -55,7 +55,9 @@ final class CardRegistry: Sendable {
         var idByToken: [[UInt8]: String] = [:]
         /// The numbers met so far, so that a card's token is made once per import rather than once per row. Held in
         /// this process's memory only, as the file being read holds them.
-        var idByDigits: [[UInt8]: String] = [:]
+        var idByNumber: [CardNumber.Packed: [UInt8]] = [:]
+        /// The same for source-id parts (`CardTokenizer.idPart`).
+        var partByNumber: [CardNumber.Packed: [UInt8]] = [:]
         var taken: Set<String> = []
         var new: [(token: [UInt8], clientID: String)] = []
         /// Card-number values this registry turned into ids (each row counts), for the import's summary.
@@ -78,28 +80,42 @@ final class CardRegistry: Sendable {
         state = Guarded(loaded)
     }
 
-    /// The client id of the card with `digits`: its stored id, else a new one, its masked number, or with `~2`,
-    /// `~3`… when another card already masks alike.
-    func clientID(_ digits: [UInt8]) -> String {
-        if let seen = state.update({ s -> String? in
-            guard let id = s.idByDigits[digits] else { return nil }
+    /// The client id of the card `number`, as bytes: its stored id, else a new one (`freeID`).
+    func clientID(_ number: CardNumber.Packed) -> [UInt8] {
+        if let seen = state.update({ s -> [UInt8]? in
+            guard let id = s.idByNumber[number] else { return nil }
             s.values += 1
             return id
         }) { return seen }
+        let digits = number.digits
         let token = tokenizer.token(digits)
         return state.update { s in
             s.values += 1
-            if let known = s.idByToken[token] {
-                s.idByDigits[digits] = known
-                return known
-            }
-            let id = Self.freeID(for: digits) { s.taken.contains($0) }
-            s.idByToken[token] = id
-            s.idByDigits[digits] = id
-            s.taken.insert(id)
-            s.new.append((token, id))
-            return id
+            let id = s.idByToken[token] ?? {
+                let id = Self.freeID(for: digits) { s.taken.contains($0) }
+                s.idByToken[token] = id
+                s.taken.insert(id)
+                s.new.append((token, id))
+                return id
+            }()
+            let bytes = Array(id.utf8)
+            s.idByNumber[number] = bytes
+            return bytes
         }
+    }
+
+    /// The client id of the card with `digits`.
+    func clientID(_ digits: [UInt8]) -> String {
+        guard let number = CardNumber.packed(digits, separated: false) else { return String(decoding: digits, as: UTF8.self) }
+        return String(decoding: clientID(number), as: UTF8.self)
+    }
+
+    /// `tokenizer.idPart` of the card `number`, made once per number per import.
+    func idPart(_ number: CardNumber.Packed) -> [UInt8] {
+        if let part = state.read({ $0.partByNumber[number] }) { return part }
+        let part = tokenizer.idPart(number.digits)
+        state.update { $0.partByNumber[number] = part }
+        return part
     }
 
     /// A new card's id: its masked number, or with `~2`, `~3`… when `isTaken` says another card has that id.
