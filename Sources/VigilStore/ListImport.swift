@@ -246,6 +246,7 @@ extension Store {
         summary.rejectedNotKept = rejections.count - kept.count
         let contentHash = prepared.contentHash
 
+        let signer = try signer()
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
                 let previous = try FeedLedger.previous(db, contentHash: contentHash, layout: ListLedger.layout, mapping: summary.mapping)
@@ -254,7 +255,7 @@ extension Store {
                                                     startedAt: Int64(started.timeIntervalSince1970))
                 summary.added = 0
                 for (entry, line) in entries {
-                    if try Self.addListEntry(db, entry, analyst: options.analyst, at: options.now, importID: importID, line: line).added {
+                    if try Self.addListEntry(db, signer, entry, analyst: options.analyst, at: options.now, importID: importID, line: line).added {
                         summary.added += 1
                     }
                 }

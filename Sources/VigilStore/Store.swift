@@ -192,6 +192,10 @@ public final class Store: Sendable {
     /// True when this process may not write the store (`isWritable(path:)`): it was opened read-only, and every
     /// write fails with `StoreError.readOnly`.
     public let isReadOnly: Bool
+    /// True when it was opened read-only on request (`vigil --read-only`), not for want of permission.
+    public let openedReadOnly: Bool
+    /// The operating-system user and host its audit events record (`OSIdentity.current`).
+    public let identity: OSIdentity
     /// The store's secret (`StoreKey`), read from its key file or made with the store; nil when the store has a key
     /// whose file is not there (reading still works; what needs the key says so), or a read-only store has none.
     public let key: StoreKey?
@@ -238,8 +242,17 @@ public final class Store: Sendable {
         try self.init(path: path, building: false, readOnly: readOnly)
     }
 
-    init(path: String, building: Bool, readOnly requested: Bool = false, keyFile: String? = nil) throws {
+    /// Opens the store at `path` as `init(path:readOnly:)` does, its events recording `identity` instead of this
+    /// process's: for tests, whose screens and logs must read alike on every machine.
+    public convenience init(path: String, readOnly: Bool = false, identity: OSIdentity) throws {
+        try self.init(path: path, building: false, readOnly: readOnly, identity: identity)
+    }
+
+    init(path: String, building: Bool, readOnly requested: Bool = false, keyFile: String? = nil,
+         identity: OSIdentity = .current) throws {
         self.path = path
+        self.identity = identity
+        openedReadOnly = requested
         isBuilding = building
         self.keyFile = keyFile ?? StoreKey.file(forStore: path)
         let url = URL(fileURLWithPath: path)
@@ -312,7 +325,13 @@ public final class Store: Sendable {
                     throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
                 }
             } else {
-                try Schema.migrator(key: key).migrate(pool)
+                do {
+                    try Schema.migrator(key: key).migrate(pool)
+                } catch is StoreKeyError {
+                    // A migration that needs the key (sealing the trail, tokenising card numbers) names it by this
+                    // store's file and path, which it does not know.
+                    throw keyProblem ?? StoreKeyError.missing(file: self.keyFile, store: path, needed: "upgrading the store")
+                }
                 try pool.write { db in
                     try Schema.ensureIndexes(db)
                     if let key { try Self.recordKeyChecks(db, key) }
@@ -347,7 +366,15 @@ public final class Store: Sendable {
         do { found = try StoreKey.read(file: file) } catch { return (nil, error) }
         if let key = found {
             if let card = checks["card_key_check"], card != key.cardCheck { return (nil, .wrongKey(file: file, store: store)) }
-            if let audit = checks["audit_key_check"], audit != key.auditCheck { return (nil, .wrongKey(file: file, store: store)) }
+            if let audit = checks["audit_key_check"], audit != key.auditCheck {
+                // A rotation that wrote the new key file and did not get to commit the resealed trail: the trail is
+                // still sealed under the previous audit key, which the file keeps until it does (`rotateAuditKey`).
+                if let previous = key.previousAuditKey {
+                    let before = StoreKey(cardKey: key.cardKey, auditKey: previous, file: file)
+                    if audit == before.auditCheck { return (before, nil) }
+                }
+                return (nil, .wrongKey(file: file, store: store))
+            }
             return (key, nil)
         }
         guard checks.isEmpty, !readOnly else { return (nil, nil) }
