@@ -48,6 +48,7 @@ extension Store {
     /// what the workbench shows on a decision key instead of trying (the store refuses the same in `chain`).
     public func cannotDecide(as analyst: String) throws -> String? {
         if isReadOnly { return "the store is open read-only: nothing can be decided" }
+        if key == nil { return "the store's key file \(keyFile) is missing or not its own: nothing can be decided" }
         return try pool.read { db in
             do { try Self.checkAnalyst(db, analyst, identity) } catch let error as TriageError {
                 if case .analystRefused(_, _, let reason) = error { return reason + ": nothing can be decided" }

@@ -36,8 +36,10 @@ struct Analysts: ParsableCommand {
 
         func validate() throws {
             try Analyst.validate(analyst)
-            try Analyst.validate(name)
-            try Analyst.validate(user)
+            for (what, value) in [("NAME", name), ("--user", user)]
+            where value.trimmingCharacters(in: .whitespaces).isEmpty || value.contains(where: \.isNewline) {
+                throw ValidationError("\(what) needs a name on one line")
+            }
         }
 
         func run() throws {

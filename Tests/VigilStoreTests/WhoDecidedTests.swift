@@ -216,6 +216,8 @@ import Testing
         }
         #expect(throws: StoreKeyError.self) { try store.addAnalyst("ana", osUser: "ana-os", by: "ana") }
         #expect(try snapshot(store) == before)
+        // The workbench's decision keys say so instead of trying.
+        #expect(try store.cannotDecide(as: "ana") == "the store's key file \(store.keyFile) is missing or not its own: nothing can be decided")
     }
 
     // MARK: - Alerts against their events
