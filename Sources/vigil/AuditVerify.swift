@@ -37,8 +37,8 @@ extension Audit {
                 print("audit trail intact: \(Formatting.grouped(events)) triage events, every hash, link and seal verified"
                       + (anchor.map { ", and it extends the anchor \($0)" } ?? ""))
             case .sealsUnchecked(let events, let reason):
-                printError("audit trail NOT VERIFIED: its \(Formatting.grouped(events)) events' hashes and links are intact, but "
-                           + "their seals could not be checked: \(reason)")
+                printError("audit trail NOT VERIFIED: the hashes and links of its \(Formatting.grouped(events)) triage events are intact, "
+                           + "but their seals could not be checked: \(reason)")
                 failed = true
             case .broken(let eventID, let reason):
                 printError("audit trail BROKEN at triage event #\(eventID): \(reason)")
