@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VigilCore
 
 /// One entry of the append-only triage log.
 public struct TriageEvent: Sendable, Hashable {
@@ -19,7 +20,7 @@ public struct TriageEvent: Sendable, Hashable {
     /// The case it concerns: a case's own event, or a decision made on a whole case (`Store.decideCase`).
     public var caseID: Int64? = nil
     /// The operating-system user and host that made it (`OSIdentity`); nil for events made before they were recorded
-    /// (`v18-who-decided`).
+    /// (`v19-who-decided`).
     public var osUser: String? = nil
     public var host: String? = nil
     /// HMAC-SHA-256 of `hash` under the store's audit key: what an edit that recomputes every hash cannot forge.
@@ -250,6 +251,8 @@ extension Store {
         if !systemActions.contains(event.action) { try checkAnalyst(db, event.analyst, signer.identity) }
         event.osUser = signer.identity.user
         event.host = signer.identity.host
+        // A note may name a card in full (pasted from a call log): a store that keeps tokens keeps it masked.
+        if let note = event.note { event.note = try maskingCards(in: note, db) }
         event.previousHash = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1"))
             ?? Store.genesisHash
         event.hash = Self.hash(of: event)
@@ -437,7 +440,7 @@ extension Store {
 
     /// Recomputes every event's link, hash and seal from the first event under `key`, and the head's, inside the
     /// caller's transaction (the append-only triggers are dropped and made again around it). Used once the trail is
-    /// known to be intact (`v18-who-decided`, a key rotation) or after a migration rewrote event content on purpose.
+    /// known to be intact (`v19-who-decided`, a key rotation) or after a migration rewrote event content on purpose.
     static func resealAll(_ db: Database, key: StoreKey) throws {
         try db.execute(sql: "DROP TRIGGER IF EXISTS triage_events_no_update; DROP TRIGGER IF EXISTS triage_events_no_delete")
         let update = try db.makeStatement(sql: "UPDATE triage_events SET prev_hash = ?, hash = ?, seal = ? WHERE id = ?")
@@ -458,7 +461,7 @@ extension Store {
         try db.execute(sql: appendOnlyTriggers)
     }
 
-    /// Seals the events before `eventID` as they are stored: what `v18-who-decided` does to a trail already broken
+    /// Seals the events before `eventID` as they are stored: what `v19-who-decided` does to a trail already broken
     /// at `eventID`, which stays broken there (and unsealed from there on), so that verifying still names that event.
     static func sealStored(_ db: Database, key: StoreKey, before eventID: Int64) throws {
         try db.execute(sql: "DROP TRIGGER IF EXISTS triage_events_no_update; DROP TRIGGER IF EXISTS triage_events_no_delete")
@@ -469,9 +472,9 @@ extension Store {
         try db.execute(sql: appendOnlyTriggers)
     }
 
-    /// For a migration that rewrote event content (card numbers in list-change events, `v19-card-tokens`): inside the
-    /// caller's transaction, recomputes every hash and seal from the first event (`resealAll`), then appends an
-    /// event by `vigil` recording `reason` and the head's hash before, so the trail says it was rewritten and from
+    /// For a migration after `v19-who-decided` that rewrites event content (as `v18-card-tokens` masked card numbers):
+    /// inside the caller's transaction, recomputes every hash and seal from the first event (`resealAll`), then appends
+    /// an event by `vigil` recording `reason` and the head's hash before, so the trail says it was rewritten and from
     /// what. Works inside a GRDB migration.
     static func resealTrail(_ db: Database, key: StoreKey, reason: String) throws {
         let before = try String.fetchOne(db, sql: "SELECT last_hash FROM audit_head WHERE id = 1") ?? Store.genesisHash
@@ -484,7 +487,7 @@ extension Store {
     /// SHA-256 over the previous hash and every field, each length-prefixed so no two events encode alike. The case
     /// is hashed only when there is one (events before cases had none, and hash as they always did); an event that
     /// names no alert hashes its alert as absent; the operating-system user and host only when recorded (events
-    /// before `v18-who-decided` hash as they always did).
+    /// before `v19-who-decided` hash as they always did).
     static func hash(of event: TriageEvent) -> String {
         var text = ""
         var fields: [String?] = [event.previousHash, event.alertID == 0 ? nil : String(event.alertID), String(event.at),

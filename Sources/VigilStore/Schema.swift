@@ -525,7 +525,11 @@ enum Schema {
             // whether it keeps card numbers in clear (`--keep-pan`).
             try db.execute(sql: "CREATE TABLE store_settings (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID")
         }
-        migrator.registerMigration("v18-who-decided") { db in
+        migrator.registerMigration("v18-card-tokens") { db in
+            // Card numbers become tokens and masked ids (Keys/CardMigration.swift).
+            try CardMigration.convert(db, key: key)
+        }
+        migrator.registerMigration("v19-who-decided") { db in
             // Who decided (docs/audit.md): each event records the operating-system user and host that made it, and a
             // seal (HMAC-SHA-256 under the store's audit key) of its hash; the head is sealed too. The store's
             // analysts list ties a name to an operating-system user. Events already there are sealed only when

@@ -144,7 +144,7 @@ import VigilCore
         }
         try queue.close()
         let store = try Store(path: path)
-        // Kept as it was, and sealed by `v18-who-decided`.
+        // Kept as it was, and sealed by `v19-who-decided`.
         event.seal = try store.triageEvents(ofAlert: 1).first?.seal
         #expect(event.seal != nil)
         #expect(try store.triageEvents(ofAlert: 1) == [event])

@@ -360,7 +360,7 @@ import Testing
         for breakIt in [false, true] {
             let path = scratch.path + "/old-\(breakIt).sqlite"
             let queue = try DatabaseQueue(path: path)
-            try Schema.migrator.migrate(queue, upTo: "v17-store-key")
+            try Schema.migrator.migrate(queue, upTo: "v18-card-tokens")
             try queue.write { db in
                 try db.execute(sql: "INSERT INTO cases (id, client_id, created_at, updated_at) VALUES (1, 'C1', 0, 0)")
                 var previous = Store.genesisHash
