@@ -147,7 +147,7 @@ final class AlertDetailScreen: QueuePage {
             lines.append("")
             lines.append(TextLine("Decisions and notes", style: theme.header))
             for event in detail.events {
-                var text = "  \(CivilTime.format(event.at))  \(event.analyst)  \(event.action)"
+                var text = "  \(CivilTime.format(event.at))  \(event.madeBy)  \(event.action)"
                 if let to = event.toStatus { text += " → \(name(to))" }
                 if let note = event.note { text += ": " + note.replacingOccurrences(of: "\n", with: " ⏎ ") }
                 lines.append(TextLine(text))

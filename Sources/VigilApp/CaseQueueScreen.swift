@@ -138,6 +138,14 @@ final class CaseList {
 enum CaseAction: Hashable, Sendable {
     case open, next, take, release, view, decide(AlertStatus), snooze, due, undo, alerts, reload, search, searchNext, searchPrevious
     case client, help, palette, theme, quit
+
+    /// Whether it records an event (refused up front where nothing may be decided: `QueueModel.cannotDecide`).
+    var decides: Bool {
+        switch self {
+        case .next, .take, .release, .decide, .snooze, .due, .undo: return true
+        default: return false
+        }
+    }
 }
 
 /// The case queue's keys; the case view shares the decision and assignment keys.

@@ -9,6 +9,10 @@ import VigilTUI
 extension QueueModel {
     func perform(_ action: CaseAction, on summary: CaseSummary?, size: TerminalSize, from screen: any Screen) throws -> ScreenOutcome {
         let inCase = screen is CaseScreen
+        if action.decides, let cannotDecide {
+            message = cannotDecide
+            return .handled
+        }
         switch action {
         case .quit:
             return inCase ? .pop : .quit

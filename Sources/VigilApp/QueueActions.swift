@@ -11,6 +11,14 @@ public enum QueueAction: Hashable, Sendable {
     case note, undo, reload
     case nextAlert, previousAlert
     case client, overview, commonPoints, palette, scan, cancelScan, cases
+
+    /// Whether it records an event (refused up front where nothing may be decided: `QueueModel.cannotDecide`).
+    var decides: Bool {
+        switch self {
+        case .decide, .note, .undo: return true
+        default: return false
+        }
+    }
 }
 
 /// The queue's keys, the same on the list and on an alert's detail.
@@ -72,6 +80,10 @@ extension QueueModel {
         let detail = screen as? AlertDetailScreen
         // A prompt opened from the detail stands over the list, as the queue's own prompts do.
         func open(_ prompt: any Screen) -> ScreenOutcome { detail == nil ? .push(prompt) : .replace(prompt) }
+        if action.decides, let cannotDecide {
+            message = cannotDecide
+            return .handled
+        }
         switch action {
         case .quit:
             return detail == nil ? .quit : .pop

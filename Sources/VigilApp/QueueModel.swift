@@ -14,6 +14,9 @@ import VigilTUI
 public final class QueueModel {
     public let store: Store
     public let analyst: String
+    /// Why nothing may be decided here, when nothing may: the store is open read-only, or the analyst is a reviewer
+    /// (or not listed for this user). Decision keys answer with it on the status line and never write.
+    public let cannotDecide: String?
     public internal(set) var query = AlertQuery()
     public internal(set) var ids: [Int64] = []
     public internal(set) var counts: [String: Int] = [:]
@@ -53,6 +56,7 @@ public final class QueueModel {
     public init(store: Store, analyst: String, theme: Theme = .default, themes: [Theme] = [], readsAlerts: Bool = true) throws {
         self.store = store
         self.analyst = analyst
+        cannotDecide = try store.cannotDecide(as: analyst)
         self.theme = theme
         self.themes = themes.isEmpty ? [theme] : themes
         newSince = try store.newestAlertID()

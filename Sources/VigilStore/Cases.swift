@@ -417,14 +417,15 @@ extension Store {
     /// in one write transaction: two analysts (or processes) asking at once never get the same case. Nil when
     /// there is none.
     public func claimNextCase(analyst: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> CaseSummary? {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             // Walks the index of unassigned cases with an open alert, highest top score first, past the snoozed ones.
             guard let id = try Int64.fetchOne(db, sql: """
                 SELECT id FROM cases INDEXED BY cases_claimable
                 WHERE assignee IS NULL AND open_alerts > 0 AND (snoozed_until IS NULL OR snoozed_until <= ?)
                 ORDER BY top_score DESC, id LIMIT 1
                 """, arguments: [now]) else { return nil }
-            try Self.changeCase(db, id: id, set: "assignee = ?", [analyst], event: "case claim", from: nil, to: analyst,
+            try Self.changeCase(db, signer, id: id, set: "assignee = ?", [analyst], event: "case claim", from: nil, to: analyst,
                                 analyst: analyst, note: nil, at: now)
             return try Self.caseSummary(db, id: id, now: now)
         }
@@ -437,10 +438,11 @@ extension Store {
     @discardableResult
     public func assignCase(id: Int64, to assignee: String?, by analyst: String, shown: CaseSummary? = nil,
                            at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             let from = try Self.caseRow(db, id)["assignee"] as String?
             if let shown, shown.assignee != from { throw TriageError.assignedSinceShown(caseID: id, assignee: from) }
-            return try Self.changeCase(db, id: id, set: "assignee = ?", [assignee], event: assignee == nil ? "case unassign" : "case assign",
+            return try Self.changeCase(db, signer, id: id, set: "assignee = ?", [assignee], event: assignee == nil ? "case unassign" : "case assign",
                                        from: from, to: assignee, analyst: analyst, note: nil, at: at)
         }
     }
@@ -450,10 +452,11 @@ extension Store {
     @discardableResult
     public func snoozeCase(id: Int64, until: Int64?, by analyst: String, note: String? = nil,
                            at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             let from = try Self.caseRow(db, id)["snoozed_until"] as Int64?
             if let until, until <= at { throw TriageError.snoozeNotInFuture(caseID: id) }
-            return try Self.changeCase(db, id: id, set: "snoozed_until = ?", [until], event: until == nil ? "case wake" : "case snooze",
+            return try Self.changeCase(db, signer, id: id, set: "snoozed_until = ?", [until], event: until == nil ? "case wake" : "case snooze",
                                        from: from.map(CivilTime.format), to: until.map(CivilTime.format), analyst: analyst,
                                        note: note, at: at)
         }
@@ -463,9 +466,10 @@ extension Store {
     @discardableResult
     public func setCaseDue(id: Int64, at due: Int64?, by analyst: String,
                            at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             let from = try Self.caseRow(db, id)["due_at"] as Int64?
-            return try Self.changeCase(db, id: id, set: "due_at = ?", [due], event: "case due", from: from.map(CivilTime.format),
+            return try Self.changeCase(db, signer, id: id, set: "due_at = ?", [due], event: "case due", from: from.map(CivilTime.format),
                                        to: due.map(CivilTime.format), analyst: analyst, note: nil, at: at)
         }
     }
@@ -478,7 +482,8 @@ extension Store {
     @discardableResult
     public func decideCase(id: Int64, status: AlertStatus, analyst: String, note: String? = nil, overturning: Bool = false,
                            version: Int64? = nil, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             let row = try Self.caseRow(db, id)
             if let version, version != row["version"] { throw TriageError.caseChangedSinceShown(caseID: id) }
             let alerts = try Row.fetchAll(db, sql: "SELECT id, version, status FROM alerts WHERE case_id = ? ORDER BY instant, id",
@@ -488,7 +493,7 @@ extension Store {
             let open = changing.filter { $0.status == AlertStatus.open.rawValue }
             let chosen = open.isEmpty ? changing : open
             guard !chosen.isEmpty else { throw TriageError.nothingToDecide(caseID: id, status: status.rawValue) }
-            return try Self.decide(db, chosen.map(\.seen), status: status, analyst: analyst, note: note,
+            return try Self.decide(db, signer, chosen.map(\.seen), status: status, analyst: analyst, note: note,
                                    overturning: overturning, at: at, caseID: id)
         }
     }
@@ -608,12 +613,12 @@ extension Store {
     /// `from` and `to` holding the value before and after (an assignee, or a time as `CivilTime` writes it). Inside a
     /// write transaction.
     @discardableResult
-    static func changeCase(_ db: Database, id: Int64, set: String, _ values: [(any DatabaseValueConvertible)?], event action: String,
+    static func changeCase(_ db: Database, _ signer: EventSigner, id: Int64, set: String, _ values: [(any DatabaseValueConvertible)?], event action: String,
                            from: String?, to: String?, analyst: String, note: String?, at: Int64) throws -> TriageEvent {
         try db.execute(sql: "UPDATE cases SET \(set), version = version + 1, updated_at = ? WHERE id = ?",
                        arguments: StatementArguments(values + [at, id]))
         guard db.changesCount == 1 else { throw TriageError.noSuchCase(id) }
-        return try chain(db, TriageEvent(id: 0, alertID: 0, at: at, analyst: analyst, action: action, fromStatus: from,
+        return try chain(db, signer, TriageEvent(id: 0, alertID: 0, at: at, analyst: analyst, action: action, fromStatus: from,
                                          toStatus: to, note: note, previousHash: "", hash: "", caseID: id))
     }
 }

@@ -35,6 +35,7 @@ extension Store {
                                     at now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> ExposureCases {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let signer = try signer()
         var result = try pool.write { db in
             var result = ExposureCases()
             let exists = try db.makeStatement(sql: "SELECT EXISTS (SELECT 1 FROM alerts WHERE transaction_id = ?)")
@@ -47,7 +48,7 @@ extension Store {
                     throw DatabaseError(resultCode: .SQLITE_CONSTRAINT_FOREIGNKEY,
                                         message: "no transaction #\(candidate.transactionID) to raise an alert on")
                 }
-                _ = try Self.appendEvent(db, alertID: db.lastInsertedRowID, at: now, analyst: analyst, action: Self.raisedAction,
+                _ = try Self.appendEvent(db, signer, alertID: db.lastInsertedRowID, at: now, analyst: analyst, action: Self.raisedAction,
                                      from: nil, to: nil, note: note)
                 result.raised += 1
             }

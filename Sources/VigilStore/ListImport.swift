@@ -247,6 +247,7 @@ extension Store {
         let contentHash = prepared.contentHash
         let tokenizer = try cardTokenizerForImport()
 
+        let signer = try signer()
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
                 let previous = try FeedLedger.previous(db, contentHash: contentHash, layout: ListLedger.layout, mapping: summary.mapping)
@@ -255,7 +256,7 @@ extension Store {
                                                     startedAt: Int64(started.timeIntervalSince1970))
                 summary.added = 0
                 for (entry, line) in entries {
-                    if try Self.addListEntry(db, entry, analyst: options.analyst, at: options.now, importID: importID, line: line,
+                    if try Self.addListEntry(db, signer, entry, analyst: options.analyst, at: options.now, importID: importID, line: line,
                                              cards: tokenizer).added {
                         summary.added += 1
                     }

@@ -213,14 +213,15 @@ extension Store {
                              importID: Int64? = nil, line: Int? = nil) throws -> (entry: ListEntry, added: Bool) {
         if let problem = new.problem { throw ListError.invalid(problem) }
         let tokenizer = new.target == .card ? try cardTokenizerForImport() : nil
+        let signer = try signer()
         return try pool.write { db in
-            try Self.addListEntry(db, new, analyst: analyst, at: now, importID: importID, line: line, cards: tokenizer)
+            try Self.addListEntry(db, signer, new, analyst: analyst, at: now, importID: importID, line: line, cards: tokenizer)
         }
     }
 
     /// `cards`, when the store keeps card numbers as tokens: a card named by its full number is listed under its
     /// card's id (a card not seen yet is given one), and card numbers in the note are masked.
-    static func addListEntry(_ db: Database, _ new: NewListEntry, analyst: String, at now: Int64, importID: Int64?,
+    static func addListEntry(_ db: Database, _ signer: EventSigner, _ new: NewListEntry, analyst: String, at now: Int64, importID: Int64?,
                              line: Int?, cards: CardTokenizer?) throws -> (entry: ListEntry, added: Bool) {
         var new = new
         if let cards {
@@ -242,7 +243,7 @@ extension Store {
             """, arguments: [new.kind.rawValue, new.target.rawValue, new.value, new.detector, new.from, new.until, new.note,
                              analyst, now, importID, line])
         let entry = ListEntry(id: db.lastInsertedRowID, entry: new, addedBy: analyst, addedAt: now)
-        _ = try Self.appendEvent(db, alertID: 0, at: now, analyst: analyst, action: "list add #\(entry.id)", from: nil,
+        _ = try Self.appendEvent(db, signer, alertID: 0, at: now, analyst: analyst, action: "list add #\(entry.id)", from: nil,
                         to: entry.summary, note: new.note)
         if entry.kind == .suppress { try markAlertsBefore(entry, db, now: now) }
         return (entry, true)
@@ -272,13 +273,14 @@ extension Store {
     @discardableResult
     public func removeListEntry(_ id: Int64, analyst: String, note: String,
                                 at now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> ListEntry {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             var entry = try Self.changeableEntry(db, id)
             let before = entry.summary
             try db.execute(sql: "UPDATE list_entries SET removed_at = ?, removed_by = ? WHERE id = ?", arguments: [now, analyst, id])
             entry.removedAt = now
             entry.removedBy = analyst
-            _ = try Self.appendEvent(db, alertID: 0, at: now, analyst: analyst, action: "list remove #\(id)", from: before,
+            _ = try Self.appendEvent(db, signer, alertID: 0, at: now, analyst: analyst, action: "list remove #\(id)", from: before,
                             to: nil, note: note)
             return entry
         }
@@ -288,13 +290,14 @@ extension Store {
     @discardableResult
     public func changeListExpiry(_ id: Int64, until: Int64?, analyst: String, note: String,
                                  at now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> ListEntry {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             var entry = try Self.changeableEntry(db, id)
             let before = entry.summary
             entry.entry.until = until
             if let problem = entry.entry.problem { throw ListError.invalid(problem) }
             try db.execute(sql: "UPDATE list_entries SET until_instant = ? WHERE id = ?", arguments: [until, id])
-            _ = try Self.appendEvent(db, alertID: 0, at: now, analyst: analyst, action: "list change #\(id)", from: before,
+            _ = try Self.appendEvent(db, signer, alertID: 0, at: now, analyst: analyst, action: "list change #\(id)", from: before,
                             to: entry.summary, note: note)
             return entry
         }

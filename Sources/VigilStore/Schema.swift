@@ -529,6 +529,32 @@ enum Schema {
             // Card numbers become tokens and masked ids (Keys/CardMigration.swift).
             try CardMigration.convert(db, key: key)
         }
+        migrator.registerMigration("v19-who-decided") { db in
+            // Who decided (docs/audit.md): each event records the operating-system user and host that made it, and a
+            // seal (HMAC-SHA-256 under the store's audit key) of its hash; the head is sealed too. The store's
+            // analysts list ties a name to an operating-system user. Events already there are sealed only when
+            // their chain is intact: a broken trail stays broken, and `vigil audit verify` names where.
+            let key = try key ?? { throw StoreKeyError.missing(file: "the store's key file", store: "the store",
+                                                               needed: "sealing its audit trail (upgrading it)") }()
+            try db.execute(sql: """
+                ALTER TABLE triage_events ADD COLUMN os_user TEXT;
+                ALTER TABLE triage_events ADD COLUMN host TEXT;
+                ALTER TABLE triage_events ADD COLUMN seal TEXT;
+                ALTER TABLE audit_head ADD COLUMN seal TEXT;
+                CREATE TABLE analysts (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    os_user TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('analyst', 'reviewer')),
+                    added_at INTEGER NOT NULL,
+                    added_by TEXT NOT NULL
+                );
+                """)
+            switch try Store.verifyTrail(db, key: nil) {
+            case .sealsUnchecked: try Store.resealAll(db, key: key)
+            case .broken(let eventID, _): try Store.sealStored(db, key: key, before: eventID)
+            case .intact, .damaged: break
+            }
+        }
         return migrator
     }
 }

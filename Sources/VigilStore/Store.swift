@@ -192,6 +192,10 @@ public final class Store: Sendable {
     /// True when this process may not write the store (`isWritable(path:)`): it was opened read-only, and every
     /// write fails with `StoreError.readOnly`.
     public let isReadOnly: Bool
+    /// True when it was opened read-only on request (`vigil --read-only`), not for want of permission.
+    public let openedReadOnly: Bool
+    /// The operating-system user and host its audit events record (`OSIdentity.current`).
+    public let identity: OSIdentity
     /// The store's secret (`StoreKey`), read from its key file or made with the store; nil when the store has a key
     /// whose file is not there (reading still works; what needs the key says so), or a read-only store has none.
     public let key: StoreKey?
@@ -238,8 +242,17 @@ public final class Store: Sendable {
         try self.init(path: path, building: false, readOnly: readOnly)
     }
 
-    init(path: String, building: Bool, readOnly requested: Bool = false, keyFile: String? = nil) throws {
+    /// Opens the store at `path` as `init(path:readOnly:)` does, its events recording `identity` instead of this
+    /// process's: for tests, whose screens and logs must read alike on every machine.
+    public convenience init(path: String, readOnly: Bool = false, identity: OSIdentity) throws {
+        try self.init(path: path, building: false, readOnly: readOnly, identity: identity)
+    }
+
+    init(path: String, building: Bool, readOnly requested: Bool = false, keyFile: String? = nil,
+         identity: OSIdentity = .current) throws {
         self.path = path
+        self.identity = identity
+        openedReadOnly = requested
         isBuilding = building
         self.keyFile = keyFile ?? StoreKey.file(forStore: path)
         let url = URL(fileURLWithPath: path)
@@ -317,7 +330,13 @@ public final class Store: Sendable {
             } else {
                 let migrator = Schema.migrator(key: key)
                 let upgrading = try pool.writeWithoutTransaction { db in try !migrator.hasCompletedMigrations(db) }
-                try migrator.migrate(pool)
+                do {
+                    try migrator.migrate(pool)
+                } catch is StoreKeyError {
+                    // A migration that needs the key (sealing the trail, tokenising card numbers) names it by this
+                    // store's file and path, which it does not know.
+                    throw keyProblem ?? StoreKeyError.missing(file: self.keyFile, store: path, needed: "upgrading the store")
+                }
                 // A migration may have rewritten what the store must no longer hold (card numbers in clear): the file is
                 // rebuilt when it asks (stale bytes in pages' free space; asked until done, so a rebuild cut short is
                 // done at the next open), and the log's frames, which still hold the pages as they were, are folded in
@@ -365,7 +384,15 @@ public final class Store: Sendable {
         do { found = try StoreKey.read(file: file) } catch { return (nil, error) }
         if let key = found {
             if let card = checks["card_key_check"], card != key.cardCheck { return (nil, .wrongKey(file: file, store: store)) }
-            if let audit = checks["audit_key_check"], audit != key.auditCheck { return (nil, .wrongKey(file: file, store: store)) }
+            if let audit = checks["audit_key_check"], audit != key.auditCheck {
+                // A rotation that wrote the new key file and did not get to commit the resealed trail: the trail is
+                // still sealed under the previous audit key, which the file keeps until it does (`rotateAuditKey`).
+                if let previous = key.previousAuditKey {
+                    let before = StoreKey(cardKey: key.cardKey, auditKey: previous, file: file)
+                    if audit == before.auditCheck { return (before, nil) }
+                }
+                return (nil, .wrongKey(file: file, store: store))
+            }
             return (key, nil)
         }
         guard checks.isEmpty, !readOnly else { return (nil, nil) }

@@ -29,14 +29,15 @@ extension Store {
     public func decide(_ alerts: [SeenAlert], status: AlertStatus, analyst: String, note: String? = nil,
                        overturning: Bool = false,
                        at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
-        try pool.write { db in
-            try Self.decide(db, alerts, status: status, analyst: analyst, note: note, overturning: overturning, at: at)
+        let signer = try signer()
+        return try pool.write { db in
+            try Self.decide(db, signer, alerts, status: status, analyst: analyst, note: note, overturning: overturning, at: at)
         }
     }
 
     /// A decision on `alerts`, inside a write transaction: what `decide` and `decideCase` both do. `caseID` names the
     /// case when the decision is made on a whole case.
-    static func decide(_ db: Database, _ alerts: [SeenAlert], status: AlertStatus, analyst: String, note: String?,
+    static func decide(_ db: Database, _ signer: EventSigner, _ alerts: [SeenAlert], status: AlertStatus, analyst: String, note: String?,
                        overturning: Bool, at: Int64, caseID: Int64? = nil) throws -> [TriageEvent] {
         var events: [TriageEvent] = []
         for seen in alerts {
@@ -46,7 +47,7 @@ extension Store {
             // The first event of a decision is `decide`; the others made with it say so, `decide with #N`, so
             // that undo takes the decision back whole and the trail shows what went together.
             let action = events.first.map { "\(Self.decidedWith)\($0.id)" } ?? "decide"
-            events.append(try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: action,
+            events.append(try Self.appendEvent(db, signer, alertID: seen.id, at: at, analyst: analyst, action: action,
                                                from: from, to: status.rawValue, note: note, caseID: caseID))
         }
         return events
@@ -71,9 +72,10 @@ extension Store {
     @discardableResult
     public func addNote(_ text: String, to seen: SeenAlert, analyst: String,
                         at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> TriageEvent {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             let status = try Self.checkUnchanged(db, seen)
-            return try Self.appendEvent(db, alertID: seen.id, at: at, analyst: analyst, action: "note", from: status,
+            return try Self.appendEvent(db, signer, alertID: seen.id, at: at, analyst: analyst, action: "note", from: status,
                                         to: nil, note: text)
         }
     }
@@ -84,7 +86,8 @@ extension Store {
     /// own notes.
     @discardableResult
     public func undoLastDecision(analyst: String, at: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [TriageEvent] {
-        try pool.write { db in
+        let signer = try signer()
+        return try pool.write { db in
             // The analyst's events newest first, read only back to their last decision still standing: an undo
             // always comes after what it undoes, so walking back, every undo is seen before its event, and the
             // decision's own events all lie between its first event and now. An analyst's trail grows for
@@ -117,7 +120,7 @@ extension Store {
                 guard latest["id"] as Int64? == decision.id else {
                     throw TriageError.changedSinceShown(alertID: decision.alertID, status: latest["status"], by: latest["analyst"])
                 }
-                events.append(try Self.appendEvent(db, alertID: decision.alertID, at: at, analyst: analyst,
+                events.append(try Self.appendEvent(db, signer, alertID: decision.alertID, at: at, analyst: analyst,
                                                    action: "undo #\(decision.id)", from: decision.toStatus,
                                                    to: decision.fromStatus ?? AlertStatus.open.rawValue, note: nil))
             }

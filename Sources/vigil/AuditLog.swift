@@ -23,7 +23,7 @@ extension Audit {
             for event in events {
                 guard event.alertID != 0 || event.caseID != nil else {
                     // A list change: what the entry was and became, with card numbers masked as everywhere.
-                    var line = "#\(event.id) \(CivilTime.format(event.at)) \(event.analyst) \(event.action)"
+                    var line = "#\(event.id) \(CivilTime.format(event.at)) \(event.madeBy) \(event.action)"
                     line += ": " + [event.fromStatus, event.toStatus].compactMap { $0 }.joined(separator: " → ")
                     if let note = event.note { line += "; note: " + note }
                     let words = line.split(separator: " ", omittingEmptySubsequences: false).map { CardNumber.masked(String($0)) }
@@ -33,7 +33,7 @@ extension Audit {
                 // A case's own event (an assignment, a snooze) names no alert; a case decision names both.
                 let subject = [event.alertID == 0 ? nil : "alert #\(event.alertID)", event.caseID.map { "case #\($0)" }]
                     .compactMap { $0 }.joined(separator: " ")
-                var line = "#\(event.id) \(CivilTime.format(event.at)) \(subject) \(event.analyst) \(event.action)"
+                var line = "#\(event.id) \(CivilTime.format(event.at)) \(subject) \(event.madeBy) \(event.action)"
                 if let from = event.fromStatus, let to = event.toStatus {
                     line += " \(from) → \(to)"
                 } else if event.alertID == 0, event.fromStatus != nil || event.toStatus != nil {

@@ -63,6 +63,8 @@ struct Doctor: ParsableCommand, StoreOptionCommand {
               + "the store from a backup to go on deciding") {
             switch try store.verifyAuditChain() {
             case .intact(let events): return ([], "intact (\(Formatting.grouped(events)) triage events)")
+            case .sealsUnchecked(let events, let reason):
+                return ([], "links and hashes intact (\(Formatting.grouped(events)) triage events); seals NOT checked: \(reason)")
             case .broken(let id, let reason): return (["broken at triage event #\(id): \(reason)"], "")
             case .damaged(let problems): return (problems.map { "its pages are damaged: \($0)" }, "")
             }

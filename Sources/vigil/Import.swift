@@ -47,6 +47,8 @@ struct Import: ParsableCommand, StoreOptionCommand {
     var maxRejected = RejectionLimit.standard.option
 
     func validate() throws {
+        // An import writes, whatever its store: `--read-only` allows only the check that writes nothing.
+        if storeOption.readOnly && !dryRun { throw ValidationError("--read-only: an import writes to the store; nothing was imported (--dry-run checks a file without writing)") }
         guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
         try BatchSize.validate(batchSize)
         guard keepRejected >= 0 else { throw ValidationError("--keep-rejected must be 0 or more") }

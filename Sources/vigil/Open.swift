@@ -19,6 +19,9 @@ struct Open: ParsableCommand, StoreCommand {
     @Option(name: .long, help: "Who is deciding, recorded with every decision in the audit trail (default: $USER).")
     var analyst: String?
 
+    @Flag(name: .customLong("read-only"), help: "Open the store read-only: look, never write; decision keys say so.")
+    var readOnly = false
+
     func validate() throws { try Analyst.validate(analyst) }
 
     /// Not `StoreOption`: without --store or $VIGIL_STORE the workbench opens the demo store.
@@ -33,14 +36,14 @@ struct Open: ParsableCommand, StoreCommand {
             throw ValidationError("the workbench needs a terminal; for counts without one, run `vigil stats`")
         }
         let path = try StorePath.named(store) ?? Self.demoStore()
-        let opened = try Store(path: StorePath.existing(path))
+        let opened = try Store(path: StorePath.existing(path), readOnly: readOnly)
         let stats = try opened.stats()
         let themes = catalog.cycle(startingWith: chosen)
         // The case queue once a scan has filled it; until then the store's overview, which says how.
         if stats.totalAlerts > 0 {
             // Alerts of a store scanned before cases existed join cases now, as a scan would put them (a no-op when
             // every alert has its case).
-            try opened.refreshCases(gapSeconds: try ConfigOption.parse([]).load().caseGapSeconds)
+            if !opened.isReadOnly { try opened.refreshCases(gapSeconds: try ConfigOption.parse([]).load().caseGapSeconds) }
             let queue = try AlertQueueScreen(store: opened, analyst: Analyst.name(analyst), theme: chosen, themes: themes,
                                              opensOnCases: true)
             try Workbench.runInTerminal(queue: queue)

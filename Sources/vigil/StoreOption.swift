@@ -27,11 +27,15 @@ struct StoreOption: ParsableArguments {
     @Option(name: .long, help: "The store file (default: $VIGIL_STORE, else ./vigil.sqlite).")
     var store: String?
 
+    @Flag(name: .customLong("read-only"), help: "Open the store read-only: nothing is written, and a command that writes says so.")
+    var readOnly = false
+
     var path: String { StorePath.named(store) ?? "vigil.sqlite" }
 
-    /// Opens a store that must already exist (read-only commands never create an empty one by mistake).
+    /// Opens a store that must already exist (read-only commands never create an empty one by mistake); read-only
+    /// with `--read-only`, when every write fails with `StoreError.readOnly`.
     func openExisting() throws -> Store {
-        try Store(path: StorePath.existing(path))
+        try Store(path: StorePath.existing(path), readOnly: readOnly)
     }
 
     /// Opens a store that must already exist without creating, upgrading or writing anything (`vigil doctor`).

@@ -10,7 +10,7 @@ struct Vigil: ParsableCommand {
             With no command, opens the workbench (on the built-in demo store unless --store or $VIGIL_STORE names one).
             Commands that take --store default to $VIGIL_STORE, else ./vigil.sqlite; `demo` defaults to the demo store.
             """,
-        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Triage.self, Cases.self, Report.self, Features.self, Scan.self, Alerts.self, Scores.self, Outcomes.self, CPP.self, Lists.self, Eval.self, Config.self, Doctor.self],
+        subcommands: [Open.self, Import.self, Ingest.self, Demo.self, Stats.self, Rejected.self, Audit.self, Triage.self, Cases.self, Report.self, Features.self, Scan.self, Alerts.self, Scores.self, Outcomes.self, CPP.self, Lists.self, Analysts.self, Key.self, Eval.self, Config.self, Doctor.self],
         defaultSubcommand: Open.self
     )
 

@@ -16,7 +16,8 @@ import VigilTUI
     init() throws {
         directory = NSTemporaryDirectory() + "vigil-queue-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory + "/q.sqlite")
+        // A fixed operating-system user and host, so that the events a detail lists read alike on every machine.
+        store = try Store(path: directory + "/q.sqlite", identity: OSIdentity(user: "ana-os", host: "ws-1"))
         var rows: [Transaction] = []
         for i in 0..<8 {
             let instant: Int64 = 1_700_000_000 + Int64(i) * 3_600

@@ -38,7 +38,6 @@ extension AlertQueueScreenTests {
         _ = try queue.handle(.character("G"), size: ScreenSizes.small)
         expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — every alert                 analyst ana",
-            "  ▶ 2023-11-14 22:13       $10.00  Shop 0 (grocery) —",
             " escalated",
             "  ! 2023-11-15 00:13       $30.00  Shop 2 (grocery) — open",
             "  ! 2023-11-15 02:13       $50.00  Acme Hardware (grocery)",
@@ -46,10 +45,11 @@ extension AlertQueueScreenTests {
             "    2023-11-15 04:13       $70.00  Shop 6 (grocery)",
             "",
             " Decisions and notes",
-            "   1970-01-01 00:00:20  bo  decide → escalated",
-            "   1970-01-01 00:00:30  bo  note: called the client at",
-            " home: the card is in their wallet, they did not buy",
-            " anything in Shop 0 today, and they want it blocked",
+            "   1970-01-01 00:00:20  bo (ana-os@ws-1)  decide →",
+            " escalated",
+            "   1970-01-01 00:00:30  bo (ana-os@ws-1)  note: called the",
+            " client at home: the card is in their wallet, they did not",
+            " buy anything in Shop 0 today, and they want it blocked",
             " 1/6                                   open 5 · escalated 1",
             " q back · ? keys · ] next · [ previous · f fraud · p false …",
         ])
@@ -57,7 +57,6 @@ extension AlertQueueScreenTests {
         for _ in 0..<3 { _ = try queue.handle(.pageDown, size: ScreenSizes.small) }
         expectScreen(try queue.frame(size: ScreenSizes.small), [
             " Vigil — q.sqlite — every alert                 analyst ana",
-            "  ▶ 2023-11-14 22:13       $10.00  Shop 0 (grocery) —",
             " escalated",
             "  ! 2023-11-15 00:13       $30.00  Shop 2 (grocery) — open",
             "  ! 2023-11-15 02:13       $50.00  Acme Hardware (grocery)",
@@ -65,10 +64,11 @@ extension AlertQueueScreenTests {
             "    2023-11-15 04:13       $70.00  Shop 6 (grocery)",
             "",
             " Decisions and notes",
-            "   1970-01-01 00:00:20  bo  decide → escalated",
-            "   1970-01-01 00:00:30  bo  note: called the client at",
-            " home: the card is in their wallet, they did not buy",
-            " anything in Shop 0 today, and they want it blocked",
+            "   1970-01-01 00:00:20  bo (ana-os@ws-1)  decide →",
+            " escalated",
+            "   1970-01-01 00:00:30  bo (ana-os@ws-1)  note: called the",
+            " client at home: the card is in their wallet, they did not",
+            " buy anything in Shop 0 today, and they want it blocked",
             " 1/6                                   open 5 · escalated 1",
             " q back · ? keys · ] next · [ previous · f fraud · p false …",
         ])

@@ -125,7 +125,7 @@ import Testing
         #expect(listed.map { $0["id"] as? Int } == [Int(id)] && listed.first?["decision"] as? String == "false_positive")
 
         let log = try Harness.run(["audit", "log", "--store", store, "--case", id])
-        #expect(log.stdout.contains("case #\(id) lead case assign none → ana"), "\(log.stdout)")
+        #expect(log.stdout.contains("case #\(id) \(Harness.madeBy("lead")) case assign none → ana"), "\(log.stdout)")
         let missing = try Harness.run(["cases", "assign", "99999", "--store", store, "--analyst", "lead"])
         #expect(missing.status != 0 && missing.stderr.contains("no case #99999"), "\(missing.stderr)")
         let verify = try Harness.run(["audit", "verify", "--store", store])

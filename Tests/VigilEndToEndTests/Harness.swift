@@ -1,4 +1,5 @@
 import Foundation
+import VigilStore
 import Testing
 
 /// Runs the real `vigil` binary that `swift build` / `swift test` put in the package's build folder.
@@ -201,4 +202,12 @@ final class Scratch {
     init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+extension Harness {
+    /// How `vigil audit log` names who made an event this test's commands made: the analyst name, then the
+    /// operating-system user and host the binary runs as.
+    static func madeBy(_ analyst: String) -> String {
+        "\(analyst) (\(OSIdentity.current.user)@\(OSIdentity.current.host))"
+    }
 }

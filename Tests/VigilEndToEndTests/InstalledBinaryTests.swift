@@ -72,7 +72,7 @@ import Testing
         #expect(["import", "scan", "alerts", "triage", "cases", "report", "audit"].allSatisfy {
             commands.split(separator: " ").contains(Substring($0))
         }, "\(commands)")
-        #expect(try complete("vigil audit ") == "-h --help verify log\n")
+        #expect(try complete("vigil audit ") == "-h --help verify log anchor\n")
         #expect(try complete("vigil report --format ") == "csv json md\n")
     }
 

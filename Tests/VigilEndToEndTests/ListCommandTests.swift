@@ -78,8 +78,8 @@ import Testing
         #expect(verify.status == 0 && verify.stdout.contains("4 triage events"), "\(verify.stdout)")
         let log = lines(try Harness.run(["audit", "log", "--store", store]).stdout)
         #expect(log.count == 4 && !log.joined().contains(Self.card))
-        #expect(log[0].contains(" ana list add #1: suppress impossible_travel card \(Self.masked) from "), "\(log[0])")
-        #expect(log[2].contains(" ana list change #1: suppress impossible_travel card \(Self.masked) from 2024-01-01 00:00:00 UTC until "
+        #expect(log[0].contains(" \(Harness.madeBy("ana")) list add #1: suppress impossible_travel card \(Self.masked) from "), "\(log[0])")
+        #expect(log[2].contains(" \(Harness.madeBy("ana")) list change #1: suppress impossible_travel card \(Self.masked) from 2024-01-01 00:00:00 UTC until "
                                 + "2030-02-01 00:00:00 UTC → suppress "), "\(log[2])")
         #expect(log[3].hasSuffix("; note: terminal replaced"))
     }

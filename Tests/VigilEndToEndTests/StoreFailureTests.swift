@@ -110,7 +110,14 @@ import Testing
         }
 
         let verify = try restricted(["audit", "verify", "--store", store])
-        #expect(verify.status == 0 && verify.stdout.contains("intact: 1 triage events"), "\(verify.stderr)")
+        if geteuid() == 0 {
+            // `nobody` may not read the store's key file (0600, root's): the links and hashes are checked, the seals
+            // cannot be, and verify says so rather than "intact".
+            #expect(verify.status == 1 && verify.stderr.contains("the hashes and links of its 1 triage events are intact, but their "
+                                                                 + "seals could not be checked"), "\(verify.stderr)")
+        } else {
+            #expect(verify.status == 0 && verify.stdout.contains("intact: 1 triage events"), "\(verify.stderr)")
+        }
         let stats = try restricted(["stats", "--store", store])
         #expect(stats.status == 0, "\(stats.stderr)")
         let decide = try restricted(["triage", "--store", store, "--alert", "3", "--decision", "fraud"])

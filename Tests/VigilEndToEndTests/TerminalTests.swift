@@ -105,7 +105,7 @@ import Testing
         let audit = try Harness.run(["audit", "verify", "--store", store])
         #expect(audit.status == 0 && audit.stdout.contains("audit trail intact: 4 triage events"))
         let log = try Harness.run(["audit", "log", "--store", store])
-        #expect(log.stdout.split(separator: "\n").count == 4 && log.stdout.contains("tester note: checked with the bank"))
+        #expect(log.stdout.split(separator: "\n").count == 4 && log.stdout.contains("\(Harness.madeBy("tester")) note: checked with the bank"))
     }
 
     @Test func twoWorkbenchesOnOneStoreSeeEachOthersDecisionsWithinASecond() throws {
@@ -128,7 +128,8 @@ import Testing
         _ = try bo.waitFor { $0.contains("→ false positive") }
         #expect(try ana.waitFor(timeout: 5) { $0.contains("false positive 1") }.contains("false positive 1"))
         let audit = try Harness.run(["audit", "log", "--store", store])
-        #expect(audit.stdout.contains(" ana decide open → confirmed_fraud") && audit.stdout.contains(" bo decide open → false_positive"))
+        #expect(audit.stdout.contains(" \(Harness.madeBy("ana")) decide open → confirmed_fraud")
+                && audit.stdout.contains(" \(Harness.madeBy("bo")) decide open → false_positive"))
     }
 
     @Test func anAlertsClientViewOverviewAndBackgroundScanAreOneKeyAway() throws {

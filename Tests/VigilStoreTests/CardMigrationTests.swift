@@ -48,12 +48,17 @@ import VigilCore
                                             note: "stolen \(other)"), analyst: "ana")
         #expect(try !holds(path, any: numbers).isEmpty || store.pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM clients")! > 0 })
-        // As it was before v18: no cards table, no setting, the migration not applied.
+        // As it was before v18: no cards table, no setting, the migration not applied; nor v19's sealed trail.
         try store.pool.write { db in
             try db.execute(sql: """
                 DROP TABLE cards;
                 DELETE FROM store_settings WHERE name = 'card_numbers';
-                DELETE FROM grdb_migrations WHERE identifier = 'v18-card-tokens';
+                DELETE FROM grdb_migrations WHERE identifier IN ('v18-card-tokens', 'v19-who-decided');
+                DROP TABLE analysts;
+                ALTER TABLE triage_events DROP COLUMN os_user;
+                ALTER TABLE triage_events DROP COLUMN host;
+                ALTER TABLE triage_events DROP COLUMN seal;
+                ALTER TABLE audit_head DROP COLUMN seal;
                 """)
         }
         try store.closeConnections()

@@ -144,6 +144,9 @@ import VigilCore
         }
         try queue.close()
         let store = try Store(path: path)
+        // Kept as it was, and sealed by `v19-who-decided`.
+        event.seal = try store.triageEvents(ofAlert: 1).first?.seal
+        #expect(event.seal != nil)
         #expect(try store.triageEvents(ofAlert: 1) == [event])
         try store.addListEntry(suppression(from: 0, until: 10), analyst: "ana", at: 6)
         #expect(try store.verifyAuditChain() == .intact(events: 2))

@@ -13,13 +13,17 @@ public struct StoreKey: Sendable, Equatable {
     public let auditKey: [UInt8]
     /// The file it was read from or written to.
     public let file: String
+    /// The audit key before a rotation, kept in the file only while `vigil key rotate` reseals the trail, so that a
+    /// crash between writing the file and committing the store leaves a key that opens the store.
+    public let previousAuditKey: [UInt8]?
 
     static let header = "vigil-store-key v1"
 
-    public init(cardKey: [UInt8], auditKey: [UInt8], file: String) {
+    public init(cardKey: [UInt8], auditKey: [UInt8], file: String, previousAuditKey: [UInt8]? = nil) {
         self.cardKey = cardKey
         self.auditKey = auditKey
         self.file = file
+        self.previousAuditKey = previousAuditKey
     }
 
     /// Where the key of the store at `storePath` lives: `$VIGIL_KEY_FILE` when set, else beside the store with
@@ -31,7 +35,7 @@ public struct StoreKey: Sendable, Equatable {
     }
 
     /// 32 bytes from the operating system's random source.
-    static func randomKey() -> [UInt8] {
+    public static func randomKey() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
@@ -44,6 +48,7 @@ public struct StoreKey: Sendable, Equatable {
     /// The key file's text: a header line, then one line per key.
     var text: String {
         Self.header + "\ncard " + Digest.hex(cardKey) + "\naudit " + Digest.hex(auditKey) + "\n"
+            + (previousAuditKey.map { "previous-audit " + Digest.hex($0) + "\n" } ?? "")
     }
 
     /// A value that identifies the card key without revealing it, kept in the store to recognise its key file.
@@ -82,7 +87,7 @@ public struct StoreKey: Sendable, Equatable {
         guard let card = keys["card"], let audit = keys["audit"] else {
             throw .malformed(file: file, reason: "it lacks the card or the audit key")
         }
-        return StoreKey(cardKey: card, auditKey: audit, file: file)
+        return StoreKey(cardKey: card, auditKey: audit, file: file, previousAuditKey: keys["previous-audit"])
     }
 
     /// Writes the key to its file, which must not exist yet, mode 0600 from birth, synced.
