@@ -48,7 +48,7 @@ extension Audit {
             if alerts.total == 0 {
                 print("alerts agree with the trail: every status and analyst is what its events say, and every alert they name is stored")
             } else {
-                printError("\(Formatting.grouped(alerts.total)) alert\(alerts.total == 1 ? "" : "s") DISAGREE with the trail:")
+                printError("\(Formatting.grouped(alerts.total)) alert\(alerts.total == 1 ? " DISAGREES" : "s DISAGREE") with the trail:")
                 for problem in alerts.problems { printError("  \(Sanitize.line(problem))") }
                 if alerts.total > alerts.problems.count {
                     printError("  … and \(Formatting.grouped(alerts.total - alerts.problems.count)) more")
