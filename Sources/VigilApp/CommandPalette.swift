@@ -81,7 +81,8 @@ public enum CommandPalette {
             return rest[0]
         }
         switch head.lowercased() {
-        case "client": return .client(try one("client id"))
+        // A card number may be pasted in groups (`4000 0566 5566 5556`): it is one client.
+        case "client": return .client(CardNumber.digits(typed: argument) != nil ? argument : try one("client id"))
         case "alert":
             let id = try one("alert id")
             guard let number = Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) else {
@@ -131,6 +132,8 @@ public enum CommandPalette {
         case "help", "?": return .help
         case "quit", "q": return .quit
         default:
+            // A card number typed or pasted alone, whole or in groups, is the card (never an alert id).
+            if CardNumber.digits(typed: text) != nil { return .client(text.trimmingCharacters(in: .whitespaces)) }
             guard rest.isEmpty else { throw ParseError(message: "unknown command '\(head)' (Tab lists them)") }
             if head.hasPrefix("#"), let id = Int64(head.dropFirst()) { return .alert(id) }
             if head.count == 10, head.dropFirst(4).first == "-", let start = CivilTime.parseDay(head) { return .date(start) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Card numbers as Vigil may print or export them: the last four digits and at most the first six, the rest
 /// starred (`356046******2174`, the form PCI DSS allows to be shown), at least six digits always hidden, so a short
 /// card number (Maestro's 12 digits, as in the card export) shows fewer of its first: `50******3620`.
@@ -43,5 +45,93 @@ public enum CardNumber {
             if end < bytes.endIndex { out.append(bytes[end]) }
             start = end + 1
         }
+    }
+
+    /// The digits of `bytes` when it is a card number: 12 to 19 ASCII digits, with single spaces or dashes between
+    /// groups allowed when `separated` (`4111 1111 1111 1111` as typed or as a card column may hold it); else nil.
+    public static func digits<Bytes: Collection>(_ bytes: Bytes, separated: Bool) -> [UInt8]? where Bytes.Element == UInt8 {
+        guard bytes.count <= 40 else { return nil }
+        var out: [UInt8] = []
+        var previousWasSeparator = true  // no separator first
+        for byte in bytes {
+            if byte >= 0x30 && byte <= 0x39 {
+                out.append(byte)
+                previousWasSeparator = false
+            } else if separated, byte == 0x20 || byte == 0x2D, !previousWasSeparator {
+                previousWasSeparator = true
+            } else {
+                return nil
+            }
+        }
+        guard !previousWasSeparator, lengths.contains(out.count) else { return nil }
+        return out
+    }
+
+    /// The digits of `text` when it is a card number as someone would type or paste it (`digits(_:separated:)`).
+    public static func digits(typed text: String) -> [UInt8]? {
+        digits(Array(text.trimmingCharacters(in: .whitespaces).utf8), separated: true)
+    }
+
+    /// The runs of 12 to 19 digits in `text` (not parts of longer runs).
+    public static func digitRuns(in text: String) -> [String] {
+        var runs: [String] = []
+        var run = ""
+        for ch in text.unicodeScalars {
+            if ch.value >= 0x30 && ch.value <= 0x39 {
+                run.unicodeScalars.append(ch)
+            } else {
+                if lengths.contains(run.count) { runs.append(run) }
+                run = ""
+            }
+        }
+        if lengths.contains(run.count) { runs.append(run) }
+        return runs
+    }
+
+    /// `text` with each of `numbers` (card numbers as a field held them, maybe spaced) masked wherever it occurs, then
+    /// any other card number in it (`maskingDigitRuns(in:)`): a rejected row whose card column is known.
+    public static func masking(_ numbers: [String], in text: String) -> String {
+        var text = text
+        for number in numbers where !number.isEmpty {
+            guard let digits = digits(Array(number.utf8), separated: true) else { continue }
+            text = text.replacingOccurrences(of: number, with: masked(String(decoding: digits, as: UTF8.self)))
+        }
+        return maskingDigitRuns(in: text)
+    }
+
+    /// Whether `digits` (ASCII) pass the Luhn check that every issued card number passes.
+    public static func isLuhnValid(_ digits: [UInt8]) -> Bool {
+        var sum = 0
+        for (position, byte) in digits.reversed().enumerated() {
+            var d = Int(byte) - 0x30
+            if position % 2 == 1 { d = d * 2 > 9 ? d * 2 - 9 : d * 2 }
+            sum += d
+        }
+        return !digits.isEmpty && sum % 10 == 0
+    }
+
+    /// `text` with every card number in it masked: each run of 12 to 19 digits (not part of a longer run) that passes
+    /// the Luhn check, as data-loss tools find card numbers in free text (an analyst's note, a rejected row as it was
+    /// read). Longer or failing runs (an amount, a reference) stay as they are.
+    public static func maskingDigitRuns(in text: String) -> String {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        var changed = false
+        while i < bytes.count {
+            guard bytes[i] >= 0x30 && bytes[i] <= 0x39 else { out.append(bytes[i]); i += 1; continue }
+            var end = i
+            while end < bytes.count, bytes[end] >= 0x30 && bytes[end] <= 0x39 { end += 1 }
+            let run = bytes[i..<end]
+            if lengths.contains(run.count), isLuhnValid(Array(run)) {
+                appendMaskingParts(of: Array(run)[...], separator: nil, to: &out)
+                changed = true
+            } else {
+                out.append(contentsOf: run)
+            }
+            i = end
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : text
     }
 }

@@ -37,8 +37,8 @@ public struct AlertQuery: Sendable, Equatable {
         self.descending = descending
     }
 
-    /// The WHERE clause and its arguments.
-    func filter() -> (sql: String, arguments: StatementArguments) {
+    /// The WHERE clause and its arguments; a client typed as a full card number is looked for by its card's id.
+    func filter(_ db: Database, key: StoreKey?) throws -> (sql: String, arguments: StatementArguments) {
         var clauses: [String] = []
         var arguments = StatementArguments()
         if let statuses {
@@ -49,7 +49,10 @@ public struct AlertQuery: Sendable, Equatable {
             clauses.append("EXISTS (SELECT 1 FROM json_each(a.reasons) r WHERE json_extract(r.value, '$.detector') = ?)")
             arguments += [detector]
         }
-        if let clientID { clauses.append("a.client_id = ?"); arguments += [clientID] }
+        if let clientID {
+            clauses.append("a.client_id = ?")
+            arguments += [try Store.storedClientID(clientID, key: key, db)]
+        }
         if let minimumAmountMinor { clauses.append("a.amount_minor >= ?"); arguments += [minimumAmountMinor] }
         if let maximumAmountMinor { clauses.append("a.amount_minor <= ?"); arguments += [maximumAmountMinor] }
         if let from { clauses.append("a.instant >= ?"); arguments += [from] }
@@ -113,7 +116,7 @@ extension Store {
     /// with text interned as it is read: GRDB rows and a String per value cost more than the queue's sort.
     public func alertSortColumns(matching query: AlertQuery) throws -> AlertSortColumns {
         try pool.read { db in
-            let (filter, arguments) = query.filter()
+            let (filter, arguments) = try query.filter(db, key: key)
             let sql = """
                 SELECT id, score, instant, amount_minor, client_id, merchant, category, status,
                        \(Store.topReasonSQL) FROM alerts a \(filter)
@@ -146,7 +149,7 @@ extension Store {
     /// only the rows on screen with `alertSummaries(ids:)`, so 100,000 alerts scroll as fast as 100.
     public func alertIDs(matching query: AlertQuery) throws -> [Int64] {
         try pool.read { db in
-            let (filter, arguments) = query.filter()
+            let (filter, arguments) = try query.filter(db, key: key)
             // Read from the alerts table alone: each alert carries its transaction's sort columns.
             return try Int64.fetchAll(db, sql: "SELECT a.id FROM alerts a \(filter) \(query.order())", arguments: arguments)
         }
@@ -178,7 +181,8 @@ extension Store {
     /// reads a page. A text LIKE would not fold as Swift does (anything but ASCII) or that the stored JSON may
     /// escape (a slash, a quote, a backslash) makes every alert a candidate.
     public func searchAlerts(_ text: String, in ids: [Int64], after position: Int, forward: Bool = true) throws -> Int? {
-        let needle = text.lowercased()
+        // A card number typed in full is looked for as its card's id.
+        let needle = try clientID(typed: text).lowercased()
         guard !needle.isEmpty, !ids.isEmpty else { return nil }
         let plain = needle.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && !"\\\"/".unicodeScalars.contains($0) }
         let candidates: Set<Int64>? = try plain ? pool.read { db in

@@ -99,12 +99,23 @@ extension Store {
         """
 
     /// The queue, highest score first, with each alert's transaction: alerts of one status (open by default), or
-    /// of every status when `status` is nil.
-    public func alerts(limit: Int = 100, status: AlertStatus? = .open) throws -> [AlertSummary] {
+    /// of every status when `status` is nil; only the client `clientID`'s when given (a card may be named by its full
+    /// number).
+    public func alerts(limit: Int = 100, status: AlertStatus? = .open, clientID: String? = nil) throws -> [AlertSummary] {
         try pool.read { db in
-            let filter = status == nil ? "" : "WHERE a.status = ?"
+            var clauses: [String] = []
+            var arguments = StatementArguments()
+            if let status {
+                clauses.append("a.status = ?")
+                arguments += [status.rawValue]
+            }
+            if let clientID {
+                clauses.append("a.client_id = ?")
+                arguments += [try Self.storedClientID(clientID, key: key, db)]
+            }
+            arguments += [limit]
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             let sql = "\(Self.summaryColumns) \(filter) ORDER BY a.score DESC, a.id LIMIT ?"
-            let arguments: StatementArguments = status.map { [$0.rawValue, limit] } ?? [limit]
             let decoder = JSONDecoder()
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Self.summary($0, decoder) }
         }

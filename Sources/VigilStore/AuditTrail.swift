@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VigilCore
 
 /// One entry of the append-only triage log.
 public struct TriageEvent: Sendable, Hashable {
@@ -143,6 +144,8 @@ extension Store {
     /// the write transaction that makes the change the event records.
     static func chain(_ db: Database, _ unlinked: TriageEvent) throws -> TriageEvent {
         var event = unlinked
+        // A note may name a card in full (pasted from a call log): a store that keeps tokens keeps it masked.
+        if let note = event.note { event.note = try maskingCards(in: note, db) }
         event.previousHash = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM triage_events ORDER BY id DESC LIMIT 1"))
             ?? Store.genesisHash
         event.hash = Self.hash(of: event)

@@ -144,12 +144,16 @@ public struct CaseFilter: Sendable, Equatable {
     }
 
     /// The WHERE clause over `Store.caseQuery`'s `c` and `p`, and its arguments.
-    func sql(now: Int64) -> (String, StatementArguments) {
+    /// A client typed as a full card number is looked for by its card's id.
+    func sql(now: Int64, _ db: Database, key: StoreKey?) throws -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments = StatementArguments()
         if let assignee { clauses.append("c.assignee = ?"); arguments += [assignee] }
         if unassigned { clauses.append("c.assignee IS NULL") }
-        if let clientID { clauses.append("c.client_id = ?"); arguments += [clientID] }
+        if let clientID {
+            clauses.append("c.client_id = ?")
+            arguments += [try Store.storedClientID(clientID, key: key, db)]
+        }
         if let statuses {
             let tests = statuses.sorted { $0.rawValue < $1.rawValue }.map { status -> String in
                 switch status {
@@ -292,7 +296,7 @@ extension Store {
     /// The cases `filter` selects, highest top score first, as they stand at `now`.
     public func cases(_ filter: CaseFilter = CaseFilter(), now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [CaseSummary] {
         try pool.read { db in
-            let (whereClause, arguments) = filter.sql(now: now)
+            let (whereClause, arguments) = try filter.sql(now: now, db, key: key)
             let rows = try Row.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause) \(filter.orderAndLimit)", arguments: arguments)
             return try Self.caseSummaries(db, rows, now: now)
         }
@@ -302,7 +306,7 @@ extension Store {
     /// with `caseSummaries(ids:)` (a summary's leading detectors read every reason of its alerts).
     public func caseIDs(_ filter: CaseFilter = CaseFilter(), now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [Int64] {
         try pool.read { db in
-            let (whereClause, arguments) = filter.sql(now: now)
+            let (whereClause, arguments) = try filter.sql(now: now, db, key: key)
             return try Int64.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause) \(filter.orderAndLimit)", arguments: arguments)
         }
     }
@@ -350,7 +354,10 @@ extension Store {
     public func caseIDs(matching search: CaseSearch, detectors: [String] = [], keys: [CaseKey]? = nil) throws -> Set<Int64> {
         guard !search.isEmpty else { return [] }
         var found = Set<Int64>()
-        for key in try keys ?? caseKeys() where search.matches(key) { found.insert(key.id) }
+        // A card number typed in full finds its card's cases by its token, as well as by the digits shown.
+        let card = try clientID(typed: search.text)
+        let typedCard = card != search.text ? card : nil
+        for key in try keys ?? caseKeys() where search.matches(key) || key.clientID == typedCard { found.insert(key.id) }
         let escaped = search.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
         return try pool.read { db in

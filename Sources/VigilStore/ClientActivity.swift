@@ -46,8 +46,9 @@ public struct ClientActivity: Sendable, Equatable {
 extension Store {
     /// The client's transactions with their alerts, through the client+time index; nil when no such client is
     /// stored.
-    public func clientActivity(clientID: String) throws -> ClientActivity? {
+    public func clientActivity(clientID typed: String) throws -> ClientActivity? {
         try pool.read { db in
+            let clientID = try Self.storedClientID(typed, key: key, db)
             guard let client = try Row.fetchOne(db, sql: "SELECT home_lat, home_lon FROM clients WHERE id = ?",
                                                 arguments: [clientID]) else { return nil }
             var home: GeoPoint?

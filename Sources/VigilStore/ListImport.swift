@@ -245,6 +245,7 @@ extension Store {
         let kept = rejections.prefix(options.rejectionsKept)
         summary.rejectedNotKept = rejections.count - kept.count
         let contentHash = prepared.contentHash
+        let tokenizer = try cardTokenizerForImport()
 
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
@@ -254,7 +255,8 @@ extension Store {
                                                     startedAt: Int64(started.timeIntervalSince1970))
                 summary.added = 0
                 for (entry, line) in entries {
-                    if try Self.addListEntry(db, entry, analyst: options.analyst, at: options.now, importID: importID, line: line).added {
+                    if try Self.addListEntry(db, entry, analyst: options.analyst, at: options.now, importID: importID, line: line,
+                                             cards: tokenizer).added {
                         summary.added += 1
                     }
                 }

@@ -212,11 +212,23 @@ extension Store {
     public func addListEntry(_ new: NewListEntry, analyst: String, at now: Int64 = Int64(Date().timeIntervalSince1970),
                              importID: Int64? = nil, line: Int? = nil) throws -> (entry: ListEntry, added: Bool) {
         if let problem = new.problem { throw ListError.invalid(problem) }
-        return try pool.write { db in try Self.addListEntry(db, new, analyst: analyst, at: now, importID: importID, line: line) }
+        let tokenizer = new.target == .card ? try cardTokenizerForImport() : nil
+        return try pool.write { db in
+            try Self.addListEntry(db, new, analyst: analyst, at: now, importID: importID, line: line, cards: tokenizer)
+        }
     }
 
+    /// `cards`, when the store keeps card numbers as tokens: a card named by its full number is listed under its
+    /// card's id (a card not seen yet is given one), and card numbers in the note are masked.
     static func addListEntry(_ db: Database, _ new: NewListEntry, analyst: String, at now: Int64, importID: Int64?,
-                             line: Int?) throws -> (entry: ListEntry, added: Bool) {
+                             line: Int?, cards: CardTokenizer?) throws -> (entry: ListEntry, added: Bool) {
+        var new = new
+        if let cards {
+            if new.target == .card, let digits = CardNumber.digits(typed: new.value) {
+                new.value = try Self.cardClientID(digits, cards, db)
+            }
+            new.note = try maskingCards(in: new.note, db)
+        }
         if let existing = try Row.fetchOne(db, sql: """
             SELECT * FROM list_entries WHERE kind = ? AND target = ? AND value = ? AND detector IS ? AND until_instant IS ?
                 AND note = ? AND removed_at IS NULL ORDER BY id LIMIT 1

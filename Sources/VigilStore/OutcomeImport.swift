@@ -202,6 +202,8 @@ extension Store {
         let options = prepared.options
         let mapping = prepared.mapping
         let timestamps = TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds)
+        // A card number in the feed's id is matched as the import stored it: as its token.
+        let tokenizer = try cardTokenizerForImport()
         let expectedFields = mapping.header.count
         let delimiter = prepared.reader.delimiter
         var summary = OutcomeImportSummary(file: prepared.path, feed: options.feed,
@@ -228,6 +230,8 @@ extension Store {
                 if n > 0 { key += "|" }
                 key += part
             }
+            let readKey = key
+            if let tokenizer { key = tokenizer.sourceKey(key) }
             guard let outcomeText = record.trimmedString(mapping.outcomeColumn) else {
                 return .failure(rejection(record, mapping.outcomeColumn, "invalid UTF-8"))
             }
@@ -263,7 +267,7 @@ extension Store {
                 summary.unknownIDs += 1
                 var r = rejection(record, nil, "no stored transaction has this id")
                 r.column = mapping.idColumns.map { Rejection.shown(mapping.header[$0]) }.joined(separator: "+")
-                r.value = Rejection.shown(key)
+                r.value = Rejection.shown(CardNumber.maskingParts(of: readKey))
                 return .failure(r)
             }
             guard knownAt >= found.instant else {

@@ -79,7 +79,7 @@ extension Store {
     /// The alerts `query` selects (its sort is ignored), added up.
     public func alertOverview(matching query: AlertQuery = AlertQuery(statuses: nil)) throws -> AlertOverview {
         try pool.read { db in
-            let (filter, arguments) = query.filter()
+            let (filter, arguments) = try query.filter(db, key: key)
             var overview = AlertOverview()
             for row in try Row.fetchAll(db, sql: "SELECT a.status, COUNT(*) FROM alerts a \(filter) GROUP BY a.status",
                                         arguments: arguments) {

@@ -60,7 +60,7 @@ extension Store {
             if !selection.caseIDs.isEmpty {
                 ids = Array(Set(selection.caseIDs)).sorted()
             } else if let statuses = selection.statuses {
-                let (whereClause, arguments) = CaseFilter(statuses: statuses).sql(now: now)
+                let (whereClause, arguments) = try CaseFilter(statuses: statuses).sql(now: now, db, key: key)
                 ids = try Int64.fetchAll(db, sql: "\(Self.caseQuery()) \(whereClause)", arguments: arguments).sorted()
             } else {
                 ids = try Int64.fetchAll(db, sql: """

@@ -277,7 +277,9 @@ public final class Store: Sendable {
         config.readonly = readOnly
         isReadOnly = readOnly
         config.label = "vigil-store"
+        let sharedKey = Guarded<StoreKey?>(nil)
         config.prepareDatabase { db in
+            db.add(function: Store.cardTokenFunction(sharedKey))
             // A store being built is a private file that is thrown away unless the whole load succeeds, so it
             // needs neither a journal nor syncs until it is complete (`Store.build`).
             if readOnly { return }
@@ -302,6 +304,7 @@ public final class Store: Sendable {
         }
         do {
             (key, keyProblem) = try Self.resolveKey(pool, file: self.keyFile, store: path, readOnly: readOnly)
+            sharedKey.update { $0 = key }
             if readOnly {
                 let current = try pool.read { db in
                     try Self.identify(db, path: path)
@@ -312,7 +315,14 @@ public final class Store: Sendable {
                     throw StoreError.readOnly(path: path, reason: "it is not writable, and this version of Vigil must upgrade its schema first")
                 }
             } else {
-                try Schema.migrator(key: key).migrate(pool)
+                let migrator = Schema.migrator(key: key)
+                let upgrading = try pool.writeWithoutTransaction { db in try !migrator.hasCompletedMigrations(db) }
+                try migrator.migrate(pool)
+                if upgrading {
+                    // A migration may have rewritten what the store must no longer hold (card numbers in clear): the
+                    // log's frames still hold the pages as they were, so they are folded in and the log emptied.
+                    try pool.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                }
                 try pool.write { db in
                     try Schema.ensureIndexes(db)
                     if let key { try Self.recordKeyChecks(db, key) }

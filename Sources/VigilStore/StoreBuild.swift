@@ -26,25 +26,40 @@ extension Store {
         removeAbandonedBuilds(in: directory, prefix: prefix)
         let temporary = directory + "/" + prefix + String(getpid())
         try? fm.removeItem(atPath: temporary)
-        // The key file the build makes goes with it when the build fails.
+        // A new key is made in a private file too, and linked into place just before the store: a build that fails
+        // or is killed leaves no key without its store.
         let keyFile = StoreKey.file(forStore: path)
         let keyExisted = fm.fileExists(atPath: keyFile)
-        func discard() { unlink(temporary) }
+        let keyURL = URL(fileURLWithPath: keyFile)
+        let keyPrefix = "." + keyURL.lastPathComponent + ".building-"
+        let keyDirectory = keyURL.deletingLastPathComponent().path
+        removeAbandonedBuilds(in: keyDirectory, prefix: keyPrefix)
+        let temporaryKey = keyDirectory + "/" + keyPrefix + String(getpid())
+        if !keyExisted { unlink(temporaryKey) }
+        func discard() {
+            unlink(temporary)
+            unlink(temporaryKey)
+        }
 
         let result: T
         do {
-            let store = try Store(path: temporary, building: true, keyFile: keyFile)
+            let store = try Store(path: temporary, building: true, keyFile: keyExisted ? keyFile : temporaryKey)
             result = try load(store)
             try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try (store.pool as? DatabaseQueue)?.close()
             try syncFile(temporary)
         } catch {
             discard()
-            if !keyExisted { unlink(keyFile) }
             throw error
+        }
+        if !keyExisted && fm.fileExists(atPath: temporaryKey) && link(temporaryKey, keyFile) != 0 {
+            let code = errno
+            discard()
+            throw StoreError.cannotCreate(path: path, reason: "its key file \(keyFile): " + String(cString: strerror(code)))
         }
         if link(temporary, path) != 0 {
             let code = errno
+            if !keyExisted { unlink(keyFile) }
             discard()
             if code == EEXIST { throw StoreError.alreadyExists(path) }
             throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(code)))

@@ -18,6 +18,10 @@ struct Alerts: ParsableCommand, StoreOptionCommand {
     @Flag(name: .long, help: "Print a JSON array.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Only this client's alerts: its id as shown, or a card's full number (looked up by its token).", valueName: "CLIENT"))
+    var client: String?
+
     func validate() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         guard status == "all" || AlertStatus(rawValue: status) != nil else {
@@ -27,7 +31,7 @@ struct Alerts: ParsableCommand, StoreOptionCommand {
 
     func run() throws {
         let store = try storeOption.openExisting()
-        let alerts = try store.alerts(limit: limit, status: status == "all" ? nil : AlertStatus(rawValue: status))
+        let alerts = try store.alerts(limit: limit, status: status == "all" ? nil : AlertStatus(rawValue: status), clientID: client)
         if json {
             let sourceKeys = try store.sourceKeys(of: alerts.map(\.transactionID))
             let objects: [[String: Any]] = alerts.map { a in

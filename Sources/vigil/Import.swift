@@ -33,6 +33,11 @@ struct Import: ParsableCommand, StoreOptionCommand {
     @Flag(name: .customLong("dry-run"), help: "Check every row and report what would be rejected; write nothing.")
     var dryRun = false
 
+    @Flag(name: .customLong("keep-pan"), help: ArgumentHelp(
+        "Keep card numbers in clear, for test data only: a new store made so is outside PCI DSS guidance (see docs/cards.md).",
+        discussion: ""))
+    var keepPan = false
+
     @Flag(name: .customLong("round-amounts"), help: "Round amounts with fractions of a cent (12.345) half-even to the cent, and count them, instead of rejecting the rows.")
     var roundAmounts = false
 
@@ -115,6 +120,7 @@ struct Import: ParsableCommand, StoreOptionCommand {
     private func importAll(_ prepared: [PreparedImport], into path: String, failures: inout Int, tally: inout RejectionTally,
                            isNewStore: Bool) throws {
         try Store.load(into: path) { store in
+            if keepPan { try store.keepCardNumbersInClear() }
             for file in prepared {
                 do {
                     tally.add(try importFile(file, into: store))
@@ -168,6 +174,10 @@ struct Import: ParsableCommand, StoreOptionCommand {
         }
         print(line)
         for line in s.amountAdjustments.summaryLines { print("  " + line) }
+        if let cards = s.cardNumbers {
+            print("  column \(Sanitize.line(cards.column)) holds card numbers: each is stored as a token and shown as its first 6 "
+                  + "and last 4 digits (\(Formatting.grouped(cards.cards)) cards in the store)")
+        }
         RejectionText.printSummary(s.rejections, rejected: s.rejected, notKept: s.rejectedNotKept,
                                    more: dryRun ? "" : ": `vigil rejected --import \(s.importID)`")
         return s

@@ -127,6 +127,12 @@ import VigilTUI
         // A number that is a client's id (card numbers are) opens the client; any other number is an alert.
         #expect(try parse("4111222233334444") == .client("4111222233334444"))
         #expect(try parse("9") == .alert(9))
+        // A card number typed in full is the card, known or not (the store looks it up by its token), whole or in
+        // groups, bare or after `client`; never an alert id.
+        #expect(try parse("4000056655665556") == .client("4000056655665556"))
+        #expect(try parse(" 4000 0566 5566 5556 ") == .client("4000 0566 5566 5556"))
+        #expect(try parse("client 4000-0566-5566-5556") == .client("4000-0566-5566-5556"))
+        #expect(try parse("client 4000 0566 5566 5556") == .client("4000 0566 5566 5556"))
         #expect(try parse("2024-03-02") == .date(Int64(19_784) * 86_400))
         #expect(try parse("date 2024-03-02") == .date(Int64(19_784) * 86_400))
     }

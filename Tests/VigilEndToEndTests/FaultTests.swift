@@ -21,6 +21,8 @@ import Testing
         // Only the main file: every vigil process has ended, and the last connection to close folds the WAL into it.
         #expect(!FileManager.default.fileExists(atPath: from + "-wal"))
         try FileManager.default.copyItem(atPath: from, toPath: to)
+        // With its key: a store copied without it can be read but not written to.
+        try FileManager.default.copyItem(atPath: from + ".key", toPath: to + ".key")
     }
 
     /// Transactions as (count, distinct identities, sum of amounts): equal between two stores only if they hold the

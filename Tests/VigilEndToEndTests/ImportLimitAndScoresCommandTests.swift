@@ -152,9 +152,10 @@ import Testing
         let burstColumn = lines[0].split(separator: ",").firstIndex(of: "burst")!
         for (index, line) in lines.dropFirst().enumerated() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            // The stored source id, whose card-number part is its token (`tok_` and 16 hex digits).
             let parts = keys[index].split(separator: "|").map(String.init)
-            let shown = min(6, parts[1].count - 10)  // six digits always hidden
-            #expect(cells[0] == "\(parts[0])|\(parts[1].prefix(shown))\(String(repeating: "*", count: parts[1].count - 4 - shown))\(parts[1].suffix(4))|\(parts[2])")
+            #expect(parts.count == 3 && parts[1].hasPrefix("tok_") && parts[1].count == 20)
+            #expect(cells[0] == keys[index])
             #expect(cells[1] == String(index + 1))
             #expect(Double(cells.last!) == ensembleScores[index])
             if !flagged.contains(Int64(index + 1)) { #expect(cells[burstColumn] == "0") }

@@ -26,7 +26,10 @@ import VigilCore
             try Row.fetchOne(db, sql: "SELECT * FROM transactions WHERE source_key LIKE '5d227e73c2815edf8071d648d0dc0e21|%'")
         }
         let r = try #require(row)
-        #expect(r["client_id"] as String == "6508417329993844")
+        // The card is kept as its masked number, and its token finds it by the full number.
+        #expect(r["client_id"] as String == "650841******3844")
+        #expect(try store.clientID(typed: "6508417329993844") == "650841******3844")
+        #expect(try store.clientID(typed: "6508 4173 2999 3844") == "650841******3844")
         #expect(r["instant"] as Int64 == 1_672_531_229)
         #expect(r["original_time"] as String == "2023-01-01 00:00:29")
         #expect(r["amount_minor"] as Int64 == 714)
@@ -37,7 +40,9 @@ import VigilCore
         #expect(abs(r["home_lat"] as Double - 47.7188) < 1e-9 && abs(r["home_lon"] as Double + 122.1966) < 1e-9)
         #expect(abs(r["merch_lat"] as Double - 47.376008) < 1e-9 && abs(r["merch_lon"] as Double + 122.893473) < 1e-9)
         #expect(r["label"] as Int == 0)
-        #expect(r["source_key"] as String == "5d227e73c2815edf8071d648d0dc0e21|6508417329993844|1672531229")
+        let token = String(decoding: CardTokenizer(key: try #require(store.key)).idPart(Array("6508417329993844".utf8)), as: UTF8.self)
+        #expect(token.count == 20 && token.hasPrefix("tok_"))
+        #expect(r["source_key"] as String == "5d227e73c2815edf8071d648d0dc0e21|\(token)|1672531229")
         // The instant agrees with the export's own unix_time on every row.
         let mismatches = try store.count("SELECT COUNT(*) FROM transactions WHERE CAST(substr(source_key, instr(substr(source_key, 34), '|') + 34) AS INTEGER) != instant")
         #expect(mismatches == 0)

@@ -10,7 +10,7 @@ import VigilCore
     @Test func migrationsOnAnEmptyFileCreateTheSchema() throws {
         let path = scratch.path + "/nested/dir/new.sqlite"
         let store = try Store(path: path)
-        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head", "v10-no-time-index", "v11-alerts-by-instant", "v12-alerts-ids-for-life", "v13-outcomes", "v14-cases", "v15-lists", "v16-case-figures", "v17-store-key"])
+        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head", "v10-no-time-index", "v11-alerts-by-instant", "v12-alerts-ids-for-life", "v13-outcomes", "v14-cases", "v15-lists", "v16-case-figures", "v17-store-key", "v18-card-tokens"])
         let tables = Set(try store.tableNames())
         for table in ["transactions", "clients", "imports", "rejected_rows", "detector_runs", "scores", "alerts", "alert_ids", "triage_events",
                       "client_profiles", "cases", "list_entries"] {
@@ -28,7 +28,7 @@ import VigilCore
         }
         // Opening again migrates nothing and keeps data.
         let again = try Store(path: path)
-        #expect(try again.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head", "v10-no-time-index", "v11-alerts-by-instant", "v12-alerts-ids-for-life", "v13-outcomes", "v14-cases", "v15-lists", "v16-case-figures", "v17-store-key"])
+        #expect(try again.appliedMigrations() == ["v1-foundation", "v2-client-profiles", "v3-score-blocks", "v4-no-scores-by-transaction", "v5-alert-versions", "v6-alert-sort-columns", "v7-sequence-models", "v8-live-scoring", "v9-audit-head", "v10-no-time-index", "v11-alerts-by-instant", "v12-alerts-ids-for-life", "v13-outcomes", "v14-cases", "v15-lists", "v16-case-figures", "v17-store-key", "v18-card-tokens"])
         #expect(try again.stats().transactions == 0)
     }
 

@@ -6,6 +6,8 @@ public enum ImportField: String, CaseIterable, Sendable, Hashable {
     case homeLat = "home_lat", homeLon = "home_lon", merchLat = "merch_lat", merchLon = "merch_lon"
     case channel, label
     case labelKind = "label_kind"
+    /// `--map pan=COLUMN`: the client is the card whose number the column holds (never found by its header alone).
+    case pan
 
     public static let required: [ImportField] = [.client, .time, .amount]
 
@@ -29,6 +31,7 @@ public enum ImportField: String, CaseIterable, Sendable, Hashable {
         case .channel: 14
         case .label: 15
         case .labelKind: 16
+        case .pan: 17
         }
     }
 
@@ -52,6 +55,7 @@ public enum ImportField: String, CaseIterable, Sendable, Hashable {
         case .channel: return ["channel"]
         case .label: return ["label", "is_fraud", "fraud"]
         case .labelKind: return ["label_kind", "fraud_kind"]
+        case .pan: return []
         }
     }
 }
@@ -65,6 +69,9 @@ public struct ColumnMapping: Sendable, Equatable {
     /// Usually one; the card export needs three because its `trans_num` repeats across cardholders.
     public var idColumns: [Int]
     public var header: [String]
+    /// The client column holds card numbers (the card export's `cc_num`, or `--map pan=COLUMN`): every value must be
+    /// one, and each is stored as its card's token and masked id.
+    public var clientIsCardNumber = false
 
     public func column(_ field: ImportField) -> Int? { columns[field] }
 
@@ -86,6 +93,9 @@ public struct ColumnMapping: Sendable, Equatable {
             let name = option[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
             guard let field = ImportField(rawValue: name) else { throw .unknownField(field: name) }
             result[field] = String(option[option.index(after: eq)...])
+        }
+        if let pan = result[.pan], let client = result[.client] {
+            throw .badMapping("client=\(client) and pan=\(pan): a card is its own client, so name one of them")
         }
         return result
     }
@@ -133,9 +143,10 @@ public struct ColumnMapping: Sendable, Equatable {
             idColumns = [single]
         }
         columns[.id] = nil
-        for (field, name) in overrides where field != .id {
+        for (field, name) in overrides where field != .id && field != .pan {
             columns[field] = try locate(name, for: field)
         }
+        if let pan = overrides[.pan] { columns[.client] = try locate(pan, for: .pan) }
         for field in ImportField.required where columns[field] == nil {
             throw .missingColumn(file: file, field: field.rawValue, header: header)
         }
@@ -147,7 +158,9 @@ public struct ColumnMapping: Sendable, Equatable {
         }
         let ownExport = ["client", "time", "amount", "source_key"].allSatisfy { firstIndex[$0] != nil }
         let layout = isCards ? "cards" : (ownExport ? "vigil" : "mapped")
-        return ColumnMapping(layout: layout, columns: columns, idColumns: idColumns, header: header)
+        var mapping = ColumnMapping(layout: layout, columns: columns, idColumns: idColumns, header: header)
+        mapping.clientIsCardNumber = overrides[.pan] != nil || (isCards && overrides[.client] == nil)
+        return mapping
     }
 
     /// The columns that together identify a row of the card export (its `trans_num` repeats across cardholders).

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import GRDB
 
 /// The imports ledger as a whole-file feed import keeps it (an outcomes feed, a list file): the file's earlier
@@ -28,10 +29,14 @@ enum FeedLedger {
     /// Keeps `kept` in `rejected_rows` and marks the entry complete with its counts.
     static func finish(_ db: Database, importID: Int64, kept: some Sequence<Rejection>, rowsRead: Int, imported: Int,
                        rejected: Int, duplicate: Int) throws {
+        let masks = try Store.cardNumberPolicy(db) == .tokens
         for r in kept {
+            // A feed's rows name cards in full; what the store keeps of a rejected one has them masked.
+            let value = masks ? r.value.map { CardNumber.maskingDigitRuns(in: $0) } : r.value
+            let raw = masks ? CardNumber.maskingDigitRuns(in: r.raw) : r.raw
             try db.execute(sql: """
                 INSERT INTO rejected_rows (import_id, line, column_name, value, reason, raw) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [importID, r.line, r.column, r.value, r.reason, r.raw])
+                """, arguments: [importID, r.line, r.column, value, r.reason, raw])
         }
         try db.execute(sql: """
             UPDATE imports SET status = 'complete', finished_at = ?, rows_read = ?, rows_imported = ?,

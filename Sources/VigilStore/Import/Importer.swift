@@ -91,6 +91,16 @@ public struct ImportSummary: Sendable {
     /// Amounts read from floating-point renderings or rounded, among the rows this run converted (after a resume,
     /// the rows read since it).
     public var amountAdjustments = AmountAdjustments()
+    /// Card numbers this run read in the client column and stored as tokens, when it read any.
+    public var cardNumbers: CardNumbersRead?
+}
+
+/// What an import did with the card numbers it read: which column held them, how many values, how many cards.
+public struct CardNumbersRead: Sendable, Equatable {
+    public var column: String
+    public var values: Int
+    /// The cards the store knows after the import (those it held and those the import added).
+    public var cards: Int
 }
 
 /// Thrown by the `interruptAfterBatches` test hook.
@@ -272,17 +282,26 @@ extension Store {
         let mapping = prepared.mapping
         let options = prepared.options
 
-        let converter = RowConverter(
+        var converter = RowConverter(
             mapping: mapping, delimiter: prepared.reader.delimiter,
             timestamps: TimestampParser(defaultOffsetSeconds: options.defaultOffsetSeconds),
             amounts: options.amountParser, currencyIsDeclared: options.currencyIsDeclared)
+        let tokenizer = try cardTokenizerForImport()
+        converter.masksCardNumbers = tokenizer != nil
+        // The cards of the latest parse (a restart makes a new registry from what the store then holds).
+        var registry: CardRegistry?
         let firstImport = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM imports)") ?? false }
         // The first file into a store being built loads without identity checks: every row it converts goes in, or
         // the whole load fails. Its parsing thread then totals the clients, which the writer's thread (the import's
         // bound) would otherwise do row by row. (A first import has nothing to resume, so it never skips rows.)
         let parserTotalsClients = firstImport && isBuilding && !options.checksIdentityAsItLoads
-        func startParsing(_ file: PreparedImport, skip: Int) -> ParsePipeline {
-            ParsePipeline.start(reader: file.reader, source: file.source, hash: file.streamingHash, converter: converter,
+        func startParsing(_ file: PreparedImport, skip: Int) throws -> ParsePipeline {
+            var converter = converter
+            if let tokenizer {
+                registry = try pool.read { db in try CardRegistry(tokenizer: tokenizer, db: db) }
+                converter.cards = registry
+            }
+            return ParsePipeline.start(reader: file.reader, source: file.source, hash: file.streamingHash, converter: converter,
                                 batchSize: options.batchSize, skip: skip, totalsClients: parserTotalsClients,
                                 clientLimit: options.heldClientsLimit)
         }
@@ -293,7 +312,7 @@ extension Store {
         // transaction: the file is read once, and no core waits for the hash.
         let streamsHash = firstImport && isBuilding && prepared.hashesAsItReads
         if !streamsHash { prepared.stopHashing() }
-        var pipeline: ParsePipeline? = firstImport ? startParsing(prepared, skip: 0) : nil
+        var pipeline: ParsePipeline? = firstImport ? try startParsing(prepared, skip: 0) : nil
         defer { pipeline?.cancel() }
         let contentHash = streamsHash ? "" : try prepared.contentHash()
 
@@ -329,7 +348,7 @@ extension Store {
             parsing = started
         } else {
             pipeline?.cancel()
-            parsing = startParsing(pipeline == nil ? prepared : try prepared.reopened(), skip: skip)
+            parsing = try startParsing(pipeline == nil ? prepared : try prepared.reopened(), skip: skip)
             pipeline = parsing
         }
 
@@ -369,7 +388,7 @@ extension Store {
                         sharedWith = true
                         guard let resumed = try waitWhileAnotherImports(importID) else { finished = true; break }
                         counts = resumed
-                        parsing = startParsing(try prepared.reopened(), skip: resumed.read)
+                        parsing = try startParsing(try prepared.reopened(), skip: resumed.read)
                         pipeline = parsing
                         break
                     }
@@ -403,6 +422,10 @@ extension Store {
         summary.rejectedNotKept = counts.rejected - counts.kept
         summary.sharedWithAnotherProcess = sharedWith
         summary.amountAdjustments = adjustments
+        if let registry, registry.values > 0 {
+            summary.cardNumbers = CardNumbersRead(column: mapping.column(.client).map { mapping.header[$0] } ?? "client",
+                                                  values: registry.values, cards: registry.cards)
+        }
         return summary
     }
 
@@ -425,6 +448,7 @@ extension Store {
         var counts = counts
         var committed: [Rejection] = []
         try writer.beginBatch(db)
+        if position.row == 0 && position.rejection == 0 { try CardRegistry.store(batch.newCards, db) }
         func reject(_ rejection: Rejection) throws {
             counts.rejected += 1
             if committed.count < options.rejectionsShown { committed.append(rejection) }

@@ -18,6 +18,8 @@ struct ParsedBatch: Sendable {
     var clientTotals: ClientTotals?
     /// The batch's converted rows whose amounts were repaired or rounded.
     var amountAdjustments = AmountAdjustments()
+    /// Cards first met in this batch (`CardRegistry`), stored with its rows.
+    var newCards: [(token: [UInt8], clientID: String)] = []
 
     init(capacity: Int) {
         rows = PackedRows(capacity: capacity)
@@ -121,6 +123,7 @@ private struct Parser {
                 }
                 batch.bytesRead = source.offset
                 batch.isLast = finished
+                batch.newCards = converter.cards?.takeNew() ?? []
                 if finished { batch.contentHash = hash?.digest }
                 if totalsClients && (finished || clients.count >= clientLimit) {
                     batch.clientTotals = clients

@@ -94,6 +94,12 @@ struct RowConverter {
     private let columnTable: [Int]
     private let stripsMerchantPrefix: Bool
     private let derivesChannelFromCategory: Bool
+    /// The store's cards, when it keeps card numbers as tokens: a client that is a card number becomes its card's
+    /// id, and a card-number part of a source id its token (`CardTokenizer`).
+    var cards: CardRegistry?
+    /// Whether a rejected row's value and text have their card numbers masked before they are kept or shown: always,
+    /// but in a store that keeps card numbers in clear (`--keep-pan`).
+    var masksCardNumbers = true
 
     init(mapping: ColumnMapping, delimiter: UInt8, timestamps: TimestampParser, amounts: AmountParser,
          currencyIsDeclared: Bool = false) {
@@ -133,10 +139,18 @@ struct RowConverter {
             rows.abandonRow()
             let failure = error
             let columnName = failure.column.map { Rejection.shown(mapping.header[$0]) }
-            let value = failure.column.map { Rejection.shown(record.lossyString($0)) }
+            var value = failure.column.map { Rejection.shown(record.lossyString($0)) }
+            var raw = record.csvText(delimiter: delimiter)
+            if masksCardNumbers {
+                // The row's own card numbers (its client, its id's parts) whatever they look like, and any other.
+                let cards = ([column(.client)] + mapping.idColumns.map(Optional.some)).compactMap { $0 }
+                    .filter { $0 < record.fieldCount }.map { record.lossyString($0).trimmed }
+                value = value.map { CardNumber.masking(cards, in: $0) }
+                raw = CardNumber.masking(cards, in: raw)
+            }
             return Rejection(
                 line: record.line, column: columnName.map { $0.isEmpty ? "(unnamed column \(failure.column! + 1))" : $0 },
-                value: value, reason: failure.reason, raw: record.csvText(delimiter: delimiter))
+                value: value, reason: failure.reason, raw: raw)
         }
     }
 
@@ -233,7 +247,14 @@ struct RowConverter {
             }
         }
 
-        rows.appendText(try required(.client))
+        let client = try required(.client)
+        if let cards, let digits = CardNumber.digits(client, separated: true) {
+            rows.appendText(cards.clientID(digits))
+        } else if cards != nil && mapping.clientIsCardNumber {
+            throw Failure(column: column(.client), reason: "not a card number (12 to 19 digits)")
+        } else {
+            rows.appendText(client)
+        }
 
         let time = try required(.time)
         let instant: Int64
@@ -298,7 +319,11 @@ struct RowConverter {
                 guard part.isValidUTF8 else { throw Failure(column: i, reason: "invalid UTF-8") }
                 if part.isEmpty { throw Failure(column: i, reason: "empty id") }
                 if n > 0 { rows.appendPart(UInt8(ascii: "|")) }
-                rows.appendPart(part)
+                if let cards, let digits = CardNumber.digits(part, separated: false) {
+                    cards.tokenizer.idPart(digits).withUnsafeBufferPointer { rows.appendPart($0) }
+                } else {
+                    rows.appendPart(part)
+                }
             }
         }
         rows.endText()
