@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
@@ -23,6 +22,13 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // SHA-256 and HMAC-SHA-256 come from the system (Sources/VigilStore/Keys/Digest.swift): OpenSSL's libcrypto
+        // here, CryptoKit on macOS, so that a first build compiles no crypto library (bench/RESULTS-build.md).
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
         // Hand-written SIMD kernels (AVX2, AVX-512) chosen at run time; see Sources/CVigilKernels/VigilKernels.c.
         .target(name: "CVigilKernels"),
         .target(name: "VigilCore"),
@@ -32,7 +38,7 @@ let package = Package(
                 "VigilCore", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .target(name: "CLibcrypto", condition: .when(platforms: [.linux])),
             ]
         ),
         .target(name: "VigilDemo", dependencies: ["VigilCore"]),
