@@ -23,7 +23,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         // SHA-256 and HMAC-SHA-256 come from the system (Sources/VigilStore/Keys/Digest.swift): OpenSSL's libcrypto
-        // here, CryptoKit on macOS, so that a first build compiles no crypto library (bench/RESULTS-build.md).
+        // here, CryptoKit on macOS, so that a first build compiles no crypto library (bench/RESULTS.md, "Trust II").
         .systemLibrary(
             name: "CLibcrypto",
             pkgConfig: "libcrypto",

@@ -2,7 +2,7 @@
 # The audit trail's figures on a copy of a big store (default /work/big/d10k.sqlite: 109,500 alerts). Never writes the
 # original: copies it (and its -wal) to a scratch folder first. Decides every alert (20,000 to a command) so that the
 # trail holds an event per alert, then times `audit verify`, `audit anchor`, `key rotate`, and `vigil-bench audit`
-# (the chain and the alerts check apart, without the whole file's integrity check). Results: bench/RESULTS-audit.md.
+# (the chain and the alerts check apart, without the whole file's integrity check). Results: bench/RESULTS.md, "Trust II".
 # Needs release builds of vigil and vigil-bench.
 set -e
 ORIGINAL=${1:-/work/big/d10k.sqlite}

@@ -52,11 +52,11 @@ import Testing
         let prefix = try install()
         let zshCommands = try zsh(prefix, "vigil ")
         let fishCommands = try fish(prefix, "vigil ")
-        #expect(["alerts", "audit", "cases", "import", "report", "scan", "triage"].allSatisfy(zshCommands.contains),
+        #expect(["alerts", "analysts", "audit", "cases", "import", "key", "report", "scan", "triage"].allSatisfy(zshCommands.contains),
                 "\(zshCommands)")
         #expect(zshCommands == fishCommands)
-        #expect(try zsh(prefix, "vigil audit ") == ["log", "verify"])
-        #expect(try fish(prefix, "vigil audit ") == ["log", "verify"])
+        #expect(try zsh(prefix, "vigil audit ") == ["anchor", "log", "verify"])
+        #expect(try fish(prefix, "vigil audit ") == ["anchor", "log", "verify"])
         #expect(try zsh(prefix, "vigil report --format ") == ["csv", "json", "md"])
         #expect(try fish(prefix, "vigil report --format ") == ["csv", "json", "md"])
     }
