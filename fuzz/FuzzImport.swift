@@ -120,13 +120,18 @@ private func fuzzImport(_ bytes: [UInt8]) {
                                     idColumns: n > order.count ? [order.count] : [], header: (0..<n).map { "c\($0)" })
         }
         guard let mapping else { return }
-        let converter = RowConverter(mapping: mapping, delimiter: reader.delimiter, timestamps: TimestampParser(),
+        var converter = RowConverter(mapping: mapping, delimiter: reader.delimiter, timestamps: TimestampParser(),
                                      amounts: AmountParser())
+        // Half the inputs import as into a store of tokens, so that the card-number path is fuzzed as well.
+        let tokens = bytes.count % 2 == 0
+        if tokens { converter.cards = FuzzCards() }
         while try reader.next(into: &record) {
             switch converter.convert(record) {
             case .success(let t):
                 precondition(t.instant >= earliestInstant && t.instant <= latestInstant, "instant out of range")
                 precondition(!t.clientID.isEmpty, "empty client")
+                precondition(!tokens || CardNumber.packed(Array(t.clientID.utf8), separated: true) == nil,
+                             "a card number kept as the client")
                 precondition(t.amount.minorUnits.magnitude <= Money.maximumMinorUnits.magnitude, "amount past the maximum")
                 for point in [t.home, t.merchantLocation].compactMap({ $0 }) {
                     precondition(point.latitude.isFinite && abs(point.latitude) <= 90, "latitude \(point.latitude)")
@@ -153,4 +158,16 @@ private func checkVisible(_ text: String, _ what: String) {
         precondition(v >= 0x20 && !(0x7F...0x9F).contains(v) && category != .format && category != .control,
                      "\(what) carries U+\(String(v, radix: 16))")
     }
+}
+
+/// The store's cards as the fuzz target sees them: a card's id is its masked number, its source-id part a fixed-size
+/// stand-in; the converter's handling of both is what is fuzzed, not the keyed token.
+private final class FuzzCards: CardIdentities {
+    func clientID(_ number: CardNumber.Packed) -> [UInt8] {
+        Array(CardNumber.masked(String(decoding: number.digits, as: UTF8.self)).utf8)
+    }
+
+    func idPart(_ number: CardNumber.Packed) -> [UInt8] { Array("tok_\(number.length)".utf8) }
+
+    func takeNew() -> [(token: [UInt8], clientID: String)] { [] }
 }

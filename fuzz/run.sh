@@ -21,7 +21,8 @@ mkdir -p "$OUT/core" "$OUT/corpus" "$OUT/findings"
 FLAGS=(-swift-version 6 -O -g -sanitize=fuzzer,address -parse-as-library)
 IMPORT=(Sources/VigilStore/Import/ByteSource.swift Sources/VigilStore/Import/CSVReader.swift
         Sources/VigilStore/Import/ColumnMapping.swift Sources/VigilStore/Import/ImportError.swift
-        Sources/VigilStore/Import/RowConverter.swift Sources/VigilStore/PackedRows.swift Sources/VigilStore/FNV1a.swift)
+        Sources/VigilStore/Import/RowConverter.swift Sources/VigilStore/Import/CardIdentities.swift
+        Sources/VigilStore/PackedRows.swift Sources/VigilStore/FNV1a.swift)
 
 sources_newer() { [ ! -e "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
 

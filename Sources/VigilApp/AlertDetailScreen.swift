@@ -125,7 +125,7 @@ final class AlertDetailScreen: QueuePage {
         field("Client", t.clientID)
         field("Amount", t.amount.description)
         field("Merchant", t.merchant)
-        field("Category", t.category)
+        field("Category", Formatting.categoryWord(t.category))
         field("Channel", t.channel.map { name($0.rawValue) })
         field("Place", [t.city, t.state, t.country].compactMap { $0 }.joined(separator: ", "))
         field("Merchant at", t.merchantLocation.map { String(format: "%.4f, %.4f", $0.latitude, $0.longitude) })
@@ -136,7 +136,7 @@ final class AlertDetailScreen: QueuePage {
         func history(_ row: ClientHistoryRow, this: Bool) {
             let mark = this ? "▶" : (row.alertStatus != nil ? "!" : " ")
             let text = " \(mark) \(CivilTime.format(row.instant).prefix(16))  \(pad(row.amount.description, toWidth: 11, alignment: .right))  "
-                + "\(row.merchant) (\(row.category))" + (row.alertStatus.map { " — \(name($0))" } ?? "")
+                + Formatting.merchant(row.merchant, category: row.category) + (row.alertStatus.map { " — \(name($0))" } ?? "")
             lines.append(TextLine(text, style: this ? theme.accent : (row.alertStatus != nil ? theme.alert : nil)))
         }
         for row in detail.before { history(row, this: false) }

@@ -197,11 +197,13 @@ enum CaseColumns {
     /// cells, so that the leading reasons have the room the other columns leave.
     static let roomyLayout = 140
 
+    static func cardWidth(_ width: Int) -> Int { width >= roomyLayout ? 16 : 9 }
+
     static func columns(width: Int) -> [TableColumn] {
         let wide = width >= wideLayout, roomy = width >= roomyLayout
         return [
             TableColumn("Score", width: .fixed(7), alignment: .right),
-            TableColumn("Card", width: .fixed(roomy ? 16 : 9)),
+            TableColumn("Card", width: .fixed(cardWidth(width))),
             TableColumn("Alerts", width: .fixed(6), alignment: .right),
             TableColumn("At risk", width: .fixed(11), alignment: .right),
             TableColumn(wide ? "First–last (UTC)" : "First", width: .fixed(wide ? 17 : 11)),
@@ -215,10 +217,9 @@ enum CaseColumns {
     static func cells(_ c: CaseSummary, status: CaseStatus, width: Int, now: Int64) -> [String] {
         let wide = width >= wideLayout
         let alerts = c.openAlertCount == c.alertCount || status == .decided ? "\(c.alertCount)" : "\(c.openAlertCount)/\(c.alertCount)"
-        let card = CardNumber.masked(c.clientID)
-        // Below the roomy layout, a masked card keeps its last digits, which tell cards apart.
-        let cards = width >= roomyLayout || card.count <= 9 ? card : "*" + String(card.suffix(8))
-        let cells = [String(format: "%.3f", c.topScore), cards, alerts, amount(c),
+        // A card too long for its column loses stars first, then its first digits: the last ones tell cards apart.
+        let card = CardNumber.fitting(CardNumber.masked(c.clientID), width: cardWidth(width))
+        let cells = [String(format: "%.3f", c.topScore), card, alerts, amount(c),
                      wide ? span(c) : String(CivilTime.format(c.firstInstant).dropFirst(5).prefix(11)),
                      c.leadingReasons.joined(separator: ", "), statusName(c, status: status)]
         guard wide else { return cells + [age(now - c.createdAt)] }

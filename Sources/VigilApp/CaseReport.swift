@@ -121,7 +121,7 @@ public enum CaseReport {
             for a in c.alerts {
                 let decided = c.lastStatusChange(ofAlert: a.id).map { a.status == AlertStatus.open.rawValue ? "" : " (\($0.analyst))" } ?? ""
                 let cells = ["#\(a.id)", CivilTime.format(a.instant), Money(minorUnits: a.amountMinor, currency: a.currency).description,
-                             "\(a.merchant) (\(a.category))", String(format: "%.3f", a.score), AlertStatus.words(a.status) + decided,
+                             Formatting.merchant(a.merchant, category: a.category), String(format: "%.3f", a.score), AlertStatus.words(a.status) + decided,
                              leadingReasons(a)]
                 out += "| " + cells.map(markdownCell).joined(separator: " | ") + " |\n"
             }

@@ -37,12 +37,14 @@ enum QueueColumns {
         return statuses.map { statusName($0.rawValue) }.sorted().joined(separator: ", ") + " alerts"
     }
 
+    static func clientWidth(_ width: Int) -> Int { width >= wideLayout ? 19 : 16 }
+
     static func columns(width: Int) -> [TableColumn] {
         let wide = width >= wideLayout
         return [
             TableColumn("Score", width: .fixed(7), alignment: .right),
             TableColumn(wide ? "Time (UTC)" : "Time", width: .fixed(wide ? 16 : 11)),
-            TableColumn("Client", width: .fixed(wide ? 19 : 16)),
+            TableColumn("Client", width: .fixed(clientWidth(width))),
             TableColumn("Amount", width: .fixed(wide ? 11 : 10), alignment: .right),
             TableColumn("Merchant", width: .fill),
         ] + (wide ? [TableColumn("Category", width: .fixed(13))] : []) + [
@@ -71,11 +73,12 @@ enum QueueColumns {
         let amount = Money(minorUnits: alert.amountMinor, currency: alert.currency).description
         let reason = AlertReason.top(of: alert.reasons)?.text ?? ""
         let time = CivilTime.format(alert.instant)
+        let client = CardNumber.fitting(alert.clientID, width: clientWidth(width))
         if width >= wideLayout {
-            return [String(format: "%.3f", alert.score), String(time.prefix(16)), alert.clientID, amount, alert.merchant,
+            return [String(format: "%.3f", alert.score), String(time.prefix(16)), client, amount, alert.merchant,
                     alert.category, reason, new ? "● new" : statusName(alert.status)]
         }
-        return [String(format: "%.3f", alert.score), String(time.dropFirst(5).prefix(11)), alert.clientID, amount,
+        return [String(format: "%.3f", alert.score), String(time.dropFirst(5).prefix(11)), client, amount,
                 alert.merchant, reason, new ? "● new" : shortStatusName(alert.status)]
     }
 }

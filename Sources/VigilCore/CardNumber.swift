@@ -10,6 +10,22 @@ public enum CardNumber {
     /// Digits never shown, whatever the length.
     static let hiddenDigits = 6
 
+    /// A masked card id shortened to `width` characters for a table column, keeping what tells cards apart: its stars
+    /// are fewer (down to one) before any digit goes, so `477763*********0123` in 16 reads `477763******0123`; when
+    /// that is not enough the id keeps its end (`*0123~2`). Anything else longer than `width` is left to the table.
+    public static func fitting(_ id: String, width: Int) -> String {
+        let characters = Array(id)
+        guard characters.count > width, width > 1,
+              let first = characters.firstIndex(of: "*"), let last = characters.lastIndex(of: "*") else { return id }
+        let stars = last - first + 1
+        guard characters[first...last].allSatisfy({ $0 == "*" }) else { return id }
+        let keep = stars - (characters.count - width)
+        if keep >= 1 {
+            return String(characters[..<first]) + String(repeating: "*", count: keep) + String(characters[(last + 1)...])
+        }
+        return "*" + String(characters.suffix(width - 1))
+    }
+
     /// `text` masked when it is all digits and as long as a card number, else as it is.
     public static func masked(_ text: String) -> String {
         var out: [UInt8] = []

@@ -21,5 +21,17 @@ public enum Formatting {
         return "\(s / 3600) h \(pad(s % 3600 / 60)) min"
     }
 
+    /// A category's name for a sentence, nil when the transaction has none: an import without a category column stores
+    /// an empty name, which must not read as "at : …" or "usual largest  charge".
+    public static func categoryWord(_ name: String?) -> String? {
+        guard let name, !name.allSatisfy(\.isWhitespace) else { return nil }
+        return name
+    }
+
+    /// "fraud_Kirlin (grocery_pos)", or the merchant alone when the transaction has no category.
+    public static func merchant(_ merchant: String, category: String) -> String {
+        categoryWord(category).map { "\(merchant) (\($0))" } ?? merchant
+    }
+
     private static func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 }

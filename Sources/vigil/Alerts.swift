@@ -57,7 +57,7 @@ struct Alerts: ParsableCommand, StoreOptionCommand {
         }
         for a in alerts {
             let head = "#\(a.id)  " + String(format: "%.3f", a.score) + "  \(CivilTime.format(a.instant))  "
-                + "\(Money(minorUnits: a.amountMinor, currency: a.currency))  client \(a.clientID)  \(a.merchant) (\(a.category))"
+                + "\(Money(minorUnits: a.amountMinor, currency: a.currency))  client \(a.clientID)  \(Formatting.merchant(a.merchant, category: a.category))"
                 + (a.status == "open" ? "" : "  [\(a.status)]")
             print(Sanitize.line(head))
             for reason in a.reasons {

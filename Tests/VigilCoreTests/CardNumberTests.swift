@@ -51,5 +51,15 @@ import VigilCore
         #expect(CardNumber.digitRuns(in: "a 123456789012 b 12345678901234567890 c 4111111111111111") == ["123456789012", "4111111111111111"])
         #expect(CardNumber.masking(["4111 0000 0000 0001"], in: "x,4111 0000 0000 0001,y") == "x,411100******0001,y")
     }
-}
 
+    /// A column narrower than a masked card gives up stars before digits, and first digits before last ones.
+    @Test func aCardFitsItsColumnByLosingStarsFirst() {
+        #expect(CardNumber.fitting("477763*********0123", width: 16) == "477763******0123")
+        #expect(CardNumber.fitting("477763*********0123", width: 19) == "477763*********0123")
+        #expect(CardNumber.fitting("50******3620", width: 9) == "50***3620")
+        #expect(CardNumber.fitting("356046******2174", width: 9) == "*****2174")
+        #expect(CardNumber.fitting("477763*********0123~2", width: 9) == "***0123~2")
+        #expect(CardNumber.fitting("C0000123456789012", width: 9) == "C0000123456789012", "not a masked card: the table cuts it")
+        #expect(CardNumber.fitting("12*34*56789", width: 9) == "12*34*56789", "two runs of stars: not a masked card")
+    }
+}

@@ -86,6 +86,11 @@ import VigilCore
         #expect(rule.reason(for: top, categoryName: name)
             == "$2,000.00 at grocery_pos: larger than any of everyone's grocery_pos charges (1,000 charges sampled)")
         #expect(CategoryAmountRule.percent(0.0004) == "0.04 %" && CategoryAmountRule.percent(0.05) == "5 %")
+        // Without a category column every charge is in one pool named "": the reason names no category.
+        #expect(rule.reason(for: finding, categoryName: { _ in "" })
+            == "$990.00: only 1.1 % of everyone's charges are as large (the top 5 % start at $951.00; 1,000 charges sampled)")
+        #expect(rule.reason(for: top, categoryName: { _ in " " })
+            == "$2,000.00: larger than any of everyone's charges (1,000 charges sampled)")
     }
 
     /// In a rule set it is one more detector, and the set's hits on a client equal its own findings.

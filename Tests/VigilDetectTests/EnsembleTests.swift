@@ -162,6 +162,12 @@ import VigilCore
         #expect(rule.reason(for: finding, categoryNames: ["grocery", "travel"])
                 == "$200.00 is 3.4× this client's usual largest grocery charge ($58.05, the 95th percentile of their last 20 there; "
                 + "median $49.50)")
+        // A store imported without a category column names its one category "": no blank word, no "new to them".
+        #expect(rule.reason(for: finding, categoryNames: ["", "travel"])
+                == "$200.00 is 3.4× this client's usual largest charge ($58.05, the 95th percentile of their last 20; median $49.50)")
+        #expect(rule.reason(for: finding, categoryNames: [])
+                == "$200.00 is 3.4× this client's usual largest charge ($58.05, the 95th percentile of their last 20; median $49.50); "
+                + "the category is new to them")
     }
 
     /// A $12 client's $61.20 is as strange as a $120 client's $612: the limits scale with the client's own charges,

@@ -98,6 +98,16 @@ extension WholeScans {
         #expect(text == "LSTM: expected ~$45 (grocery, around 18:00, within 6 km); got $1,240.00 electronics at 03:12, "
                 + "1,200 km from home — less likely than 99.95 % of transactions")
         #expect(SequenceDetector.rounded(1_234) == 1_200 && SequenceDetector.rounded(4.56) == 4.6)
+
+        // A store without categories has one, named "": the reason says nothing about it.
+        var plain = columns
+        plain.categoryNames = ["", ""]
+        let none = SequenceEncoder.fitting(plain.categoryNames)
+        let unnamed = SequenceDetector.reason(row: 3, steps: none.encode(plain), predictions: SequenceDetector.Predictions(
+            expectedLogAmount: predictions.expectedLogAmount, expectedCategory: [0, 0, 0, 0], expectedLogGap: predictions.expectedLogGap),
+                                              encoder: none, instants: plain.instants, amountMinor: 124_000, currency: "USD", share: "99.95")
+        #expect(unnamed == "LSTM: expected ~$45 (around 18:00, within 6 km); got $1,240.00 at 03:12, 1,200 km from home "
+                + "— less likely than 99.95 % of transactions")
     }
 
     @Test func trainingPicksWholeClientsBySeedUpToTheLimit() {

@@ -91,17 +91,20 @@ public struct CategoryAmountRule: Sendable {
 
     /// "$312.40 at grocery_pos: only 0.8 % of everyone's grocery_pos charges are as large (the top 5 % start at
     /// $217.79; 24,161 charges sampled)".
+    /// Without categories (one pool of everyone's charges): "$312.40: only 0.8 % of everyone's charges are as large (…)".
     public func reason(for finding: Finding, categoryName: (Int32) -> String?, currency: String = "USD") -> String {
-        let name = categoryName(finding.category) ?? "this category"
+        let word = Formatting.categoryWord(categoryName(finding.category))
+        let at = word.map { " at \($0)" } ?? ""
+        let charges = word.map { "\($0) charges" } ?? "charges"
         let amount = Money(minorUnits: finding.amountMinor, currency: currency)
         let tailPercent = Self.percent(parameters.tail)
         let start = finding.tailAmountMinor.map { "the top \(tailPercent) start at \(Money(minorUnits: $0, currency: currency)); " } ?? ""
         let sampled = "\(Formatting.grouped(finding.charges)) charges sampled"
         let client = finding.clientUsualMinor.map { "; this client's usual largest charge is \(Money(minorUnits: $0, currency: currency))" } ?? ""
         if finding.share == 0 {
-            return "\(amount) at \(name): larger than any of everyone's \(name) charges (\(sampled))\(client)"
+            return "\(amount)\(at): larger than any of everyone's \(charges) (\(sampled))\(client)"
         }
-        return "\(amount) at \(name): only \(Self.percent(finding.share)) of everyone's \(name) charges are as large "
+        return "\(amount)\(at): only \(Self.percent(finding.share)) of everyone's \(charges) are as large "
             + "(\(start)\(sampled))\(client)"
     }
 }

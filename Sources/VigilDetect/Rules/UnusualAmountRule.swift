@@ -129,11 +129,14 @@ public struct UnusualAmountRule: ClientRule {
         let amount = Money(minorUnits: finding.amountMinor, currency: currency)
         let usual = Money(minorUnits: finding.usualMinor, currency: currency)
         let median = "median \(Money(minorUnits: finding.medianMinor, currency: currency))"
-        if let category = finding.category, let name = categoryName(category) {
-            return "\(amount) is \(times) this client's usual largest \(name) charge (\(usual), the \(percentile) of their "
-                + "last \(finding.history) there; \(median))"
+        let general = "\(amount) is \(times) this client's usual largest charge (\(usual), the \(percentile) of their last "
+            + "\(finding.history); \(median))"
+        guard let category = finding.category, let name = categoryName(category) else {
+            return general + "; the category is new to them"
         }
-        return "\(amount) is \(times) this client's usual largest charge (\(usual), the \(percentile) of their last "
-            + "\(finding.history); \(median)); the category is new to them"
+        // A store without categories compares each charge with all of the client's: there is no category to name.
+        guard let word = Formatting.categoryWord(name) else { return general }
+        return "\(amount) is \(times) this client's usual largest \(word) charge (\(usual), the \(percentile) of their "
+            + "last \(finding.history) there; \(median))"
     }
 }

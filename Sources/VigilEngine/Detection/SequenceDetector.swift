@@ -97,7 +97,7 @@ struct SequenceDetector {
         let expectedAmount = SequenceEncoder.amount(fromTarget: predictions.expectedLogAmount[row])
         let expected = "~" + Money(minorUnits: Money.minorUnits(clamping: rounded(expectedAmount) * 100), currency: currency).description
             .replacingOccurrences(of: ".00", with: "")
-        var context = [encoder.categoryName(predictions.expectedCategory[row])]
+        var context = [Formatting.categoryWord(encoder.categoryName(predictions.expectedCategory[row]))].compactMap { $0 }
         // The time it was due: the previous transaction plus the expected gap (none before a client's first).
         if steps.sequenceStart(of: row) < row {
             let due = Double(instants[row - 1]) + SequenceEncoder.gapSeconds(fromTarget: predictions.expectedLogGap[row])
@@ -108,11 +108,12 @@ struct SequenceDetector {
         }
         if let usual = steps.usualKmHome(before: row) { context.append("within \(Formatting.grouped(Int(max(1, usual.rounded(.up))))) km") }
         let c = CivilTime.components(instants[row])
-        var got = Money(minorUnits: amountMinor, currency: currency).description + " " + encoder.categoryName(steps.categories[row])
+        var got = Money(minorUnits: amountMinor, currency: currency).description
+            + (Formatting.categoryWord(encoder.categoryName(steps.categories[row])).map { " " + $0 } ?? "")
             + String(format: " at %02d:%02d", c.hour, c.minute)
         let km = steps.kmHome[row]
         if !km.isNaN { got += ", \(Formatting.grouped(Int(Double(km).rounded()))) km from home" }
-        return "LSTM: expected " + expected + " (" + context.joined(separator: ", ") + "); got " + got + " — less likely than \(share) % of transactions"
+        return "LSTM: expected " + expected + (context.isEmpty ? "" : " (" + context.joined(separator: ", ") + ")") + "; got " + got + " — less likely than \(share) % of transactions"
     }
 
     /// Two significant figures: "~$45", "~$1,200".

@@ -96,7 +96,7 @@ struct RowConverter {
     private let derivesChannelFromCategory: Bool
     /// The store's cards, when it keeps card numbers as tokens: a client that is a card number becomes its card's
     /// id, and a card-number part of a source id its token (`CardTokenizer`).
-    var cards: CardRegistry?
+    var cards: (any CardIdentities)?
     /// Whether a rejected row's value and text have their card numbers masked before they are kept or shown: always,
     /// but in a store that keeps card numbers in clear (`--keep-pan`).
     var masksCardNumbers = true

@@ -50,7 +50,7 @@ public enum CardNumberPolicy: String, Sendable {
 /// The cards an import meets, by token, with the client id each has or is given. Made from the store's `cards`
 /// table when parsing starts; the parsing thread gives new cards their ids, and the writer stores them with the
 /// batch whose rows first use them (`ParsedBatch.newCards`).
-final class CardRegistry: Sendable {
+final class CardRegistry: CardIdentities {
     struct State: Sendable {
         var idByToken: [[UInt8]: String] = [:]
         /// The numbers met so far, so that a card's token is made once per import rather than once per row. Held in
