@@ -92,10 +92,12 @@ final class AlertDetailScreen: QueuePage {
     var helpSections: [HelpSection] { QueueKeys.helpSections }
 
     // Most needed first: a narrow terminal cuts the end.
-    static let hint = "q back · ? keys · ] next · [ previous · f fraud · p false positive · e escalate · i needs info · a note · u undo"
+    static let hint: KeyHint = ["q back", "? keys", "] next", "[ previous", .decides("f fraud"), .decides("p false positive"),
+                                .decides("e escalate"), .decides("i needs info"), .decides("a note"), .decides("u undo"),
+                                .looking("c client")]
 
     func render(into buffer: inout CellBuffer) {
-        guard let frame = model.drawFrame(into: &buffer, hint: Self.hint) else { return }
+        guard let frame = model.drawFrame(into: &buffer, hint: model.hintLine(Self.hint)) else { return }
         textView().render(into: &buffer, in: Self.body(frame), state: &scroll)
     }
 

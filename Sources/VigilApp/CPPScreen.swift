@@ -260,14 +260,16 @@ final class ExposedCasesScreen: QueuePage {
 
     func prepare(size: TerminalSize) throws { try queue.prepare(size: size) }
 
-    static let hint = "q back to the merchant · ? keys · Enter open · f fraud · p false pos. · e escalate · i snooze · m mine · d due"
-    static let narrowHint = "q back · ? keys · Enter open · f p e decide · i snooze · m mine · d due"
+    static let hint: KeyHint = ["q back to the merchant", "? keys", "Enter open", .decides("f fraud"), .decides("p false pos."),
+                                .decides("e escalate"), .decides("i snooze"), .decides("m mine"), .decides("d due")]
+    static let narrowHint: KeyHint = ["q back", "? keys", "Enter open", .decides("f p e decide"), .decides("i snooze"), .decides("m mine"),
+                                      .decides("d due")]
 
     /// The case queue as drawn, its hint saying where `q` goes.
     func render(into buffer: inout CellBuffer) {
         queue.render(into: &buffer)
         guard let frame = model.frame(buffer.size) else { return }
-        let hint = buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint
+        let hint = model.hintLine(buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint)
         StatusBar(left: " " + hint, style: model.theme.dim).render(into: &buffer, in: frame.hint)
     }
 }

@@ -365,7 +365,7 @@ extension QueueModel {
     func drawCaseFrame(into buffer: inout CellBuffer, hint: String, scope: String, position: String) -> QueueFrame? {
         guard let frame = drawFrame(into: &buffer, hint: hint) else { return nil }
         let file = URL(fileURLWithPath: store.path).lastPathComponent
-        StatusBar(left: " Vigil — \(file) — \(scope)", right: (liveIndicator.map { $0 + "  " } ?? "") + "analyst \(analyst) ",
+        StatusBar(left: " Vigil — \(file) — \(scope)", right: titleRight,
                   style: theme.title).render(into: &buffer, in: frame.title)
         let counts = cases.counts
         let total = counts.values.reduce(0, +)
@@ -405,13 +405,16 @@ final class CaseQueueScreen: QueuePage {
 
     var helpSections: [HelpSection] { CaseKeys.helpSections }
 
-    static let hint = "? keys · q quit · Enter open · n next case · f fraud · p false pos. · e escalate · i snooze · m mine · Tab alerts"
-    static let narrowHint = "? keys · Enter open · n next · f p e decide · i snooze · Tab alerts · m mine · q quit"
+    static let hint: KeyHint = ["? keys", "q quit", "Enter open", .decides("n next case"), .decides("f fraud"), .decides("p false pos."),
+                                .decides("e escalate"), .decides("i snooze"), .decides("m mine"), "Tab alerts",
+                                .looking("v view"), .looking("/ search"), .looking("c client")]
+    static let narrowHint: KeyHint = ["? keys", "Enter open", .decides("n next"), .decides("f p e decide"), .decides("i snooze"),
+                                      "Tab alerts", .decides("m mine"), .looking("v view"), .looking("/ search"), "q quit"]
 
     func render(into buffer: inout CellBuffer) {
         let list = cases
         let position = list.count == 0 ? "0/0" : "\(Formatting.grouped(list.table.cursor + 1))/\(Formatting.grouped(list.count))"
-        let hint = buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint
+        let hint = model.hintLine(buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint)
         guard let frame = model.drawCaseFrame(into: &buffer, hint: hint, scope: list.view.name, position: position) else { return }
         let theme = model.theme
         let width = buffer.width

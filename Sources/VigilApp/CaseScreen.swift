@@ -78,8 +78,10 @@ final class CaseScreen: QueuePage {
         ])] + CaseKeys.bindings.helpSections
     }
 
-    static let hint = "q back · ? keys · Enter alert · f fraud · p false pos. · e escalate · i snooze · Space mark · m mine · c client"
-    static let narrowHint = "q back · ? keys · Enter alert · f p e decide · Space mark · i snooze · m mine · c client"
+    static let hint: KeyHint = ["q back", "? keys", "Enter alert", .decides("f fraud"), .decides("p false pos."), .decides("e escalate"),
+                                .decides("i snooze"), .decides("Space mark"), .decides("m mine"), "c client"]
+    static let narrowHint: KeyHint = ["q back", "? keys", "Enter alert", .decides("f p e decide"), .decides("Space mark"),
+                                      .decides("i snooze"), .decides("m mine"), "c client"]
 
     /// Rows of the body the alerts' table takes at terminal height `height`: all of them up to about half.
     static func tableRows(_ height: Int, alerts: Int = .max) -> Int {
@@ -90,7 +92,7 @@ final class CaseScreen: QueuePage {
         let scope = "case #\(caseID)"
         let position = alerts.isEmpty ? "0/0" : "alert \(table.cursor + 1)/\(alerts.count)"
             + (table.selection.isEmpty ? "" : "  \(table.selection.count) marked")
-        let hint = buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint
+        let hint = model.hintLine(buffer.width >= CaseColumns.wideLayout ? Self.hint : Self.narrowHint)
         guard let frame = model.drawCaseFrame(into: &buffer, hint: hint, scope: scope, position: position) else { return }
         let theme = model.theme
         let body = frame.body.inset(left: 1, right: 1)

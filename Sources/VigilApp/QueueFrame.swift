@@ -53,7 +53,7 @@ extension QueueModel {
         }
         buffer.fill(frame.title, style: theme.title)
         let file = URL(fileURLWithPath: store.path).lastPathComponent
-        StatusBar(left: " Vigil — \(file) — \(scopeName)", right: (liveIndicator.map { $0 + "  " } ?? "") + Self.analystLabel(analyst) + " ",
+        StatusBar(left: " Vigil — \(file) — \(scopeName)", right: titleRight,
                   style: theme.title).render(into: &buffer, in: frame.title)
         let wrapped = messageRows(width: buffer.width)
         if wrapped.count > 1 {
@@ -67,6 +67,13 @@ extension QueueModel {
         }
         StatusBar(left: " " + hint, style: theme.dim).render(into: &buffer, in: frame.hint)
         return frame
+    }
+
+    /// The title's right side: live scoring, the analyst, and whether this workbench can only look (the store open
+    /// read-only, or an analyst who may not decide).
+    var titleRight: String {
+        let looking = cannotDecide == nil ? "" : store.isReadOnly ? " · read-only" : " · look only"
+        return (liveIndicator.map { $0 + "  " } ?? "") + Self.analystLabel(analyst) + looking + " "
     }
 
     /// "analyst ana" in the title; a nameless analyst (called "analyst" when no name was found) is not named twice.

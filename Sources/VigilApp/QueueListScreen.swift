@@ -25,10 +25,12 @@ final class QueueListScreen: QueuePage {
 
     var helpSections: [HelpSection] { QueueKeys.helpSections }
 
-    static let hint = "? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info · a note · u undo · Space mark · / find"
+    static let hint: KeyHint = ["? keys", "q quit", "Enter detail", .decides("f fraud"), .decides("p false pos."), .decides("e escalate"),
+                                .decides("i info"), .decides("a note"), .decides("u undo"), .decides("Space mark"), "/ find",
+                                .looking("v view"), .looking("c client"), .looking("Tab cases"), .looking("F filter")]
 
     func render(into buffer: inout CellBuffer) {
-        guard let frame = model.drawFrame(into: &buffer, hint: Self.hint) else { return }
+        guard let frame = model.drawFrame(into: &buffer, hint: model.hintLine(Self.hint)) else { return }
         let theme = model.theme
         let width = buffer.width
         let table = Table(columns: QueueColumns.columns(width: width),

@@ -5,7 +5,8 @@ import VigilCore
 import VigilStore
 import VigilTUI
 
-/// `vigil --read-only`, and a reviewer: the workbench looks, and its decision keys say why they do nothing.
+/// `vigil --read-only`, and a reviewer: the workbench looks, says so in its title, offers only the keys that look, and
+/// its decision keys (pressed all the same) say why they do nothing.
 @Suite struct ReadOnlyWorkbenchTests {
     let directory: String
     let path: String
@@ -49,14 +50,14 @@ import VigilTUI
         let queue = try AlertQueueScreen(store: store, analyst: "ana")
         try pressEveryDecisionKey(queue)
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
-            " Vigil — r.sqlite — open alerts                                     analyst ana",
+            " Vigil — r.sqlite — open alerts                         analyst ana · read-only",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.890 11-14 22:13 C0                   $10.00 Shop 0    reason f… open",
             "    0.880 11-14 23:13 C1                   $20.00 Shop 1    reason f… open",
             "    0.870 11-15 00:13 C2                   $30.00 Shop 2    reason f… open",
         ] + blanks(17) + [
             " the store is open read-only: nothing can be decided",
-            " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info …",
+            " ? keys · q quit · Enter detail · / find · v view · c client · Tab cases · F fi…",
         ])
         #expect(try contents(store).count == 4)
         try store.closeConnections()
@@ -69,28 +70,28 @@ import VigilTUI
         let queue = try AlertQueueScreen(store: store, analyst: "rita")
         try pressEveryDecisionKey(queue)
         expectScreen(try queue.frame(size: ScreenSizes.classic), [
-            " Vigil — r.sqlite — open alerts                                    analyst rita",
+            " Vigil — r.sqlite — open alerts                        analyst rita · look only",
             "  Score ▼ Time        Client               Amount Merchant  Top reas… Status",
             "    0.890 11-14 22:13 C0                   $10.00 Shop 0    reason f… open",
             "    0.880 11-14 23:13 C1                   $20.00 Shop 1    reason f… open",
             "    0.870 11-15 00:13 C2                   $30.00 Shop 2    reason f… open",
         ] + blanks(17) + [
             " rita is a reviewer, who may look but not decide: nothing can be decided",
-            " ? keys · q quit · Enter detail · f fraud · p false pos. · e escalate · i info …",
+            " ? keys · q quit · Enter detail · / find · v view · c client · Tab cases · F fi…",
         ])
         // The case queue's keys too: take the next case, take, decide.
         let cases = try AlertQueueScreen(store: store, analyst: "rita", opensOnCases: true)
         cases.clock = { 1_700_000_000 + 3 * 86_400 }
         for key in "ntfp" { _ = try cases.handle(.character(key), size: ScreenSizes.classic) }
         expectScreen(try cases.frame(size: ScreenSizes.classic), [
-            " Vigil — r.sqlite — open cases                                     analyst rita",
+            " Vigil — r.sqlite — open cases                         analyst rita · look only",
             "  Score ▼ Card      Alerts     At risk First       Reasons       Status      Age",
             "    0.890 C0             1      $10.00 11-14 22:13 burst         open         2d",
             "    0.880 C1             1      $20.00 11-14 23:13 burst         open         2d",
             "    0.870 C2             1      $30.00 11-15 00:13 burst         open         2d",
         ] + blanks(17) + [
             " rita is a reviewer, who may look but not decide: nothing can be decided",
-            " ? keys · Enter open · n next · f p e decide · i snooze · Tab alerts · m mine ·…",
+            " ? keys · Enter open · Tab alerts · v view · / search · q quit",
         ])
         #expect(try contents(store) == before)
     }
