@@ -196,6 +196,10 @@ public final class Store: Sendable {
     public let openedReadOnly: Bool
     /// The operating-system user and host its audit events record (`OSIdentity.current`).
     public let identity: OSIdentity
+    /// What upgrading the store on this open did that its user should hear of (card numbers turned into tokens), in
+    /// words; empty when nothing was upgraded. Commands print it once.
+    public var upgradeNotes: [String] { notes.read { $0 } }
+    private let notes = Guarded<[String]>([])
     /// The store's secret (`StoreKey`), read from its key file or made with the store; nil when the store has a key
     /// whose file is not there (reading still works; what needs the key says so), or a read-only store has none.
     public let key: StoreKey?
@@ -329,7 +333,9 @@ public final class Store: Sendable {
                 }
             } else {
                 let migrator = Schema.migrator(key: key)
-                let upgrading = try pool.writeWithoutTransaction { db in try !migrator.hasCompletedMigrations(db) }
+                let (upgrading, hadTokens) = try pool.writeWithoutTransaction { db in
+                    (try !migrator.hasCompletedMigrations(db), try migrator.appliedIdentifiers(db).contains("v18-card-tokens"))
+                }
                 do {
                     try migrator.migrate(pool)
                 } catch is StoreKeyError {
@@ -349,6 +355,10 @@ public final class Store: Sendable {
                         try db.execute(sql: "DELETE FROM store_settings WHERE name = ?", arguments: [CardMigration.vacuumSetting])
                     }
                     if pending || upgrading { _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                    if !hadTokens, let converted = try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?",
+                                                                      arguments: [CardMigration.conversionSetting]) {
+                        notes.update { $0.append(converted) }
+                    }
                 }
                 try pool.write { db in
                     try Schema.ensureIndexes(db)

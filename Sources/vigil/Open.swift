@@ -36,7 +36,7 @@ struct Open: ParsableCommand, StoreCommand {
             throw ValidationError("the workbench needs a terminal; for counts without one, run `vigil stats`")
         }
         let path = try StorePath.named(store) ?? Self.demoStore()
-        let opened = try Store(path: StorePath.existing(path), readOnly: readOnly)
+        let opened = try Store(path: StorePath.existing(path), readOnly: readOnly).announcingUpgrades()
         let stats = try opened.stats()
         let themes = catalog.cycle(startingWith: chosen)
         // The case queue once a scan has filled it; until then the store's overview, which says how.

@@ -35,7 +35,7 @@ struct StoreOption: ParsableArguments {
     /// Opens a store that must already exist (read-only commands never create an empty one by mistake); read-only
     /// with `--read-only`, when every write fails with `StoreError.readOnly`.
     func openExisting() throws -> Store {
-        try Store(path: StorePath.existing(path), readOnly: readOnly)
+        try Store(path: StorePath.existing(path), readOnly: readOnly).announcingUpgrades()
     }
 
     /// Opens a store that must already exist without creating, upgrading or writing anything (`vigil doctor`).
@@ -58,4 +58,13 @@ protocol StoreOptionCommand: StoreCommand {
 
 extension StoreOptionCommand {
     var storePath: String? { storeOption.path }
+}
+
+extension Store {
+    /// The store, after saying on standard error what opening it upgraded (card numbers turned into tokens): the
+    /// one time it happens, whichever command opened it.
+    func announcingUpgrades() -> Store {
+        for note in upgradeNotes { printError("vigil: \(Sanitize.line(path)): \(note)") }
+        return self
+    }
 }

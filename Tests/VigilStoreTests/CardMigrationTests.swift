@@ -64,6 +64,10 @@ import VigilCore
         try store.closeConnections()
 
         store = try Store(path: path)
+        // The command that opened it says what was done, once.
+        #expect(store.upgradeNotes == ["card numbers are now tokens: \(Set(numbers).count) cards became masked ids with a keyed token, "
+                                       + "1,021 transactions and 2 audit events (chained and sealed again) rewritten, and the file "
+                                       + "rebuilt so that no number is left in it (docs/cards.md)"])
         let masked = CardNumber.masked(card)
         #expect(try store.alerts(limit: 1, status: nil).first?.clientID == masked)
         #expect(try store.clientID(typed: card) == masked)
@@ -84,6 +88,7 @@ import VigilCore
         #expect(left == [], "no number is left in the file, in a row or in free space: \(left.prefix(5))")
 
         store = try Store(path: path)
+        #expect(store.upgradeNotes.isEmpty, "said once")
         // The same rows in another order: another file, whose rows are all stored already.
         let text = try String(contentsOfFile: Self.fixture, encoding: .utf8).split(whereSeparator: \.isNewline)
         let reordered = scratch.file("reordered.csv", ([text[0]] + text.dropFirst().reversed()).joined(separator: "\n") + "\n")

@@ -84,6 +84,8 @@ enum CardMigration {
                 source_hash = vigil_source_hash(vigil_card_source_key(source_key))
             WHERE client_id IN (SELECT old FROM card_map) OR source_key GLOB '\(twelveDigits)'
             """)
+        let transactions = db.changesCount
+        let events = digitsInTrail ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM triage_events") ?? 0 : 0
         if digitsInTrail {
             try rewriteTrail(db) { event in
                 event.note = event.note.map(text)
@@ -93,6 +95,9 @@ enum CardMigration {
             }
         }
         try db.execute(sql: "DROP TABLE card_map")
+        // What was done, in words, kept in the store: said once by the command that opened it (`Store.upgradeNotes`).
+        try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
+                       arguments: [conversionSetting, conversionSummary(cards: map.count, transactions: transactions, events: events)])
         try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
                        arguments: [CardNumberPolicy.setting, CardNumberPolicy.tokens.rawValue])
         // Pages keep stale bytes in their unused space from before (a page split leaves its old cells behind), which
@@ -103,6 +108,20 @@ enum CardMigration {
 
     /// Set while the file must be rebuilt to drop what a migration replaced.
     static let vacuumSetting = "vacuum_pending"
+    /// What the conversion did, in words.
+    static let conversionSetting = "card_conversion"
+
+    /// "card numbers are now tokens: 300 cards became masked ids (356046******2174) with keyed tokens, 255,215
+    /// transactions and 3 audit events were rewritten, and the file was rebuilt so that no number is left in it
+    /// (docs/cards.md)".
+    static func conversionSummary(cards: Int, transactions: Int, events: Int) -> String {
+        func count(_ n: Int, _ one: String, _ many: String) -> String { "\(Formatting.grouped(n)) \(n == 1 ? one : many)" }
+        let rewritten = [count(transactions, "transaction", "transactions")]
+            + (events > 0 ? [count(events, "audit event", "audit events") + " (chained and sealed again)"] : [])
+        return "card numbers are now tokens: " + count(cards, "card became a masked id", "cards became masked ids")
+            + " with a keyed token, " + rewritten.joined(separator: " and ") + " rewritten, and the file rebuilt so that no "
+            + "number is left in it (docs/cards.md)"
+    }
 
     /// Free text with each card number this store knows (`known`, old id to new) as its card's id, and any other run
     /// of 12 to 19 digits masked.
