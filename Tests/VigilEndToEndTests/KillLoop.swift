@@ -52,12 +52,13 @@ enum KillLoop {
                                          environment: environment, stdout: base + ".out", stderr: base + ".err")
             let deadline = Date().addingTimeInterval(delay)
             while child.isRunning && Date() < deadline { usleep(1_000) }
-            let endedFirst = !child.isRunning
-            if !endedFirst {
-                child.kill()
-                interrupted += 1
-            }
+            let runningAtDeadline = child.isRunning
+            if runningAtDeadline { child.kill() }
             let status = child.wait(upTo: 60, what: "vigil \(arguments.joined(separator: " "))", sourceLocation: sourceLocation)
+            // It may finish between the look and the kill: a killed process never exits 0, so a clean exit is a run
+            // that ended by itself.
+            let endedFirst = !runningAtDeadline || status == 0
+            if !endedFirst { interrupted += 1 }
             let run = Interruption(
                 iteration: iteration, delay: delay, endedFirst: endedFirst,
                 stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
