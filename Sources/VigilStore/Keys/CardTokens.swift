@@ -145,7 +145,11 @@ final class CardRegistry: CardIdentities {
     static func store(_ cards: [(token: [UInt8], clientID: String)], _ db: Database) throws {
         guard !cards.isEmpty else { return }
         let insert = try db.cachedStatement(sql: "INSERT INTO cards (token, client_id) VALUES (?, ?)")
-        for card in cards { try insert.execute(arguments: [Data(card.token), card.clientID]) }
+        // In the table's order: a token is random, so a batch's cards in the order met would each land on another page
+        // of the table; sorted, the batch sweeps it once.
+        for card in cards.sorted(by: { $0.token.lexicographicallyPrecedes($1.token) }) {
+            try insert.execute(arguments: [Data(card.token), card.clientID])
+        }
     }
 }
 
