@@ -525,7 +525,7 @@ enum Schema {
             // whether it keeps card numbers in clear (`--keep-pan`).
             try db.execute(sql: "CREATE TABLE store_settings (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID")
         }
-        migrator.registerMigration("v18-card-tokens") { db in
+        migrator.registerMigration(CardMigration.identifier) { db in
             // Card numbers become tokens and masked ids (Keys/CardMigration.swift).
             try CardMigration.convert(db, key: key)
         }

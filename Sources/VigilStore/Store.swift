@@ -333,8 +333,10 @@ public final class Store: Sendable {
                 }
             } else {
                 let migrator = Schema.migrator(key: key)
-                let (upgrading, hadTokens) = try pool.writeWithoutTransaction { db in
-                    (try !migrator.hasCompletedMigrations(db), try migrator.appliedIdentifiers(db).contains("v18-card-tokens"))
+                // Whether this open upgrades the store, and among that converts its card numbers (said once, below).
+                let (upgrading, convertingCards) = try pool.writeWithoutTransaction { db in
+                    let upgrading = try !migrator.hasCompletedMigrations(db)
+                    return (upgrading, try upgrading && !migrator.appliedIdentifiers(db).contains(CardMigration.identifier))
                 }
                 do {
                     try migrator.migrate(pool)
@@ -348,15 +350,13 @@ public final class Store: Sendable {
                 // done at the next open), and the log's frames, which still hold the pages as they were, are folded in
                 // and the log emptied.
                 try pool.writeWithoutTransaction { db in
-                    let pending = try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?",
-                                                      arguments: [CardMigration.vacuumSetting]) != nil
+                    let pending = try Self.setting(CardMigration.vacuumSetting, db) != nil
                     if pending {
                         try db.execute(sql: "VACUUM")
-                        try db.execute(sql: "DELETE FROM store_settings WHERE name = ?", arguments: [CardMigration.vacuumSetting])
+                        try Self.setSetting(CardMigration.vacuumSetting, nil, db)
                     }
                     if pending || upgrading { _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-                    if !hadTokens, let converted = try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?",
-                                                                      arguments: [CardMigration.conversionSetting]) {
+                    if convertingCards, let converted = try Self.setting(CardMigration.conversionSetting, db) {
                         notes.update { $0.append(converted) }
                     }
                 }
@@ -409,6 +409,20 @@ public final class Store: Sendable {
         let key = StoreKey.generate(file: file)
         do { try key.create() } catch { return (nil, error) }
         return (key, nil)
+    }
+
+    /// A value of `store_settings` (what the store says about itself that is not data), nil when it is not set.
+    static func setting(_ name: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?", arguments: [name])
+    }
+
+    /// Sets `name` in `store_settings` to `value`, or removes it for nil.
+    static func setSetting(_ name: String, _ value: String?, _ db: Database) throws {
+        if let value {
+            try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)", arguments: [name, value])
+        } else {
+            try db.execute(sql: "DELETE FROM store_settings WHERE name = ?", arguments: [name])
+        }
     }
 
     /// Records the key's check values when the store has none yet (a new store, or one made before keys).

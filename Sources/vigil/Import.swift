@@ -122,7 +122,7 @@ struct Import: ParsableCommand, StoreOptionCommand {
     private func importAll(_ prepared: [PreparedImport], into path: String, failures: inout Int, tally: inout RejectionTally,
                            isNewStore: Bool) throws {
         try Store.load(into: path) { store in
-            _ = store.announcingUpgrades()
+            store.announcingUpgrades()
             if keepPan { try store.keepCardNumbersInClear() }
             for file in prepared {
                 do {

@@ -63,6 +63,7 @@ extension StoreOptionCommand {
 extension Store {
     /// The store, after saying on standard error what opening it upgraded (card numbers turned into tokens): the
     /// one time it happens, whichever command opened it.
+    @discardableResult
     func announcingUpgrades() -> Store {
         for note in upgradeNotes { printError("vigil: \(Sanitize.line(path)): \(note)") }
         return self

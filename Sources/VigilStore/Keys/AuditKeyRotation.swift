@@ -33,8 +33,7 @@ extension Store {
                 switch try Self.verifyTrail(db, key: old) {
                 case .intact(let count):
                     try Self.resealAll(db, key: next)
-                    try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES ('audit_key_check', ?)",
-                                   arguments: [next.auditCheck])
+                    try Self.setSetting("audit_key_check", next.auditCheck, db)
                     _ = try Self.chain(db, EventSigner(key: next, identity: identity), TriageEvent(
                         id: 0, alertID: 0, at: now, analyst: Self.systemAnalyst, action: Self.keyRotateAction,
                         fromStatus: nil, toStatus: nil, note: "the audit key was replaced and \(count) events resealed",

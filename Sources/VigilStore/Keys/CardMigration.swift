@@ -8,6 +8,8 @@ import VigilCore
 /// reseals the audit trail whose events it rewrote, and overwrites what it replaced (`secure_delete`), so that no
 /// full number is left in the file's bytes.
 enum CardMigration {
+    static let identifier = "v18-card-tokens"
+
     static func createTable(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE cards (
@@ -96,14 +98,11 @@ enum CardMigration {
         }
         try db.execute(sql: "DROP TABLE card_map")
         // What was done, in words, kept in the store: said once by the command that opened it (`Store.upgradeNotes`).
-        try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
-                       arguments: [conversionSetting, conversionSummary(cards: map.count, transactions: transactions, events: events)])
-        try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
-                       arguments: [CardNumberPolicy.setting, CardNumberPolicy.tokens.rawValue])
+        try Store.setSetting(conversionSetting, conversionSummary(cards: map.count, transactions: transactions, events: events), db)
+        try Store.setSetting(CardNumberPolicy.setting, CardNumberPolicy.tokens.rawValue, db)
         // Pages keep stale bytes in their unused space from before (a page split leaves its old cells behind), which
-        // `secure_delete` cannot reach: the file is rebuilt once the migration has committed (`Store.vacuumIfPending`).
-        try db.execute(sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES (?, ?)",
-                       arguments: [vacuumSetting, "card numbers replaced by tokens"])
+        // `secure_delete` cannot reach: the file is rebuilt once the migration has committed (`Store.init`).
+        try Store.setSetting(vacuumSetting, "card numbers replaced by tokens", db)
     }
 
     /// Set while the file must be rebuilt to drop what a migration replaced.
@@ -111,9 +110,8 @@ enum CardMigration {
     /// What the conversion did, in words.
     static let conversionSetting = "card_conversion"
 
-    /// "card numbers are now tokens: 300 cards became masked ids (356046******2174) with keyed tokens, 255,215
-    /// transactions and 3 audit events were rewritten, and the file was rebuilt so that no number is left in it
-    /// (docs/cards.md)".
+    /// "card numbers are now tokens: 300 cards became masked ids with a keyed token, 255,215 transactions and 3 audit
+    /// events (chained and sealed again) rewritten, and the file rebuilt so that no number is left in it (docs/cards.md)".
     static func conversionSummary(cards: Int, transactions: Int, events: Int) -> String {
         func count(_ n: Int, _ one: String, _ many: String) -> String { "\(Formatting.grouped(n)) \(n == 1 ? one : many)" }
         let rewritten = [count(transactions, "transaction", "transactions")]

@@ -169,21 +169,18 @@ extension Store {
     }
 
     static func cardNumberPolicy(_ db: Database) throws -> CardNumberPolicy {
-        try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?", arguments: [CardNumberPolicy.setting])
-            .flatMap(CardNumberPolicy.init(rawValue:)) ?? .tokens
+        try Store.setting(CardNumberPolicy.setting, db).flatMap(CardNumberPolicy.init(rawValue:)) ?? .tokens
     }
 
     /// Makes the store keep card numbers in clear (`--keep-pan`): only a store with no transactions, which has never
     /// been told to keep tokens, may be.
     public func keepCardNumbersInClear() throws {
         try pool.write { db in
-            let stored = try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = ?",
-                                             arguments: [CardNumberPolicy.setting])
+            let stored = try Store.setting(CardNumberPolicy.setting, db)
             if stored == CardNumberPolicy.clear.rawValue { return }
             let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM transactions)") ?? false
             guard stored == nil, empty else { throw CardPolicyError.alreadyTokens(path: path) }
-            try db.execute(sql: "INSERT INTO store_settings (name, value) VALUES (?, ?)",
-                           arguments: [CardNumberPolicy.setting, CardNumberPolicy.clear.rawValue])
+            try Store.setSetting(CardNumberPolicy.setting, CardNumberPolicy.clear.rawValue, db)
         }
     }
 
